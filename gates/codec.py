@@ -1,0 +1,144 @@
+"""The sans-IO decoder shape every wire format follows (as in h11/wsproto).
+
+A decoder is fed bytes as they arrive and returns the events it could complete. It never reads a
+port, never sleeps, never logs and never raises on input: garbage is dropped and counted, and it
+resyncs at the next frame start. Buffers are bounded: a line longer than its format allows is dropped,
+not accumulated. Frames that are not gate events (heartbeats, resend requests) wait in `control`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from gates.events import GateEvent
+
+
+@dataclass(frozen=True, slots=True)
+class GateStatus:
+    """A gate's heartbeat: its latest event seq, its clock now, battery and beam alignment."""
+
+    gate: int
+    last_seq: int
+    device_us: int
+    battery_pct: int
+    beam_ok: bool
+    host_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResendRequest:
+    """Host to gate: send again every buffered event from `from_seq` on."""
+
+    gate: int
+    from_seq: int
+
+
+Control = GateStatus | ResendRequest
+
+
+class Decoder:
+    """Base for every wire decoder: counters, control frames, and the feed contract."""
+
+    protocol: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self.dropped_bytes = 0
+        self.dropped_frames = 0
+        self.control: list[Control] = []
+
+    def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
+        raise NotImplementedError
+
+    def pop_control(self) -> list[Control]:
+        out, self.control = self.control, []
+        return out
+
+    def _drop(self, nbytes: int, frames: int = 1) -> None:
+        self.dropped_bytes += nbytes
+        self.dropped_frames += frames
+
+
+class LineDecoder(Decoder):
+    """Decoder for formats made of terminated text lines (CR, LF or CRLF).
+
+    `frame_start` is the byte a frame begins with, where the format has one (gateline `$`): bytes
+    before it on a line are dropped and counted. Subclasses parse one line at a time and raise
+    ValueError (or IndexError) for a line that is not theirs; that line is dropped and counted.
+    """
+
+    max_line: ClassVar[int] = 128
+    frame_start: ClassVar[bytes | None] = None
+    _terminators = re.compile(rb"[\r\n]")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._partial = b""
+        self._overlong = False  # discarding an overlong line until its terminator
+
+    def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
+        if not data:
+            return []
+        pieces = self._terminators.split(self._partial + data)
+        self._partial = pieces.pop()
+        events: list[GateEvent] = []
+        for line in pieces:
+            if self._overlong:
+                self._overlong = False
+                self.dropped_bytes += len(line)
+                continue
+            if line:
+                self._line(line, host_ns, events)
+        self._bound_partial()
+        return events
+
+    def _bound_partial(self) -> None:
+        start = self.frame_start
+        partial = self._partial
+        if start is not None and not partial.startswith(start):
+            cut = partial.rfind(start)
+            dropped = len(partial) if cut < 0 else cut
+            if dropped:
+                self.dropped_bytes += dropped
+                self._overlong = False
+                self._partial = partial = partial[dropped:] if cut >= 0 else b""
+        if len(partial) > self.max_line:
+            self._drop(len(partial))
+            self._partial = b""
+            self._overlong = True
+
+    def _line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        start = self.frame_start
+        if start is not None and not line.startswith(start):
+            cut = line.rfind(start)
+            if cut < 0:
+                self._drop(len(line))
+                return
+            self.dropped_bytes += cut
+            line = line[cut:]
+        if len(line) > self.max_line:
+            self._drop(len(line))
+            return
+        try:
+            self.parse_line(line, host_ns, events)
+        except (ValueError, IndexError, UnicodeDecodeError):
+            self._drop(len(line))
+
+    def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        """Append the event(s) of one complete line, or raise ValueError if it is not valid."""
+        raise NotImplementedError
+
+
+class SeqCounter:
+    """Per-gate 16-bit sequence numbers for formats that carry none of their own."""
+
+    __slots__ = ("_next",)
+
+    def __init__(self) -> None:
+        self._next: dict[int, int] = {}
+
+    def next(self, gate: int) -> int:
+        seq = self._next.get(gate, 0)
+        self._next[gate] = (seq + 1) & 0xFFFF
+        return seq

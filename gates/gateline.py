@@ -1,0 +1,119 @@
+"""gateline: our documented ASCII protocol for DIY and simulated gates.
+
+Source: ../shared/DESIGN.md, "The gateline protocol". NMEA-style lines, checksum = XOR of every byte
+between `$` and `*` as two upper-case hex digits:
+
+    $GT,<gate>,<seq>,<device_us>,<kind>*<cs>\\r\\n                    event (kind B broken, R restored)
+    $GS,<gate>,<last_seq>,<device_us>,<battery_pct>,<beam_ok>*<cs>\\r\\n  status heartbeat, 1 Hz
+    $GR,<gate>,<from_seq>*<cs>\\r\\n                                 host -> gate: resend from seq
+
+gate 1-255, seq 0-65535 wrapping, device_us unsigned 64-bit. A line with a bad checksum or a bad
+field is dropped and counted; the decoder resyncs at the next `$`.
+"""
+
+from __future__ import annotations
+
+from gates.codec import GateStatus, LineDecoder, ResendRequest
+from gates.events import GateEvent, Kind
+
+PROTOCOL = "gateline"
+BAUD = 115200
+MAX_U64 = (1 << 64) - 1
+_KINDS = {b"B": Kind.BREAK, b"R": Kind.RESTORE}
+_HEX = b"0123456789ABCDEF"
+
+
+def checksum(body: bytes) -> int:
+    """XOR of all bytes of `body`, folded through big-integer halves (much faster than a loop)."""
+    n = len(body)
+    if n == 0:
+        return 0
+    width = 1 << (n - 1).bit_length()
+    x = int.from_bytes(body, "little")
+    while width > 1:
+        width >>= 1
+        x = (x >> (width * 8)) ^ (x & ((1 << (width * 8)) - 1))
+    return x
+
+
+def _frame(body: bytes) -> bytes:
+    cs = checksum(body)
+    return b"$" + body + b"*" + bytes((_HEX[cs >> 4], _HEX[cs & 15])) + b"\r\n"
+
+
+def encode_event(gate: int, seq: int, device_us: int, kind: Kind = Kind.BREAK) -> bytes:
+    _check_gate(gate)
+    if kind not in (Kind.BREAK, Kind.RESTORE):
+        raise ValueError(f"gateline carries beam break/restore events only, not {kind!r}")
+    return _frame(b"GT,%d,%d,%d,%s" % (gate, seq & 0xFFFF, device_us, kind.value.encode()))
+
+
+def encode_status(status: GateStatus) -> bytes:
+    _check_gate(status.gate)
+    return _frame(b"GS,%d,%d,%d,%d,%d" % (status.gate, status.last_seq & 0xFFFF, status.device_us,
+                                          status.battery_pct, 1 if status.beam_ok else 0))
+
+
+def encode_resend(gate: int, from_seq: int) -> bytes:
+    _check_gate(gate)
+    return _frame(b"GR,%d,%d" % (gate, from_seq & 0xFFFF))
+
+
+def _check_gate(gate: int) -> None:
+    if not 1 <= gate <= 255:
+        raise ValueError(f"gateline gate ids are 1-255, not {gate}")
+
+
+def _uint(field: bytes, maximum: int) -> int:
+    if not field.isdigit():  # rejects signs, spaces and non-ASCII digits
+        raise ValueError(field)
+    value = int(field)
+    if value > maximum:
+        raise ValueError(field)
+    return value
+
+
+class GatelineDecoder(LineDecoder):
+    """Decodes all three gateline frames; events are returned, `$GS` and `$GR` go to `control`."""
+
+    protocol = PROTOCOL
+    max_line = 80  # the longest valid frame ($GS with 20-digit device_us) is 57 bytes
+    frame_start = b"$"
+
+    def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        # line is `$<body>*<cs>`
+        if len(line) < 5 or line[-3] != 0x2A:  # '*'
+            raise ValueError("no checksum")
+        body = line[1:-3]
+        hi, lo = line[-2], line[-1]
+        if hi not in _HEX or lo not in _HEX or (_HEX.index(hi) << 4 | _HEX.index(lo)) != checksum(body):
+            raise ValueError("bad checksum")
+        fields = body.split(b",")
+        tag = fields[0]
+        if tag == b"GT" and len(fields) == 5:
+            events.append(GateEvent(
+                gate=_gate(fields[1]), seq=_uint(fields[2], 0xFFFF), device_us=_uint(fields[3], MAX_U64),
+                host_ns=host_ns, kind=_KINDS[fields[4]] if fields[4] in _KINDS else _bad(fields[4]),
+                raw=line,
+            ))
+        elif tag == b"GS" and len(fields) == 6:
+            beam = _uint(fields[5], 1)
+            self.control.append(GateStatus(
+                gate=_gate(fields[1]), last_seq=_uint(fields[2], 0xFFFF), device_us=_uint(fields[3], MAX_U64),
+                battery_pct=_uint(fields[4], 100), beam_ok=beam == 1, host_ns=host_ns,
+            ))
+        elif tag == b"GR" and len(fields) == 3:
+            self.control.append(ResendRequest(gate=_gate(fields[1]), from_seq=_uint(fields[2], 0xFFFF)))
+        else:
+            raise ValueError("unknown frame")
+
+
+def _gate(field: bytes) -> int:
+    gate = _uint(field, 255)
+    if gate == 0:
+        raise ValueError("gate 0")
+    return gate
+
+
+def _bad(field: bytes) -> Kind:
+    raise ValueError(field)
