@@ -1,0 +1,215 @@
+"""Rep assembly: gate events in, reps out, tolerating what really happens trackside.
+
+- a second break of the same gate within the debounce window (a swinging arm) counts once;
+- a missed intermediate gate leaves that split None, and the rep still counts if the finish was seen;
+- a start with no finish before the timeout (or that no later gate could plausibly belong to) is
+  reported as incomplete;
+- a segment faster than any human (12.5 m/s) flags the rep `impossible`, so it never becomes a best.
+
+Athletes are known by start number where the timer carries one (several may be on course at once);
+otherwise reps go first-in-first-out along the course and to the roster rotation, a turn per finished
+rep. Times are on one session clock: gates with their own clocks are aligned before they get here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gates.course import Course
+from gates.events import GateEvent, Kind
+from gates.protocols import Protocol, get
+from gates.rep import CANCELLED, IMPOSSIBLE, INCOMPLETE, MISSED_GATE, Rep
+from gates.rotation import Rotation
+
+MAX_HUMAN_SPEED_MPS = 12.5  # above any recorded sprint segment (Bolt peaked near 12.3 m/s)
+MIN_RUNNING_SPEED_MPS = 1.0  # slower than this between two gates: not the same run
+DEFAULT_DEBOUNCE_US = 300_000
+NO_NAME = "?"
+CANCELLABLE_FINISHES = 64  # how many recent finishes a timer's cancel line can still take back
+
+
+def default_timeout_us(course: Course) -> int:
+    """Long enough to walk the course, so only a start nobody followed up times out."""
+    return int((10.0 + course.length_m / MIN_RUNNING_SPEED_MPS) * 1e6)
+
+
+@dataclass(slots=True)
+class _OpenRep:
+    start_us: int
+    times: list[int | None]
+    start_number: int | None = None
+    reached: int = 0  # highest course position seen so far
+    flags: set[str] = field(default_factory=set)
+
+    def last_seen_us(self) -> int:
+        return self.times[self.reached]  # type: ignore[return-value]
+
+
+class RepAssembler:
+    """Feed events in arrival order; get reps as they finish (and starts that came to nothing)."""
+
+    def __init__(self, course: Course, protocol: Protocol | None = None, roster: Sequence[str] | Rotation = (),
+                 debounce_us: int = DEFAULT_DEBOUNCE_US, timeout_us: int | None = None) -> None:
+        self.course = course
+        self.protocol = protocol or get("gateline")
+        self.rotation = roster if isinstance(roster, Rotation) else Rotation(roster)
+        self.debounce_us = debounce_us
+        self.timeout_us = default_timeout_us(course) if timeout_us is None else timeout_us
+        self.reps_finished = 0
+        self.debounced = 0  # breaks absorbed as double triggers
+        self.strays = 0  # breaks no rep could own (nobody running, unknown gate)
+        self._open: list[_OpenRep] = []  # oldest first
+        self._last_break: dict[tuple[int, int | None], int] = {}  # (gate, start number) -> time
+        self._finished: dict[tuple[int | None, int], tuple[Rep, _OpenRep]] = {}  # for timer cancels
+
+    # -- input -----------------------------------------------------------------------------------
+
+    def feed(self, event: GateEvent) -> list[Rep]:
+        out: list[Rep] = []
+        if event.kind is Kind.BREAK:
+            self._expire(event.device_us, out)
+            self._break(event, out)
+        elif event.kind is Kind.CANCEL:
+            self._cancel(event, out)
+        return out
+
+    def tick(self, now_us: int) -> list[Rep]:
+        """Time out starts nobody finished, by the session clock (call it when no events arrive)."""
+        out: list[Rep] = []
+        self._expire(now_us, out)
+        return out
+
+    def flush(self) -> list[Rep]:
+        """End of the stream: every open start is incomplete."""
+        out = [self._incomplete(rep) for rep in self._open]
+        self._open.clear()
+        return out
+
+    @property
+    def open_reps(self) -> int:
+        return len(self._open)
+
+    # -- assembly --------------------------------------------------------------------------------
+
+    def _position(self, event: GateEvent) -> int | None:
+        if self.protocol.sequential:
+            open_rep = self._open[-1] if self._open else None
+            return open_rep.reached + 1 if open_rep else 0
+        return self.protocol.course_index(event, self.course.gates)
+
+    def _break(self, event: GateEvent, out: list[Rep]) -> None:
+        index = self._position(event)
+        if index is None:
+            self.strays += 1
+            return
+        t = event.device_us
+        number = event.start_number
+        key = (event.gate, number)  # the physical line: a double trigger is the same gate twice
+        last = self._last_break.get(key)
+        if last is not None and 0 <= t - last < self.debounce_us:
+            self.debounced += 1
+            return
+        self._last_break[key] = t
+        if index == 0:
+            self._start(t, number, out)
+            return
+        rep = self._owner(index, t, number, out)
+        if rep is None:
+            self.strays += 1
+            return
+        rep.times[index] = t
+        rep.reached = index
+        if index == self.course.gates - 1:
+            self._open.remove(rep)
+            out.append(self._finish(rep))
+
+    def _start(self, t: int, number: int | None, out: list[Rep]) -> None:
+        if number is not None:
+            for old in [r for r in self._open if r.start_number == number]:
+                self._open.remove(old)  # a restart supersedes the earlier start
+                out.append(self._incomplete(old))
+        times: list[int | None] = [None] * self.course.gates
+        times[0] = t
+        self._open.append(_OpenRep(t, times, number))
+
+    def _owner(self, index: int, t: int, number: int | None, out: list[Rep]) -> _OpenRep | None:
+        """The open rep this break belongs to: by start number, else the oldest live rep behind it."""
+        if number is not None:
+            return next((r for r in self._open if r.start_number == number and r.reached < index), None)
+        distances = self.course.distances_m
+        for rep in list(self._open):
+            if rep.start_number is not None or rep.reached >= index:
+                continue
+            elapsed = t - rep.last_seen_us()
+            if elapsed <= 0:
+                continue
+            speed = (distances[index] - distances[rep.reached]) / (elapsed / 1e6)
+            if speed < MIN_RUNNING_SPEED_MPS:  # nobody is that slow mid-sprint: a dead start
+                self._open.remove(rep)
+                out.append(self._incomplete(rep))
+                continue
+            return rep
+        return None
+
+    def _expire(self, now_us: int, out: list[Rep]) -> None:
+        if self._open and now_us - self._open[0].start_us > self.timeout_us:
+            for rep in [r for r in self._open if now_us - r.start_us > self.timeout_us]:
+                self._open.remove(rep)
+                out.append(self._incomplete(rep))
+
+    def _flags(self, times: list[int | None]) -> set[str]:
+        flags: set[str] = set()
+        if any(t is None for t in times[1:-1]):
+            flags.add(MISSED_GATE)
+        seen = [(d, t) for d, t in zip(self.course.distances_m, times) if t is not None]
+        for (d0, t0), (d1, t1) in zip(seen, seen[1:]):
+            if t1 <= t0 or (d1 - d0) / ((t1 - t0) / 1e6) > MAX_HUMAN_SPEED_MPS:
+                flags.add(IMPOSSIBLE)
+        return flags
+
+    def _finish(self, rep: _OpenRep) -> Rep:
+        self.reps_finished += 1
+        if rep.start_number is not None:
+            athlete = f"#{rep.start_number}"
+        else:
+            athlete = self.rotation.take() or NO_NAME
+        done = Rep(
+            number=self.reps_finished, athlete=athlete, course=self.course, start_us=rep.start_us,
+            splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),
+            flags=frozenset(self._flags(rep.times) | rep.flags), start_number=rep.start_number,
+        )
+        self._finished[(rep.start_number, rep.times[-1])] = (done, rep)  # type: ignore[index]
+        if len(self._finished) > CANCELLABLE_FINISHES:
+            del self._finished[next(iter(self._finished))]
+        return done
+
+    def _incomplete(self, rep: _OpenRep) -> Rep:
+        athlete = f"#{rep.start_number}" if rep.start_number is not None else NO_NAME
+        return Rep(
+            number=0, athlete=athlete, course=self.course, start_us=rep.start_us,
+            splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),
+            flags=frozenset({INCOMPLETE} | rep.flags), start_number=rep.start_number,
+        )
+
+    def _cancel(self, event: GateEvent, out: list[Rep]) -> None:
+        """The timer took back an impulse: forget a start, or retract a finish and reopen that run."""
+        index = self._position(event)
+        if index is None:
+            return
+        t, number = event.device_us, event.start_number
+        for rep in self._open:
+            if rep.start_number == number and rep.times[index] == t:
+                if index == 0:
+                    self._open.remove(rep)
+                else:
+                    rep.times[index] = None
+                    rep.reached = max(i for i, x in enumerate(rep.times) if x is not None)
+                return
+        if index == self.course.gates - 1 and (number, t) in self._finished:
+            done, rep = self._finished.pop((number, t))
+            out.append(Rep(done.number, done.athlete, done.course, done.start_us, done.splits_us,
+                           done.flags | {CANCELLED}, done.start_number))
+            rep.times[index] = None
+            rep.reached = max(i for i, x in enumerate(rep.times) if x is not None)
+            self._open.append(rep)

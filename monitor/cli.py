@@ -1,0 +1,53 @@
+"""The `gates` command. Each subcommand lives in its own `monitor/cmd_<name>.py` with
+`register(subparsers)` and a `run(args) -> int`; they are imported lazily so `gates --help` and each
+command start fast. A user's mistake ends as one line on stderr and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help); order is the order shown in `gates --help`
+COMMANDS = {
+    "analyze": ("monitor.cmd_analyze", "decode a capture file and print reps, splits and verdicts"),
+}
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for: printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other user error
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="gates", description="Timing-gate session monitor for sprint coaches.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    wanted = argv[0] if argv and argv[0] in COMMANDS else None
+    for name, (module, help_text) in COMMANDS.items():
+        if wanted in (None, name):
+            importlib.import_module(module).register(sub.add_parser(name, help=help_text, description=help_text))
+        else:
+            sub.add_parser(name, help=help_text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as err:
+        sys.stderr.write(f"gates {args.command}: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130

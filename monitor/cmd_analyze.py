@@ -1,0 +1,113 @@
+"""`gates analyze FILE`: decode a capture headlessly and print reps, splits and verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from gates import protocols
+from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
+from gates.course import Course, CourseError
+from gates.rep import Rep
+from monitor.analyzer import Analyzer, RepResult, StopRule
+from monitor.cli import UsageError
+from monitor.offline import Counts, analyse
+from monitor.tables import athlete_tables
+
+CHUNK = 1 << 16
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="capture file: the raw bytes as received from the port")
+    parser.add_argument("--protocol", help=f"wire format ({', '.join(protocols.PROTOCOLS)}); "
+                        "detected from the file when omitted")
+    add_session_options(parser)
+    parser.add_argument("--json", action="store_true", help="JSON lines: one per rep, then a summary")
+    parser.set_defaults(run=run)
+
+
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """Course, roster, stop rule and debounce: shared by every command that assembles reps."""
+    parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
+    parser.add_argument("--athletes", default="", help="roster rotation A,B,C: rep n goes to the next in turn")
+    parser.add_argument("--floor", type=float, default=95.0, help="intensity floor, %% of session best (default 95)")
+    parser.add_argument("--consecutive", type=int, default=2, help="reps in a row under the floor that END (default 2)")
+    parser.add_argument("--max-reps", type=int, default=None, help="volume cap: END after this many valid reps")
+    parser.add_argument("--debounce-ms", type=float, default=DEFAULT_DEBOUNCE_US / 1000,
+                        help="a second break of a gate within this window counts once (default 300)")
+
+
+def session_setup(args: argparse.Namespace, protocol: protocols.Protocol) -> tuple[RepAssembler, Analyzer]:
+    """Build the assembler and analyzer from the shared options, or raise UsageError naming the option."""
+    try:
+        course = Course.parse(args.course)
+    except CourseError as err:
+        raise UsageError(f"--course {err}") from None
+    try:
+        rule = StopRule(floor_pct=args.floor, consecutive=args.consecutive, max_reps=args.max_reps)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.debounce_ms < 0:
+        raise UsageError(f"--debounce-ms must not be negative, got {args.debounce_ms:g}")
+    roster = [name.strip() for name in args.athletes.split(",") if name.strip()]
+    assembler = RepAssembler(course, protocol, roster, debounce_us=int(args.debounce_ms * 1000))
+    return assembler, Analyzer(rule)
+
+
+def _chunks(path: Path, head: bytes) -> Iterator[bytes]:
+    yield head
+    with path.open("rb") as f:
+        f.seek(len(head))
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        with path.open("rb") as f:
+            head = f.read(CHUNK)
+    except OSError as err:
+        raise UsageError(f"cannot read {args.file}: {err.strerror or err}") from None
+    if args.protocol:
+        try:
+            protocol = protocols.get(args.protocol)
+        except protocols.UnknownProtocol as err:
+            raise UsageError(f"--protocol: {err}") from None
+    else:
+        protocol = protocols.detect(head)
+        if protocol is None:
+            raise UsageError(f"{args.file}: no known protocol recognised; name one with --protocol")
+        print(f"gates analyze: {args.file}: detected protocol {protocol.name}", file=sys.stderr)
+    assembler, analyzer = session_setup(args, protocol)
+    decoder = protocol.decoder()
+    counts = Counts()
+    items = analyse(_chunks(path, head), decoder, assembler, analyzer, counts)
+    if args.json:
+        _print_json(items)
+    else:
+        results = [item for item in items if isinstance(item, RepResult)]
+        sys.stdout.write(athlete_tables(results, analyzer))
+    summary = {"type": "summary", "events": counts.events, "reps": counts.reps,
+               "incomplete": counts.incomplete, "debounced": assembler.debounced, "strays": assembler.strays,
+               "dropped_bytes": decoder.dropped_bytes, "dropped_frames": decoder.dropped_frames,
+               "protocol": protocol.name}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{counts.events} events, {counts.reps} reps ({counts.incomplete} incomplete starts), "
+              f"{assembler.debounced} double triggers absorbed, {assembler.strays} stray breaks, "
+              f"{decoder.dropped_frames} bad frames / {decoder.dropped_bytes} bytes dropped ({protocol.name})")
+    return 0
+
+
+def _print_json(items: Iterator[RepResult | Rep]) -> None:
+    from monitor.records import incomplete_record, rep_record
+
+    write = sys.stdout.write
+    for item in items:
+        record = rep_record(item) if isinstance(item, RepResult) else incomplete_record(item)
+        write(json.dumps(record) + "\n")

@@ -1,0 +1,57 @@
+"""Reps and verdicts as plain records: the JSON lines scripts rely on (`gates analyze --json`,
+`gates monitor --headless --json`) and the rows of the readable tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gates.rep import Rep
+from monitor.analyzer import RepResult
+
+
+def _seconds(us: int | None) -> float | None:
+    return None if us is None else round(us / 1e6, 6)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def rep_record(result: RepResult) -> dict[str, Any]:
+    rep = result.rep
+    return {
+        "type": "rep",
+        "rep": rep.number,
+        "athlete": rep.athlete,
+        "course_m": list(rep.course.distances_m),
+        "time_s": _seconds(rep.time_us),
+        "splits_s": [_seconds(s) for s in rep.splits_us],
+        "valid": rep.valid,
+        "flags": sorted(rep.flags),
+        "best_s": _seconds(result.best_us),
+        "dropoff_pct": _pct(result.dropoff_pct),
+        "intensity_pct": _pct(result.intensity_pct),
+        "sdec_pct": _pct(result.sdec_pct),
+        "verdict": None if result.verdict is None else result.verdict.value,
+        "reason": result.reason,
+    }
+
+
+def incomplete_record(rep: Rep) -> dict[str, Any]:
+    """A start that never reached the finish: not a rep, but the coach should know it happened."""
+    return {
+        "type": "incomplete",
+        "athlete": rep.athlete,
+        "course_m": list(rep.course.distances_m),
+        "start_s": _seconds(rep.start_us),
+        "splits_s": [_seconds(s) for s in rep.splits_us],
+        "flags": sorted(rep.flags),
+    }
+
+
+def fmt_time(us: int | None) -> str:
+    return "—" if us is None else f"{us / 1e6:.2f}"
+
+
+def fmt_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"

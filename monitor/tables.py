@@ -1,0 +1,46 @@
+"""Plain-text tables of a session, one per athlete: what `gates analyze` prints for a person."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from monitor.analyzer import Analyzer, RepResult
+from monitor.records import fmt_pct, fmt_time
+
+
+def athlete_tables(results: list[RepResult], analyzer: Analyzer) -> str:
+    if not results:
+        return "no reps found\n"
+    latest: dict[int, RepResult] = {r.rep.number: r for r in results}  # a revision replaces its rep
+    by_athlete: dict[tuple[str, str], list[RepResult]] = defaultdict(list)
+    for result in latest.values():
+        by_athlete[(result.rep.athlete, result.rep.course.label())].append(result)
+    blocks = []
+    for (athlete, course), rows in by_athlete.items():
+        course_obj = rows[0].rep.course
+        split_heads = [f"@{d:g}m" for d in course_obj.distances_m[1:]]
+        heads = ["rep", "time s", *split_heads, "drop %", "int %", "Sdec %", "verdict", "notes"]
+        table = [heads]
+        for r in rows:
+            rep = r.rep
+            notes = ", ".join(sorted(rep.flags))
+            if r.new_best and rep.valid:
+                notes = ", ".join(filter(None, ["best", notes]))
+            if r.reason:
+                notes = ", ".join(filter(None, [notes, r.reason]))
+            table.append([str(rep.number), fmt_time(rep.time_us), *(fmt_time(s) for s in rep.splits_us),
+                          fmt_pct(r.dropoff_pct), fmt_pct(r.intensity_pct), fmt_pct(r.sdec_pct),
+                          r.verdict.value if r.verdict else "—", notes])
+        best_us, verdict, _ = analyzer.standing(athlete, course)
+        title = f"{athlete} — course {course} m — best {fmt_time(best_us)} s — {verdict.value if verdict else 'no verdict yet'}"
+        blocks.append(title + "\n" + _render(table))
+    return "\n".join(blocks) + "\n"
+
+
+def _render(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if i < len(row) - 1 else cell for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
