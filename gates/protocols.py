@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gates.alge import course_index as alge_course_index
 from gates.codec import Decoder
 from gates.events import GateEvent
 
@@ -48,6 +49,8 @@ PROTOCOLS: dict[str, Protocol] = {
     for p in (
         Protocol("gateline", "gates.gateline", "GatelineDecoder", 115200, resend=True,
                  description="gates' own ASCII protocol (DIY and simulated gates)"),
+        Protocol("alge-timy", "gates.alge", "AlgeDecoder", 9600, resend=False, course_index=alge_course_index,
+                 description="ALGE Timy / TdC 8001 RS-232 output lines"),
     )
 }
 
