@@ -1,0 +1,352 @@
+"""The session store: every raw event is committed to SQLite before anything shows or analyses it.
+
+Event-sourced (DESIGN.md, "Storage"): the store holds only facts as they arrived (raw gate events
+with their bytes) and the coach's decisions as rows (annotations: course, roster, void, reassign,
+undo, end). Nothing is edited in place, so reps and verdicts can be derived again, exactly, from
+these two tables; a crash loses nothing that was committed and a session resumes under its own id.
+
+SQLite in WAL mode lets a reader (the review app) read while the live writer commits. With WAL,
+`synchronous=NORMAL` survives a killed process (the WAL is in the OS's hands once `commit` returns);
+only a power cut can roll back the last transactions, which `synchronous=FULL` would prevent at the
+cost of an fsync per commit. The schema carries its version in `PRAGMA user_version` and is brought
+up to date by the ordered MIGRATIONS on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates.events import GateEvent, Kind
+
+DB_NAME = "gates.sqlite3"
+
+# Annotation kinds: the coach's (and the monitor's) decisions, in the order they were taken.
+START = "start"  # {"sources": [spec, ...], "settings": {...}}: a monitor began writing the session
+RESUME = "resume"  # same data as START: a monitor took up an unfinished session again
+COURSE = "course"  # {"course": "0,10,20,30"}: the course from the next event on
+ROSTER = "roster"  # {"athletes": [name, ...]}: the rotation from the next rep on
+VOID = "void"  # {"rep": n}
+REASSIGN = "reassign"  # {"rep": n, "athlete": name}
+UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation
+END = "end"  # {}: the session is over
+KINDS = frozenset({START, RESUME, COURSE, ROSTER, VOID, REASSIGN, UNDO, END})
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sessions, raw events, annotations
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        created_ns INTEGER NOT NULL,          -- wall clock, Unix ns
+        name TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,               -- arrival order within the whole store
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        source TEXT NOT NULL,                 -- the source spec the event came through
+        gate INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        device_us INTEGER NOT NULL,
+        host_ns INTEGER NOT NULL,             -- host monotonic receive time
+        kind TEXT NOT NULL,
+        start_number INTEGER,
+        channel TEXT,
+        flag TEXT NOT NULL DEFAULT '',
+        raw BLOB NOT NULL,
+        UNIQUE (session_id, source, gate, seq, device_us, kind)  -- a resent event is stored once
+    );
+    CREATE TABLE annotations (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        after_event INTEGER NOT NULL,         -- the last event id committed before it: where it applies
+        created_ns INTEGER NOT NULL,          -- wall clock, Unix ns
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'       -- JSON
+    );
+    CREATE INDEX annotations_session ON annotations(session_id, id);
+    """,
+)
+
+
+class StoreError(Exception):
+    """The database cannot be used (not a gates store, newer than this program, unreadable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A raw event as stored: its store id gives the arrival order, `source` where it came from."""
+
+    id: int
+    source: str
+    event: GateEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    id: int
+    session_id: int
+    after_event: int
+    created_ns: int
+    kind: str
+    data: dict
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One line of `gates sessions`: what a session was, derived from its rows."""
+
+    id: int
+    created_ns: int
+    name: str
+    events: int
+    course: str | None
+    athletes: tuple[str, ...]
+    sources: tuple[str, ...]
+    ended_ns: int | None
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_ns is not None
+
+
+def default_path() -> Path:
+    """Where sessions live unless `--db` says otherwise: the user's data directory."""
+    import platformdirs  # imported here: only the default path needs it
+
+    return Path(platformdirs.user_data_dir("gates", appauthor=False)) / DB_NAME
+
+
+class SessionStore:
+    """One SQLite file of sessions. A writer per process; any number of `readonly` readers beside it."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False,
+                 migrations: Sequence[str] = MIGRATIONS) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        try:
+            if readonly:
+                if not self.path.is_file():
+                    raise StoreError(f"{self.path}: no such session database")
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                           isolation_level=None, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 5000")
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate(migrations)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{self.path}: {err}") from None
+        except OSError as err:
+            raise StoreError(f"{self.path}: {err.strerror or err}") from None
+
+    def _migrate(self, migrations: Sequence[str]) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(migrations):
+            raise StoreError(f"schema version {version} is newer than this program knows "
+                             f"({len(migrations)}); upgrade gates")
+        if version == 0 and self._has_foreign_tables():
+            raise StoreError("not a gates session database")
+        if version == len(migrations):
+            return
+        if self.readonly:
+            raise StoreError(f"schema version {version} needs migrating; open it once for writing")
+        for number in range(version, len(migrations)):
+            self._db.execute("BEGIN IMMEDIATE")
+            for statement in _statements(migrations[number]):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {number + 1}")
+            self._db.execute("COMMIT")
+
+    def _has_foreign_tables(self) -> bool:
+        return self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # sessions ---------------------------------------------------------------------------------
+
+    def start_session(self, *, course: str | None, athletes: Sequence[str] = (),
+                      sources: Sequence[str] = (), settings: dict | None = None, name: str = "") -> int:
+        """A new session with its first annotations (start, course, roster) in one transaction."""
+        with self._transaction():
+            session = self._db.execute("INSERT INTO sessions (created_ns, name) VALUES (?, ?)",
+                                       (time.time_ns(), name)).lastrowid
+            self._annotate(session, START, {"sources": list(sources), "settings": settings or {}})
+            if course is not None:
+                self._annotate(session, COURSE, {"course": course})
+            if athletes:
+                self._annotate(session, ROSTER, {"athletes": list(athletes)})
+        return session
+
+    def resume_session(self, session: int, *, sources: Sequence[str] = (), settings: dict | None = None) -> None:
+        """Mark that a monitor took `session` up again (after a crash or a restart)."""
+        self._require_open(session)
+        self.annotate(session, RESUME, sources=list(sources), settings=settings or {})
+
+    def end_session(self, session: int) -> None:
+        self._require_open(session)
+        self.annotate(session, END)
+
+    def latest_unfinished(self) -> int | None:
+        """The newest session that was never ended: the one a restarted monitor should resume."""
+        row = self._db.execute(
+            "SELECT id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM annotations a"
+            " WHERE a.session_id = s.id AND a.kind = ?) ORDER BY id DESC LIMIT 1", (END,)).fetchone()
+        return row[0] if row else None
+
+    def session(self, session: int) -> SessionInfo:
+        info = self._sessions("WHERE s.id = ?", (session,))
+        if not info:
+            raise StoreError(f"no session {session} in {self.path}")
+        return info[0]
+
+    def sessions(self) -> list[SessionInfo]:
+        """Every session, oldest first."""
+        return self._sessions("", ())
+
+    def _sessions(self, where: str, params: tuple) -> list[SessionInfo]:
+        rows = self._db.execute(
+            "SELECT s.id, s.created_ns, s.name,"
+            " (SELECT count(*) FROM events e WHERE e.session_id = s.id)"
+            f" FROM sessions s {where} ORDER BY s.id", params).fetchall()
+        out = []
+        for sid, created, name, events in rows:
+            course, athletes, sources, ended = None, (), (), None
+            for note in self.annotations(sid):
+                if note.kind == COURSE:
+                    course = note.data["course"]
+                elif note.kind == ROSTER:
+                    athletes = tuple(note.data["athletes"])
+                elif note.kind in (START, RESUME):
+                    sources = tuple(dict.fromkeys((*sources, *note.data.get("sources", ()))))
+                elif note.kind == END:
+                    ended = note.created_ns
+            out.append(SessionInfo(sid, created, name, events, course, athletes, sources, ended))
+        return out
+
+    def _require_open(self, session: int) -> None:
+        if self.session(session).ended:
+            raise StoreError(f"session {session} has ended")
+
+    # events -----------------------------------------------------------------------------------
+
+    def append(self, session: int, source: str, events: Iterable[GateEvent]) -> list[StoredEvent]:
+        """Commit `events` and return those that were new (a resent duplicate is stored once).
+
+        The commit has happened when this returns: only then may the caller show or analyse them.
+        """
+        stored: list[StoredEvent] = []
+        with self._transaction():
+            execute = self._db.execute
+            for ev in events:
+                cur = execute(
+                    "INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
+                    " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (session, source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value,
+                     ev.start_number, ev.channel, ev.flag, ev.raw))
+                if cur.rowcount:
+                    stored.append(StoredEvent(cur.lastrowid, source, ev))
+        return stored
+
+    def events(self, session: int, after: int = 0, source: str | None = None) -> Iterator[StoredEvent]:
+        """Stored events in arrival order, from store id `after` on (exclusive)."""
+        query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw"
+                 " FROM events WHERE session_id = ? AND id > ?")
+        params: tuple = (session, after)
+        if source is not None:
+            query += " AND source = ?"
+            params += (source,)
+        for row in self._db.execute(query + " ORDER BY id", params):
+            eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw = row
+            yield StoredEvent(eid, src, GateEvent(gate, seq, device_us, host_ns, Kind(kind), start_number,
+                                                  channel, flag, bytes(raw)))
+
+    def seen_seqs(self, session: int, source: str) -> list[tuple[int, int]]:
+        """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
+        must ask its gates to resend from."""
+        return self._db.execute("SELECT gate, seq FROM events WHERE session_id = ? AND source = ? ORDER BY id",
+                                (session, source)).fetchall()
+
+    def last_event_id(self, session: int) -> int:
+        row = self._db.execute("SELECT max(id) FROM events WHERE session_id = ?", (session,)).fetchone()
+        return row[0] or 0
+
+    # annotations ------------------------------------------------------------------------------
+
+    def annotate(self, session: int, kind: str, **data: object) -> Annotation:
+        """Record a decision as a new row; it applies from the events committed so far on."""
+        with self._transaction():
+            return self._annotate(session, kind, data)
+
+    def _annotate(self, session: int, kind: str, data: dict) -> Annotation:
+        if kind not in KINDS:
+            raise ValueError(f"unknown annotation kind {kind!r}")
+        after = self.last_event_id(session)
+        created = time.time_ns()
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+        aid = self._db.execute(
+            "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)",
+            (session, after, created, kind, text)).lastrowid
+        return Annotation(aid, session, after, created, kind, json.loads(text))
+
+    def annotations(self, session: int) -> list[Annotation]:
+        """Every annotation of a session in the order taken (an UNDO and its target included)."""
+        rows = self._db.execute(
+            "SELECT id, session_id, after_event, created_ns, kind, data FROM annotations"
+            " WHERE session_id = ? ORDER BY id", (session,)).fetchall()
+        return [Annotation(aid, sid, after, created, kind, json.loads(data))
+                for aid, sid, after, created, kind, data in rows]
+
+    # ------------------------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        if self.readonly:
+            raise StoreError(f"{self.path} is open read-only")
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), reentrant-safe for one connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._outer = False
+
+    def __enter__(self) -> None:
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._outer = True
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self._outer:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into statements, so that they run inside one transaction."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
