@@ -23,14 +23,14 @@ from gates.rep import CANCELLED, IMPOSSIBLE, INCOMPLETE, MISSED_GATE, Rep
 from gates.rotation import Rotation
 
 MAX_HUMAN_SPEED_MPS = 12.5  # above any recorded sprint segment (Bolt peaked near 12.3 m/s)
-MIN_RUNNING_SPEED_MPS = 1.0  # slower than this between two gates: not the same run
+MIN_RUNNING_SPEED_MPS = 2.5  # slower than a jog between two gates: not the same sprint
 DEFAULT_DEBOUNCE_US = 300_000
 NO_NAME = "?"
 CANCELLABLE_FINISHES = 64  # how many recent finishes a timer's cancel line can still take back
 
 
 def default_timeout_us(course: Course) -> int:
-    """Long enough to walk the course, so only a start nobody followed up times out."""
+    """Long enough to jog the course, so only a start nobody followed up times out."""
     return int((10.0 + course.length_m / MIN_RUNNING_SPEED_MPS) * 1e6)
 
 

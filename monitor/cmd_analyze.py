@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from gates import protocols
@@ -40,8 +41,19 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                         help="a second break of a gate within this window counts once (default 300)")
 
 
-def session_setup(args: argparse.Namespace, protocol: protocols.Protocol) -> tuple[RepAssembler, Analyzer]:
-    """Build the assembler and analyzer from the shared options, or raise UsageError naming the option."""
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    course: Course
+    rule: StopRule
+    roster: list[str]
+    debounce_us: int
+
+    def assembler(self, protocol: protocols.Protocol) -> RepAssembler:
+        return RepAssembler(self.course, protocol, self.roster, debounce_us=self.debounce_us)
+
+
+def session_options(args: argparse.Namespace) -> SessionOptions:
+    """Check the shared options, or raise UsageError naming the one that is wrong."""
     try:
         course = Course.parse(args.course)
     except CourseError as err:
@@ -53,8 +65,7 @@ def session_setup(args: argparse.Namespace, protocol: protocols.Protocol) -> tup
     if args.debounce_ms < 0:
         raise UsageError(f"--debounce-ms must not be negative, got {args.debounce_ms:g}")
     roster = [name.strip() for name in args.athletes.split(",") if name.strip()]
-    assembler = RepAssembler(course, protocol, roster, debounce_us=int(args.debounce_ms * 1000))
-    return assembler, Analyzer(rule)
+    return SessionOptions(course, rule, roster, int(args.debounce_ms * 1000))
 
 
 def _chunks(path: Path, head: bytes) -> Iterator[bytes]:
@@ -66,6 +77,7 @@ def _chunks(path: Path, head: bytes) -> Iterator[bytes]:
 
 
 def run(args: argparse.Namespace) -> int:
+    options = session_options(args)
     path = Path(args.file)
     try:
         with path.open("rb") as f:
@@ -82,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         if protocol is None:
             raise UsageError(f"{args.file}: no known protocol recognised; name one with --protocol")
         print(f"gates analyze: {args.file}: detected protocol {protocol.name}", file=sys.stderr)
-    assembler, analyzer = session_setup(args, protocol)
+    assembler, analyzer = options.assembler(protocol), Analyzer(options.rule)
     decoder = protocol.decoder()
     counts = Counts()
     items = analyse(_chunks(path, head), decoder, assembler, analyzer, counts)
