@@ -48,8 +48,9 @@ _DIGITS = frozenset(b"0123456789")
 
 def course_index(event: GateEvent, gates: int) -> int | None:
     """Position on an n-gate course: C0 the start, C1 the finish, Ck (k >= 2) the (k-1)th gate if that
-    is still before the finish. Computed lines and cancellations are not impulses on the course."""
-    if event.kind is not Kind.BREAK or gates < 1:
+    is still before the finish. A cancellation sits where the impulse it takes back sat; computed
+    lines (RT/TT/SQ) are not on the course."""
+    if event.kind not in (Kind.BREAK, Kind.CANCEL) or gates < 1:
         return None
     if event.gate == 0:
         return 0
