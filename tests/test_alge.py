@@ -291,7 +291,7 @@ def test_duration_round_trip(number, kind, duration_us, flag):
     (b" 0001 C3  10:00:00.0000 00", 4, 2),
     (b" 0001 C4  10:00:00.0000 00", 4, None),  # would stand on or past the finish
     (b" 0001 C2  10:00:00.0000 00", 2, None),
-    (b"c0001 C0  10:00:00.0000 00", 4, None),
+    (b"c0001 C0  10:00:00.0000 00", 4, 0),  # a cancel sits where the impulse it takes back sat
     (b" 0001 RT  00:00:05.00   00", 4, None),
 ])
 def test_course_index(line, gates, index):
