@@ -56,6 +56,8 @@ class RepAssembler:
         self.rotation = roster if isinstance(roster, Rotation) else Rotation(roster)
         self.debounce_us = debounce_us
         self.timeout_us = default_timeout_us(course) if timeout_us is None else timeout_us
+        self._finish_index = course.gates - 1
+        self._course_index = self.protocol.course_index
         self.reps_finished = 0
         self.debounced = 0  # breaks absorbed as double triggers
         self.strays = 0  # breaks no rep could own (nobody running, unknown gate)
@@ -94,9 +96,8 @@ class RepAssembler:
 
     def _position(self, event: GateEvent) -> int | None:
         if self.protocol.sequential:
-            open_rep = self._open[-1] if self._open else None
-            return open_rep.reached + 1 if open_rep else 0
-        return self.protocol.course_index(event, self.course.gates)
+            return self._open[-1].reached + 1 if self._open else 0
+        return self._course_index(event, self._finish_index + 1)
 
     def _break(self, event: GateEvent, out: list[Rep]) -> None:
         index = self._position(event)
@@ -120,7 +121,7 @@ class RepAssembler:
             return
         rep.times[index] = t
         rep.reached = index
-        if index == self.course.gates - 1:
+        if index == self._finish_index:
             self._open.remove(rep)
             out.append(self._finish(rep))
 
@@ -160,12 +161,14 @@ class RepAssembler:
 
     def _flags(self, times: list[int | None]) -> set[str]:
         flags: set[str] = set()
-        if any(t is None for t in times[1:-1]):
-            flags.add(MISSED_GATE)
-        seen = [(d, t) for d, t in zip(self.course.distances_m, times) if t is not None]
-        for (d0, t0), (d1, t1) in zip(seen, seen[1:]):
-            if t1 <= t0 or (d1 - d0) / ((t1 - t0) / 1e6) > MAX_HUMAN_SPEED_MPS:
+        last_d = last_t = None
+        for d, t in zip(self.course.distances_m, times):
+            if t is None:
+                flags.add(MISSED_GATE)  # never the start or the finish: a rep has both
+                continue
+            if last_t is not None and (t <= last_t or (d - last_d) * 1e6 > MAX_HUMAN_SPEED_MPS * (t - last_t)):
                 flags.add(IMPOSSIBLE)
+            last_d, last_t = d, t
         return flags
 
     def _finish(self, rep: _OpenRep) -> Rep:
@@ -206,7 +209,7 @@ class RepAssembler:
                     rep.times[index] = None
                     rep.reached = max(i for i, x in enumerate(rep.times) if x is not None)
                 return
-        if index == self.course.gates - 1 and (number, t) in self._finished:
+        if index == self._finish_index and (number, t) in self._finished:
             done, rep = self._finished.pop((number, t))
             out.append(Rep(done.number, done.athlete, done.course, done.start_us, done.splits_us,
                            done.flags | {CANCELLED}, done.start_number))

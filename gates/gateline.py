@@ -13,13 +13,14 @@ field is dropped and counted; the decoder resyncs at the next `$`.
 
 from __future__ import annotations
 
+import re
+
 from gates.codec import GateStatus, LineDecoder, ResendRequest
 from gates.events import GateEvent, Kind
 
 PROTOCOL = "gateline"
 BAUD = 115200
 MAX_U64 = (1 << 64) - 1
-_KINDS = {b"B": Kind.BREAK, b"R": Kind.RESTORE}
 _HEX = b"0123456789ABCDEF"
 
 
@@ -73,6 +74,10 @@ def _uint(field: bytes, maximum: int) -> int:
     return value
 
 
+_EVENT = re.compile(rb"\$(GT,(\d{1,3}),(\d{1,5}),(\d{1,20}),([BR]))\*([0-9A-F]{2})")
+_BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
+
+
 class GatelineDecoder(LineDecoder):
     """Decodes all three gateline frames; events are returned, `$GS` and `$GR` go to `control`."""
 
@@ -81,7 +86,16 @@ class GatelineDecoder(LineDecoder):
     frame_start = b"$"
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
-        # line is `$<body>*<cs>`
+        # the hot path: one regex for the event frame, positional construction
+        m = _EVENT.fullmatch(line)
+        if m is not None:
+            body, gate, seq, device_us, kind, cs = m.groups()
+            gate, seq, device_us = int(gate), int(seq), int(device_us)
+            if not 0 < gate <= 255 or seq > 0xFFFF or device_us > MAX_U64 or int(cs, 16) != checksum(body):
+                raise ValueError("bad field or checksum")
+            events.append(GateEvent(gate, seq, device_us, host_ns, _BREAK if kind == b"B" else _RESTORE,
+                                    None, None, "", line))
+            return
         if len(line) < 5 or line[-3] != 0x2A:  # '*'
             raise ValueError("no checksum")
         body = line[1:-3]
@@ -90,13 +104,7 @@ class GatelineDecoder(LineDecoder):
             raise ValueError("bad checksum")
         fields = body.split(b",")
         tag = fields[0]
-        if tag == b"GT" and len(fields) == 5:
-            events.append(GateEvent(
-                gate=_gate(fields[1]), seq=_uint(fields[2], 0xFFFF), device_us=_uint(fields[3], MAX_U64),
-                host_ns=host_ns, kind=_KINDS[fields[4]] if fields[4] in _KINDS else _bad(fields[4]),
-                raw=line,
-            ))
-        elif tag == b"GS" and len(fields) == 6:
+        if tag == b"GS" and len(fields) == 6:
             beam = _uint(fields[5], 1)
             self.control.append(GateStatus(
                 gate=_gate(fields[1]), last_seq=_uint(fields[2], 0xFFFF), device_us=_uint(fields[3], MAX_U64),
@@ -105,7 +113,7 @@ class GatelineDecoder(LineDecoder):
         elif tag == b"GR" and len(fields) == 3:
             self.control.append(ResendRequest(gate=_gate(fields[1]), from_seq=_uint(fields[2], 0xFFFF)))
         else:
-            raise ValueError("unknown frame")
+            raise ValueError("not a gateline frame")
 
 
 def _gate(field: bytes) -> int:
@@ -115,5 +123,3 @@ def _gate(field: bytes) -> int:
     return gate
 
 
-def _bad(field: bytes) -> Kind:
-    raise ValueError(field)

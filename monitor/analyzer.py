@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from gates.course import Course
 from gates.rep import Rep
 
 
@@ -76,11 +77,11 @@ class Analyzer:
 
     def __init__(self, rule: StopRule | None = None) -> None:
         self.rule = rule or StopRule()
-        self._standings: dict[tuple[str, str], _Standing] = {}
-        self._where: dict[int, tuple[str, str]] = {}  # rep number -> standing key
+        self._standings: dict[tuple[str, Course], _Standing] = {}
+        self._where: dict[int, tuple[str, Course]] = {}  # rep number -> standing key
 
     def add(self, rep: Rep) -> RepResult:
-        key = (rep.athlete, rep.course.label())
+        key = (rep.athlete, rep.course)
         standing = self._standings.setdefault(key, _Standing())
         standing.reps.append(rep)
         self._where[rep.number] = key
@@ -89,12 +90,12 @@ class Analyzer:
     def revise(self, rep: Rep) -> list[RepResult]:
         """Replace the rep with the same number and recompute every athlete it belongs or belonged to."""
         old_key = self._where.get(rep.number)
-        touched: list[tuple[str, str]] = []
+        touched: list[tuple[str, Course]] = []
         if old_key is not None:
             old = self._standings[old_key]
             old.reps = [r for r in old.reps if r.number != rep.number]
             touched.append(old_key)
-        new_key = (rep.athlete, rep.course.label())
+        new_key = (rep.athlete, rep.course)
         target = self._standings.setdefault(new_key, _Standing())
         target.reps.append(rep)
         target.reps.sort(key=lambda r: r.number)
@@ -106,17 +107,17 @@ class Analyzer:
             results.extend(self._recompute(key))
         return results
 
-    def standing(self, athlete: str, course_label: str) -> tuple[int | None, Verdict | None, str]:
+    def standing(self, athlete: str, course: Course) -> tuple[int | None, Verdict | None, str]:
         """Best, current verdict and its reason for one athlete on one course."""
-        s = self._standings.get((athlete, course_label))
+        s = self._standings.get((athlete, course))
         if s is None:
             return None, None, ""
         return s.best_us, self._current(s), s.ended
 
-    def athletes(self) -> list[tuple[str, str]]:
+    def athletes(self) -> list[tuple[str, Course]]:
         return list(self._standings)
 
-    def _recompute(self, key: tuple[str, str]) -> list[RepResult]:
+    def _recompute(self, key: tuple[str, Course]) -> list[RepResult]:
         reps = self._standings[key].reps
         fresh = _Standing()
         self._standings[key] = fresh

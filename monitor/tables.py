@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from gates.course import Course
 from monitor.analyzer import Analyzer, RepResult
 from monitor.records import fmt_pct, fmt_time
 
@@ -12,13 +13,12 @@ def athlete_tables(results: list[RepResult], analyzer: Analyzer) -> str:
     if not results:
         return "no reps found\n"
     latest: dict[int, RepResult] = {r.rep.number: r for r in results}  # a revision replaces its rep
-    by_athlete: dict[tuple[str, str], list[RepResult]] = defaultdict(list)
+    by_athlete: dict[tuple[str, Course], list[RepResult]] = defaultdict(list)
     for result in latest.values():
-        by_athlete[(result.rep.athlete, result.rep.course.label())].append(result)
+        by_athlete[(result.rep.athlete, result.rep.course)].append(result)
     blocks = []
     for (athlete, course), rows in by_athlete.items():
-        course_obj = rows[0].rep.course
-        split_heads = [f"@{d:g}m" for d in course_obj.distances_m[1:]]
+        split_heads = [f"@{d:g}m" for d in course.distances_m[1:]]
         heads = ["rep", "time s", *split_heads, "drop %", "int %", "Sdec %", "verdict", "notes"]
         table = [heads]
         for r in rows:
@@ -32,7 +32,7 @@ def athlete_tables(results: list[RepResult], analyzer: Analyzer) -> str:
                           fmt_pct(r.dropoff_pct), fmt_pct(r.intensity_pct), fmt_pct(r.sdec_pct),
                           r.verdict.value if r.verdict else "—", notes])
         best_us, verdict, _ = analyzer.standing(athlete, course)
-        title = f"{athlete} — course {course} m — best {fmt_time(best_us)} s — {verdict.value if verdict else 'no verdict yet'}"
+        title = f"{athlete} — course {course.label()} m — best {fmt_time(best_us)} s — {verdict.value if verdict else 'no verdict yet'}"
         blocks.append(title + "\n" + _render(table))
     return "\n".join(blocks) + "\n"
 

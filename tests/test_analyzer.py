@@ -30,7 +30,7 @@ def test_no_verdict_before_two_valid_reps_then_go_caution_end():
     a = Analyzer()
     verdicts = [a.add(rep(n, t)).verdict for n, t in enumerate([4.00, 4.10, 4.30, 4.05, 4.25, 4.30], 1)]
     assert verdicts == [None, Verdict.GO, Verdict.CAUTION, Verdict.GO, Verdict.CAUTION, Verdict.END]
-    best, verdict, reason = a.standing("Ann", COURSE.label())
+    best, verdict, reason = a.standing("Ann", COURSE)
     assert (best, verdict, reason) == (4_000_000, Verdict.END, "2 reps under 95 % of best 4.00 s")
 
 
@@ -83,7 +83,7 @@ def test_revise_voided_rep_recomputes_the_athlete():
         a.add(rep(n, t))
     results = a.revise(rep(3, 4.3, flags=[VOIDED]))
     assert [r.verdict for r in results] == [None, Verdict.CAUTION, None]
-    assert a.standing("Ann", COURSE.label())[1] is Verdict.CAUTION
+    assert a.standing("Ann", COURSE)[1] is Verdict.CAUTION
 
 
 def test_revise_reassigned_rep_moves_it_between_athletes():
@@ -91,8 +91,8 @@ def test_revise_reassigned_rep_moves_it_between_athletes():
     a.add(rep(1, 4.0, "Ann"))
     a.add(rep(2, 5.0, "Ann"))
     a.revise(rep(2, 5.0, "Bob"))
-    assert a.standing("Ann", COURSE.label())[0] == 4_000_000
-    assert a.standing("Bob", COURSE.label())[0] == 5_000_000
+    assert a.standing("Ann", COURSE)[0] == 4_000_000
+    assert a.standing("Bob", COURSE)[0] == 5_000_000
 
 
 @pytest.mark.parametrize("kwargs", [{"floor_pct": 0}, {"floor_pct": 101}, {"consecutive": 0}, {"max_reps": 0}])
