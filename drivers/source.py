@@ -11,7 +11,7 @@ battery and dropped counts (as python-can's `Bus` hides its interfaces).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -39,16 +39,27 @@ class SourceStatus:
     dropped_bytes: int = 0
     dropped_frames: int = 0
     lost_events: int = 0  # events the source knows it missed and could not recover
+    gaps: int = 0  # link outages whose events a format without resend cannot recover
+    last_seq: int | None = None  # per gate: the seq of its latest event, as its heartbeat says
 
 
 class Source:
-    """Base for sources: a bounded event queue and a status stream fed by the subclass's I/O task."""
+    """Base for sources: a bounded event queue and a status stream fed by the subclass's I/O task.
 
-    def __init__(self, name: str, queue_size: int = 65536) -> None:
+    The status stream is bounded too and keeps the newest: a status is a state, so a consumer that
+    fell behind needs the latest, not the whole history."""
+
+    def __init__(self, name: str, queue_size: int = 65536, status_queue_size: int = 1024) -> None:
         self.name = name
         self._events: asyncio.Queue[GateEvent | None] = asyncio.Queue(queue_size)
-        self._statuses: asyncio.Queue[SourceStatus] = asyncio.Queue()
+        self._statuses: asyncio.Queue[SourceStatus] = asyncio.Queue(status_queue_size)
         self.status = SourceStatus(name, State.CONNECTING)
+        self.gate_status: dict[int, SourceStatus] = {}
+
+    def resume(self, seen: Iterable[tuple[int, int]], baselines: Iterable[tuple[int, int]] = ()) -> None:
+        """Before `open`: the (gate, seq) of events a resumed session already stored, and where each
+        gate's part of the session began, so a source whose gates can resend asks for what it missed
+        while nobody was listening. Sources that cannot resend have nothing to do with it."""
 
     async def open(self) -> None:
         raise NotImplementedError
@@ -77,7 +88,19 @@ class Source:
 
     def _publish(self, **changes: object) -> None:
         self.status = replace(self.status, **changes)
-        self._statuses.put_nowait(self.status)
+        self._put_status(self.status)
+
+    def _publish_gate(self, gate: int, **changes: object) -> None:
+        """What one gate reported (heartbeat, battery): the link's status with that gate's fields."""
+        base = self.gate_status.get(gate) or replace(self.status, gate=gate)
+        status = replace(base, **changes, state=self.status.state, reason=self.status.reason)
+        self.gate_status[gate] = status
+        self._put_status(status)
+
+    def _put_status(self, status: SourceStatus) -> None:
+        if self._statuses.full():
+            self._statuses.get_nowait()
+        self._statuses.put_nowait(status)
 
     def _emit(self, event: GateEvent) -> None:
         self._events.put_nowait(event)

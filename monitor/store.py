@@ -37,7 +37,7 @@ END = "end"  # {}: the session is over
 KINDS = frozenset({START, RESUME, COURSE, ROSTER, VOID, REASSIGN, UNDO, END})
 
 MIGRATIONS: tuple[str, ...] = (
-    # 1: sessions, raw events, annotations
+    # 1: sessions, raw events, annotations, gate baselines
     """
     CREATE TABLE sessions (
         id INTEGER PRIMARY KEY,
@@ -68,6 +68,13 @@ MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL DEFAULT '{}'       -- JSON
     );
     CREATE INDEX annotations_session ON annotations(session_id, id);
+    CREATE TABLE baselines (                  -- where each gate's part of a session began
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        source TEXT NOT NULL,
+        gate INTEGER NOT NULL,
+        seq INTEGER NOT NULL,                 -- the gate's latest seq when the session first heard it
+        PRIMARY KEY (session_id, source, gate)
+    );
     """,
 )
 
@@ -283,6 +290,17 @@ class SessionStore:
         """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
         must ask its gates to resend from."""
         return self._db.execute("SELECT gate, seq FROM events WHERE session_id = ? AND source = ? ORDER BY id",
+                                (session, source)).fetchall()
+
+    def set_baseline(self, session: int, source: str, gate: int, seq: int) -> None:
+        """The first heartbeat of a gate in a session: its events up to `seq` are older than the
+        session, later ones belong to it (kept once; the first word counts)."""
+        with self._transaction():
+            self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
+                             (session, source, gate, seq))
+
+    def baselines(self, session: int, source: str) -> list[tuple[int, int]]:
+        return self._db.execute("SELECT gate, seq FROM baselines WHERE session_id = ? AND source = ? ORDER BY gate",
                                 (session, source)).fetchall()
 
     def last_event_id(self, session: int) -> int:

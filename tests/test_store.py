@@ -110,6 +110,15 @@ def test_seen_seqs_in_arrival_order_per_source(db):
     assert db.seen_seqs(sid, "a") == [(1, 5), (2, 9), (1, 4)]
 
 
+def test_baselines_keep_the_first_word_per_gate(db):
+    sid = db.start_session(course="0,30")
+    db.set_baseline(sid, "a", 2, 65535)
+    db.set_baseline(sid, "a", 1, 17)
+    db.set_baseline(sid, "a", 1, 40)
+    db.set_baseline(sid, "b", 1, 3)
+    assert db.baselines(sid, "a") == [(1, 17), (2, 65535)]
+
+
 def test_reader_reads_while_the_writer_holds_a_transaction(db):
     sid = db.start_session(course="0,30")
     db.append(sid, "a", [ev(1, 0, 10)])

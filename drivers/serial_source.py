@@ -1,0 +1,235 @@
+"""SerialSource: gate events from a serial port, surviving a pulled cable without losing an event.
+
+Opened by spec (DESIGN.md, "CLI contract"): `serial:/dev/ttyUSB0?protocol=alge-timy&baud=9600`; the
+protocol defaults to gateline and the baud rate to the protocol's own (gates.protocols). The port is
+read with pyserial-asyncio-fast (https://github.com/home-assistant-libs/pyserial-asyncio-fast): the
+event loop wakes on readable bytes, no polling thread.
+
+If the port goes away (cable pulled: EIO, the device node vanishes, the port is closed under us) the
+source reports `reconnecting` and reopens it with backoff. On reopening a gateline port it asks each
+gate to resend from the last seq it saw (`$GR`), drops what arrives twice and holds events back until
+the holes are filled (drivers.recovery), so nothing downstream sees a gap or a reordering. A format
+without resend cannot get back what was sent while the cable was out: the source counts that gap
+and says so. A port that does not exist, is busy or may not be opened is a status with a plain
+reason, never an exception; the source keeps trying, as the coach may plug the adapter in late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from functools import partial
+
+import serial
+import serial_asyncio_fast
+
+from drivers.port_errors import diagnose, strerror
+from drivers.recovery import Recovery
+from drivers.registry import Spec
+from drivers.source import Source, State
+from gates import gateline, protocols
+from gates.codec import GateStatus, LineDecoder, ResendRequest
+from gates.events import GateEvent
+
+OPTIONS = {"protocol": f"wire format: {', '.join(sorted(protocols.PROTOCOLS))}; default gateline",
+           "baud": "bits per second; default the protocol's own"}
+BACKOFF_S = (0.1, 1.0)  # first retry, longest wait between retries
+TICK_S = 0.2  # how often open holes are looked at (asked again, given up)
+STATUS_EVERY_NS = 250_000_000  # the fastest a changing dropped-bytes count is republished
+
+
+class SerialSource(Source):
+    def __init__(self, port: str, *, protocol: str = "gateline", baud: int | None = None,
+                 name: str | None = None, backoff_s: tuple[float, float] = BACKOFF_S) -> None:
+        super().__init__(name or f"serial:{port}")
+        self.port = port
+        self.protocol = protocols.get(protocol)
+        self.baud = baud or self.protocol.baud
+        self.backoff_s = backoff_s
+        self._decoder = self.protocol.decoder()
+        self._recovery = Recovery() if self.protocol.resend else None
+        self._transport: asyncio.Transport | None = None
+        self._down = asyncio.Event()
+        self._down_since: int | None = None  # monotonic ns the link was lost, while it is
+        self._was_connected = False
+        self._closing = False
+        self._tasks: list[asyncio.Task] = []
+        self._published_ns = 0
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> SerialSource:
+        options = spec.take(OPTIONS)
+        protocol = options.get("protocol", "gateline")
+        try:
+            protocols.get(protocol)
+        except protocols.UnknownProtocol as err:
+            raise spec.error(str(err)) from None
+        baud = options.get("baud")
+        if baud is not None and not (baud.isdigit() and int(baud) > 0):
+            raise spec.error(f"baud must be a positive whole number, not {baud!r}")
+        return cls(spec.target, protocol=protocol, baud=int(baud) if baud else None, name=spec.text)
+
+    def resume(self, seen, baselines=()) -> None:
+        if self._recovery is not None:
+            self._recovery.seed(seen, baselines)
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Try the port once (the status says how it went), then keep the link up in the background."""
+        self._closing = False
+        await self._connect()
+        self._tasks = [asyncio.create_task(self._supervise(), name=f"{self.name} link")]
+        if self._recovery is not None:
+            self._tasks.append(asyncio.create_task(self._tick(), name=f"{self.name} recovery"))
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        transport = self._transport
+        if transport is not None:
+            transport.abort()
+            await self._down.wait()  # the port is closed: it can be opened again at once
+        if self._recovery is not None:
+            self._pass_on(self._recovery.flush())
+        self._publish(state=State.CLOSED, reason="", **self._counts())
+        self._finish()
+
+    async def _supervise(self) -> None:
+        delay = self.backoff_s[0]
+        while True:
+            if self._transport is not None:
+                await self._down.wait()
+                delay = self.backoff_s[0]
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff_s[1])
+            await self._connect()
+
+    async def _connect(self) -> bool:
+        loop = asyncio.get_running_loop()
+        opening = loop.run_in_executor(None, partial(serial.serial_for_url, self.port, baudrate=self.baud,
+                                                     exclusive=True))
+        try:
+            port = await asyncio.shield(opening)
+        except asyncio.CancelledError:  # closed while the port was opening: do not leak it
+            opening.add_done_callback(lambda f: f.cancelled() or f.exception() or f.result().close())
+            raise
+        except (serial.SerialException, OSError, ValueError) as err:
+            state, reason = diagnose(self.port, err, self._was_connected)
+            if (state, reason) != (self.status.state, self.status.reason):
+                self._publish(state=state, reason=reason)
+            return False
+        transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: _Link(self), port)
+        self._transport = transport
+        self._down.clear()
+        self._up(time.monotonic_ns())
+        return True
+
+    def _up(self, now: int) -> None:
+        reason = ""
+        gaps = self.status.gaps
+        if self._was_connected and self._down_since is not None:
+            outage = f"{(now - self._down_since) / 1e9:.1f} s"
+            if self._recovery is not None:
+                reason = f"reconnected after {outage}; asking the gates to resend"
+            else:
+                gaps += 1
+                reason = (f"reconnected after {outage}; {self.protocol.name} cannot resend, so events in "
+                          "that time are lost")
+        if isinstance(self._decoder, LineDecoder):
+            self._decoder.feed(b"\n", now)  # a line cut off by the outage ends here, not in the next one
+        self._was_connected = True
+        self._down_since = None
+        self._publish(state=State.CONNECTED, reason=reason, gaps=gaps, **self._counts())
+        if self._recovery is not None:
+            self._send(self._recovery.connected(now))
+
+    def _link_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        self._down.set()
+        if self._closing:
+            return
+        self._down_since = time.monotonic_ns()
+        if self._recovery is not None:
+            self._recovery.disconnected()
+        why = strerror(exc) if exc is not None else "closed"
+        self._publish(state=State.RECONNECTING, reason=f"port lost ({why}); reconnecting")
+
+    # -- bytes in -------------------------------------------------------------------------------
+
+    def _bytes(self, data: bytes) -> None:
+        now = time.monotonic_ns()
+        events = self._decoder.feed(data, now)
+        controls = self._decoder.pop_control() if self._decoder.control else ()
+        recovery = self._recovery
+        if recovery is None:
+            for event in events:
+                self._emit(event)
+        else:
+            for event in events:
+                released, asks = recovery.event(event, now)
+                self._pass_on(released)
+                self._send(asks)
+        for control in controls:
+            if isinstance(control, GateStatus):
+                self._heartbeat(control, now)
+        if (self._decoder.dropped_bytes != self.status.dropped_bytes
+                and now - self._published_ns >= STATUS_EVERY_NS):
+            self._publish_counts(now)
+
+    def _heartbeat(self, status: GateStatus, now: int) -> None:
+        if self._recovery is not None:
+            released, asks = self._recovery.heartbeat(status.gate, status.last_seq, now)
+            self._pass_on(released)
+            self._send(asks)
+        self._publish_gate(status.gate, last_heartbeat_ns=now, battery_pct=status.battery_pct,
+                           last_seq=status.last_seq, **self._counts())
+
+    async def _tick(self) -> None:
+        recovery = self._recovery
+        assert recovery is not None
+        while True:
+            await asyncio.sleep(TICK_S)
+            if self._transport is None:
+                continue
+            lost = recovery.lost
+            released, asks = recovery.tick(time.monotonic_ns())
+            self._pass_on(released)
+            self._send(asks)
+            if recovery.lost != lost:
+                self._publish_counts(time.monotonic_ns())
+
+    def _pass_on(self, events: list[GateEvent]) -> None:
+        for event in events:
+            self._emit(event)
+
+    def _send(self, asks: list[ResendRequest]) -> None:
+        transport = self._transport
+        if transport is None or not asks:
+            return
+        transport.write(b"".join(gateline.encode_resend(a.gate, a.from_seq) for a in asks))
+
+    def _counts(self) -> dict[str, int]:
+        lost = self._recovery.lost if self._recovery is not None else self.status.lost_events
+        return {"dropped_bytes": self._decoder.dropped_bytes, "dropped_frames": self._decoder.dropped_frames,
+                "lost_events": lost}
+
+    def _publish_counts(self, now: int) -> None:
+        self._published_ns = now
+        self._publish(**self._counts())
+
+
+class _Link(asyncio.Protocol):
+    """The asyncio side of the port: hands bytes and the loss of the port to the source."""
+
+    def __init__(self, source: SerialSource) -> None:
+        self._source = source
+
+    def data_received(self, data: bytes) -> None:
+        self._source._bytes(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._source._link_lost(exc)
