@@ -12,6 +12,7 @@ import sys
 # name -> (module, one-line help); order is the order shown in `gates --help`
 COMMANDS = {
     "analyze": ("monitor.cmd_analyze", "decode a capture file and print reps, splits and verdicts"),
+    "simulate": ("monitor.cmd_simulate", "a simulated session into a capture file or onto a pseudo-terminal, with truth"),
 }
 
 

@@ -1,0 +1,100 @@
+"""`gates simulate`: a whole simulated session into a capture file or onto a live pseudo-terminal,
+with its ground truth as JSON (see simulators/ for the models)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from gates.course import Course, CourseError
+from monitor.cli import UsageError
+from simulators.athletes import group
+from simulators.capture import write_capture, write_truth
+from simulators.gate_device import Faults
+from simulators.plans import PLANS, get_plan
+from simulators.session import SessionConfig, SimSession, simulate
+from simulators.wire import WIRES
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--serial", action="store_true",
+                       help="stream in real time on a new pseudo-terminal and print its path")
+    where.add_argument("--out", metavar="CAPTURE", help="write the bytes the port would deliver to this file (- for stdout)")
+    parser.add_argument("--truth", metavar="TRUTH.json", help="write the ground truth here")
+    parser.add_argument("--protocol", default="gateline", help=f"wire format ({', '.join(WIRES)}; default gateline)")
+    parser.add_argument("--athletes", default="4", metavar="N|A,B,C",
+                        help="a count of preset athletes (MSS 7-11 m/s) or their names (default 4)")
+    parser.add_argument("--plan", default="speed",
+                        help="; ".join(f"{p.name}: {p.description}" for p in PLANS.values()) + " (default speed)")
+    parser.add_argument("--reps", type=int, help="reps per athlete in each timed block (default: the plan's)")
+    parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
+    parser.add_argument("--speed", type=float, default=1.0, help="with --serial: run X times faster than real time")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
+    parser.add_argument("--faults", default="none", metavar="NAME=RATE,...",
+                        help="double, miss (per crossing), spurious (per gate per minute), noise, corrupt, drop "
+                             "(per frame), latency, jitter (ms), link (outages per minute); default none")
+    parser.add_argument("--clock", choices=("shared", "own"), default="shared",
+                        help="shared: gates wired to one timer (default); own: each gate its own drifting clock")
+    parser.add_argument("--resolution-us", type=int, help="clock resolution in µs (default: the format's, 1000 for gateline)")
+    parser.add_argument("--link", metavar="PATH", help="with --serial: a symlink to the device that follows re-plugs")
+    parser.set_defaults(run=run)
+
+
+def config_from_args(args: argparse.Namespace) -> SessionConfig:
+    """Check every option, or raise UsageError naming the one that is wrong."""
+    try:
+        course = Course.parse(args.course)
+    except CourseError as err:
+        raise UsageError(f"--course {err}") from None
+    try:
+        athletes = group(args.athletes)
+    except ValueError as err:
+        raise UsageError(f"--athletes {err}") from None
+    try:
+        plan = get_plan(args.plan)
+    except ValueError as err:
+        raise UsageError(f"--plan: {err}") from None
+    if args.reps is not None:
+        if not 1 <= args.reps <= 100_000:
+            raise UsageError(f"--reps must be 1 to 100000, got {args.reps}")
+        plan = plan.with_reps(args.reps)
+    try:
+        faults = Faults.parse(args.faults)
+    except ValueError as err:
+        raise UsageError(f"--faults {err}") from None
+    if args.protocol not in WIRES:
+        raise UsageError(f"--protocol: the simulator speaks {', '.join(WIRES)}, not {args.protocol!r}")
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        raise UsageError(f"--speed must be a positive number, got {args.speed:g}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must not be negative, got {args.seed}")
+    if args.resolution_us is not None and not 1 <= args.resolution_us <= 1_000_000:
+        raise UsageError(f"--resolution-us must be 1 to 1000000, got {args.resolution_us}")
+    if args.link and not args.serial:
+        raise UsageError("--link only goes with --serial")
+    return SessionConfig(course=course, athletes=tuple(athletes), plan=plan, seed=args.seed, protocol=args.protocol,
+                         faults=faults, shared_clock=args.clock == "shared", resolution_us=args.resolution_us)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    try:
+        session = simulate(config)
+    except ValueError as err:  # the format cannot express this session
+        raise UsageError(str(err)) from None
+    if args.truth:
+        _write(write_truth, session, args.truth)
+    if args.serial:
+        from simulators.pty_device import serve
+
+        return serve(session, speed=args.speed, link=args.link)
+    _write(write_capture, session, args.out)
+    return 0
+
+
+def _write(writer, session: SimSession, path: str) -> None:
+    try:
+        writer(session, path)
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None

@@ -1,0 +1,201 @@
+"""A simulated photocell gate: its own clock, its beam, its faults, its heartbeats and resend buffer.
+
+Modelled on what goes wrong at a track (and on DESIGN.md's gateline device contract):
+- the clock: an offset (the gate was switched on some time before the session), a drift (a plain
+  crystal is within ±100 ppm) and a resolution (1 ms for DIY gates, 0.1 ms for ALGE-like timers);
+  a reading is truncated to the resolution, as timers do. Gates wired to one timer share one clock.
+- the beam: a torso break lasts while the torso passes (~0.35 m at the athlete's speed); an arm swing
+  can break it again 40–150 ms after the torso (a "double trigger"); the gate can miss a crossing
+  altogether; nobody running can still break it (a bird, a leaf, someone walking through).
+- per-gate sequence numbers (16-bit), 1 Hz status heartbeats with the latest seq and battery, and a
+  buffer of the last 1,024 events answering the host's resend request.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+
+from gates.codec import GateStatus
+from gates.events import GateEvent, Kind
+
+RESEND_BUFFER = 1024
+TORSO_DEPTH_M = 0.35
+HEARTBEAT_US = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceClock:
+    offset_us: float  # the reading at session time 0
+    drift_ppm: float
+    resolution_us: int
+
+    def read(self, t_us: float) -> int:
+        """The clock's reading (integer µs, truncated to the resolution) at session time `t_us`."""
+        value = self.offset_us + t_us * (1.0 + self.drift_ppm * 1e-6)
+        return int(value // self.resolution_us) * self.resolution_us
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Fault rates; every fault is off at 0. Probabilities are per crossing or per frame."""
+
+    double: float = 0.0  # P(an arm swing breaks the beam again 40-150 ms after the torso) per crossing
+    miss: float = 0.0  # P(the gate does not see a crossing) per crossing
+    spurious: float = 0.0  # breaks with nobody running, per gate per minute
+    noise: float = 0.0  # P(a burst of random bytes on the idle line before a frame) per frame
+    corrupt: float = 0.0  # P(a byte inside a frame is damaged) per frame
+    drop: float = 0.0  # P(a frame is lost in transit) per frame
+    latency: float = 0.0  # mean delivery delay, ms
+    jitter: float = 0.0  # extra delivery delay, uniform 0..jitter ms
+    link: float = 0.0  # link outages (each 2-6 s, every frame in it lost) per minute
+
+    PROBABILITIES = ("double", "miss", "noise", "corrupt", "drop")
+
+    @classmethod
+    def parse(cls, text: str) -> Faults:
+        """`double=0.05,miss=0.02,...`; empty or `none` for no faults. ValueError names the bad part."""
+        text = text.strip()
+        if text in ("", "none"):
+            return cls()
+        names = [f.name for f in fields(cls)]
+        values: dict[str, float] = {}
+        for part in text.split(","):
+            key, sep, raw = part.partition("=")
+            key = key.strip()
+            if not sep or key not in names:
+                raise ValueError(f"{part!r} is not NAME=VALUE with NAME one of {', '.join(names)}")
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ValueError(f"{part!r}: {raw!r} is not a number") from None
+            if not value >= 0 or value == float("inf"):
+                raise ValueError(f"{part!r}: must be a finite number >= 0")
+            if key in cls.PROBABILITIES and value > 1:
+                raise ValueError(f"{part!r}: {key} is a probability, at most 1")
+            values[key] = value
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """An athlete's torso reaching a gate's line, in session time."""
+
+    t_us: float
+    speed: float  # m/s, sets how long the torso keeps the beam broken
+    rep: int | None  # index of the timed rep, None for untimed runs
+
+
+@dataclass(frozen=True, slots=True)
+class Emission:
+    """A message leaving a gate at session time `t_us`; `cause` says why it exists (for the truth)."""
+
+    t_us: float
+    message: GateEvent | GateStatus
+    cause: str  # torso | arm | spurious | heartbeat
+    rep: int | None = None
+
+
+@dataclass(slots=True)
+class _Interval:
+    start: float
+    end: float
+    cause: str
+    rep: int | None
+
+
+class GateDevice:
+    """One gate over one session. `run` turns crossings into the gate's emissions, in time order."""
+
+    def __init__(self, gate: int, clock: DeviceClock, faults: Faults, seed: str,
+                 battery_pct: float = 100.0, drain_pct_per_h: float = 4.0) -> None:
+        self.gate = gate
+        self.clock = clock
+        self.faults = faults
+        self.seed = seed  # each kind of fault draws from its own stream, so rates don't shift each other
+        self.battery_pct = battery_pct
+        self.drain_pct_per_h = drain_pct_per_h
+        self.fault_log: list[dict] = []  # faults of the gate itself (double, miss, spurious)
+        self._event_times: list[float] = []
+        self._events: list[GateEvent] = []
+
+    def run(self, crossings: Iterable[Crossing], end_us: float, restores: bool = True) -> list[Emission]:
+        beams = self._beam_intervals(crossings, end_us)
+        emissions: list[Emission] = []
+        seq = 0
+        for beam in beams:
+            kinds = [(beam.start, Kind.BREAK)] + ([(beam.end, Kind.RESTORE)] if restores else [])
+            for t, kind in kinds:
+                event = GateEvent(self.gate, seq, self.clock.read(t), kind=kind)
+                emissions.append(Emission(t, event, beam.cause, beam.rep))
+                seq = (seq + 1) & 0xFFFF
+        self._event_times = [e.t_us for e in emissions]
+        self._events = [e.message for e in emissions]  # type: ignore[misc]
+        emissions.extend(self._heartbeats(end_us))
+        emissions.sort(key=lambda e: e.t_us)
+        return emissions
+
+    def _beam_intervals(self, crossings: Iterable[Crossing], end_us: float) -> list[_Interval]:
+        faults = self.faults
+        miss_rng, double_rng = random.Random(f"{self.seed}/miss"), random.Random(f"{self.seed}/double")
+        beams: list[_Interval] = []
+        for c in crossings:
+            missed = miss_rng.random() < faults.miss
+            doubled = double_rng.random() < faults.double
+            arm_delay = double_rng.uniform(40e3, 150e3)
+            arm_dwell = double_rng.uniform(10e3, 30e3)
+            if missed:
+                self.fault_log.append({"kind": "miss", "gate": self.gate, "rep": c.rep})
+                continue
+            end = c.t_us + TORSO_DEPTH_M / max(c.speed, 0.5) * 1e6
+            beams.append(_Interval(c.t_us, end, "torso", c.rep))
+            if doubled:
+                arm = max(c.t_us + arm_delay, end + 5e3)
+                beams.append(_Interval(arm, arm + arm_dwell, "arm", c.rep))
+        if faults.spurious > 0:
+            rng = random.Random(f"{self.seed}/spurious")
+            t = 0.0
+            mean_gap_us = 60e6 / faults.spurious
+            while (t := t + rng.expovariate(1.0) * mean_gap_us) < end_us:
+                beams.append(_Interval(t, t + rng.uniform(5e3, 80e3), "spurious", None))
+        beams.sort(key=lambda b: b.start)
+        merged: list[_Interval] = []
+        for beam in beams:  # a break while the beam is already broken is no event
+            if merged and beam.start <= merged[-1].end:
+                merged[-1].end = max(merged[-1].end, beam.end)
+                continue
+            merged.append(beam)
+        for beam in merged:
+            if beam.cause != "torso":
+                self.fault_log.append({"kind": "double" if beam.cause == "arm" else "spurious",
+                                       "gate": self.gate, "rep": beam.rep,
+                                       "device_us": self.clock.read(beam.start), "t_us": beam.start})
+        return merged
+
+    def _heartbeats(self, end_us: float) -> list[Emission]:
+        out = []
+        t = random.Random(f"{self.seed}/heartbeat").uniform(0.0, HEARTBEAT_US)
+        while t < end_us:
+            i = bisect.bisect_right(self._event_times, t)
+            last_seq = self._events[i - 1].seq if i else 0xFFFF  # 0xFFFF: the seq before the first, 0
+            battery = self.battery_pct - self.drain_pct_per_h * t / 3.6e9
+            status = GateStatus(self.gate, last_seq, self.clock.read(t), max(0, int(battery)), True)
+            out.append(Emission(t, status, "heartbeat"))
+            t += HEARTBEAT_US
+        return out
+
+    def resend(self, from_seq: int, now_us: float) -> list[GateEvent]:
+        """Buffered events from `from_seq` to the latest one emitted by `now_us` (at most 1,024)."""
+        n = bisect.bisect_right(self._event_times, now_us)
+        buffered = self._events[max(0, n - RESEND_BUFFER):n]
+        if not buffered:
+            return []
+        behind = (buffered[-1].seq - from_seq) & 0xFFFF
+        if behind >= 0x8000:  # from_seq is after the latest event: nothing new
+            return []
+        return buffered[-(behind + 1):]

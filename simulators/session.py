@@ -1,0 +1,215 @@
+"""A whole simulated session, deterministic from a seed: the bytes a host would receive, and the truth.
+
+The session runs a plan with a group in a fixed rotation (the roster order, which is how the rep
+assembler assigns athletes): each athlete starts when the course is clear (the previous finish plus
+`gap_s`) and their own rest is over. Every run draws the athlete's form (fatigue, noise, stumble) and
+places the torso's crossing of each gate with the sprint model; the gates turn crossings into events
+on their own clocks, with their faults; the link delivers the frames, with its faults. Each source of
+randomness has its own stream derived from the seed, so the same seed gives a byte-identical session
+and switching one fault on does not change what the athletes run.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gates.course import Course
+from gates.events import Kind
+from simulators.athletes import AthleteProfile, RepForm
+from simulators.gate_device import Crossing, DeviceClock, Emission, Faults, GateDevice
+from simulators.link import Frame, Link
+from simulators.plans import Block, Plan, Start
+from simulators.sprint_model import time_at_distance
+from simulators.wire import Wire, get_wire
+
+MAX_OFFSET_US = 3600e6  # gates were switched on up to an hour before the session
+OWN_DRIFT_PPM = 100.0  # a plain crystal
+WINDOW_US = 2e6  # a spurious break this close to a rep belongs to that rep's faults
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    course: Course
+    athletes: tuple[AthleteProfile, ...]
+    plan: Plan
+    seed: int = 0
+    protocol: str = "gateline"
+    faults: Faults = Faults()
+    shared_clock: bool = True  # wired gates on one timer; False: each gate its own clock (drift ±100 ppm)
+    resolution_us: int | None = None  # None: the format's usual resolution
+    shared_drift_ppm: float = 0.0  # a wired timer's rate error scales all splits alike
+    warmup_s: float = 5.0
+    gap_s: float = 8.0
+    cooldown_s: float = 5.0
+
+
+@dataclass(slots=True)
+class Run:
+    """One athlete's run: timed runs cross every gate, untimed ones only take time and tire."""
+
+    athlete: AthleteProfile
+    block: Block
+    form: RepForm
+    go_us: float
+    crossings_us: list[float] = field(default_factory=list)
+    speeds: list[float] = field(default_factory=list)
+    finish_us: float = 0.0
+
+
+@dataclass(slots=True)
+class SimSession:
+    config: SessionConfig
+    wire: Wire
+    frames: list[Frame]
+    truth: dict
+    devices: dict[int, GateDevice]
+    end_us: float
+
+    def capture(self) -> bytes:
+        """The exact bytes the host's port delivers over the whole session."""
+        return b"".join(frame.data for frame in self.frames)
+
+    def resend(self, gate: int, from_seq: int, now_us: float) -> bytes:
+        """What gate `gate` sends back for a resend request received at session time `now_us`."""
+        device = self.devices.get(gate)
+        if device is None or not self.wire.resend:
+            return b""
+        return b"".join(self.wire.encode_event(e) for e in device.resend(from_seq, now_us))
+
+
+def schedule(config: SessionConfig) -> list[Run]:
+    """Every run of the session in start order, with true crossing times (session µs)."""
+    rng = random.Random(f"{config.seed}/athletes")
+    course = config.course
+    rel = np.asarray(course.distances_m) - course.distances_m[0]
+    free_us = config.warmup_s * 1e6
+    ready = {a.name: 0.0 for a in config.athletes}
+    load = {a.name: 0.0 for a in config.athletes}
+    runs: list[Run] = []
+    for block in config.plan.blocks:
+        for _ in range(block.reps):
+            for athlete in config.athletes:
+                form = athlete.form(rng, load[athlete.name], block.effort, course.length_m)
+                go = max(free_us, ready[athlete.name])
+                motion = go + (form.reaction_s * 1e6 if block.start is Start.BLOCK else 0.0)
+                run = Run(athlete, block, form, go)
+                if block.timed:
+                    t = np.asarray(time_at_distance(block.run_in_m + rel, form.mss, form.tau))
+                    if form.stumble is not None:
+                        t = t + np.where(rel > form.stumble.at_m, form.stumble.lost_s, 0.0)
+                    run.crossings_us = [motion + float(x) * 1e6 for x in t]
+                    run.speeds = [form.mss * -math.expm1(-float(x) / form.tau) for x in t]
+                    run.finish_us = run.crossings_us[-1]
+                else:
+                    run.finish_us = motion + time_at_distance(block.distance_m, form.mss, form.tau) * 1e6
+                runs.append(run)
+                free_us = run.finish_us + config.gap_s * 1e6
+                ready[athlete.name] = run.finish_us + block.rest_s * 1e6
+                load[athlete.name] += block.load
+    return runs
+
+
+def simulate(config: SessionConfig) -> SimSession:
+    wire = get_wire(config.protocol)
+    if config.course.gates > wire.max_gates:
+        raise ValueError(f"{config.protocol} carries at most {wire.max_gates} gates, the course has "
+                         f"{config.course.gates}")
+    runs = schedule(config)
+    timed = sorted((r for r in runs if r.block.timed), key=lambda r: r.finish_us)
+    end_us = max(r.finish_us for r in runs) + config.cooldown_s * 1e6
+    resolution = config.resolution_us or wire.resolution_us
+    clock_rng = random.Random(f"{config.seed}/clocks")
+    shared = DeviceClock(clock_rng.uniform(0, MAX_OFFSET_US), config.shared_drift_ppm, resolution)
+    devices: dict[int, GateDevice] = {}
+    emissions: list[Emission] = []
+    for index in range(config.course.gates):
+        gate = index + 1
+        clock = shared if config.shared_clock else DeviceClock(
+            clock_rng.uniform(0, MAX_OFFSET_US), clock_rng.uniform(-OWN_DRIFT_PPM, OWN_DRIFT_PPM), resolution)
+        device = GateDevice(gate, clock, config.faults, f"{config.seed}/gate{gate}",
+                            battery_pct=clock_rng.uniform(70.0, 100.0))
+        crossings = [Crossing(r.crossings_us[index], r.speeds[index], rep) for rep, r in enumerate(timed)]
+        emissions.extend(device.run(crossings, end_us, restores=wire.restores))
+        devices[gate] = device
+    emissions.sort(key=lambda e: (e.t_us, e.message.gate))
+    items = [(e, data) for e in emissions if (data := wire.encode(e.message)) is not None]
+    link = Link(config.faults, f"{config.seed}/link", wire.frame_start)
+    frames = link.carry(items, end_us)
+    seen: dict[tuple[int, int], float] = {}  # (rep, gate) -> first break of that rep the host gets
+    for order, (e, _) in enumerate(items):
+        if e.rep is not None and e.message.kind is Kind.BREAK and order not in link.lost:
+            key = (e.rep, e.message.gate)
+            seen[key] = min(seen.get(key, e.t_us), e.t_us)
+    truth = _truth(config, wire, timed, devices, link, seen, end_us, resolution)
+    return SimSession(config, wire, frames, truth, devices, end_us)
+
+
+def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: dict[int, GateDevice], link: Link,
+           seen: dict[tuple[int, int], float], end_us: float, resolution: int) -> dict:
+    per_rep: list[list[dict]] = [[] for _ in timed]
+    loose: list[dict] = []
+    faults = [f for d in devices.values() for f in d.fault_log] + link.fault_log
+    for f in faults:
+        rep = f.pop("rep")
+        t_us = f.pop("t_us", None)
+        if rep is None and t_us is not None:
+            rep = _rep_at(timed, t_us)
+        if t_us is not None:
+            f["t_s"] = round(t_us / 1e6, 6)
+        (loose if rep is None else per_rep[rep]).append(f)
+    reps = []
+    number = 0
+    gates = range(1, config.course.gates + 1)
+    for i, run in enumerate(timed):
+        start = run.crossings_us[0]
+        seen_s = [None if (i, g) not in seen else round((seen[(i, g)] - run.crossings_us[g - 1]) / 1e6, 6)
+                  for g in gates]
+        counted = seen_s[0] is not None and seen_s[-1] is not None
+        number += counted
+        splits = [round((t - start) / 1e6, 6) for t in run.crossings_us[1:]]
+        rep_faults = per_rep[i]
+        if run.form.stumble is not None:
+            rep_faults.insert(0, {"kind": "stumble", "at_m": round(run.form.stumble.at_m, 2),
+                                  "lost_s": round(run.form.stumble.lost_s, 3)})
+        entry = {
+            "rep": number if counted else None, "athlete": run.athlete.name, "time_s": splits[-1], "splits_s": splits,
+            "faults": rep_faults, "start": run.block.start.value, "block": run.block.name,
+            "start_s": round(start / 1e6, 6),
+            "seen_s": seen_s,
+            "fatigue": {"load": round(run.form.load, 3), "mss_factor": round(run.form.fatigue_factor, 4),
+                        "mss": round(run.form.mss, 4)},
+        }
+        if run.block.start is Start.BLOCK:
+            entry["reaction_s"] = round(run.form.reaction_s, 4)
+        reps.append(entry)
+    return {
+        "protocol": config.protocol,
+        "course_m": [int(d) if d == int(d) else d for d in config.course.distances_m],
+        "seed": config.seed,
+        "athletes": [{"name": a.name, "mss": a.mss, "mac": round(a.mac, 4), "tau": a.tau,
+                      "reaction_s": a.reaction_s,
+                      "fatigue": {"fresh_load": a.fatigue.fresh_load, "loss_pct": a.fatigue.loss_pct}}
+                     for a in config.athletes],
+        "reps": reps,
+        "plan": config.plan.name,
+        "duration_s": round(end_us / 1e6, 6),
+        "clock": {"shared": config.shared_clock, "resolution_us": resolution,
+                  "gates": [{"gate": g, "offset_us": round(d.clock.offset_us), "drift_ppm": round(d.clock.drift_ppm, 3)}
+                            for g, d in devices.items()]},
+        "fault_rates": config.faults.as_dict(),
+        "faults": loose,
+        "link": {**link.stats, "outages": [{"start_s": round(o.start_us / 1e6, 3), "end_s": round(o.end_us / 1e6, 3)}
+                                           for o in link.outages]},
+        "wire": {"restores": wire.restores, "heartbeats": wire.encode_status is not None, "resend": wire.resend},
+    }
+
+
+def _rep_at(timed: list[Run], t_us: float) -> int | None:
+    for i, run in enumerate(timed):
+        if run.crossings_us[0] - WINDOW_US <= t_us <= run.finish_us + WINDOW_US:
+            return i
+    return None
