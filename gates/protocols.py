@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from gates.alge import course_index as alge_course_index
 from gates.codec import Decoder
 from gates.events import GateEvent
+from gates.microgate import course_index as microgate_course_index
+from gates.wichro import course_index as wichro_course_index
 
 
 class UnknownProtocol(ValueError):
@@ -51,6 +53,12 @@ PROTOCOLS: dict[str, Protocol] = {
                  description="gates' own ASCII protocol (DIY and simulated gates)"),
         Protocol("alge-timy", "gates.alge", "AlgeDecoder", 9600, resend=False, course_index=alge_course_index,
                  description="ALGE Timy / TdC 8001 RS-232 output lines"),
+        Protocol("microgate", "gates.microgate", "MicrogateDecoder", 115200, resend=False,
+                 course_index=microgate_course_index, description="Microgate Rei Pro / RT Pro / Rei2 serial lines"),
+        Protocol("chronopic", "gates.chronopic", "ChronopicDecoder", 9600, resend=False, sequential=True,
+                 description="Chronojump Chronopic (one input, binary change frames)"),
+        Protocol("wichro", "gates.wichro", "WichroDecoder", 115200, resend=False,
+                 course_index=wichro_course_index, description="Chronojump Wichro wireless photocells"),
     )
 }
 

@@ -1,0 +1,133 @@
+"""Chronojump Chronopic: one contact/photocell input, binary frames at 9600 8N1.
+
+Source: GNOME/chronojump, `chronopic-firmware/chronopic-firmware-c/chronopic-firmware.c` (the
+firmware) and `src/chronopic.cs` (the host side, `Read_event` / `Read_platform`).
+
+    'X' state t2 t1 t0    an input change: state 0/1, then a 24-bit big-endian count of 8 µs ticks
+    'E' state             the reply to a status query 'E' sent by the host
+
+The count is the time since the previous change: the firmware zeroes its timer at every edge (and
+reports 0 for the first edge after power-up), so the decoder sums the counts into an absolute
+device clock. The timer's top byte stops at 0xFF instead of wrapping, so a count whose top byte is
+0xFF means "at least 133.7 s" (a rest between reps, say): the clock keeps running but that gap is a
+lower bound, and the event carries flag "saturated".
+
+State 1 is the firmware's INPUT_ON (input pulled low) and Chronojump's `Plataforma.ON`, which its run
+code (`src/execute/run.cs`, "has arrived") reads as an athlete at the photocell: the beam broken.
+State 0 (`OFF`, "has lifted") is the beam restored.
+
+A status reply goes to `control` as a GateStatus: beam_ok when the input is OFF, device_us the clock
+at the last edge (the reply carries no time), battery 100 (a Chronopic is powered by its USB cable).
+The Chronopic has one input, so every event is gate 1: which course gate it was comes from order.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gates.codec import Decoder, GateStatus
+from gates.events import GateEvent, Kind
+
+PROTOCOL = "chronopic"
+BAUD = 9600
+TICK_US = 8
+GATE = 1
+EVENT, STATUS = ord("X"), ord("E")
+MAX_TICKS = 0xFFFFFF
+SATURATED = 0xFF0000  # the timer's top byte stops here
+_START = re.compile(rb"[XE][\x00\x01]")
+
+
+def encode_edge(state: int, ticks: int) -> bytes:
+    """One change frame: the input is now `state`, `ticks` x 8 µs after the previous change."""
+    if state not in (0, 1) or not 0 <= ticks <= MAX_TICKS:
+        raise ValueError(f"Chronopic frame needs state 0/1 and 0-{MAX_TICKS} ticks, not {state}, {ticks}")
+    return bytes((EVENT, state)) + ticks.to_bytes(3, "big")
+
+
+def encode_status(state: int) -> bytes:
+    """The reply to a status query: 'E' and the input state."""
+    if state not in (0, 1):
+        raise ValueError(f"Chronopic state is 0 or 1, not {state}")
+    return bytes((STATUS, state))
+
+
+class ChronopicEncoder:
+    """Edges at absolute device times to frames, counting the way the firmware does: 0 for the first
+    edge, whole ticks since the previous edge after that, and a top byte that sticks at 0xFF."""
+
+    __slots__ = ("_last_tick",)
+
+    def __init__(self) -> None:
+        self._last_tick: int | None = None
+
+    def edge(self, state: int, device_us: int) -> bytes:
+        tick = device_us // TICK_US
+        delta = 0 if self._last_tick is None else tick - self._last_tick
+        if delta < 0:
+            raise ValueError(f"edge at {device_us} µs is before the previous edge")
+        self._last_tick = tick
+        if delta >= SATURATED:
+            delta = SATURATED | (delta & 0xFFFF)
+        return encode_edge(state, delta)
+
+
+class ChronopicDecoder(Decoder):
+    """Change frames to events (gate 1, BREAK on state 1, RESTORE on state 0); status replies to control."""
+
+    protocol = PROTOCOL
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buf = b""  # at most one incomplete frame (4 bytes)
+        self._ticks = 0  # the device clock, in ticks since the first edge seen
+        self._seq = 0
+        self._in_garbage = False
+
+    def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
+        buf = self._buf + data
+        n = len(buf)
+        events: list[GateEvent] = []
+        i = 0
+        while i < n:
+            m = _START.search(buf, i)
+            if m is None:
+                # keep a last 'X' or 'E': its state byte may be in the next chunk
+                keep = n - 1 if buf[-1] in (EVENT, STATUS) else n
+                self._skip(keep - i)
+                i = keep
+                break
+            self._skip(m.start() - i)
+            i = m.start()
+            size = 5 if buf[i] == EVENT else 2
+            if i + size > n:
+                break
+            self._in_garbage = False
+            if size == 5:
+                events.append(self._edge(buf[i:i + 5], host_ns))
+            else:
+                self.control.append(GateStatus(
+                    gate=GATE, last_seq=(self._seq - 1) & 0xFFFF, device_us=self._ticks * TICK_US,
+                    battery_pct=100, beam_ok=buf[i + 1] == 0, host_ns=host_ns))
+            i += size
+        self._buf = buf[i:]
+        return events
+
+    def _edge(self, frame: bytes, host_ns: int) -> GateEvent:
+        ticks = int.from_bytes(frame[2:5], "big")
+        self._ticks += ticks
+        seq, self._seq = self._seq, (self._seq + 1) & 0xFFFF
+        return GateEvent(
+            gate=GATE, seq=seq, device_us=self._ticks * TICK_US, host_ns=host_ns,
+            kind=Kind.BREAK if frame[1] == 1 else Kind.RESTORE,
+            flag="saturated" if ticks >= SATURATED else "", raw=frame,
+        )
+
+    def _skip(self, nbytes: int) -> None:
+        """Garbage between frames: bytes counted each, one dropped frame per run of them."""
+        if nbytes <= 0:
+            return
+        self.dropped_bytes += nbytes
+        if not self._in_garbage:
+            self.dropped_frames += 1
+            self._in_garbage = True
