@@ -1,0 +1,306 @@
+"""The live dashboard: verdict banner, last rep, athlete table, plots, gate strip, and the coach's keys.
+
+It shows what the pipeline tells it (messages, see `monitor.tui.messages`) and hands every coach
+decision to a `Controls` object that stores it as an annotation and applies it; the board changes
+only when the pipeline reports the consequence, so what is shown is always what is stored.
+
+The clock is injected (default: the monotonic clock) so tests and snapshots are deterministic; it
+drives only the rest timers and heartbeat ages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label
+
+from gates.course import Course
+from monitor.analyzer import StopRule
+from monitor.tui.board import Board
+from monitor.tui.messages import (ClockChanged, LinkChanged, PipelineFailed, RepFinished, RepsRevised,
+                                  RotationChanged, SessionEnded, StartAbandoned)
+from monitor.tui.widgets.athletes import AthleteTable
+from monitor.tui.widgets.gates import GateStrip
+from monitor.tui.widgets.last_rep import LastRep
+from monitor.tui.widgets.plots import PlotGrid
+from monitor.tui.widgets.verdict import VerdictBanner, banner_for
+
+
+class Controls(Protocol):
+    """What the dashboard needs from the live session: a run loop posting messages, and the coach's
+    decisions, each stored as an annotation before it takes effect."""
+
+    async def run(self, post: Callable[[Message], object]) -> None: ...
+    def void(self, rep: int) -> None: ...
+    def reassign(self, rep: int, athlete: str) -> None: ...
+    def skip(self) -> None: ...
+    def set_order(self, names: list[str]) -> None: ...
+    def add_athlete(self, name: str) -> None: ...
+    def end(self) -> None: ...
+    def undo(self) -> str | None: ...
+
+
+# key, action, footer label, help text: one table for the bindings, the footer, the palette and help
+KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("v", "void", "Void rep", "void the last rep (false start, slip): it stops counting"),
+    ("r", "reassign", "Reassign", "give the last rep to another athlete (the wrong one ran)"),
+    ("s", "skip", "Skip", "the athlete up next sits this turn out"),
+    ("o", "order", "Order", "set the running order (type the names, the first runs next)"),
+    ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
+    ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
+    ("u", "undo", "Undo", "take back your latest change (void, reassign, order)"),
+    ("e", "end_session", "End session", "end the session for everyone (asks first)"),
+    ("question_mark", "help", "Help", "this help"),
+    ("q", "quit", "Quit", "leave the dashboard; everything is already stored"),
+)
+
+
+class DashboardApp(App):
+    CSS_PATH = "dashboard.tcss"
+    TITLE = "gates"
+    BINDINGS = [*(Binding(key, action, label) for key, action, label, _ in KEYS),
+                Binding("f1", "help", "Help", show=False)]
+
+    def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
+                 roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
+                 speed: float = 1.0) -> None:
+        super().__init__()
+        self.controls = controls
+        self.course = course
+        self.rule = rule or StopRule()
+        self.clock = clock
+        self.speed = speed  # session seconds per clock second: rest is shown in the session's time
+        self.board = Board()
+        names = list(dict.fromkeys(roster))
+        self.board.set_rotation(names, names[0] if names else None)
+        self.sub_title = " · ".join(filter(None, [f"course {course.label()} m",
+                                                  f"floor {self.rule.floor_pct:g} %", where]))
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="top"):
+            yield VerdictBanner(self._banner(), id="verdict")
+            yield LastRep(id="last-rep")
+        yield AthleteTable(self.course, id="athletes")
+        yield PlotGrid(id="plots")
+        yield GateStrip(id="gates")
+        yield Label("", id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(AthleteTable)
+        for name in self.board.order:
+            table.show(self.board.athlete(name), self.board.next_up, None)
+        table.border_title = self._next_title()
+        self.set_interval(1.0, self._tick)
+        if self.controls is not None:
+            self.run_worker(self._run_controls(), name="pipeline", exclusive=True)
+
+    async def _run_controls(self) -> None:
+        try:
+            await self.controls.run(self.post_message)  # type: ignore[union-attr]
+        except Exception as err:  # the board stays up with what it has; the reason is shown
+            self.post_message(PipelineFailed(f"{type(err).__name__}: {err}"))
+
+    def _banner(self):
+        return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
+                          ended=self.board.ended)
+
+    def _next_title(self) -> str:
+        return f"Athletes · next up: {self.board.next_up}" if self.board.next_up else "Athletes"
+
+    def _rest(self, name: str) -> float | None:
+        rest = self.board.rest_s(name, self.clock())
+        return None if rest is None else rest * self.speed
+
+    # -- messages from the pipeline ------------------------------------------------------------
+
+    def on_rep_finished(self, message: RepFinished) -> None:
+        athlete = self.board.add(message.result, self.clock() if message.at is None else message.at)
+        self.query_one(LastRep).show(message.result)
+        self._show_athletes([athlete.name])
+        self.query_one(VerdictBanner).show(self._banner())
+
+    def on_reps_revised(self, message: RepsRevised) -> None:
+        changed = self.board.revise(message.results)
+        self._show_athletes(sorted(changed))
+        if self.board.last is not None:
+            self.query_one(LastRep).show(self.board.last)
+        self.query_one(VerdictBanner).show(self._banner())
+
+    def on_start_abandoned(self, message: StartAbandoned) -> None:
+        self._status("a start never reached the finish: timed out, not counted as a rep")
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        self.query_one(GateStrip).update_status(message.status, self.clock())
+
+    def on_clock_changed(self, message: ClockChanged) -> None:
+        self.query_one(GateStrip).update_clock(message.source, message.gate, message.state, self.clock())
+
+    def on_rotation_changed(self, message: RotationChanged) -> None:
+        self.board.set_rotation(message.order, message.next_up)
+        table = self.query_one(AthleteTable)
+        for name in message.order:
+            table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
+        table.mark_next(self.board.next_up)
+        table.border_title = self._next_title()
+        if self.board.last is None:
+            self.query_one(VerdictBanner).show(self._banner())
+
+    def on_session_ended(self, message: SessionEnded) -> None:
+        self.board.ended = True
+        self.query_one(VerdictBanner).show(self._banner())
+        self._status(message.reason)
+
+    def on_pipeline_failed(self, message: PipelineFailed) -> None:
+        self._status(f"STOPPED: {message.reason}")
+        self.notify(message.reason, title="The pipeline stopped", severity="error", timeout=30)
+
+    def _show_athletes(self, names: list[str]) -> None:
+        table = self.query_one(AthleteTable)
+        plots = self.query_one(PlotGrid)
+        for name in names:
+            board = self.board.athlete(name)
+            table.show(board, self.board.next_up, self._rest(name))
+            if board.recent:
+                plots.show(board, self.rule.floor_pct)
+
+    def _tick(self) -> None:
+        now = self.clock()
+        table = self.query_one(AthleteTable)
+        for name in self.board.athletes:
+            table.show_rest(name, self._rest(name))
+        self.query_one(GateStrip).tick(now)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#status-line", Label).update(text)
+
+    # -- the coach's decisions -----------------------------------------------------------------
+
+    def _live(self) -> Controls | None:
+        if self.controls is None or self.board.ended:
+            self.notify("the session has ended: nothing more is stored", severity="warning")
+            return None
+        return self.controls
+
+    def _last_rep(self) -> int | None:
+        if self.board.last is None:
+            self.notify("no rep yet", severity="warning")
+            return None
+        return self.board.last.rep.number
+
+    def action_void(self) -> None:
+        if (controls := self._live()) and (rep := self._last_rep()) is not None:
+            controls.void(rep)
+            self.notify(f"rep {rep} voided (u undoes it)")
+
+    def action_reassign(self) -> None:
+        if not (controls := self._live()) or (rep := self._last_rep()) is None:
+            return
+        current = self.board.last.rep.athlete  # type: ignore[union-attr]
+        names = [n for n in self.board.names() if n != current]
+
+        def done(name: str | None) -> None:
+            if name:
+                controls.reassign(rep, name)
+                self.notify(f"rep {rep} now belongs to {name} (u undoes it)")
+
+        from monitor.tui.screens.prompts import PickAthlete
+
+        self.push_screen(PickAthlete(f"Rep {rep} was run by {current}. Who really ran it?", names), done)
+
+    def action_skip(self) -> None:
+        if controls := self._live():
+            skipped = self.board.next_up
+            controls.skip()
+            self.notify(f"{skipped} sits this turn out")
+
+    def action_order(self) -> None:
+        if not (controls := self._live()):
+            return
+        order = self.board.order
+        if self.board.next_up in order:  # start the text with whoever is up, as the coach sees the queue
+            i = order.index(self.board.next_up)
+            order = order[i:] + order[:i]
+
+        def done(text: str | None) -> None:
+            if text:
+                names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+                controls.set_order(names)
+                self.notify(f"running order: {', '.join(names)}")
+
+        from monitor.tui.screens.prompts import AskText
+
+        self.push_screen(AskText("Running order (comma-separated; the first runs next):", ", ".join(order)), done)
+
+    def action_next(self) -> None:
+        if not (controls := self._live()):
+            return
+        order = self.board.order
+
+        def done(name: str | None) -> None:
+            if name and name in order:
+                i = order.index(name)
+                controls.set_order(order[i:] + order[:i])
+                self.notify(f"{name} runs next")
+
+        from monitor.tui.screens.prompts import PickAthlete
+
+        self.push_screen(PickAthlete("Who runs next?", order, self.board.next_up), done)
+
+    def action_add_athlete(self) -> None:
+        if not (controls := self._live()):
+            return
+
+        def done(name: str | None) -> None:
+            if name and name in self.board.order:
+                self.notify(f"{name} is already in the rotation", severity="warning")
+            elif name:
+                controls.add_athlete(name)
+                self.notify(f"{name} joins the rotation")
+
+        from monitor.tui.screens.prompts import AskText
+
+        self.push_screen(AskText("New athlete's name:", placeholder="name"), done)
+
+    def action_undo(self) -> None:
+        if controls := self._live():
+            what = controls.undo()
+            self.notify(f"undone: {what}" if what else "nothing to undo", severity="information" if what else "warning")
+
+    def action_end_session(self) -> None:
+        if not (controls := self._live()):
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                controls.end()
+
+        from monitor.tui.screens.prompts import Confirm
+
+        self.push_screen(Confirm("End the session for everyone? Every rep is already stored.", "End session"),
+                         done)
+
+    def action_help(self) -> None:
+        from monitor.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            keys = [("?" if key == "question_mark" else key, text) for key, _, _, text in KEYS]
+            keys.append(("Ctrl+P", "command palette: every action by name"))
+            self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for _, action, label, text in KEYS:
+            if action not in ("quit", "help"):
+                yield SystemCommand(label, text, getattr(self, f"action_{action}"))
+        yield SystemCommand("Help", "keys and how to read the dashboard", self.action_help)

@@ -1,0 +1,120 @@
+"""What the dashboard shows, as plain data: the latest rep, each athlete's recent reps and standing,
+who is up next, and when each athlete last ran (for the rest timer).
+
+Kept apart from the widgets so that it is cheap, testable without a terminal, and bounded: a
+three-hour session keeps only the last `keep` reps per athlete here (every rep lives in the store and
+the analyzer), so nothing the widgets redraw grows with the session.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from monitor.analyzer import RepResult, Verdict
+
+KEEP_REPS = 40  # per athlete: more than any plot or table row can show
+
+
+@dataclass(slots=True)
+class AthleteBoard:
+    name: str
+    recent: deque[RepResult]
+    reps: int = 0  # every rep of this athlete (voided ones included)
+    valid: int = 0
+    last_at: float | None = None  # clock time of this athlete's latest rep: the rest timer starts there
+
+    @property
+    def latest(self) -> RepResult | None:
+        return self.recent[-1] if self.recent else None
+
+    @property
+    def judged(self) -> RepResult | None:
+        """The latest valid rep: it carries the athlete's current best, Sdec and verdict."""
+        return next((r for r in reversed(self.recent) if r.rep.valid), None)
+
+    @property
+    def verdict(self) -> Verdict | None:
+        judged = self.judged
+        return judged.verdict if judged else None
+
+    @property
+    def best_us(self) -> int | None:
+        latest = self.latest
+        return latest.best_us if latest else None
+
+
+@dataclass(slots=True)
+class Board:
+    keep: int = KEEP_REPS
+    athletes: dict[str, AthleteBoard] = field(default_factory=dict)
+    last: RepResult | None = None  # the rep that just finished (or its revision)
+    order: list[str] = field(default_factory=list)  # the rotation, in running order
+    next_up: str | None = None
+    ended: bool = False  # the coach ended the whole session
+    _stamps: dict[int, float] = field(default_factory=dict)  # rep number -> clock time it arrived
+
+    def athlete(self, name: str) -> AthleteBoard:
+        board = self.athletes.get(name)
+        if board is None:
+            board = self.athletes[name] = AthleteBoard(name, deque(maxlen=self.keep))
+        return board
+
+    def add(self, result: RepResult, at: float) -> AthleteBoard:
+        """A rep just finished at clock time `at`."""
+        board = self.athlete(result.rep.athlete)
+        board.recent.append(result)
+        board.reps += 1
+        board.valid += result.rep.valid
+        board.last_at = at
+        self.last = result
+        self._stamps[result.rep.number] = at
+        if len(self._stamps) > self.keep * max(1, len(self.athletes)):
+            del self._stamps[next(iter(self._stamps))]
+        return board
+
+    def revise(self, results: list[RepResult]) -> set[str]:
+        """Recomputed results for whole athletes (the analyzer's `revise`): replace what they show.
+
+        `results` holds every rep of each athlete it touches, so counts are exact; a rep that moved
+        to another athlete arrives under its new name. Returns the athletes that changed.
+        """
+        by_athlete: dict[str, list[RepResult]] = {}
+        for result in results:
+            by_athlete.setdefault(result.rep.athlete, []).append(result)
+        for name, rows in by_athlete.items():
+            board = self.athlete(name)
+            board.recent = deque(rows, maxlen=self.keep)
+            board.reps = len(rows)
+            board.valid = sum(r.rep.valid for r in rows)
+            stamps = [self._stamps[r.rep.number] for r in rows if r.rep.number in self._stamps]
+            board.last_at = max(stamps) if stamps else None
+            if self.last is not None:
+                for row in rows:
+                    if row.rep.number == self.last.rep.number:
+                        self.last = row
+        # an athlete who lost reps to another (reassignment) and has none left shows as empty
+        moved = {r.rep.number for r in results}
+        for name, board in self.athletes.items():
+            if name not in by_athlete and any(r.rep.number in moved for r in board.recent):
+                board.recent = deque((r for r in board.recent if r.rep.number not in moved), maxlen=self.keep)
+                board.reps = len(board.recent)
+                board.valid = sum(r.rep.valid for r in board.recent)
+                by_athlete[name] = []
+        return set(by_athlete)
+
+    def set_rotation(self, order: list[str], next_up: str | None) -> None:
+        self.order = list(order)
+        self.next_up = next_up
+        for name in order:
+            self.athlete(name)
+
+    def names(self) -> list[str]:
+        """Athletes in rotation order first, then anyone else who has run (e.g. by start number)."""
+        return [*self.order, *(name for name in self.athletes if name not in self.order)]
+
+    def rest_s(self, name: str, now: float) -> float | None:
+        board = self.athletes.get(name)
+        if board is None or board.last_at is None:
+            return None
+        return max(0.0, now - board.last_at)

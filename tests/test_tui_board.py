@@ -1,0 +1,108 @@
+"""The dashboard's plain parts: the board model (bounded, exact after revisions), the banner's words,
+the gate chips and the block letters. No terminal needed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from drivers.source import SourceStatus, State
+from gates.course import Course
+from gates.rep import IMPOSSIBLE, VOIDED, Rep
+from monitor.analyzer import Analyzer, StopRule, Verdict
+from monitor.tui import bigtext
+from monitor.tui.board import Board
+from monitor.tui.widgets.athletes import fmt_rest
+from monitor.tui.widgets.gates import chip_text
+from monitor.tui.widgets.plots import floor_time_s
+from monitor.tui.widgets.verdict import banner_for
+
+COURSE = Course.parse("0,10,20,30")
+
+
+def rep(number: int, athlete: str, seconds: float, flags: frozenset[str] = frozenset()) -> Rep:
+    t = int(seconds * 1e6)
+    return Rep(number, athlete, COURSE, number * 60_000_000, (t // 3, 2 * t // 3, t), flags)
+
+
+def test_board_keeps_a_bounded_window_but_exact_counts():
+    board, analyzer = Board(keep=5), Analyzer()
+    for n in range(1, 201):
+        board.add(analyzer.add(rep(n, "Ada", 4.0 + (n % 3) / 100)), at=float(n))
+    ada = board.athletes["Ada"]
+    assert len(ada.recent) == 5 and ada.reps == 200 and ada.valid == 200
+    assert [r.rep.number for r in ada.recent] == [196, 197, 198, 199, 200]
+    assert len(board._stamps) <= 5
+    assert board.rest_s("Ada", 230.0) == 30.0
+
+
+def test_revision_moves_a_rep_to_another_athlete_and_back():
+    board, analyzer = Board(), Analyzer()
+    board.add(analyzer.add(rep(1, "Ada", 4.00)), at=10.0)
+    board.add(analyzer.add(rep(2, "Ben", 4.50)), at=20.0)
+    board.add(analyzer.add(rep(3, "Ada", 4.10)), at=30.0)
+    moved = replace(board.last.rep, athlete="Ben")
+    changed = board.revise(analyzer.revise(moved))
+    assert changed == {"Ada", "Ben"}
+    assert board.athletes["Ada"].reps == 1 and board.athletes["Ben"].reps == 2
+    assert board.last.rep.athlete == "Ben"  # the card follows the revised rep
+    assert board.rest_s("Ben", 40.0) == 10.0 and board.rest_s("Ada", 40.0) == 30.0
+
+
+def test_an_athlete_who_loses_their_only_rep_shows_empty():
+    board, analyzer = Board(), Analyzer()
+    board.add(analyzer.add(rep(1, "Ada", 4.00)), at=1.0)
+    board.revise(analyzer.revise(replace(board.last.rep, athlete="Ben")))
+    assert board.athletes["Ada"].reps == 0 and board.athletes["Ada"].latest is None
+    assert board.athletes["Ben"].reps == 1
+
+
+def test_voided_rep_keeps_its_place_but_stops_counting():
+    board, analyzer = Board(), Analyzer()
+    for n, t in enumerate([4.0, 4.1, 4.3], 1):
+        board.add(analyzer.add(rep(n, "Ada", t)), at=float(n))
+    board.revise(analyzer.revise(replace(board.last.rep, flags=frozenset({VOIDED}))))
+    ada = board.athletes["Ada"]
+    assert ada.reps == 3 and ada.valid == 2
+    assert ada.judged.rep.number == 2 and ada.verdict is Verdict.GO
+
+
+def test_banner_words_for_every_state():
+    analyzer = Analyzer(StopRule())
+    first = analyzer.add(rep(1, "Ada", 4.00))
+    assert banner_for(None, next_up="Ada", min_reps=2, ended=False).word == "READY"
+    assert banner_for(first, next_up=None, min_reps=2, ended=False).word == "BASELINE"
+    go = analyzer.add(rep(2, "Ada", 4.05))
+    assert (banner_for(go, next_up=None, min_reps=2, ended=False).word, go.verdict) == ("GO", Verdict.GO)
+    caution = banner_for(analyzer.add(rep(3, "Ada", 4.30)), next_up=None, min_reps=2, ended=False)
+    assert (caution.word, caution.tone) == ("CAUTION", "-caution")
+    end = banner_for(analyzer.add(rep(4, "Ada", 4.40)), next_up=None, min_reps=2, ended=False)
+    assert (end.word, end.tone) == ("END SESSION", "-end")
+    assert end.detail == "Ada · 2 reps under 95 % of best 4.00 s"
+    impossible = analyzer.add(rep(5, "Ada", 1.0, frozenset({IMPOSSIBLE})))
+    assert "impossible" in banner_for(impossible, next_up=None, min_reps=2, ended=False).detail
+    assert banner_for(go, next_up=None, min_reps=2, ended=True).word == "SESSION ENDED"
+
+
+def test_every_banner_word_has_block_letters():
+    for word in ("READY", "BASELINE", "GO", "CAUTION", "END SESSION", "NOT COUNTED", "SESSION ENDED"):
+        rows = bigtext.render(word)
+        assert len(rows) == bigtext.ROWS and {len(r) for r in rows} == {bigtext.width(word)}
+
+
+def test_gate_chip_says_in_words_what_is_wrong():
+    ok = SourceStatus("serial:/dev/ttyUSB0", State.CONNECTED, gate=2, last_heartbeat_ns=9_000_000_000,
+                      battery_pct=80)
+    text, tone = chip_text(ok, "±0.4 ms", now_s=10.0)
+    assert tone == "-ok" and text.plain == "gate 2 OK · hb 1.0 s · bat 80 % · clock ±0.4 ms"
+    text, tone = chip_text(ok, None, now_s=20.0)
+    assert tone == "-warn" and "SILENT" in text.plain
+    lost = SourceStatus("serial:/dev/ttyUSB0", State.ERROR, reason="port vanished", dropped_frames=3,
+                        lost_events=2)
+    text, tone = chip_text(lost, None, now_s=0.0)
+    assert tone == "-bad"
+    assert text.plain == "serial:/dev/ttyUSB0 LOST (port vanished) · 3 bad frames · 2 LOST EVENTS"
+
+
+def test_small_formatters():
+    assert fmt_rest(None) == "—" and fmt_rest(59.9) == "0:59" and fmt_rest(185) == "3:05"
+    assert floor_time_s(3_800_000, 95.0) == 4.0 and floor_time_s(None, 95.0) is None
