@@ -32,14 +32,13 @@ from __future__ import annotations
 
 from gates.codec import LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
+from gates.timeofday import DAY_US, DayClock
 
 PROTOCOL = "alge-timy"
 BAUD = 9600
 TIMER_GATE = 9  # computed lines come from the timer itself, not a channel: one past C8
 LINE_LEN = 26
 NUMBER_LINE_LEN = 5
-DAY_US = 86_400_000_000
-HALF_DAY_US = DAY_US // 2
 FLAGS = frozenset(" ?mcdi")
 _COMPUTED = {b"RT ": Kind.RUN_TIME, b"TT ": Kind.TOTAL_TIME, b"SQ ": Kind.LAP}
 _COMPUTED_LABEL = {kind: label.strip().decode() for label, kind in _COMPUTED.items()}
@@ -149,8 +148,7 @@ class AlgeDecoder(LineDecoder):
     def __init__(self) -> None:
         super().__init__()
         self._seq = SeqCounter()
-        self._day = 0
-        self._last_tod: int | None = None
+        self._clock = DayClock()
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         if len(line) == NUMBER_LINE_LEN and self._number_line(line):
@@ -184,22 +182,10 @@ class AlgeDecoder(LineDecoder):
         if kind is not None:
             gate, device_us = TIMER_GATE, _parse_time(line[10:23], 99)
         elif channel[0] == 0x43 and channel[1] in b"012345678" and channel[2] in b" M":  # C0-C8, M
-            gate, device_us = channel[1] - 0x30, self._on_day(_parse_time(line[10:23], 23))
+            gate, device_us = channel[1] - 0x30, self._clock(_parse_time(line[10:23], 23))
             kind = Kind.CANCEL if flag == "c" else Kind.BREAK
         else:
             raise ValueError(line)
         return GateEvent(gate=gate, seq=self._seq.next(gate), device_us=device_us, host_ns=host_ns,
                          kind=kind, start_number=start_number, channel=channel.strip().decode(),
                          flag=flag.strip(), raw=line)
-
-    def _on_day(self, tod: int) -> int:
-        """Time of day -> device clock, counting midnights. A time more than 12 h back is the next
-        day; one more than 12 h ahead, just after a midnight, repeats a time from the day before."""
-        last = self._last_tod
-        if last is not None:
-            if tod < last - HALF_DAY_US:
-                self._day += 1
-            elif tod > last + HALF_DAY_US and self._day > 0:
-                return (self._day - 1) * DAY_US + tod
-        self._last_tod = tod
-        return self._day * DAY_US + tod

@@ -30,12 +30,12 @@ import re
 
 from gates.codec import LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
+from gates.timeofday import DAY_US, DayClock
 
 PROTOCOL = "microgate"
 BAUD = 115200
 EXTENDED, STATIC, REDUCED = 0x10, 0x12, 0x14
 START, FINISH = 0, 255
-DAY_US = 86_400_000_000
 TICK_US = 100  # the timer's resolution: 1/10,000 s
 _FLAGS = {b"0": Kind.BREAK, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
 
@@ -66,28 +66,6 @@ def course_index(event: GateEvent, gates: int) -> int | None:
     if event.gate == FINISH:
         return gates - 1
     return event.gate if event.gate < gates - 1 else None
-
-
-class DayClock:
-    """Time of day to a running clock: each reading is placed within 12 h of the latest one seen,
-    so a session that runs past midnight keeps counting up (and a late correction repeating a time
-    from before midnight stays on the day before). The clock starts on day 0 and never goes below it."""
-
-    __slots__ = ("_latest",)
-
-    def __init__(self) -> None:
-        self._latest: int | None = None
-
-    def __call__(self, tod_us: int) -> int:
-        latest = self._latest
-        if latest is None:
-            self._latest = tod_us
-            return tod_us
-        half = DAY_US // 2
-        t = latest + (tod_us - latest + half) % DAY_US - half
-        if t > latest:
-            self._latest = t
-        return t if t >= 0 else t + DAY_US
 
 
 class MicrogateDecoder(LineDecoder):

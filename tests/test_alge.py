@@ -10,8 +10,6 @@ from hypothesis import strategies as st
 
 from gates import protocols
 from gates.alge import (
-    DAY_US,
-    HALF_DAY_US,
     TIMER_GATE,
     AlgeDecoder,
     course_index,
@@ -19,6 +17,7 @@ from gates.alge import (
     encode_impulse,
     encode_new_number,
 )
+from gates.timeofday import DAY_US, HALF_DAY_US
 from gates.events import DURATION_KINDS, GateEvent, Kind
 
 FIXTURES = sorted((Path(__file__).parents[2] / "shared" / "fixtures" / "alge-timy").glob("*.dump"))

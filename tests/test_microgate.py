@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.events import GateEvent, Kind
-from gates.microgate import (DAY_US, EXTENDED, REDUCED, STATIC, DayClock, MicrogateDecoder, course_index,
-                             encode_event)
+from gates.microgate import EXTENDED, REDUCED, STATIC, MicrogateDecoder, course_index, encode_event
+from gates.timeofday import DAY_US, DayClock
 
 FAST = settings(max_examples=200, deadline=None)
 
