@@ -29,9 +29,7 @@ import termios
 import tty
 from pathlib import Path
 
-from gates import protocols
-from gates.codec import ResendRequest
-from simulators.session import SimSession
+from simulators.session import Responder, SimSession
 
 UNPLUG_S = 2.0  # how long SIGUSR1 unplugs the device under `gates simulate --serial`
 POLL_S = 0.02
@@ -50,16 +48,20 @@ class PtyDevice:
         self.plugs = 0  # how many times the device has been plugged in
         self.written = 0  # bytes a host received
         self.discarded = 0  # bytes sent while unplugged or with no host on the port
-        self.resent = 0  # events sent again on request
         self._fd: int | None = None
         self._t0: float | None = None  # loop time at session time 0
         self._started = asyncio.Event()
         self._write_lock = asyncio.Lock()  # a resend never lands in the middle of a streamed frame
         self._tasks: list[asyncio.Task] = []
         self._host_task: asyncio.Task | None = None
-        self._decoder = protocols.get(session.config.protocol).decoder()
+        self._responder = Responder(session)
 
     # -- public ----------------------------------------------------------------------------------
+
+    @property
+    def resent(self) -> int:
+        """Events sent again on the host's request."""
+        return self._responder.resent
 
     @property
     def path(self) -> str:
@@ -169,12 +171,8 @@ class PtyDevice:
                 continue
             except OSError:  # EIO: the host closed the port
                 continue
-            self._decoder.feed(data)
-            for request in self._decoder.pop_control():
-                if isinstance(request, ResendRequest):
-                    frames = self.session.resend(request.gate, request.from_seq, self.now_us())
-                    self.resent += frames.count(b"\n")
-                    await self._write(frames)
+            if answer := self._responder.receive(data, self.now_us()):
+                await self._write(answer)
 
     # -- device to host --------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gates import protocols
+from gates.codec import ResendRequest
 from gates.course import Course
 from gates.events import Kind
 from simulators.athletes import AthleteProfile, RepForm
@@ -73,12 +75,26 @@ class SimSession:
         """The exact bytes the host's port delivers over the whole session."""
         return b"".join(frame.data for frame in self.frames)
 
-    def resend(self, gate: int, from_seq: int, now_us: float) -> bytes:
-        """What gate `gate` sends back for a resend request received at session time `now_us`."""
-        device = self.devices.get(gate)
-        if device is None or not self.wire.resend:
-            return b""
-        return b"".join(self.wire.encode_event(e) for e in device.resend(from_seq, now_us))
+
+class Responder:
+    """The gates' side of host-to-gate traffic: resend requests answered from the gates' buffers."""
+
+    def __init__(self, session: SimSession) -> None:
+        self.session = session
+        self.decoder = protocols.get(session.config.protocol).decoder()
+        self.resent = 0  # events sent again
+
+    def receive(self, data: bytes, now_us: float) -> bytes:
+        """What the gates send back for the host's bytes `data`, received at session time `now_us`."""
+        self.decoder.feed(data)
+        out = []
+        for request in self.decoder.pop_control():
+            if isinstance(request, ResendRequest):
+                events = self.session.devices[request.gate].resend(request.from_seq, now_us) \
+                    if request.gate in self.session.devices and self.session.wire.resend else []
+                self.resent += len(events)
+                out.extend(self.session.wire.encode_event(e) for e in events)
+        return b"".join(out)
 
 
 def schedule(config: SessionConfig) -> list[Run]:

@@ -9,12 +9,12 @@ import pytest
 
 from gates.course import Course
 from gates.events import Kind
-from gates.gateline import GatelineDecoder
+from gates.gateline import GatelineDecoder, encode_resend
 from simulators.athletes import presets
 from simulators.capture import truth_json
 from simulators.gate_device import RESEND_BUFFER, Crossing, DeviceClock, Faults, GateDevice
 from simulators.plans import PLANS, Start, get_plan
-from simulators.session import SessionConfig, schedule, simulate
+from simulators.session import Responder, SessionConfig, schedule, simulate
 
 COURSE = Course.parse("0,10,20,30")
 
@@ -195,12 +195,14 @@ def test_resend_buffer_keeps_the_last_1024_events_across_the_seq_wrap():
     assert [e.seq for e in early] == [0, 1, 2, 3, 4]
 
 
-def test_resend_answers_with_encoded_frames_from_the_session():
+def test_resend_requests_are_answered_with_encoded_frames_from_the_session():
     session = simulate(config())
-    frames = session.resend(2, 0, now_us=session.end_us)
+    responder = Responder(session)
+    frames = responder.receive(encode_resend(2, 0) + b"garbage\r\n" + encode_resend(9, 0), now_us=session.end_us)
     events = GatelineDecoder().feed(frames)
-    assert len(events) == 48 and {e.gate for e in events} == {2}
-    assert session.resend(9, 0, now_us=session.end_us) == b""
+    assert len(events) == 48 and {e.gate for e in events} == {2} and responder.resent == 48
+    partial = responder.receive(encode_resend(1, 0)[:5], now_us=session.end_us)
+    assert partial == b"" and GatelineDecoder().feed(responder.receive(encode_resend(1, 0)[5:], 20e6))
 
 
 def test_rotation_rests_and_a_clear_course():
