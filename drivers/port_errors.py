@@ -36,4 +36,7 @@ def strerror(err: BaseException) -> str:
     code = getattr(err, "errno", None)
     if isinstance(code, int):
         return os.strerror(code)
-    return str(err).split("] ", 1)[-1]
+    text = str(err)
+    if "returned no data" in text:  # pyserial's words for a hung-up port: the cable went
+        return "the device disconnected"
+    return text.split("] ", 1)[-1]

@@ -79,6 +79,20 @@ class Source:
         while (event := await self._events.get()) is not None:
             yield event
 
+    async def batches(self, limit: int = 1024) -> AsyncIterator[list[GateEvent]]:
+        """Events in arrival order, as many at a time as have arrived (at most `limit`): a consumer
+        that commits to storage pays one commit per batch, not per event."""
+        queue = self._events
+        while (event := await queue.get()) is not None:
+            batch = [event]
+            while len(batch) < limit and not queue.empty():
+                event = queue.get_nowait()
+                if event is None:
+                    yield batch
+                    return
+                batch.append(event)
+            yield batch
+
     async def statuses(self) -> AsyncIterator[SourceStatus]:
         while True:
             status = await self._statuses.get()

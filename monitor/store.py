@@ -29,12 +29,17 @@ DB_NAME = "gates.sqlite3"
 START = "start"  # {"sources": [spec, ...], "settings": {...}}: a monitor began writing the session
 RESUME = "resume"  # same data as START: a monitor took up an unfinished session again
 COURSE = "course"  # {"course": "0,10,20,30"}: the course from the next event on
-ROSTER = "roster"  # {"athletes": [name, ...]}: the rotation from the next rep on
+ROSTER = "roster"  # {"athletes": [name, ...]}: the rotation from the next rep on, first name up
+SKIP = "skip"  # {}: the athlete who is up sits this turn out
+NEXT_UP = "next_up"  # {"athlete": name}: send them now; the rotation carries on after them
+ADD_ATHLETE = "add_athlete"  # {"athlete": name}: joins the end of the rotation
+REMOVE_ATHLETE = "remove_athlete"  # {"athlete": name}: leaves the rotation
 VOID = "void"  # {"rep": n}
 REASSIGN = "reassign"  # {"rep": n, "athlete": name}
-UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation
+UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation (an undone undo redoes)
 END = "end"  # {}: the session is over
-KINDS = frozenset({START, RESUME, COURSE, ROSTER, VOID, REASSIGN, UNDO, END})
+KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, VOID, REASSIGN,
+                   UNDO, END})
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions, raw events, annotations, gate baselines

@@ -1,0 +1,60 @@
+"""`gates monitor`: live sources into a stored session, judged rep by rep.
+
+`--headless` prints a line per rep and verdict (JSON lines with `--json`); the work is done by
+monitor/pipeline.py so the dashboard runs the very same service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from monitor.cli import UsageError
+from monitor.cmd_analyze import add_session_options, session_options
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", required=True, metavar="SPEC",
+                        help="serial:/dev/ttyUSB0[?protocol=NAME&baud=N], line:/dev/ttyUSB0[?cts=1&dsr=2], "
+                             "ble:ADDRESS, ble:name=PATTERN or replay:FILE[?speed=X|max]; repeatable")
+    add_session_options(parser)
+    parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    parser.add_argument("--headless", action="store_true", help="no dashboard: print a line per rep and verdict")
+    parser.add_argument("--json", action="store_true", help="with --headless: JSON lines, one per rep, then a summary")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--session", type=int, metavar="ID", help="resume this unfinished session")
+    which.add_argument("--new", action="store_true",
+                       help="start a new session even if the last one never ended (default: resume it)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from drivers import registry
+    from monitor import store as st
+    from monitor.pipeline import Pipeline, run_headless
+
+    options = session_options(args)
+    if not args.headless:
+        raise UsageError("the live dashboard is not available yet; add --headless")
+    if args.json and not args.headless:
+        raise UsageError("--json goes with --headless")
+    sources = []
+    for spec in args.source:
+        try:
+            source = registry.create(spec)
+        except registry.SpecError as err:
+            raise UsageError(f"--source {err}") from None
+        path = getattr(source, "path", None)
+        if spec.startswith("replay:") and path is not None and not Path(path).is_file():
+            raise UsageError(f"--source {spec!r}: no such file {path}")
+        sources.append(source)
+    db_path = Path(args.db) if args.db else st.default_path()
+    try:
+        store = st.SessionStore(db_path)
+    except st.StoreError as err:
+        raise UsageError(f"--db {err}") from None
+    with store:
+        pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,
+                            debounce_us=options.debounce_us, session=args.session, resume=not args.new)
+        return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(db_path)))

@@ -1,0 +1,51 @@
+"""`gates sessions`: the sessions in the database, newest last, with what each was."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from monitor.cli import UsageError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    parser.add_argument("--json", action="store_true", help="JSON lines, one per session")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from monitor import store as st
+
+    path = Path(args.db) if args.db else st.default_path()
+    if not path.exists():
+        if args.db:
+            raise UsageError(f"--db {path}: no such session database")
+        print(f"no sessions yet ({path} does not exist)")
+        return 0
+    try:
+        with st.SessionStore(path, readonly=True) as store:
+            sessions = store.sessions()
+    except st.StoreError as err:
+        raise UsageError(f"--db {err}") from None
+    if args.json:
+        for s in sessions:
+            print(json.dumps({"session": s.id, "started": _iso(s.created_ns), "name": s.name, "course": s.course,
+                              "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
+                              "ended": _iso(s.ended_ns) if s.ended_ns else None}))
+        return 0
+    if not sessions:
+        print(f"no sessions in {path}")
+        return 0
+    print(f"{'id':>4}  {'started':<19}  {'course':<16} {'events':>7}  {'state':<7}  athletes")
+    for s in sessions:
+        state = "ended" if s.ended else "open"
+        print(f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7}  {state:<7}  "
+              f"{', '.join(s.athletes) or '-'}")
+    return 0
+
+
+def _iso(ns: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ns / 1e9))

@@ -1,0 +1,217 @@
+"""Reps and verdicts derived from a session's raw events and the coach's annotations.
+
+The store keeps only facts (monitor/store.py); everything the coach sees is computed here from them,
+live one event at a time, or again from the start for review or after an undo. Both ways run the same
+code on the same order (store ids; an annotation applies after the event committed before it), so a
+re-derived session is the live one, rep for rep.
+
+Reps are numbered through the whole session (a course change starts a new assembler, not a new
+count), which is the number a void or reassign names. A void or reassign may name a rep that is not
+finished yet; it applies when the rep finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from gates import protocols
+from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
+from gates.course import Course
+from gates.events import GateEvent
+from gates.rep import INCOMPLETE, VOIDED, Rep
+from gates.rotation import Rotation
+from monitor import store as st
+from monitor.analyzer import Analyzer, RepResult, StopRule
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How a session is analysed; stored with its START (and each RESUME) annotation."""
+
+    protocol: str = "gateline"
+    rule: StopRule = StopRule()
+    debounce_us: int = DEFAULT_DEBOUNCE_US
+
+    def as_dict(self) -> dict:
+        r = self.rule
+        return {"protocol": self.protocol, "floor_pct": r.floor_pct, "consecutive": r.consecutive,
+                "min_reps": r.min_reps, "max_reps": r.max_reps, "debounce_us": self.debounce_us}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Settings:
+        base = cls()
+        rule = StopRule(floor_pct=data.get("floor_pct", base.rule.floor_pct),
+                        consecutive=data.get("consecutive", base.rule.consecutive),
+                        min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"))
+        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us))
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A rep judged for the first time."""
+
+    result: RepResult
+    host_ns: int  # when its finish reached the host
+
+
+@dataclass(frozen=True, slots=True)
+class Revised:
+    """Reps whose results changed: every rep of each athlete touched."""
+
+    results: list[RepResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """A start nobody finished."""
+
+    rep: Rep
+
+
+Change = Finished | Revised | Abandoned
+
+
+class SessionModel:
+    """One session's reps and verdicts, fed events and annotations in store order."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.protocol = protocols.get(settings.protocol)
+        self.analyzer = Analyzer(settings.rule)
+        self.rotation = Rotation()
+        self.assembler: RepAssembler | None = None
+        self.results: dict[int, RepResult] = {}  # session rep number -> latest result
+        self.abandoned: list[Rep] = []
+        self.ended = False
+        self._numbered = 0  # reps finished by earlier courses' assemblers
+        self._overrides: dict[int, tuple[bool, str | None]] = {}  # rep -> (voided, athlete)
+        self._raw: dict[int, Rep] = {}  # rep -> as the assembler made it, before overrides
+
+    @classmethod
+    def derive(cls, events: Iterable[st.StoredEvent], annotations: list[st.Annotation]) -> SessionModel:
+        """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
+        notes = effective(annotations)
+        settings = Settings()
+        for note in notes:
+            if note.kind in (st.START, st.RESUME) and note.data.get("settings"):
+                settings = Settings.from_dict(note.data["settings"])
+        model = cls(settings)
+        pending = iter(notes)
+        note = next(pending, None)
+        for stored in events:
+            while note is not None and note.after_event < stored.id:
+                model.apply(note)
+                note = next(pending, None)
+            model.event(stored.event)
+        while note is not None:
+            model.apply(note)
+            note = next(pending, None)
+        return model
+
+    # -- input -----------------------------------------------------------------------------------
+
+    def event(self, event: GateEvent) -> list[Change]:
+        if self.assembler is None:
+            return []  # no course yet: kept in the store, judged once there is one
+        return self._take(self.assembler.feed(event), event.host_ns)
+
+    def tick(self, now_us: int) -> list[Change]:
+        """Time out starts nobody finished (the session clock is the gates' clock)."""
+        if self.assembler is None:
+            return []
+        return self._take(self.assembler.tick(now_us), 0)
+
+    def apply(self, note: st.Annotation) -> list[Change]:
+        """One annotation (UNDO is handled by deriving again: see `effective`)."""
+        kind, data = note.kind, note.data
+        if kind == st.COURSE:
+            return self.set_course(Course.parse(data["course"]))
+        if kind == st.ROSTER:
+            self.rotation = Rotation(data["athletes"])
+            if self.assembler is not None:
+                self.assembler.rotation = self.rotation
+        elif kind == st.SKIP:
+            self.rotation.skip()
+        elif kind in (st.NEXT_UP, st.ADD_ATHLETE, st.REMOVE_ATHLETE):
+            name = data["athlete"]
+            if kind == st.ADD_ATHLETE:
+                self.rotation.add(name)
+            elif name in self.rotation.names:
+                (self.rotation.set_next if kind == st.NEXT_UP else self.rotation.remove)(name)
+        elif kind in (st.VOID, st.REASSIGN):
+            number = data["rep"]
+            voided, athlete = self._overrides.get(number, (False, None))
+            if kind == st.VOID:
+                voided = True
+            else:
+                athlete = data["athlete"]
+            self._overrides[number] = (voided, athlete)
+            if number in self._raw:
+                return self._revise(self._override(self._raw[number]))
+        elif kind == st.END:
+            self.ended = True
+            return self.flush()
+        return []
+
+    def set_course(self, course: Course) -> list[Change]:
+        changes = self.flush()
+        if self.assembler is not None:
+            self._numbered += self.assembler.reps_finished
+        self.assembler = RepAssembler(course, self.protocol, self.rotation, debounce_us=self.settings.debounce_us)
+        return changes
+
+    def flush(self) -> list[Change]:
+        """Every open start is abandoned (the session or the course ends)."""
+        return self._take(self.assembler.flush(), 0) if self.assembler is not None else []
+
+    # -- output ----------------------------------------------------------------------------------
+
+    @property
+    def course(self) -> Course | None:
+        return self.assembler.course if self.assembler is not None else None
+
+    def ordered_results(self) -> list[RepResult]:
+        return [self.results[n] for n in sorted(self.results)]
+
+    def _take(self, reps: list[Rep], host_ns: int) -> list[Change]:
+        changes: list[Change] = []
+        for rep in reps:
+            if INCOMPLETE in rep.flags:
+                self.abandoned.append(rep)
+                changes.append(Abandoned(rep))
+                continue
+            rep = replace(rep, number=rep.number + self._numbered)
+            revision = rep.number in self._raw  # the timer cancelled its finish: same rep, revised
+            self._raw[rep.number] = rep
+            rep = self._override(rep)
+            if revision:
+                changes.extend(self._revise(rep))
+            else:
+                result = self.analyzer.add(rep)
+                self.results[rep.number] = result
+                changes.append(Finished(result, host_ns))
+        return changes
+
+    def _override(self, rep: Rep) -> Rep:
+        voided, athlete = self._overrides.get(rep.number, (False, None))
+        if voided:
+            rep = replace(rep, flags=rep.flags | {VOIDED})
+        if athlete is not None:
+            rep = replace(rep, athlete=athlete)
+        return rep
+
+    def _revise(self, rep: Rep) -> list[Change]:
+        results = self.analyzer.revise(rep)
+        for result in results:
+            self.results[result.rep.number] = result
+        return [Revised(results)]
+
+
+def effective(annotations: list[st.Annotation]) -> list[st.Annotation]:
+    """The annotations that stand: an UNDO cancels its target (an undone UNDO no longer cancels)."""
+    cancelled: set[int] = set()
+    for note in reversed(annotations):
+        if note.kind == st.UNDO and note.id not in cancelled:
+            cancelled.add(note.data["annotation"])
+    return [n for n in annotations if n.kind != st.UNDO and n.id not in cancelled]

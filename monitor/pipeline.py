@@ -1,0 +1,464 @@
+"""The live pipeline: sources -> store -> rep assembly -> analyzer, as one asyncio service.
+
+Each batch of events a source delivers is committed to the session store first and only then fed to
+the session model (monitor/derive.py), so whatever a subscriber is shown is already on disk and a
+crash loses nothing that was seen (DESIGN.md, "Storage"). Subscribers (the dashboard, the headless
+printer below) get small dataclass messages on their own queue as things happen; nobody polls.
+
+A monitor started on a database whose latest session never ended (the last one crashed) resumes it
+under the same id: the model is derived again from the store, and each source is told what it
+already has, so a gateline source asks its gates to resend what came while nobody listened.
+
+`run_headless` is `gates monitor --headless`: a line per rep and verdict (JSON lines with `--json`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from drivers.source import Source, SourceStatus
+from gates import protocols
+from gates.course import Course
+from gates.rep import Rep
+from monitor import store as st
+from monitor.analyzer import RepResult, StopRule
+from monitor.derive import Abandoned, Change, Finished, Revised, SessionModel, Settings
+from monitor.records import fmt_pct, fmt_time, incomplete_record, rep_record
+
+RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
+TICK_S = 0.5  # how often starts nobody finished are checked for their timeout
+
+
+# -- messages to subscribers --------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SessionOpened:
+    """The session is running: new, or resumed with what it already had."""
+
+    session: int
+    resumed: bool
+    course: Course | None
+    results: list[RepResult]
+    abandoned: list[Rep]
+
+
+@dataclass(frozen=True, slots=True)
+class RepFinished:
+    result: RepResult
+    host_ns: int  # host monotonic time its finish arrived
+
+
+@dataclass(frozen=True, slots=True)
+class RepsRevised:
+    """Results that changed (an annotation, a timer's cancel): every rep of each athlete touched."""
+
+    results: list[RepResult]
+
+
+@dataclass(frozen=True, slots=True)
+class StartAbandoned:
+    rep: Rep
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChanged:
+    status: SourceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class RotationChanged:
+    order: list[str]
+    next_up: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    session: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineFailed:
+    reason: str
+
+
+Message = (SessionOpened | RepFinished | RepsRevised | StartAbandoned | LinkChanged | RotationChanged
+           | SessionEnded | PipelineFailed)
+
+
+class PipelineError(Exception):
+    """The session cannot run as asked (one line for the user)."""
+
+
+class Pipeline:
+    """Run sources into one session. `async with Pipeline(...) as p:` opens it; `await p.wait()`
+    returns when every source is exhausted (a replay) or `stop()` was called."""
+
+    def __init__(self, store: st.SessionStore, sources: Sequence[Source], *, course: Course,
+                 athletes: Sequence[str] = (), rule: StopRule | None = None, debounce_us: int | None = None,
+                 session: int | None = None, resume: bool = True) -> None:
+        if not sources:
+            raise PipelineError("no sources")
+        names = [s.name for s in sources]
+        if len(set(names)) != len(names):
+            raise PipelineError(f"the same source twice: {sorted(n for n in names if names.count(n) > 1)[0]}")
+        self.store = store
+        self.sources = list(sources)
+        self.course = course
+        self.athletes = list(athletes)
+        self.rule = rule or StopRule()
+        self.debounce_us = Settings().debounce_us if debounce_us is None else debounce_us
+        self.session: int | None = session
+        self.resume = resume
+        self.model: SessionModel | None = None
+        self.events = 0  # events stored by this run
+        self._subscribers: list[asyncio.Queue[Message]] = []
+        self._consumers: list[asyncio.Task] = []
+        self._watchers: list[asyncio.Task] = []
+        self._baselined: set[tuple[str, int]] = set()
+        self._clock: tuple[int, int] | None = None  # (device_us, host_ns) of the latest start-gate event
+        self._done = asyncio.Event()
+        self._exhaust: asyncio.Task | None = None
+        self._stopping = False
+        self.failure: str | None = None
+
+    def subscribe(self) -> asyncio.Queue[Message]:
+        """A queue that gets every message from now on (subscribe before `start` for all of them)."""
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    async def __aenter__(self) -> Pipeline:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop(end=False)
+
+    # -- start ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        store = self.store
+        resumed = self._choose_session()
+        if resumed:
+            for source in self.sources:
+                source.resume(store.seen_seqs(self.session, source.name), store.baselines(self.session, source.name))
+        opened: list[Source] = []
+        try:
+            for source in self.sources:
+                await source.open()
+                opened.append(source)
+            settings = Settings(self._protocol(), self.rule, self.debounce_us)
+        except BaseException:
+            for source in opened:
+                await source.close()
+            raise
+        specs = [s.name for s in self.sources]
+        if resumed:
+            store.resume_session(self.session, sources=specs, settings=settings.as_dict())
+            self.model = SessionModel.derive(store.events(self.session), store.annotations(self.session))
+            if self.model.course != self.course:
+                self._note(st.COURSE, course=self.course.label())
+            if self.athletes and self.model.rotation.names != self.athletes:
+                self._note(st.ROSTER, athletes=self.athletes)
+        else:
+            self.session = store.start_session(course=self.course.label(), athletes=self.athletes,
+                                               sources=specs, settings=settings.as_dict())
+            self.model = SessionModel.derive([], store.annotations(self.session))
+        model = self.model
+        self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
+                                    list(model.abandoned)))
+        self._publish_rotation()
+        for source in self.sources:
+            self._publish(LinkChanged(source.status))
+            self._consumers.append(asyncio.create_task(self._consume(source), name=f"store {source.name}"))
+            self._watchers.append(asyncio.create_task(self._watch(source), name=f"status {source.name}"))
+        self._watchers.append(asyncio.create_task(self._tick(), name="timeouts"))
+        self._exhaust = asyncio.create_task(self._until_exhausted(), name="exhausted")
+
+    def _choose_session(self) -> bool:
+        """True to resume `self.session` (given, or the latest unfinished one), False for a new one."""
+        store = self.store
+        if self.session is not None:
+            try:
+                info = store.session(self.session)
+            except st.StoreError as err:
+                raise PipelineError(str(err)) from None
+            if info.ended:
+                raise PipelineError(f"session {self.session} has ended; start a new one")
+            return True
+        if not self.resume:
+            return False
+        latest = store.latest_unfinished()
+        if latest is not None and time.time_ns() - store.session(latest).created_ns < RESUME_WITHIN_NS:
+            self.session = latest
+            return True
+        return False
+
+    def _protocol(self) -> str:
+        """The wire format reps are assembled by: the sources' (gate ids for sources without one)."""
+        names = {getattr(s, "protocol", None) for s in self.sources}
+        names = {p.name if isinstance(p, protocols.Protocol) else (p or "gateline") for p in names}
+        if len(names) > 1:
+            raise PipelineError(f"the sources speak different protocols ({', '.join(sorted(names))}); "
+                                "one session takes one")
+        return names.pop()
+
+    # -- running --------------------------------------------------------------------------------
+
+    async def _consume(self, source: Source) -> None:
+        try:
+            async for batch in source.batches():
+                self._ingest(source.name, batch)
+        except Exception as err:  # the store failed: nothing may be shown that was not stored
+            self._fail(f"{source.name}: {type(err).__name__}: {err}")
+
+    def _ingest(self, name: str, batch: list) -> None:
+        stored = self.store.append(self.session, name, batch)  # committed: now it may be shown
+        if not stored:
+            return
+        self.events += len(stored)
+        model = self.model
+        assert model is not None
+        changes: list[Change] = []
+        start_gate = self._is_start_gate
+        for item in stored:
+            event = item.event
+            if start_gate(event):
+                self._clock = (event.device_us, event.host_ns)
+            changes += model.event(event)
+        self._publish_changes(changes)
+
+    def _is_start_gate(self, event) -> bool:
+        model = self.model
+        if model is None or model.course is None:
+            return False
+        return model.protocol.sequential or model.protocol.course_index(event, model.course.gates) == 0
+
+    async def _watch(self, source: Source) -> None:
+        async for status in source.statuses():
+            if status.gate is not None and status.last_seq is not None:
+                key = (source.name, status.gate)
+                if key not in self._baselined:
+                    self._baselined.add(key)
+                    self.store.set_baseline(self.session, source.name, status.gate, status.last_seq)
+            self._publish(LinkChanged(status))
+
+    async def _tick(self) -> None:
+        """Starts nobody finished time out by the gates' clock, estimated from the last start break."""
+        while True:
+            await asyncio.sleep(TICK_S)
+            model, clock = self.model, self._clock
+            if model is None or clock is None or model.assembler is None or not model.assembler.open_reps:
+                continue
+            now_us = clock[0] + (time.monotonic_ns() - clock[1]) // 1000
+            self._publish_changes(model.tick(now_us))
+
+    async def _until_exhausted(self) -> None:
+        await asyncio.gather(*self._consumers, return_exceptions=True)
+        if not self._stopping and self.failure is None:
+            await self.stop(end=True, reason="every source has ended")
+        self._done.set()
+
+    async def wait(self) -> None:
+        await self._done.wait()
+
+    # -- the coach's actions --------------------------------------------------------------------
+
+    def annotate(self, kind: str, **data: object) -> st.Annotation:
+        """Store a decision and apply it; an UNDO derives the session again without its target."""
+        note = self.store.annotate(self.session, kind, **data)
+        model = self.model
+        assert model is not None
+        if kind == st.UNDO:
+            self.model = model = SessionModel.derive(self.store.events(self.session),
+                                                     self.store.annotations(self.session))
+            self._publish(RepsRevised(model.ordered_results()))
+        else:
+            self._publish_changes(model.apply(note))
+        if kind in (st.ROSTER, st.SKIP, st.NEXT_UP, st.ADD_ATHLETE, st.REMOVE_ATHLETE, st.UNDO):
+            self._publish_rotation()
+        return note
+
+    def _note(self, kind: str, **data: object) -> None:
+        note = self.store.annotate(self.session, kind, **data)
+        assert self.model is not None
+        self._publish_changes(self.model.apply(note))
+
+    async def stop(self, end: bool = True, reason: str = "ended by the coach") -> None:
+        """Close the sources (what they still hold is stored), then end the session if `end`."""
+        if self._stopping:
+            await self._done.wait()
+            return
+        self._stopping = True
+        for source in self.sources:
+            await source.close()
+        await asyncio.gather(*self._consumers, return_exceptions=True)
+        for task in self._watchers:
+            task.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+        if end and self.session is not None and self.failure is None:
+            note = self.store.annotate(self.session, st.END)
+            if self.model is not None:
+                self._publish_changes(self.model.apply(note))
+            self._publish(SessionEnded(self.session, reason))
+        self._done.set()
+
+    def _fail(self, reason: str) -> None:
+        self.failure = reason
+        self._publish(PipelineFailed(reason))
+        self._done.set()
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def _publish(self, message: Message) -> None:
+        for queue in self._subscribers:
+            queue.put_nowait(message)
+
+    def _publish_changes(self, changes: list[Change]) -> None:
+        for change in changes:
+            if isinstance(change, Finished):
+                self._publish(RepFinished(change.result, change.host_ns))
+            elif isinstance(change, Revised):
+                self._publish(RepsRevised(change.results))
+            elif isinstance(change, Abandoned):
+                self._publish(StartAbandoned(change.rep))
+
+    def _publish_rotation(self) -> None:
+        if self.model is not None:
+            rotation = self.model.rotation
+            self._publish(RotationChanged(list(rotation.names), rotation.next_up))
+
+
+# -- headless -------------------------------------------------------------------------------------
+
+async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.stdout,
+                       err: TextIO = sys.stderr, db: str = "") -> int:
+    """Print each rep and verdict as a line until the sources end or Ctrl-C / SIGTERM.
+
+    Ctrl-C (SIGINT) ends the session; SIGTERM stops the monitor but leaves the session open, so the
+    next start resumes it (as after a crash)."""
+    messages = pipeline.subscribe()
+    loop = asyncio.get_running_loop()
+    stop_requests: asyncio.Queue[bool] = asyncio.Queue()
+    for sig, end in ((signal.SIGINT, True), (signal.SIGTERM, False)):
+        loop.add_signal_handler(sig, stop_requests.put_nowait, end)
+    printer = _Printer(as_json, out, err)
+    try:
+        try:
+            await pipeline.start()
+        except PipelineError as error:
+            err.write(f"gates monitor: {error}\n")
+            return 2
+        if db:
+            err.write(f"gates monitor: database {db}\n")
+        done = asyncio.create_task(pipeline.wait())
+        asked = asyncio.create_task(stop_requests.get())
+        while not done.done():
+            getter = asyncio.create_task(messages.get())
+            finished, _ = await asyncio.wait({getter, done, asked}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in finished:
+                printer.show(getter.result())
+            else:
+                getter.cancel()
+            if asked in finished:
+                await pipeline.stop(end=asked.result(), reason="stopped by the coach")
+        asked.cancel()
+        while not messages.empty():
+            printer.show(messages.get_nowait())
+        printer.summary(pipeline)
+        return 1 if pipeline.failure else 0
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+class _Printer:
+    def __init__(self, as_json: bool, out: TextIO, err: TextIO) -> None:
+        self.as_json = as_json
+        self.out = out
+        self.err = err
+        self._links: dict[str, tuple] = {}
+
+    def show(self, message: Message) -> None:
+        if isinstance(message, SessionOpened):
+            how = "resumed" if message.resumed else "started"
+            self.err.write(f"gates monitor: session {message.session} {how}"
+                           f"{f' with {len(message.results)} reps' if message.resumed else ''}\n")
+            for result in message.results:
+                self.rep(result)
+        elif isinstance(message, RepFinished):
+            self.rep(message.result)
+        elif isinstance(message, RepsRevised):
+            for result in message.results:
+                self.rep(result)
+        elif isinstance(message, StartAbandoned):
+            if self.as_json:
+                self.line(json.dumps(incomplete_record(message.rep)))
+            else:
+                self.line(f"start abandoned ({', '.join(sorted(message.rep.flags))})")
+        elif isinstance(message, LinkChanged):
+            self.link(message.status)
+        elif isinstance(message, SessionEnded):
+            self.err.write(f"gates monitor: session {message.session} ended ({message.reason})\n")
+        elif isinstance(message, PipelineFailed):
+            self.err.write(f"gates monitor: stopped: {message.reason}\n")
+        self.out.flush()
+        self.err.flush()
+
+    def rep(self, result: RepResult) -> None:
+        if self.as_json:
+            self.line(json.dumps(rep_record(result)))
+            return
+        rep = result.rep
+        splits = " ".join(fmt_time(s) for s in rep.splits_us)
+        flags = f"  [{', '.join(sorted(rep.flags))}]" if rep.flags else ""
+        verdict = result.verdict.value if result.verdict else "-"
+        reason = f"  ({result.reason})" if result.reason else ""
+        self.line(f"rep {rep.number:3d}  {rep.athlete:<12} {fmt_time(rep.time_us):>6} s  splits {splits}  "
+                  f"best {fmt_time(result.best_us)}  drop {fmt_pct(result.dropoff_pct)} %  "
+                  f"int {fmt_pct(result.intensity_pct)} %  {verdict}{reason}{flags}")
+
+    def link(self, status: SourceStatus) -> None:
+        if status.gate is not None:
+            return  # heartbeats: a dashboard's business, not a line each second
+        key = (status.state, status.reason, status.dropped_frames, status.lost_events, status.gaps)
+        if self._links.get(status.source) == key:
+            return
+        self._links[status.source] = key
+        counts = [f"{n} {what}" for n, what in ((status.dropped_frames, "bad frames"),
+                                                 (status.lost_events, "events lost"), (status.gaps, "gaps"))
+                  if n]
+        detail = "; ".join(filter(None, [status.reason, ", ".join(counts)]))
+        self.err.write(f"{status.source}: {status.state.value}{f': {detail}' if detail else ''}\n")
+
+    def summary(self, pipeline: Pipeline) -> None:
+        model = pipeline.model
+        if model is None:
+            return
+        results = model.ordered_results()
+        statuses = [s.status for s in pipeline.sources]
+        record = {"type": "summary", "session": pipeline.session, "events": pipeline.events,
+                  "reps": len(results), "valid": sum(r.rep.valid for r in results),
+                  "incomplete": len(model.abandoned),
+                  "dropped_frames": sum(s.dropped_frames for s in statuses),
+                  "lost_events": sum(s.lost_events for s in statuses), "gaps": sum(s.gaps for s in statuses),
+                  "ended": model.ended}
+        if self.as_json:
+            self.line(json.dumps(record))
+        else:
+            self.err.write(f"gates monitor: session {pipeline.session}: {record['events']} events stored by this "
+                           f"run, {record['reps']} reps ({record['valid']} valid)\n")
+        self.out.flush()
+        self.err.flush()
+
+    def line(self, text: str) -> None:
+        self.out.write(text + "\n")
+
