@@ -13,6 +13,8 @@ import sys
 COMMANDS = {
     "analyze": ("monitor.cmd_analyze", "decode a capture file and print reps, splits and verdicts"),
     "simulate": ("monitor.cmd_simulate", "a simulated session into a capture file or onto a pseudo-terminal, with truth"),
+    "monitor": ("monitor.cmd_monitor", "live gates into a stored session, judged rep by rep (--headless: lines)"),
+    "sessions": ("monitor.cmd_sessions", "list the stored sessions"),
 }
 
 
