@@ -88,7 +88,8 @@ class Crossing:
 
     t_us: float
     speed: float  # m/s, sets how long the torso keeps the beam broken
-    rep: int | None  # index of the timed rep, None for untimed runs
+    rep: int  # index of the timed rep
+    position: int  # course gate number, 1 for the start gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Emission:
     message: GateEvent | GateStatus
     cause: str  # torso | arm | spurious | heartbeat
     rep: int | None = None
+    position: int | None = None  # course gate number, where known
 
 
 @dataclass(slots=True)
@@ -107,14 +109,20 @@ class _Interval:
     end: float
     cause: str
     rep: int | None
+    position: int | None
 
 
 class GateDevice:
-    """One gate over one session. `run` turns crossings into the gate's emissions, in time order."""
+    """One gate over one session. `run` turns crossings into the gate's emissions, in time order.
 
-    def __init__(self, gate: int, clock: DeviceClock, faults: Faults, seed: str,
+    `gate` is its id on the wire; `position` its course gate number (None for a device whose one
+    input serves every gate, as a Chronopic's does: each crossing then brings its own position).
+    """
+
+    def __init__(self, gate: int, position: int | None, clock: DeviceClock, faults: Faults, seed: str,
                  battery_pct: float = 100.0, drain_pct_per_h: float = 4.0) -> None:
         self.gate = gate
+        self.position = position
         self.clock = clock
         self.faults = faults
         self.seed = seed  # each kind of fault draws from its own stream, so rates don't shift each other
@@ -124,7 +132,8 @@ class GateDevice:
         self._event_times: list[float] = []
         self._events: list[GateEvent] = []
 
-    def run(self, crossings: Iterable[Crossing], end_us: float, restores: bool = True) -> list[Emission]:
+    def run(self, crossings: Iterable[Crossing], end_us: float, restores: bool = True,
+            heartbeats: bool = True) -> list[Emission]:
         beams = self._beam_intervals(crossings, end_us)
         emissions: list[Emission] = []
         seq = 0
@@ -132,11 +141,12 @@ class GateDevice:
             kinds = [(beam.start, Kind.BREAK)] + ([(beam.end, Kind.RESTORE)] if restores else [])
             for t, kind in kinds:
                 event = GateEvent(self.gate, seq, self.clock.read(t), kind=kind)
-                emissions.append(Emission(t, event, beam.cause, beam.rep))
+                emissions.append(Emission(t, event, beam.cause, beam.rep, beam.position))
                 seq = (seq + 1) & 0xFFFF
         self._event_times = [e.t_us for e in emissions]
         self._events = [e.message for e in emissions]  # type: ignore[misc]
-        emissions.extend(self._heartbeats(end_us))
+        if heartbeats:
+            emissions.extend(self._heartbeats(end_us))
         emissions.sort(key=lambda e: e.t_us)
         return emissions
 
@@ -150,19 +160,19 @@ class GateDevice:
             arm_delay = double_rng.uniform(40e3, 150e3)
             arm_dwell = double_rng.uniform(10e3, 30e3)
             if missed:
-                self.fault_log.append({"kind": "miss", "gate": self.gate, "rep": c.rep})
+                self.fault_log.append({"kind": "miss", "gate": c.position, "rep": c.rep})
                 continue
             end = c.t_us + TORSO_DEPTH_M / max(c.speed, 0.5) * 1e6
-            beams.append(_Interval(c.t_us, end, "torso", c.rep))
+            beams.append(_Interval(c.t_us, end, "torso", c.rep, c.position))
             if doubled:
                 arm = max(c.t_us + arm_delay, end + 5e3)
-                beams.append(_Interval(arm, arm + arm_dwell, "arm", c.rep))
+                beams.append(_Interval(arm, arm + arm_dwell, "arm", c.rep, c.position))
         if faults.spurious > 0:
             rng = random.Random(f"{self.seed}/spurious")
             t = 0.0
             mean_gap_us = 60e6 / faults.spurious
             while (t := t + rng.expovariate(1.0) * mean_gap_us) < end_us:
-                beams.append(_Interval(t, t + rng.uniform(5e3, 80e3), "spurious", None))
+                beams.append(_Interval(t, t + rng.uniform(5e3, 80e3), "spurious", None, self.position))
         beams.sort(key=lambda b: b.start)
         merged: list[_Interval] = []
         for beam in beams:  # a break while the beam is already broken is no event
@@ -173,7 +183,7 @@ class GateDevice:
         for beam in merged:
             if beam.cause != "torso":
                 self.fault_log.append({"kind": "double" if beam.cause == "arm" else "spurious",
-                                       "gate": self.gate, "rep": beam.rep,
+                                       "gate": beam.position, "rep": beam.rep,
                                        "device_us": self.clock.read(beam.start), "t_us": beam.start})
         return merged
 
@@ -185,7 +195,7 @@ class GateDevice:
             last_seq = self._events[i - 1].seq if i else 0xFFFF  # 0xFFFF: the seq before the first, 0
             battery = self.battery_pct - self.drain_pct_per_h * t / 3.6e9
             status = GateStatus(self.gate, last_seq, self.clock.read(t), max(0, int(battery)), True)
-            out.append(Emission(t, status, "heartbeat"))
+            out.append(Emission(t, status, "heartbeat", None, self.position))
             t += HEARTBEAT_US
         return out
 

@@ -20,7 +20,7 @@ from simulators.gate_device import Emission, Faults
 @dataclass(frozen=True, slots=True)
 class Frame:
     arrival_us: int  # session time the bytes reach the host
-    gate: int  # 0 for line noise
+    gate: int  # course gate number of the sender (the wire id if unknown), 0 for line noise
     data: bytes
 
 
@@ -48,7 +48,7 @@ class Link:
         last_arrival: dict[int, int] = {}
         frames: list[tuple[int, int, Frame]] = []
         for order, (emission, data) in enumerate(items):
-            gate = emission.message.gate
+            gate = emission.message.gate  # one FIFO per id on the wire
             delay_us = (f.latency + rng["delay"].uniform(0.0, f.jitter)) * 1000.0
             arrival = max(int(round(emission.t_us + delay_us)), last_arrival.get(gate, 0))
             last_arrival[gate] = arrival
@@ -75,7 +75,7 @@ class Link:
                 self.stats["corrupted"] += 1
                 self.lost.add(order)
                 self._log("corrupt", emission)
-            frames.append((arrival, 2 * order + 1, Frame(arrival, gate, data)))
+            frames.append((arrival, 2 * order + 1, Frame(arrival, emission.position or gate, data)))
         frames.sort(key=lambda x: (x[0], x[1]))
         return [frame for _, _, frame in frames]
 
@@ -96,6 +96,6 @@ class Link:
     def _log(self, kind: str, emission: Emission) -> None:
         message = emission.message
         if isinstance(message, GateEvent):  # lost heartbeats are only counted
-            self.fault_log.append({"kind": kind, "gate": message.gate, "seq": message.seq,
+            self.fault_log.append({"kind": kind, "gate": emission.position, "seq": message.seq,
                                    "event": message.kind.value, "cause": emission.cause,
                                    "rep": emission.rep, "t_us": emission.t_us})

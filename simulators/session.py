@@ -20,7 +20,7 @@ import numpy as np
 from gates import protocols
 from gates.codec import ResendRequest
 from gates.course import Course
-from gates.events import Kind
+from gates.events import GateEvent, Kind
 from simulators.athletes import AthleteProfile, RepForm
 from simulators.gate_device import Crossing, DeviceClock, Emission, Faults, GateDevice
 from simulators.link import Frame, Link
@@ -29,8 +29,11 @@ from simulators.sprint_model import time_at_distance
 from simulators.wire import Wire, get_wire
 
 MAX_OFFSET_US = 3600e6  # gates were switched on up to an hour before the session
+DAYTIME_US = (7 * 3600e6, 19 * 3600e6)  # a time-of-day timer's session starts between 07:00 and 19:00
 OWN_DRIFT_PPM = 100.0  # a plain crystal
-WINDOW_US = 2e6  # a spurious break this close to a rep belongs to that rep's faults
+# a spurious break this close to a rep belongs to its faults: before the start, long enough that a stray
+# start-gate break could still be taken for the rep's start; after the finish, a late double
+BEFORE_START_US, AFTER_FINISH_US = 10e6, 2e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,7 @@ class SimSession:
     wire: Wire
     frames: list[Frame]
     truth: dict
-    devices: dict[int, GateDevice]
+    devices: list[GateDevice]
     end_us: float
 
     def capture(self) -> bytes:
@@ -82,6 +85,7 @@ class Responder:
     def __init__(self, session: SimSession) -> None:
         self.session = session
         self.decoder = protocols.get(session.config.protocol).decoder()
+        self._encoder = session.wire.encoder()
         self.resent = 0  # events sent again
 
     def receive(self, data: bytes, now_us: float) -> bytes:
@@ -89,11 +93,12 @@ class Responder:
         self.decoder.feed(data)
         out = []
         for request in self.decoder.pop_control():
-            if isinstance(request, ResendRequest):
-                events = self.session.devices[request.gate].resend(request.from_seq, now_us) \
-                    if request.gate in self.session.devices and self.session.wire.resend else []
-                self.resent += len(events)
-                out.extend(self.session.wire.encode_event(e) for e in events)
+            if isinstance(request, ResendRequest) and self.session.wire.resend:
+                for device in self.session.devices:
+                    if device.gate == request.gate:
+                        events = device.resend(request.from_seq, now_us)
+                        self.resent += len(events)
+                        out.extend(map(self._encoder.event, events))
         return b"".join(out)
 
 
@@ -131,44 +136,53 @@ def schedule(config: SessionConfig) -> list[Run]:
 
 def simulate(config: SessionConfig) -> SimSession:
     wire = get_wire(config.protocol)
-    if config.course.gates > wire.max_gates:
-        raise ValueError(f"{config.protocol} carries at most {wire.max_gates} gates, the course has "
-                         f"{config.course.gates}")
+    gates = config.course.gates
+    if gates > wire.max_gates:
+        raise ValueError(f"{config.protocol} carries at most {wire.max_gates} gates, the course has {gates}")
+    if not config.shared_clock and not wire.own_clocks:
+        raise ValueError(f"{config.protocol} gates report on one clock; own clocks need gateline")
     runs = schedule(config)
     timed = sorted((r for r in runs if r.block.timed), key=lambda r: r.finish_us)
     end_us = max(r.finish_us for r in runs) + config.cooldown_s * 1e6
     resolution = config.resolution_us or wire.resolution_us
     clock_rng = random.Random(f"{config.seed}/clocks")
-    shared = DeviceClock(clock_rng.uniform(0, MAX_OFFSET_US), config.shared_drift_ppm, resolution)
-    devices: dict[int, GateDevice] = {}
+    offsets = DAYTIME_US if wire.time_of_day else (0.0, MAX_OFFSET_US)
+    shared = DeviceClock(clock_rng.uniform(*offsets), config.shared_drift_ppm, resolution)
+    crossings = [[Crossing(r.crossings_us[i], r.speeds[i], rep, i + 1) for rep, r in enumerate(timed)]
+                 for i in range(gates)]
+    if wire.single_input:  # every photocell on one input: one device sees every crossing
+        inputs = [(wire.gate_id(0, gates), None, sorted((c for cs in crossings for c in cs), key=lambda c: c.t_us))]
+    else:
+        inputs = [(wire.gate_id(i, gates), i + 1, crossings[i]) for i in range(gates)]
+    devices: list[GateDevice] = []
     emissions: list[Emission] = []
-    for index in range(config.course.gates):
-        gate = index + 1
+    for wire_id, position, seen_by in inputs:
         clock = shared if config.shared_clock else DeviceClock(
-            clock_rng.uniform(0, MAX_OFFSET_US), clock_rng.uniform(-OWN_DRIFT_PPM, OWN_DRIFT_PPM), resolution)
-        device = GateDevice(gate, clock, config.faults, f"{config.seed}/gate{gate}",
+            clock_rng.uniform(*offsets), clock_rng.uniform(-OWN_DRIFT_PPM, OWN_DRIFT_PPM), resolution)
+        device = GateDevice(wire_id, position, clock, config.faults, f"{config.seed}/gate{position or wire_id}",
                             battery_pct=clock_rng.uniform(70.0, 100.0))
-        crossings = [Crossing(r.crossings_us[index], r.speeds[index], rep) for rep, r in enumerate(timed)]
-        emissions.extend(device.run(crossings, end_us, restores=wire.restores))
-        devices[gate] = device
+        emissions.extend(device.run(seen_by, end_us, restores=wire.restores, heartbeats=wire.heartbeats))
+        devices.append(device)
     emissions.sort(key=lambda e: (e.t_us, e.message.gate))
-    items = [(e, data) for e in emissions if (data := wire.encode(e.message)) is not None]
+    encoder = wire.encoder()
+    items = [(e, encoder.event(e.message) if isinstance(e.message, GateEvent) else encoder.status(e.message))
+             for e in emissions]
     link = Link(config.faults, f"{config.seed}/link", wire.frame_start)
     frames = link.carry(items, end_us)
-    seen: dict[tuple[int, int], float] = {}  # (rep, gate) -> first break of that rep the host gets
+    seen: dict[tuple[int, int], float] = {}  # (rep, position) -> first break of that rep the host gets
     for order, (e, _) in enumerate(items):
         if e.rep is not None and e.message.kind is Kind.BREAK and order not in link.lost:
-            key = (e.rep, e.message.gate)
+            key = (e.rep, e.position)
             seen[key] = min(seen.get(key, e.t_us), e.t_us)
     truth = _truth(config, wire, timed, devices, link, seen, end_us, resolution)
     return SimSession(config, wire, frames, truth, devices, end_us)
 
 
-def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: dict[int, GateDevice], link: Link,
+def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: list[GateDevice], link: Link,
            seen: dict[tuple[int, int], float], end_us: float, resolution: int) -> dict:
     per_rep: list[list[dict]] = [[] for _ in timed]
     loose: list[dict] = []
-    faults = [f for d in devices.values() for f in d.fault_log] + link.fault_log
+    faults = [f for d in devices for f in d.fault_log] + link.fault_log
     for f in faults:
         rep = f.pop("rep")
         t_us = f.pop("t_us", None)
@@ -214,18 +228,19 @@ def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: dict[in
         "plan": config.plan.name,
         "duration_s": round(end_us / 1e6, 6),
         "clock": {"shared": config.shared_clock, "resolution_us": resolution,
-                  "gates": [{"gate": g, "offset_us": round(d.clock.offset_us), "drift_ppm": round(d.clock.drift_ppm, 3)}
-                            for g, d in devices.items()]},
+                  "gates": [{"gate": d.position, "id": d.gate, "offset_us": round(d.clock.offset_us),
+                             "drift_ppm": round(d.clock.drift_ppm, 3)} for d in devices]},
         "fault_rates": config.faults.as_dict(),
         "faults": loose,
         "link": {**link.stats, "outages": [{"start_s": round(o.start_us / 1e6, 3), "end_s": round(o.end_us / 1e6, 3)}
                                            for o in link.outages]},
-        "wire": {"restores": wire.restores, "heartbeats": wire.encode_status is not None, "resend": wire.resend},
+        "wire": {"restores": wire.restores, "heartbeats": wire.heartbeats, "resend": wire.resend,
+                 "ids": [wire.gate_id(i, config.course.gates) for i in range(config.course.gates)]},
     }
 
 
 def _rep_at(timed: list[Run], t_us: float) -> int | None:
     for i, run in enumerate(timed):
-        if run.crossings_us[0] - WINDOW_US <= t_us <= run.finish_us + WINDOW_US:
+        if run.crossings_us[0] - BEFORE_START_US <= t_us <= run.finish_us + AFTER_FINISH_US:
             return i
     return None

@@ -49,6 +49,8 @@ def test_simulate_to_stdout(capsysbinary):
     (["--protocol", "morse"], "morse"),
     (["--resolution-us", "0"], "--resolution-us"),
     (["--link", "/tmp/x"], "--link"),
+    (["--protocol", "alge-timy", "--clock", "own"], "one clock"),
+    (["--protocol", "alge-timy", "--course", "0,5,10,15,20,25,30,35,40,45"], "at most 9 gates"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(tmp_path, capsys, args, words):
     assert main(["simulate", "--out", str(tmp_path / "x.cap"), *args]) == 2

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from gates.assembly import RepAssembler
 from gates.course import Course
 from gates.gateline import GatelineDecoder, encode_resend
 from simulators.athletes import presets
@@ -64,7 +65,7 @@ async def test_a_resend_request_recovers_dropped_events_into_the_stream():
                 asked_at = source.now_us()
                 for gate in (1, 2, 3, 4):
                     source.write(encode_resend(gate, 0))
-    emitted_by_then = {(g, e.seq) for g, d in sim.devices.items() for e in d.resend(0, asked_at)}
+    emitted_by_then = {(d.gate, e.seq) for d in sim.devices for e in d.resend(0, asked_at)}
     got = {(e.gate, e.seq) for e in received}
     assert lost & emitted_by_then and lost & emitted_by_then <= got
     assert len(received) > len(GatelineDecoder().feed(sim.capture()))  # the resent copies came through
@@ -73,3 +74,16 @@ async def test_a_resend_request_recovers_dropped_events_into_the_stream():
 async def test_speed_must_be_positive():
     with pytest.raises(ValueError):
         LiveSimulator(session(), speed=0)
+
+
+async def test_live_events_assemble_into_the_true_reps():
+    sim = session(faults=Faults(double=0.2))
+    assembler = RepAssembler(sim.config.course, roster=[a.name for a in sim.config.athletes])
+    reps = []
+    async with LiveSimulator(sim, speed=math.inf) as source:
+        async for event in source.events():
+            reps.extend(assembler.feed(event))
+    reps.extend(assembler.flush())
+    assert [(r.number, r.athlete) for r in reps] == [(t["rep"], t["athlete"]) for t in sim.truth["reps"]]
+    for rep, truth in zip(reps, sim.truth["reps"]):
+        assert abs(rep.time_us / 1e6 - truth["time_s"]) < 0.001

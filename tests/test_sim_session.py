@@ -169,8 +169,8 @@ def test_device_clock_truncates_to_its_resolution_and_drifts():
 
 
 def test_heartbeats_carry_the_latest_seq_and_a_draining_battery():
-    device = GateDevice(3, DeviceClock(0.0, 0.0, 1000), Faults(), "t", battery_pct=90.0, drain_pct_per_h=36.0)
-    emissions = device.run([Crossing(1.5e6, 8.0, 0), Crossing(100.2e6, 8.0, 1)], end_us=200e6)
+    device = GateDevice(3, 3, DeviceClock(0.0, 0.0, 1000), Faults(), "t", battery_pct=90.0, drain_pct_per_h=36.0)
+    emissions = device.run([Crossing(1.5e6, 8.0, 0, 3), Crossing(100.2e6, 8.0, 1, 3)], end_us=200e6)
     beats = [e.message for e in emissions if e.cause == "heartbeat"]
     assert len(beats) == 200
     assert beats[0].last_seq == 0xFFFF  # nothing sent yet: the seq before 0
@@ -180,8 +180,8 @@ def test_heartbeats_carry_the_latest_seq_and_a_draining_battery():
 
 
 def test_resend_buffer_keeps_the_last_1024_events_across_the_seq_wrap():
-    crossings = [Crossing(1e6 + i * 1e5, 9.0, i) for i in range(40_000)]  # 80,000 events: seq wraps
-    device = GateDevice(1, DeviceClock(0.0, 0.0, 1), Faults(), "t")
+    crossings = [Crossing(1e6 + i * 1e5, 9.0, i, 1) for i in range(40_000)]  # 80,000 events: seq wraps
+    device = GateDevice(1, 1, DeviceClock(0.0, 0.0, 1), Faults(), "t")
     emissions = device.run(crossings, end_us=crossings[-1].t_us + 1e6)
     events = [e for e in emissions if e.cause == "torso"]
     last = events[-1].message
