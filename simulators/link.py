@@ -49,21 +49,25 @@ class Link:
         frames: list[tuple[int, int, Frame]] = []
         for order, (emission, data) in enumerate(items):
             gate = emission.message.gate  # one FIFO per id on the wire
-            delay_us = (f.latency + rng["delay"].uniform(0.0, f.jitter)) * 1000.0
+            # each fault draws from its own stream, and only while it is on
+            delay_us = (f.latency + (rng["delay"].uniform(0.0, f.jitter) if f.jitter else 0.0)) * 1000.0
             arrival = max(int(round(emission.t_us + delay_us)), last_arrival.get(gate, 0))
             last_arrival[gate] = arrival
-            noisy = rng["noise"].random() < f.noise
-            burst = bytes(rng["noise"].randrange(256) for _ in range(rng["noise"].randint(1, 16))) if noisy else b""
-            corrupted = rng["corrupt"].random() < f.corrupt
-            at, flip = rng["corrupt"].random(), rng["corrupt"].randrange(1, 256)
-            dropped = rng["drop"].random() < f.drop
+            burst = b""
+            if f.noise and rng["noise"].random() < f.noise:
+                burst = bytes(rng["noise"].randrange(256) for _ in range(rng["noise"].randint(1, 16)))
+            corrupted = False
+            if f.corrupt:
+                corrupted = rng["corrupt"].random() < f.corrupt
+                at, flip = rng["corrupt"].random(), rng["corrupt"].randrange(1, 256)
+            dropped = bool(f.drop) and rng["drop"].random() < f.drop
             self.stats["frames"] += 1
             if burst:
                 if self.frame_start is None:
                     burst += b"\r\n"
                 frames.append((arrival, 2 * order, Frame(arrival, 0, burst)))
                 self.stats["noise_bytes"] += len(burst)
-            if dropped or self._in_outage(emission.t_us):
+            if dropped or (self.outages and self._in_outage(emission.t_us)):
                 self.stats["lost"] += 1
                 self.lost.add(order)
                 self._log("link" if not dropped else "drop", emission)
