@@ -10,6 +10,7 @@ the analyzer and has `rep: null`. `splits_s` are the true cumulative seconds fro
 break to each later gate's break, whatever the gates reported; `seen_s` says, per gate from the
 start, how late after the torso's crossing the first break of this rep the host got was (0 for the
 torso itself, the arm swing's delay if only a double trigger got through, null if none did).
+`untimed` lists the runs made off the gates (a plan's 150 m, say): no events, but they tire.
 """
 
 from __future__ import annotations

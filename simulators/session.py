@@ -175,6 +175,9 @@ def simulate(config: SessionConfig) -> SimSession:
             key = (e.rep, e.position)
             seen[key] = min(seen.get(key, e.t_us), e.t_us)
     truth = _truth(config, wire, timed, devices, link, seen, end_us, resolution)
+    truth["untimed"] = [{"athlete": r.athlete.name, "block": r.block.name, "distance_m": r.block.distance_m,
+                         "start_s": round(r.go_us / 1e6, 3), "time_s": round((r.finish_us - r.go_us) / 1e6, 3),
+                         "mss": round(r.form.mss, 4)} for r in runs if not r.block.timed]
     return SimSession(config, wire, frames, truth, devices, end_us)
 
 

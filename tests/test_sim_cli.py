@@ -70,3 +70,11 @@ def test_argparse_errors_are_one_line_too(capsys):
 def test_unwritable_output_is_a_usage_error(tmp_path, capsys):
     assert main(["simulate", "--out", str(tmp_path / "no" / "such" / "dir.cap")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_help_lists_plans_and_fault_names(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["simulate", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(word in out for word in ("rsa", "strides", "spurious", "--serial", "--truth"))

@@ -44,6 +44,8 @@ def test_truth_has_the_promised_shape():
     assert truth["protocol"] == "gateline" and truth["course_m"] == [0, 10, 20, 30] and truth["seed"] == 7
     assert [set(a) >= {"name", "mss", "mac"} for a in truth["athletes"]] == [True] * 4
     assert len(truth["reps"]) == 4 * 6  # the speed plan's timed block; the 150s run off the gates
+    assert len(truth["untimed"]) == 4 * 2 and {u["distance_m"] for u in truth["untimed"]} == {150.0}
+    assert min(u["start_s"] for u in truth["untimed"]) > max(r["start_s"] for r in truth["reps"])
     starts = [r["start_s"] for r in truth["reps"]]
     assert starts == sorted(starts)
     for number, rep in enumerate(truth["reps"], 1):
