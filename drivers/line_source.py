@@ -86,7 +86,7 @@ class LineSource(Source):
         invert = options.get("invert", "0")
         if invert not in ("0", "1"):
             raise spec.error(f"invert must be 0 or 1, not {invert!r}")
-        return cls(spec.target, lines or None, debounce_ms=debounce, invert=invert == "1", name=spec.text)
+        return cls(spec.target, lines or None, debounce_ms=debounce, invert=invert == "1", name=spec.name)
 
     async def open(self) -> None:
         """Start watching; returns once the first open of the port has succeeded or failed."""

@@ -35,13 +35,18 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """A parsed source spec. `text` is the spec as written: the source's name in statuses and in the
-    store, so a restarted monitor on the same spec resumes the same source."""
+    """A parsed source spec. `text` is the spec as written; `name` (scheme and target, without the
+    options) names the source in statuses and in the store, so a monitor restarted on the same port
+    resumes the same source whatever options it is given."""
 
     text: str
     scheme: str
     target: str
     options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.scheme}:{self.target}"
 
     def take(self, allowed: dict[str, str]) -> dict[str, str]:
         """The options, checked against `allowed` (name -> what it means, for the error message)."""

@@ -66,7 +66,7 @@ class ReplaySource(Source):
                 speed = 0.0
             if not 0 < speed < float("inf"):
                 raise spec.error(f"speed must be a number above 0 or 'max', not {speed_text!r}")
-        return cls(spec.target, protocol=protocol, speed=speed, name=spec.text)
+        return cls(spec.target, protocol=protocol, speed=speed, name=spec.name)
 
     async def open(self) -> None:
         """Read the capture and start playing; an unreadable file is an error status, not an exception."""

@@ -67,7 +67,7 @@ class SerialSource(Source):
         baud = options.get("baud")
         if baud is not None and not (baud.isdigit() and int(baud) > 0):
             raise spec.error(f"baud must be a positive whole number, not {baud!r}")
-        return cls(spec.target, protocol=protocol, baud=int(baud) if baud else None, name=spec.text)
+        return cls(spec.target, protocol=protocol, baud=int(baud) if baud else None, name=spec.name)
 
     def resume(self, seen, baselines=()) -> None:
         if self._recovery is not None:

@@ -91,7 +91,7 @@ class SessionModel:
     @classmethod
     def derive(cls, events: Iterable[st.StoredEvent], annotations: list[st.Annotation]) -> SessionModel:
         """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
-        notes = effective(annotations)
+        notes = st.effective(annotations)
         settings = Settings()
         for note in notes:
             if note.kind in (st.START, st.RESUME) and note.data.get("settings"):
@@ -123,7 +123,7 @@ class SessionModel:
         return self._take(self.assembler.tick(now_us), 0)
 
     def apply(self, note: st.Annotation) -> list[Change]:
-        """One annotation (UNDO is handled by deriving again: see `effective`)."""
+        """One annotation (UNDO is handled by deriving again: see `store.effective`)."""
         kind, data = note.kind, note.data
         if kind == st.COURSE:
             return self.set_course(Course.parse(data["course"]))
@@ -207,11 +207,3 @@ class SessionModel:
             self.results[result.rep.number] = result
         return [Revised(results)]
 
-
-def effective(annotations: list[st.Annotation]) -> list[st.Annotation]:
-    """The annotations that stand: an UNDO cancels its target (an undone UNDO no longer cancels)."""
-    cancelled: set[int] = set()
-    for note in reversed(annotations):
-        if note.kind == st.UNDO and note.id not in cancelled:
-            cancelled.add(note.data["annotation"])
-    return [n for n in annotations if n.kind != st.UNDO and n.id not in cancelled]

@@ -218,11 +218,12 @@ class SessionStore:
         self.annotate(session, END)
 
     def latest_unfinished(self) -> int | None:
-        """The newest session that was never ended: the one a restarted monitor should resume."""
-        row = self._db.execute(
-            "SELECT id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM annotations a"
-            " WHERE a.session_id = s.id AND a.kind = ?) ORDER BY id DESC LIMIT 1", (END,)).fetchone()
-        return row[0] if row else None
+        """The newest session that was never ended (or whose end was undone): the one a restarted
+        monitor should resume."""
+        for (sid,) in self._db.execute("SELECT id FROM sessions ORDER BY id DESC").fetchall():
+            if not any(note.kind == END for note in effective(self.annotations(sid))):
+                return sid
+        return None
 
     def session(self, session: int) -> SessionInfo:
         info = self._sessions("WHERE s.id = ?", (session,))
@@ -242,7 +243,7 @@ class SessionStore:
         out = []
         for sid, created, name, events in rows:
             course, athletes, sources, ended = None, (), (), None
-            for note in self.annotations(sid):
+            for note in effective(self.annotations(sid)):
                 if note.kind == COURSE:
                     course = note.data["course"]
                 elif note.kind == ROSTER:
@@ -344,6 +345,15 @@ class SessionStore:
         if self.readonly:
             raise StoreError(f"{self.path} is open read-only")
         return _Transaction(self._db)
+
+
+def effective(annotations: list[Annotation]) -> list[Annotation]:
+    """The annotations that stand: an UNDO cancels its target (an undone UNDO no longer cancels)."""
+    cancelled: set[int] = set()
+    for note in reversed(annotations):
+        if note.kind == UNDO and note.id not in cancelled:
+            cancelled.add(note.data["annotation"])
+    return [n for n in annotations if n.kind != UNDO and n.id not in cancelled]
 
 
 class _Transaction:
