@@ -1,0 +1,262 @@
+"""A simulated BLE timing gate: a bumble peripheral serving the gate profile, Battery and Device
+Information, fed by whatever models the gate (its clock, its beam events) -- the simulator's gate
+devices for a whole session (`BleGates`), or a test's own calls to `beam()`.
+
+Source: docs/ble-gate-profile.md (the published profile) and gates/bleprofile.py (its codec, used
+here on the encoding side). It behaves as the profile asks a firmware to: it advertises its name and
+the gate service, notifies each event as it happens and a status heartbeat every second, keeps its
+last 1,024 events and resends them from a seq when the host writes a resend request, and notifies a
+status record at once when the host asks for a time sample. `drop()` takes it out of range for a
+while: the link is lost, events are only buffered, and it advertises again afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+
+from bumble import data_types, gatt
+from bumble.core import UUID, AdvertisingData
+from bumble.device import Connection, Device
+from bumble.hci import HCI_CONNECTION_TIMEOUT_ERROR
+from bumble.link import LocalLink
+from bumble.profiles.battery_service import BatteryService
+from bumble.profiles.device_information_service import DeviceInformationService
+
+from gates.bleprofile import (
+    CONTROL_UUID, EVENT, EVENT_UUID, SERVICE_UUID, STATUS_UUID, TimeSampleRequest, decode_control, encode_event,
+    encode_status,
+)
+from gates.codec import GateStatus
+from gates.events import GateEvent, Kind
+from gates.gateline import GatelineDecoder
+from simulators.ble_backend import device_on_link
+from simulators.gate_device import DeviceClock
+from simulators.session import SessionConfig, SimSession
+
+BUFFER_EVENTS = 1024
+NO_EVENT_YET = 0xFFFF  # last_seq before the first event: the next one is seq 0
+
+
+class BleGate:
+    """One gate on the air. `clock()` reads the gate's own clock (device µs) now."""
+
+    def __init__(self, link: LocalLink, gate: int, address: str, clock: Callable[[], int], *,
+                 name: str | None = None, battery: Callable[[], int] = lambda: 100,
+                 beam_ok: Callable[[], bool] = lambda: True, heartbeat_s: float = 1.0,
+                 advertising_interval_ms: float = 100.0) -> None:
+        self.gate = gate
+        self.name = name or f"GATE-{gate:02d}"
+        self.address = address
+        self.clock = clock
+        self.battery = battery
+        self.beam_ok = beam_ok
+        self.heartbeat_s = heartbeat_s
+        self.device: Device = device_on_link(link, self.name, address)
+        self.centrals: list[str] = []  # every central that ever connected, for the allow-list test
+        self.buffer: OrderedDict[int, bytes] = OrderedDict()  # seq -> event record, last 1,024
+        self.last_seq = NO_EVENT_YET
+        self._next_seq = 0
+        self._in_range = True
+        self._outbox: asyncio.Queue[tuple[gatt.Characteristic, bytes]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._advertising_interval_ms = advertising_interval_ms
+        self.event_char = gatt.Characteristic(EVENT_UUID, gatt.Characteristic.Properties.NOTIFY,
+                                              gatt.Characteristic.READABLE, b"")
+        self.status_char = gatt.Characteristic(
+            STATUS_UUID, gatt.Characteristic.Properties.READ | gatt.Characteristic.Properties.NOTIFY,
+            gatt.Characteristic.READABLE, gatt.CharacteristicValue(read=lambda _conn: self.status_record()))
+        self.control_char = gatt.Characteristic(
+            CONTROL_UUID,
+            gatt.Characteristic.Properties.WRITE | gatt.Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
+            gatt.Characteristic.WRITEABLE, gatt.CharacteristicValue(write=self._on_control))
+        self.device.add_services([
+            gatt.Service(SERVICE_UUID, [self.event_char, self.status_char, self.control_char]),
+            BatteryService(lambda _conn: self.battery()),
+            DeviceInformationService(manufacturer_name="gates simulator", model_number="BLE gate",
+                                     serial_number=address, firmware_revision="gate-profile 1"),
+        ])
+        self.device.advertising_data = bytes(AdvertisingData([
+            data_types.Flags(AdvertisingData.Flags.LE_GENERAL_DISCOVERABLE_MODE
+                             | AdvertisingData.Flags.BR_EDR_NOT_SUPPORTED),
+            data_types.CompleteListOf128BitServiceUUIDs([UUID(SERVICE_UUID)]),
+            data_types.CompleteLocalName(self.name),
+        ]))
+        self.device.on(Device.EVENT_CONNECTION, self._on_connection)
+
+    # -- life --------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.device.power_on()
+        await self._advertise()
+        self._tasks = [asyncio.create_task(self._send(), name=f"{self.name} outbox"),
+                       asyncio.create_task(self._heartbeat(), name=f"{self.name} heartbeat")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._in_range = False
+        await self.device.stop_advertising()
+        for connection in list(self.device.connections.values()):
+            await connection.disconnect()
+
+    async def drop(self, seconds: float) -> None:
+        """Out of range for `seconds`: the link times out, events are kept, then it advertises again."""
+        self._in_range = False
+        await self.device.stop_advertising()
+        for connection in list(self.device.connections.values()):
+            await connection.disconnect(HCI_CONNECTION_TIMEOUT_ERROR)
+        self._clear_outbox()
+        await asyncio.sleep(seconds)
+        self._in_range = True
+        await self._advertise()
+
+    async def _advertise(self) -> None:
+        await self.device.start_advertising(advertising_interval_min=self._advertising_interval_ms,
+                                            advertising_interval_max=self._advertising_interval_ms)
+
+    def _on_connection(self, connection: Connection) -> None:
+        self.centrals.append(str(connection.peer_address).split("/")[0])
+        connection.on(Connection.EVENT_DISCONNECTION, self._on_disconnection)
+
+    def _on_disconnection(self, reason: int) -> None:
+        self._clear_outbox()
+        if self._in_range:  # the host let go: be findable again
+            asyncio.get_running_loop().create_task(self._advertise())
+
+    # -- what the gate sees ---------------------------------------------------------------------
+
+    def beam(self, kind: Kind = Kind.BREAK) -> GateEvent:
+        """The beam changed now: stamp it on the gate's clock, number it, keep it, notify it."""
+        event = GateEvent(self.gate, self._next_seq, self.clock(), kind=kind)
+        self.push(event)
+        return event
+
+    def push(self, event: GateEvent) -> None:
+        """An event the gate's model made (its own seq and device time): keep it, notify it."""
+        record = encode_event(self.gate, event.seq, event.device_us, event.kind)
+        self.buffer[event.seq] = record
+        self.buffer.move_to_end(event.seq)
+        while len(self.buffer) > BUFFER_EVENTS:
+            self.buffer.popitem(last=False)
+        self.last_seq = event.seq
+        self._next_seq = (event.seq + 1) & 0xFFFF
+        self._notify(self.event_char, record)
+
+    def status_record(self) -> bytes:
+        return encode_status(GateStatus(self.gate, self.last_seq, self.clock(), self.battery(), self.beam_ok()))
+
+    # -- the radio side -----------------------------------------------------------------------
+
+    def _notify(self, characteristic: gatt.Characteristic, value: bytes) -> None:
+        if self._in_range and self.device.connections:
+            self._outbox.put_nowait((characteristic, value))
+
+    def _clear_outbox(self) -> None:
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+
+    async def _send(self) -> None:
+        while True:
+            characteristic, value = await self._outbox.get()
+            if characteristic is self.status_char:
+                value = self.status_record()  # the clock is read as the record goes out
+            await self.device.notify_subscribers(characteristic, value)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            self._notify(self.status_char, b"")
+
+    def _on_control(self, connection: Connection, value: bytes) -> None:
+        try:
+            request = decode_control(bytes(value))
+        except ValueError:
+            return  # a gate ignores writes it does not understand
+        if isinstance(request, TimeSampleRequest):
+            self._notify(self.status_char, b"")
+        elif request.gate == self.gate:
+            self._resend(request.from_seq)
+
+    def _resend(self, from_seq: int) -> None:
+        """Every buffered event from `from_seq` on, oldest first, packed to fill the ATT MTU."""
+        connection = next(iter(self.device.connections.values()), None)
+        if connection is None:
+            return
+        per_notification = max(1, (connection.att_mtu - 3) // EVENT.size)
+        newest = self.last_seq
+        wanted = [record for seq, record in self.buffer.items()
+                  if (seq - from_seq) & 0xFFFF <= (newest - from_seq) & 0xFFFF]
+        for start in range(0, len(wanted), per_notification):
+            self._notify(self.event_char, b"".join(wanted[start:start + per_notification]))
+
+
+def ble_config(config: SessionConfig) -> SessionConfig:
+    """A session for BLE gates: each gate its own microsecond clock (an ESP32's timer) unless the
+    config says otherwise, gateline events (what the profile carries), and no serial-link faults (the
+    radio link brings its own)."""
+    faults = replace(config.faults, noise=0.0, corrupt=0.0, drop=0.0, latency=0.0, jitter=0.0, link=0.0)
+    return replace(config, protocol="gateline", shared_clock=False, faults=faults,
+                   resolution_us=config.resolution_us or 1)
+
+
+def gate_timelines(session: SimSession) -> dict[int, list[tuple[float, GateEvent | GateStatus]]]:
+    """Each gate's events and heartbeats at the session time it emits them (µs), from the session's
+    frames: with no link faults a frame arrives the moment its gate sends it."""
+    decoder = GatelineDecoder()
+    timelines: dict[int, list[tuple[float, GateEvent | GateStatus]]] = {d.gate: [] for d in session.devices}
+    for frame in session.frames:
+        for message in [*decoder.feed(frame.data), *decoder.pop_control()]:
+            if isinstance(message, (GateEvent, GateStatus)):
+                timelines[message.gate].append((float(frame.arrival_us), message))
+    return timelines
+
+
+class BleGates:
+    """A simulated session's gates on the air: a BleGate per course gate on the simulator's clock
+    for that gate, each event pushed at its session time. Time runs at the loop's pace (use a
+    VirtualTimeLoop to run faster than real time: the host's clock must run at the same pace)."""
+
+    def __init__(self, session: SimSession, link: LocalLink, address: str = "C0:FF:EE:00:00:{:02X}") -> None:
+        if session.config.shared_clock or session.config.protocol != "gateline":
+            raise ValueError("BLE gates each run their own clock: simulate with ble_config(config)")
+        self.session = session
+        self._timelines = gate_timelines(session)
+        self._t0: float | None = None
+        self._battery = {d.gate: 100 for d in session.devices}
+        self.gates = {d.gate: BleGate(link, d.gate, address.format(d.gate), self._clock(d.clock),
+                                      battery=self._battery_of(d.gate)) for d in session.devices}
+
+    def now_us(self) -> float:
+        return 0.0 if self._t0 is None else (asyncio.get_running_loop().time() - self._t0) * 1e6
+
+    def _clock(self, clock: DeviceClock) -> Callable[[], int]:
+        return lambda: clock.read(self.now_us())
+
+    def _battery_of(self, gate: int) -> Callable[[], int]:
+        return lambda: self._battery[gate]
+
+    async def start(self) -> None:
+        for gate in self.gates.values():
+            await gate.start()
+        self._t0 = asyncio.get_running_loop().time()
+
+    async def run(self) -> None:
+        """Play the session: every gate's events at their times, until the session's end."""
+        await asyncio.gather(*(self._play(g) for g in self.gates))
+        await asyncio.sleep(max(0.0, (self.session.end_us - self.now_us()) / 1e6))
+
+    async def _play(self, gate: int) -> None:
+        for t_us, message in self._timelines[gate]:
+            await asyncio.sleep(max(0.0, (t_us - self.now_us()) / 1e6))
+            if isinstance(message, GateStatus):
+                self._battery[gate] = message.battery_pct
+            else:
+                self.gates[gate].push(message)
+
+    async def stop(self) -> None:
+        for gate in self.gates.values():
+            await gate.stop()
