@@ -52,7 +52,7 @@ class PtyDevice:
         self._t0: float | None = None  # loop time at session time 0
         self._started = asyncio.Event()
         self._write_lock = asyncio.Lock()  # a resend never lands in the middle of a streamed frame
-        self._tasks: list[asyncio.Task] = []
+        self._stream_task: asyncio.Task | None = None
         self._host_task: asyncio.Task | None = None
         self._responder = Responder(session)
 
@@ -80,11 +80,12 @@ class PtyDevice:
 
     async def start(self) -> None:
         self._plug()
-        self._tasks.append(asyncio.get_running_loop().create_task(self._stream()))
+        self._stream_task = asyncio.get_running_loop().create_task(self._stream())
 
     async def finished(self) -> None:
         """Wait until the whole session has been sent."""
-        await asyncio.shield(self._tasks[0])
+        assert self._stream_task is not None, "start() the device first"
+        await asyncio.shield(self._stream_task)
 
     async def unplug(self, seconds: float) -> None:
         """Pull the cable for `seconds`, then plug a new pty in (at `link`, if given)."""
@@ -93,11 +94,10 @@ class PtyDevice:
         self._plug()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._stream_task is not None:
+            self._stream_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._stream_task
         await self._unplug()
 
     def now_us(self) -> float:
