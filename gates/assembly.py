@@ -7,8 +7,8 @@
 - a segment faster than any human (12.5 m/s) flags the rep `impossible`, so it never becomes a best.
 
 Athletes are known by start number where the timer carries one (several may be on course at once);
-otherwise reps go first-in-first-out along the course and to the roster rotation, a turn per finished
-rep. Times are on one session clock: gates with their own clocks are aligned before they get here.
+otherwise reps go first-in-first-out along the course and to the roster rotation, a turn per run
+(a finished rep, or a start that got past at least one more gate). Times are on one session clock: gates with their own clocks are aligned before they get here.
 """
 
 from __future__ import annotations
@@ -188,7 +188,14 @@ class RepAssembler:
         return done
 
     def _incomplete(self, rep: _OpenRep) -> Rep:
-        athlete = f"#{rep.start_number}" if rep.start_number is not None else NO_NAME
+        """A start nobody finished. If someone ran past a gate after the start it was a real run whose
+        finish went unseen, and it takes that athlete's turn; a lone start break (a passer-by) does not."""
+        if rep.start_number is not None:
+            athlete = f"#{rep.start_number}"
+        elif rep.reached > 0:
+            athlete = self.rotation.take() or NO_NAME
+        else:
+            athlete = NO_NAME
         return Rep(
             number=0, athlete=athlete, course=self.course, start_us=rep.start_us,
             splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),

@@ -96,13 +96,13 @@ class LineDecoder(Decoder):
     def _bound_partial(self) -> None:
         start = self.frame_start
         partial = self._partial
-        if start is not None and not partial.startswith(start):
-            cut = partial.rfind(start)
+        if start is not None:
+            cut = partial.rfind(start)  # nothing before the latest frame start can begin a frame
             dropped = len(partial) if cut < 0 else cut
             if dropped:
                 self.dropped_bytes += dropped
                 self._overlong = False
-                self._partial = partial = partial[dropped:] if cut >= 0 else b""
+                self._partial = partial = partial[dropped:]
         if len(partial) > self.max_line:
             self._drop(len(partial))
             self._partial = b""
@@ -110,13 +110,14 @@ class LineDecoder(Decoder):
 
     def _line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         start = self.frame_start
-        if start is not None and not line.startswith(start):
-            cut = line.rfind(start)
+        if start is not None:
+            cut = line.rfind(start)  # noise may itself begin with the start byte: the frame is the last
             if cut < 0:
                 self._drop(len(line))
                 return
-            self.dropped_bytes += cut
-            line = line[cut:]
+            if cut:
+                self.dropped_bytes += cut
+                line = line[cut:]
         if len(line) > self.max_line:
             self._drop(len(line))
             return

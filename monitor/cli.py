@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # name -> (module, one-line help); order is the order shown in `gates --help`
 COMMANDS = {
+    "demo": ("monitor.cmd_demo", "the live dashboard on the bundled simulator: no hardware needed"),
     "analyze": ("monitor.cmd_analyze", "decode a capture file and print reps, splits and verdicts"),
     "simulate": ("monitor.cmd_simulate", "a simulated session into a capture file or onto a pseudo-terminal, with truth"),
     "monitor": ("monitor.cmd_monitor", "live gates into a stored session, judged rep by rep (--headless: lines)"),
@@ -54,3 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `gates analyze … | head`: the reader has all it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        return 0

@@ -49,12 +49,20 @@ def test_missed_intermediate_gate_leaves_none_and_rep_counts():
     assert MISSED_GATE in reps[0].flags and reps[0].valid
 
 
-def test_no_finish_times_out_incomplete_and_takes_no_turn():
+def test_no_finish_times_out_incomplete_unnumbered():
     a = RepAssembler(COURSE, roster=["Ann", "Bob"], timeout_us=20_000_000)
     reps = run(a, breaks((1, 0), (2, 1_900_000)) + breaks((1, 60_000_000), (2, 61_900_000), (3, 63_100_000),
                                                            (4, 64_200_000)))
     assert INCOMPLETE in reps[0].flags and reps[0].number == 0 and not reps[0].valid
-    assert (reps[1].number, reps[1].athlete) == (1, "Ann")
+    assert reps[0].splits_us == (1_900_000, None, None)
+    assert (reps[1].number, reps[1].athlete) == (1, "Bob")
+
+
+def test_a_run_whose_finish_went_unseen_still_takes_its_turn():
+    a = RepAssembler(COURSE, roster=["Ann", "Bob"])
+    reps = run(a, breaks((1, 0), (2, 1_900_000), (3, 3_100_000))
+               + breaks((1, 60_000_000), (2, 61_900_000), (3, 63_100_000), (4, 64_200_000)))
+    assert [(r.athlete, INCOMPLETE in r.flags) for r in reps] == [("Ann", True), ("Bob", False)]
 
 
 def test_spurious_start_with_nobody_running_does_not_steal_the_next_rep():

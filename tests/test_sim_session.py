@@ -114,8 +114,6 @@ def test_missed_breaks_leave_gaps_and_null_numbers_for_unseen_starts_or_finishes
     assert counted == list(range(1, len(counted) + 1)) and len(counted) < len(numbers)
 
 
-@pytest.mark.xfail(strict=True, reason="gates/codec.py LineDecoder keeps a line that *starts* with a noise '$' "
-                   "whole instead of resyncing at the frame's own '$' (reported to the lead)")
 def test_line_noise_between_frames_costs_no_frame():
     clean = decode(simulate(config()))[1]
     session = simulate(config(faults=Faults(noise=0.2)))
