@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from simulators.sprint_model import mac
+from gates.sprint_model import mac
 
 NAMES = ("Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gus", "Hana", "Ivo", "Jade", "Kofi", "Lena")
 MSS_RANGE = (7.0, 11.0)  # m/s: a slow youth team player to a fast sprinter

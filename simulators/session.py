@@ -25,7 +25,7 @@ from simulators.athletes import AthleteProfile, RepForm
 from simulators.gate_device import Crossing, DeviceClock, Emission, Faults, GateDevice
 from simulators.link import Frame, Link
 from simulators.plans import Block, Plan, Start
-from simulators.sprint_model import time_at_distance
+from gates.sprint_model import time_at_distance
 from simulators.wire import Wire, get_wire
 
 MAX_OFFSET_US = 3600e6  # gates were switched on up to an hour before the session

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulators.athletes import Fatigue, group, presets
-from simulators.sprint_model import distance_at_time, lambert_w0, mac, time_at_distance, velocity_at_time
+from gates.sprint_model import distance_at_time, lambert_w0, mac, time_at_distance, velocity_at_time
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "split-times" / "vescovi-brower-gates.csv"
 
