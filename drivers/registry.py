@@ -13,6 +13,7 @@ The entry point names a class (or any object) with `from_spec(spec: Spec) -> Sou
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from urllib.parse import parse_qsl
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl
 from drivers.source import Source
 
 ENTRY_POINT_GROUP = "gates.drivers"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # as in a URL
 
 BUILTIN = {
     "serial": "drivers.serial_source:SerialSource",
@@ -63,7 +65,7 @@ class Spec:
 
 def parse(text: str) -> Spec:
     scheme, colon, rest = text.partition(":")
-    if not colon or not scheme.isidentifier():
+    if not colon or not _SCHEME.fullmatch(scheme):
         hint = f"; did you mean 'serial:{text}'?" if text.startswith("/dev/") else ""
         raise SpecError(f"{text!r} is not a source spec: expected SCHEME:TARGET, e.g. serial:/dev/ttyUSB0 "
                         f"or replay:session.cap{hint}")
