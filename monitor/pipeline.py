@@ -34,6 +34,7 @@ from monitor.records import fmt_pct, fmt_time, incomplete_record, rep_record
 
 RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
 TICK_S = 0.5  # how often starts nobody finished are checked for their timeout
+CHECKPOINT_S = 10.0  # how often the store's WAL is copied back, off the event loop
 
 
 # -- messages to subscribers --------------------------------------------------------------------
@@ -181,6 +182,7 @@ class Pipeline:
             self._consumers.append(asyncio.create_task(self._consume(source), name=f"store {source.name}"))
             self._watchers.append(asyncio.create_task(self._watch(source), name=f"status {source.name}"))
         self._watchers.append(asyncio.create_task(self._tick(), name="timeouts"))
+        self._watchers.append(asyncio.create_task(self._checkpoints(), name="checkpoints"))
         self._exhaust = asyncio.create_task(self._until_exhausted(), name="exhausted")
 
     def _choose_session(self) -> bool:
@@ -261,6 +263,13 @@ class Pipeline:
             now_us = clock[0] + (time.monotonic_ns() - clock[1]) // 1000
             self._publish_changes(model.tick(now_us))
 
+    async def _checkpoints(self) -> None:
+        """Commits stay short: the WAL is copied into the database by a thread, not by a commit."""
+        self.store.defer_checkpoints()
+        while True:
+            await asyncio.sleep(CHECKPOINT_S)
+            await asyncio.to_thread(self.store.checkpoint)
+
     async def _until_exhausted(self) -> None:
         await asyncio.gather(*self._consumers, return_exceptions=True)
         if not self._stopping and self.failure is None:
@@ -304,6 +313,7 @@ class Pipeline:
         for task in self._watchers:
             task.cancel()
         await asyncio.gather(*self._watchers, return_exceptions=True)
+        await asyncio.to_thread(self.store.checkpoint)
         if end and self.session is not None and self.failure is None:
             note = self.store.annotate(self.session, st.END)
             if self.model is not None:

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -31,6 +32,22 @@ def test_file_is_wal_and_versioned(db):
     mode = db._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert db.schema_version == len(store_mod.MIGRATIONS)
+
+
+def test_checkpoints_can_be_left_to_a_thread(db):
+    db.defer_checkpoints()
+    sid = db.start_session(course="0,30")
+    for seq in range(300):
+        db.append(sid, "a", [ev(1, seq, seq * 10)])
+    wal = db.path.with_name(db.path.name + "-wal")
+    assert wal.stat().st_size > 100_000  # the WAL grew: no commit copied it back
+    thread = threading.Thread(target=db.checkpoint)
+    thread.start()
+    db.append(sid, "a", [ev(1, 300, 3000)])  # the writer is not held up meanwhile
+    thread.join()
+    busy, frames, copied = db._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and copied == frames
+    assert len(list(db.events(sid))) == 301
 
 
 def test_events_round_trip_with_every_field(db):
