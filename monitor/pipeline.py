@@ -26,6 +26,7 @@ from typing import TextIO
 from drivers.source import Source, SourceStatus
 from gates import protocols
 from gates.course import Course
+from gates.events import GateEvent
 from gates.rep import Rep
 from monitor import store as st
 from monitor.analyzer import RepResult, StopRule
@@ -125,7 +126,8 @@ class Pipeline:
         self._watchers: list[asyncio.Task] = []
         self._baselined: set[tuple[str, int]] = set()
         self._clock: tuple[int, int] | None = None  # (device_us, host_ns) of the latest start-gate event
-        self._done = asyncio.Event()
+        self._done = asyncio.Event()  # every source ended, stop() finished, or the store failed
+        self._stopped = asyncio.Event()
         self._exhaust: asyncio.Task | None = None
         self._stopping = False
         self.failure: str | None = None
@@ -222,7 +224,7 @@ class Pipeline:
         except Exception as err:  # the store failed: nothing may be shown that was not stored
             self._fail(f"{source.name}: {type(err).__name__}: {err}")
 
-    def _ingest(self, name: str, batch: list) -> None:
+    def _ingest(self, name: str, batch: list[GateEvent]) -> None:
         stored = self.store.append(self.session, name, batch)  # committed: now it may be shown
         if not stored:
             return
@@ -238,7 +240,7 @@ class Pipeline:
             changes += model.event(event)
         self._publish_changes(changes)
 
-    def _is_start_gate(self, event) -> bool:
+    def _is_start_gate(self, event: GateEvent) -> bool:
         model = self.model
         if model is None or model.course is None:
             return False
@@ -304,7 +306,7 @@ class Pipeline:
     async def stop(self, end: bool = True, reason: str = "ended by the coach") -> None:
         """Close the sources (what they still hold is stored), then end the session if `end`."""
         if self._stopping:
-            await self._done.wait()
+            await self._stopped.wait()
             return
         self._stopping = True
         for source in self.sources:
@@ -319,6 +321,7 @@ class Pipeline:
             if self.model is not None:
                 self._publish_changes(self.model.apply(note))
             self._publish(SessionEnded(self.session, reason))
+        self._stopped.set()
         self._done.set()
 
     def _fail(self, reason: str) -> None:
@@ -381,6 +384,8 @@ async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.s
             if asked in finished:
                 await pipeline.stop(end=asked.result(), reason="stopped by the coach")
         asked.cancel()
+        if pipeline.failure:
+            await pipeline.stop(end=False)  # close the ports; the session stays open to resume
         while not messages.empty():
             printer.show(messages.get_nowait())
         printer.summary(pipeline)
