@@ -105,9 +105,26 @@ class JitteryLink(LocalLink):
         loop.call_at(at, destination.on_link_acl_data, source, transport, data)
 
 
+class GateController(Controller):
+    """bumble's emulated controller, with LE Create Connection Cancel as the spec has it (Vol 4,
+    Part E, 7.8.13): the pending connection is dropped and reported as failed with Unknown Connection
+    Identifier, so a connect that timed out ends instead of waiting for ever."""
+
+    def on_hci_le_create_connection_cancel_command(self, command: hci.HCI_Command) -> hci.HCI_StatusReturnParameters:
+        pending, self.pending_le_connection = self.pending_le_connection, None
+        if pending is not None:
+            failed = hci.HCI_LE_Connection_Complete_Event(
+                status=hci.HCI_ErrorCode.UNKNOWN_CONNECTION_IDENTIFIER_ERROR, connection_handle=0,
+                role=hci.Role.CENTRAL, peer_address_type=pending.peer_address.address_type,
+                peer_address=pending.peer_address, connection_interval=0, peripheral_latency=0,
+                supervision_timeout=0, central_clock_accuracy=0)
+            asyncio.get_running_loop().call_soon(self.send_hci_packet, failed)  # after the command completes
+        return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
+
+
 def device_on_link(link: LocalLink, name: str, address: str) -> Device:
     """A bumble device (host + emulated controller) attached to an in-process link."""
-    controller = Controller(name, link=link)
+    controller = GateController(name, link=link)
     return Device(name=name, address=hci.Address(address), host=Host(controller, AsyncPipeSink(controller)))
 
 
@@ -343,8 +360,8 @@ class RadioServer:
 
     def __init__(self, link: LocalLink, transport: Transport) -> None:
         self.transport = transport
-        self.controller = Controller("gates-host", host_source=transport.source, host_sink=transport.sink,
-                                     link=link)
+        self.controller = GateController("gates-host", host_source=transport.source, host_sink=transport.sink,
+                                         link=link)
 
     @classmethod
     async def serve(cls, link: LocalLink, transport_spec: str) -> RadioServer:
