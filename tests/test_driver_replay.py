@@ -93,7 +93,7 @@ async def test_closing_mid_replay_ends_the_stream(tmp_path):
     session = sim()
     path = tmp_path / "s.cap"
     write_capture(session, str(path))
-    source = create(f"replay:{path}?speed=1")
+    source = create(f"replay:{path}?speed=5")
     await source.open()
     first = await asyncio.wait_for(anext(source.events()), WAIT_S)
     await source.close()

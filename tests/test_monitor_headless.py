@@ -102,7 +102,7 @@ async def test_killed_mid_session_then_restarted_loses_nothing_and_resumes(tmp_p
     truth = [r for r in session.truth["reps"] if r["rep"] is not None]
     link, db = tmp_path / "ttyGATES", tmp_path / "gates.sqlite3"
     args = ["--source", f"serial:{link}", "--db", str(db), "--athletes", "Ada,Ben,Cleo"]
-    async with PtyDevice(session, speed=8, link=link) as device:
+    async with PtyDevice(session, speed=10, link=link) as device:
         first = await Monitor(*args).start()
         await first.until(lambda: len(first.reps()) >= 3)
         first.proc.kill()  # SIGKILL: no chance to tidy up

@@ -109,10 +109,10 @@ async def test_a_whole_session_over_the_pty_is_stored_and_analysed_equal_to_the_
 
 
 async def test_unplugged_mid_rep_the_store_misses_no_event(store, tmp_path):
-    session = sim()
+    session = sim(reps=3)
     expected = emitted(session)
     link = tmp_path / "tty"
-    async with PtyDevice(session, speed=10, link=link) as device:
+    async with PtyDevice(session, speed=15, link=link) as device:
         pipeline = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
         async with pipeline:
             await wait_for(lambda: len(pipeline.model.results) >= 2)
