@@ -24,7 +24,7 @@ key and they share one fit. A session whose gates all share one clock needs no C
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from statistics import median
@@ -33,7 +33,7 @@ from gates.events import GateEvent
 
 DEFAULT_WINDOW_US = 300_000_000  # long enough to pin the drift; a crystal's wanders over longer
 DEFAULT_MAX_SAMPLES = 8192
-REFIT_EVERY = 32  # samples screened against a fit at most this old
+TRIM_SLACK = 1.1  # the window may grow this much before old samples go, a batch at a time
 DEFAULT_MAX_DRIFT_PPM = 500.0  # common crystals are within +-100 ppm; leave room
 DEFAULT_MAX_DELAY_US = 32_000_000  # BLE's longest supervision timeout: later than this is no delay
 DEFAULT_TOLERANCE_US = 250_000  # earlier than the envelope by more than any jitter: a clock step
@@ -61,11 +61,12 @@ class _Clock:
     x0: int = 0  # device_us of the epoch's first sample (reference for small numbers)
     r0_ns: int = 0  # host_ns - 1000 * device_us of that sample
     points: list[tuple[int, float]] = field(default_factory=list)  # (x, r) sorted by x
+    hull: list[tuple[int, float]] | None = None  # lower hull of points; None: to recompute
+    sum_x: int = 0
     pending: list[tuple[int, int]] = field(default_factory=list)  # fresh (device_us, host_ns) off-line
     epoch: int = 0
     outliers: int = 0
-    fit: tuple[float, float] | None = None  # (a, b): r = a + b*x
-    stale: int = 1  # samples inserted since the fit
+    fit: tuple[float, float] | None = None  # (a, b): r = a + b*x; None: to recompute
     last_fresh_x: int = 0
 
 
@@ -156,22 +157,33 @@ class ClockSync:
     def _restart(self, c: _Clock, samples: list[tuple[int, int]]) -> None:
         x0, h0 = samples[0]
         c.x0, c.r0_ns = x0, h0 - 1000 * x0
-        c.points, c.pending, c.fit = [], [], None
+        c.points, c.pending, c.hull, c.fit, c.sum_x = [], [], [], None, 0
         for x, h in samples:
             self._insert(c, x, h)
         c.last_fresh_x = samples[-1][0]
 
     def _insert(self, c: _Clock, device_us: int, host_ns: int) -> None:
-        x = device_us - c.x0
-        insort(c.points, (x, (host_ns - 1000 * device_us - c.r0_ns) / 1000))
-        newest = c.points[-1][0]
-        drop = 0
-        while drop < len(c.points) - 1 and (newest - c.points[drop][0] > self.window_us
-                                            or len(c.points) - drop > self.max_samples):
-            drop += 1
-        if drop:
-            del c.points[:drop]
-        c.stale += 1
+        """Add a point; the hull follows appends in amortised O(1), anything else recomputes it."""
+        point = (device_us - c.x0, (host_ns - 1000 * device_us - c.r0_ns) / 1000)
+        points = c.points
+        if not points or point >= points[-1]:
+            points.append(point)
+            if c.hull is not None:
+                _push(c.hull, point)
+        else:
+            insort(points, point)
+            c.hull = None
+        c.sum_x += point[0]
+        c.fit = None
+        newest = points[-1][0]
+        if newest - points[0][0] > self.window_us * TRIM_SLACK or len(points) > self.max_samples * TRIM_SLACK:
+            drop = 0
+            while drop < len(points) - 1 and (newest - points[drop][0] > self.window_us
+                                              or len(points) - drop > self.max_samples):
+                drop += 1
+            c.sum_x -= sum(x for x, _ in points[:drop])
+            del points[:drop]
+            c.hull = None
 
     def _candidate(self, c: _Clock, device_us: int, host_ns: int) -> None:
         """A fresh sample off the current line: a new epoch once `confirm` of them agree."""
@@ -193,7 +205,7 @@ class ClockSync:
 
     def _excess(self, c: _Clock, device_us: int, host_ns: int) -> float:
         """How much later than the envelope this sample arrived (negative: earlier than possible)."""
-        a, b = c.fit if c.fit is not None and c.stale < REFIT_EVERY else self._line(c)
+        a, b = self._line(c)
         x = device_us - c.x0
         return (host_ns - 1000 * device_us - c.r0_ns) / 1000 - (a + b * x)
 
@@ -205,35 +217,38 @@ class ClockSync:
         return self.tolerance_us + 2 * self.max_drift * gap
 
     def _line(self, c: _Clock) -> tuple[float, float]:
-        if c.stale or c.fit is None:
-            c.fit, c.stale = self._fit(c.points), 0
+        """The line under every point maximising its height at the mean x (Moon et al.'s LP): the
+        hull edge over the mean, its slope clamped to what a crystal can drift."""
+        if c.fit is None:
+            if c.hull is None:
+                c.hull = []
+                for point in c.points:
+                    _push(c.hull, point)
+            hull = c.hull
+            mean_x = c.sum_x / len(c.points)
+            i = bisect_left(hull, (mean_x,))
+            slope = 0.0
+            if 0 < i < len(hull):
+                (x1, r1), (x2, r2) = hull[i - 1], hull[i]
+                slope = (r2 - r1) / (x2 - x1)
+            elif i == 0 and len(hull) > 1:  # the mean sits on the first vertex
+                (x1, r1), (x2, r2) = hull[0], hull[1]
+                slope = (r2 - r1) / (x2 - x1)
+            slope = min(self.max_drift, max(-self.max_drift, slope))
+            c.fit = (min(r - slope * x for x, r in hull), slope)
         return c.fit
 
-    def _fit(self, points: list[tuple[int, float]]) -> tuple[float, float]:
-        """The line under every point maximising its height at the mean x (Moon et al.'s LP)."""
-        hull = _lower_hull(points)
-        mean_x = sum(x for x, _ in points) / len(points)
-        slope = 0.0
-        for (x1, r1), (x2, r2) in zip(hull, hull[1:]):
-            if x2 >= mean_x:
-                slope = (r2 - r1) / (x2 - x1)
-                break
-        slope = min(self.max_drift, max(-self.max_drift, slope))
-        return min(r - slope * x for x, r in hull), slope
 
-
-def _lower_hull(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Andrew's monotone chain, lower half, on points sorted by x (the lowest point per x kept)."""
-    hull: list[tuple[int, float]] = []
-    for x, r in points:
-        if hull and hull[-1][0] == x:
-            if r >= hull[-1][1]:
-                continue
-            hull.pop()
-        while len(hull) >= 2:
-            (x1, r1), (x2, r2) = hull[-2], hull[-1]
-            if (x2 - x1) * (r - r1) - (r2 - r1) * (x - x1) > 0:
-                break
-            hull.pop()
-        hull.append((x, r))
-    return hull
+def _push(hull: list[tuple[int, float]], point: tuple[int, float]) -> None:
+    """One step of Andrew's monotone chain (lower half): `point` is at or right of the hull's end."""
+    x, r = point
+    if hull and hull[-1][0] == x:
+        if r >= hull[-1][1]:
+            return
+        hull.pop()
+    while len(hull) >= 2:
+        (x1, r1), (x2, r2) = hull[-2], hull[-1]
+        if (x2 - x1) * (r - r1) - (r2 - r1) * (x - x1) > 0:
+            break
+        hull.pop()
+    hull.append(point)

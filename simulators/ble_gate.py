@@ -97,7 +97,10 @@ class BleGate:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        ended = await asyncio.gather(*self._tasks, return_exceptions=True)
+        failed = [e for e in ended if isinstance(e, Exception)]
+        if failed:  # a model that fed the gate something it cannot send: say so, do not hide it
+            raise failed[0]
         self._in_range = False
         await self.device.stop_advertising()
         for connection in list(self.device.connections.values()):
@@ -113,6 +116,14 @@ class BleGate:
         await asyncio.sleep(seconds)
         self._in_range = True
         await self._advertise()
+
+    async def reboot(self, clock: Callable[[], int], down_s: float = 2.0) -> None:
+        """Power-cycled: off the air for `down_s`, then back with a restarted clock, an empty buffer and
+        its seq numbering from 0."""
+        self.clock = clock
+        self.buffer.clear()
+        self.last_seq, self._next_seq = NO_EVENT_YET, 0
+        await self.drop(down_s)
 
     async def _advertise(self) -> None:
         await self.device.start_advertising(advertising_interval_min=self._advertising_interval_ms,

@@ -168,7 +168,7 @@ def test_eight_gates_at_once_each_on_its_own_clock():
                 async for event in source.events():
                     received.append(event)
             consumer = asyncio.create_task(consume())
-            await asyncio.sleep(40)
+            await asyncio.sleep(30)
             connected = source.status.reason
             for lap in range(3):  # an athlete along an 8-gate course, 1.1 s between gates
                 for gate in gates:
@@ -197,3 +197,43 @@ def test_specs_open_a_ble_source_or_say_what_is_wrong():
                           ("ble:name=G*?samples=fast", "samples must be"), ("ble:name=G*?rate=1", "unknown option")]:
         with pytest.raises(SpecError, match=problem):
             create(spec)
+
+
+def test_a_rebooted_gate_starts_a_new_clock_epoch_not_a_three_hour_split():
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        link = JitteryLink(seed=4)
+        up_since = 3 * 3600  # the gate has been on for three hours
+        gate = BleGate(link, 2, "C0:FF:EE:00:00:02", lambda: round((up_since + loop.time()) * 1e6))
+        await gate.start()
+        source = BleSource("name=GATE-*", radio=BumbleRadio.on_link(link), clock=host_clock())
+        received, truth_us, reasons = [], {}, []
+        async with source:
+            async def consume():
+                async for event in source.events():
+                    received.append(event)
+
+            async def watch():
+                async for status in source.statuses():
+                    reasons.append(status.reason)
+            tasks = [asyncio.create_task(consume()), asyncio.create_task(watch())]
+            await asyncio.sleep(30)
+            truth_us[gate.beam().device_us] = loop.time() * 1e6
+            await asyncio.sleep(2)
+            booted = loop.time()
+            await gate.reboot(lambda: round((loop.time() - booted) * 1e6))  # its clock starts again from 0
+            await asyncio.sleep(30)
+            for _ in range(3):
+                truth_us[gate.beam().device_us] = loop.time() * 1e6
+                await asyncio.sleep(1.5)
+            await asyncio.sleep(2)
+        await asyncio.gather(*tasks)
+        await gate.stop()
+        return source, received, truth_us, reasons
+
+    source, received, truth_us, reasons = run(scenario())
+    assert [e.seq for e in received] == [0, 0, 1, 2]  # after the reboot the gate counts from 0 again
+    assert any("restarted" in r for r in reasons)
+    assert source.clock_state(2).epoch == 1
+    offsets = [e.device_us - truth_us[int.from_bytes(e.raw[3:11], "little")] for e in received]
+    assert max(offsets) - min(offsets) < SPLIT_BOUND_US

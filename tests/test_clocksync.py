@@ -149,4 +149,4 @@ def test_old_samples_leave_the_window():
     rng, sync, gate = random.Random(9), ClockSync(window_us=10_000_000), Gate(0, 0.0)
     heartbeats(sync, "g", gate, rng, 30, rate_hz=5)
     state = sync.state("g")
-    assert state.span_s <= 10 and state.samples <= 51
+    assert state.span_s <= 11 and state.samples <= 56  # trimmed a batch at a time, 10 % over at most
