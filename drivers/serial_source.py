@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from functools import partial
 
 import serial
@@ -69,7 +70,7 @@ class SerialSource(Source):
             raise spec.error(f"baud must be a positive whole number, not {baud!r}")
         return cls(spec.target, protocol=protocol, baud=int(baud) if baud else None, name=spec.name)
 
-    def resume(self, seen, baselines=()) -> None:
+    def resume(self, seen: Iterable[tuple[int, int]], baselines: Iterable[tuple[int, int]] = ()) -> None:
         if self._recovery is not None:
             self._recovery.seed(seen, baselines)
 

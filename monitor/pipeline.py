@@ -363,6 +363,9 @@ async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.s
     stop_requests: asyncio.Queue[bool] = asyncio.Queue()
     for sig, end in ((signal.SIGINT, True), (signal.SIGTERM, False)):
         loop.add_signal_handler(sig, stop_requests.put_nowait, end)
+    # a port failing mid-write is handled (the source reconnects); say so in a line, not a traceback
+    loop.set_exception_handler(lambda _, context: err.write(
+        f"gates monitor: {context.get('message')}: {context.get('exception') or ''}\n"))
     printer = _Printer(as_json, out, err)
     try:
         try:
