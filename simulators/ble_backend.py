@@ -17,6 +17,9 @@ Two ways to reach the gates:
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
+import os
 import random
 import uuid
 from collections.abc import Callable
@@ -30,7 +33,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
-from bumble import core, hci
+from bumble import core, hci, ll
 from bumble.controller import Controller
 from bumble.core import AdvertisingData
 from bumble.device import Advertisement, Connection, Device, Peer
@@ -41,6 +44,7 @@ from bumble.transport import open_transport
 from bumble.transport.common import AsyncPipeSink, Transport
 
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:F0"
+HCI_ENV = "GATES_BLE_HCI"  # bumble transport of the simulator's radio, e.g. unix:/tmp/gates-ble.sock
 PACKET_S = 1e-5  # air time of one LE packet, near enough
 ATT_MTU = 247  # room for 20 event records per notification in a resend burst
 _PROPERTY_NAMES = {
@@ -70,6 +74,11 @@ class LinkTiming:
     retry_p: float = 0.05
     retry_min_s: float = 0.050
     retry_max_s: float = 0.200
+
+    def scaled(self, factor: float) -> LinkTiming:
+        """The same link on a clock running 1/factor times as fast (a sped-up simulation)."""
+        return LinkTiming(self.min_s * factor, self.max_s * factor, self.retry_p, self.retry_min_s * factor,
+                          self.retry_max_s * factor)
 
     def delay(self, rng: random.Random) -> float:
         late = rng.uniform(self.retry_min_s, self.retry_max_s) if rng.random() < self.retry_p else 0.0
@@ -106,9 +115,18 @@ class JitteryLink(LocalLink):
 
 
 class GateController(Controller):
-    """bumble's emulated controller, with LE Create Connection Cancel as the spec has it (Vol 4,
-    Part E, 7.8.13): the pending connection is dropped and reported as failed with Unknown Connection
-    Identifier, so a connect that timed out ends instead of waiting for ever."""
+    """bumble's emulated controller, with two commands as the spec has them (Vol 4, Part E):
+    LE Create Connection Cancel (7.8.13) drops the pending connection and reports it failed with
+    Unknown Connection Identifier, so a connect that timed out ends instead of waiting for ever; and
+    Reset (7.3.2) ends the controller's connections, so a host that comes back (a restarted
+    `gates monitor` on the simulator's radio) finds the gates advertising again."""
+
+    def on_hci_reset_command(self, command: hci.HCI_Command) -> hci.HCI_StatusReturnParameters:
+        for connection in list(self.le_connections.values()):
+            connection.send_ll_control_pdu(ll.TerminateInd(hci.HCI_ErrorCode.CONNECTION_TIMEOUT_ERROR))
+            del self.le_connections[connection.peer_address]
+        self.pending_le_connection = None
+        return super().on_hci_reset_command(command)
 
     def on_hci_le_create_connection_cancel_command(self, command: hci.HCI_Command) -> hci.HCI_StatusReturnParameters:
         pending, self.pending_le_connection = self.pending_le_connection, None
@@ -142,6 +160,7 @@ class BumbleRadio:
         self._transport_spec = transport
         self._transport: Transport | None = None
         self._address = address
+        self._powered: asyncio.Task[None] | None = None
         self._scanners: set[BumbleScanner] = set()
         self.connect_lock = asyncio.Lock()  # a controller creates one LE connection at a time
         self.scanner_backend: type[BaseBleakScanner] = type("BumbleScanner", (BumbleScanner,), {"radio": self})
@@ -163,6 +182,12 @@ class BumbleRadio:
         return self._device
 
     async def power_on(self) -> None:
+        """Once, however many sources share the radio (a second reset would drop their links)."""
+        if self._powered is None:
+            self._powered = asyncio.ensure_future(self._power_on())
+        await asyncio.shield(self._powered)
+
+    async def _power_on(self) -> None:
         if self._device is None:
             try:
                 self._transport = await open_transport(self._transport_spec or "")
@@ -182,6 +207,7 @@ class BumbleRadio:
         if self._transport is not None:
             await self._transport.close()
             self._transport = self._device = None
+        self._powered = None
 
     async def _scan(self, scanner: BumbleScanner, on: bool) -> None:
         was = bool(self._scanners)
@@ -354,6 +380,23 @@ class BumbleClient(BaseBleakClient):
             await self._client().unsubscribe(characteristic.obj, deliver)
 
 
+@functools.cache
+def radio_from_env() -> BumbleRadio | None:
+    """The simulator's radio if $GATES_BLE_HCI names one (what `gates simulate --ble` prints); one
+    per process, shared by every BLE source, as one adapter would be."""
+    spec = os.environ.get(HCI_ENV)
+    if not spec:
+        return None
+    quiet_bumble()
+    return BumbleRadio.over(spec)
+
+
+def quiet_bumble() -> None:
+    """bumble warns about every packet still in flight when a link drops, which a simulated drop is
+    made of; on a terminal that is noise, so only its errors are shown."""
+    logging.getLogger("bumble").setLevel(logging.ERROR)
+
+
 class RadioServer:
     """`gates simulate --ble` for other processes: one more controller on the gates' link, served
     over a bumble HCI transport (a unix socket by default), that `BumbleRadio.over` drives."""
@@ -364,8 +407,14 @@ class RadioServer:
                                          link=link)
 
     @classmethod
-    async def serve(cls, link: LocalLink, transport_spec: str) -> RadioServer:
-        return cls(link, await open_transport(transport_spec))
+    async def serve(cls, link: LocalLink, socket_path: str) -> RadioServer:
+        """Serve HCI on a unix socket (nothing listens on the network)."""
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
+        return cls(link, await open_transport(f"unix-server:{socket_path}"))
 
     async def close(self) -> None:
         await self.transport.close()
+        server = getattr(self.transport, "server", None)
+        if server is not None:
+            server.close()

@@ -13,6 +13,8 @@ while: the link is lost, events are only buffered, and it advertises again after
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,7 +34,9 @@ from gates.bleprofile import (
 from gates.codec import GateStatus
 from gates.events import GateEvent, Kind
 from gates.gateline import GatelineDecoder
-from simulators.ble_backend import device_on_link
+from simulators.ble_backend import (
+    HCI_ENV, BumbleRadio, JitteryLink, LinkTiming, RadioServer, device_on_link, quiet_bumble,
+)
 from simulators.gate_device import DeviceClock
 from simulators.session import SessionConfig, SimSession
 
@@ -228,21 +232,29 @@ def gate_timelines(session: SimSession) -> dict[int, list[tuple[float, GateEvent
 
 class BleGates:
     """A simulated session's gates on the air: a BleGate per course gate on the simulator's clock
-    for that gate, each event pushed at its session time. Time runs at the loop's pace (use a
-    VirtualTimeLoop to run faster than real time: the host's clock must run at the same pace)."""
+    for that gate, each event pushed at its session time. Session time runs `speed` times the loop's
+    (a VirtualTimeLoop runs the loop itself faster than real time); the host's clock must follow the
+    session's, as `BleSimulation.clock_ns` does."""
 
-    def __init__(self, session: SimSession, link: LocalLink, address: str = "C0:FF:EE:00:00:{:02X}") -> None:
+    def __init__(self, session: SimSession, link: LocalLink, address: str = "C0:FF:EE:00:00:{:02X}",
+                 speed: float = 1.0) -> None:
         if session.config.shared_clock or session.config.protocol != "gateline":
             raise ValueError("BLE gates each run their own clock: simulate with ble_config(config)")
         self.session = session
+        self.speed = speed
         self._timelines = gate_timelines(session)
         self._t0: float | None = None
         self._battery = {d.gate: 100 for d in session.devices}
         self.gates = {d.gate: BleGate(link, d.gate, address.format(d.gate), self._clock(d.clock),
-                                      battery=self._battery_of(d.gate)) for d in session.devices}
+                                      battery=self._battery_of(d.gate), heartbeat_s=1.0 / speed)
+                      for d in session.devices}
 
     def now_us(self) -> float:
-        return 0.0 if self._t0 is None else (asyncio.get_running_loop().time() - self._t0) * 1e6
+        """Session time (µs) now."""
+        return 0.0 if self._t0 is None else (asyncio.get_running_loop().time() - self._t0) * self.speed * 1e6
+
+    async def _until(self, t_us: float) -> None:
+        await asyncio.sleep(max(0.0, (t_us - self.now_us()) / 1e6 / self.speed))
 
     def _clock(self, clock: DeviceClock) -> Callable[[], int]:
         return lambda: clock.read(self.now_us())
@@ -258,11 +270,11 @@ class BleGates:
     async def run(self) -> None:
         """Play the session: every gate's events at their times, until the session's end."""
         await asyncio.gather(*(self._play(g) for g in self.gates))
-        await asyncio.sleep(max(0.0, (self.session.end_us - self.now_us()) / 1e6))
+        await self._until(self.session.end_us)
 
     async def _play(self, gate: int) -> None:
         for t_us, message in self._timelines[gate]:
-            await asyncio.sleep(max(0.0, (t_us - self.now_us()) / 1e6))
+            await self._until(t_us)
             if isinstance(message, GateStatus):
                 self._battery[gate] = message.battery_pct
             else:
@@ -271,3 +283,50 @@ class BleGates:
     async def stop(self) -> None:
         for gate in self.gates.values():
             await gate.stop()
+
+
+class BleSimulation:
+    """A simulated session on the air in one process, `speed` times faster than real time: the gates,
+    the radio link (its delays scaled to session time), and what a BleSource needs to listen -- the
+    host's radio and a host clock on session time (`gates demo --ble`)."""
+
+    def __init__(self, session: SimSession, speed: float = 1.0, timing: LinkTiming = LinkTiming()) -> None:
+        self.link = JitteryLink(timing.scaled(1.0 / speed), seed=session.config.seed)
+        self.gates = BleGates(session, self.link, speed=speed)
+        self.radio = BumbleRadio.on_link(self.link)
+
+    def clock_ns(self) -> int:
+        """The host's clock, on session time: what a BleSource stamps arrivals with."""
+        return round(self.gates.now_us() * 1000)
+
+    async def start(self) -> None:
+        await self.gates.start()
+
+    async def run(self) -> None:
+        await self.gates.run()
+
+    async def stop(self) -> None:
+        await self.gates.stop()
+
+
+async def serve(session: SimSession, socket_path: str | None = None,
+                say: Callable[..., None] = print) -> None:
+    """`gates simulate --ble`: the session's gates on a simulated radio, in real time, with the host's
+    side of the radio served over HCI on a unix socket for `gates monitor` in another process."""
+    socket_path = socket_path or os.path.join(tempfile.gettempdir(), f"gates-ble-{os.getpid()}.sock")
+    quiet_bumble()
+    link = JitteryLink(seed=session.config.seed)
+    server = await RadioServer.serve(link, socket_path)
+    fleet = BleGates(session, link)
+    await fleet.start()
+    names = [gate.name for gate in fleet.gates.values()]
+    say(f"BLE gates {names[0]}..{names[-1]} advertising on a simulated radio, HCI at {socket_path}; monitor them with\n"
+        f"  {HCI_ENV}=unix:{socket_path} gates monitor --source 'ble:name=GATE-*' "
+        f"--course {','.join(f'{d:g}' for d in session.config.course.distances_m)}", flush=True)
+    try:
+        await fleet.run()
+    finally:
+        await fleet.stop()
+        await server.close()
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)

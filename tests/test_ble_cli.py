@@ -1,0 +1,97 @@
+"""BLE across processes: `gates simulate --ble` serves its radio's host side as HCI on a unix socket,
+and `gates monitor --source ble:name=GATE-*` drives it through bleak and a bumble host stack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from drivers.ble_source import BleSource
+from simulators.ble_backend import HCI_ENV, BumbleRadio, JitteryLink, RadioServer
+from simulators.ble_gate import BleGate
+from simulators.virtual_time import run
+
+GATES = [sys.executable, "-m", "monitor"]
+WAIT_S = 90.0
+
+
+def test_a_source_reaches_the_gates_over_hci_on_a_unix_socket_and_again_after_a_restart(tmp_path):
+    path = str(tmp_path / "hci.sock")
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        link = JitteryLink(seed=2)
+        server = await RadioServer.serve(link, path)
+        gate = BleGate(link, 1, "C0:FF:EE:00:00:01", lambda: round(loop.time() * 1e6))
+        await gate.start()
+        heard = []
+        for _ in range(2):  # a monitor, then a restarted one on the same radio
+            source = BleSource("name=GATE-*", radio=BumbleRadio.over(f"unix:{path}"),
+                               clock=lambda: round(loop.time() * 1e9))
+            async with source:
+                async def consume(source=source):
+                    async for event in source.events():
+                        heard.append(event.seq)
+                consumer = asyncio.create_task(consume())
+                await asyncio.sleep(10)
+                gate.beam()
+                await asyncio.sleep(1)
+            await consumer
+        await gate.stop()
+        await server.close()
+        return heard
+
+    assert run(scenario()) == [0, 1]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
+
+
+def test_simulate_ble_refuses_what_it_cannot_do():
+    for args, problem in [(["--ble", "--speed", "5"], "real time"), (["--ble", "--protocol", "alge-timy"], "--protocol"),
+                          (["--out", "x.cap", "--hci-socket", "/tmp/x.sock"], "only goes with --ble")]:
+        done = cli("simulate", *args)
+        assert done.returncode == 2 and problem in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_monitor_on_ble_against_simulate_ble_in_another_process(tmp_path):
+    sock, truth_path, db = tmp_path / "hci.sock", tmp_path / "truth.json", tmp_path / "gates.sqlite3"
+
+    async def scenario():
+        simulator = await asyncio.create_subprocess_exec(
+            *GATES, "simulate", "--ble", "--plan", "rsa", "--athletes", "2", "--reps", "1", "--seed", "4",
+            "--truth", str(truth_path), "--hci-socket", str(sock), stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        banner = (await asyncio.wait_for(simulator.stdout.readline(), WAIT_S)).decode()
+        truth = json.loads(truth_path.read_text())
+        athletes = ",".join(a["name"] for a in truth["athletes"])
+        monitor = await asyncio.create_subprocess_exec(
+            *GATES, "monitor", "--headless", "--json", "--source", "ble:name=GATE-*", "--course", "0,10,20,30",
+            "--athletes", athletes, "--db", str(db), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, HCI_ENV: f"unix:{sock}"})
+        records = []
+        try:
+            async with asyncio.timeout(WAIT_S):
+                while len([r for r in records if r["type"] == "rep"]) < 2:
+                    line = await monitor.stdout.readline()
+                    assert line, (await monitor.stderr.read()).decode()
+                    records.append(json.loads(line))
+        finally:
+            for proc in (monitor, simulator):
+                if proc.returncode is None:
+                    proc.send_signal(signal.SIGINT)
+            await asyncio.wait_for(asyncio.gather(monitor.wait(), simulator.wait()), WAIT_S)
+        return banner, truth, records, (await monitor.stderr.read()).decode()
+
+    banner, truth, records, log = asyncio.run(scenario())
+    assert f"HCI at {sock}" in banner and "4 of 4 gates connected" in log
+    reps = [r for r in records if r["type"] == "rep"]
+    for rep, true in zip(reps, [r for r in truth["reps"] if r["rep"] is not None]):
+        assert rep["athlete"] == true["athlete"]
+        assert all(abs(got - want) < 0.005 for got, want in zip(rep["splits_s"], true["splits_s"]))
