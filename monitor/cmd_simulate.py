@@ -21,6 +21,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--serial", action="store_true",
                        help="stream in real time on a new pseudo-terminal and print its path")
     where.add_argument("--out", metavar="CAPTURE", help="write the bytes the port would deliver to this file (- for stdout)")
+    where.add_argument("--ble", action="store_true",
+                       help="BLE gates on a simulated radio (bumble), in real time, each on its own clock; "
+                            "prints how to monitor them")
     parser.add_argument("--truth", metavar="TRUTH.json", help="write the ground truth here")
     parser.add_argument("--protocol", default="gateline", help=f"wire format ({', '.join(WIRES)}; default gateline)")
     parser.add_argument("--athletes", default="4", metavar="N|A,B,C",
@@ -39,6 +42,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="shared: gates wired to one timer (default); own: each gate its own drifting clock")
     parser.add_argument("--resolution-us", type=int, help="clock resolution in µs (default: the format's, 1000 for gateline)")
     parser.add_argument("--link", metavar="PATH", help="with --serial: a symlink to the device that follows re-plugs")
+    parser.add_argument("--hci-socket", metavar="PATH", help="with --ble: the unix socket the radio's host side is "
+                        "served on (default: a new one in the temp directory)")
     parser.set_defaults(run=run)
 
 
@@ -80,6 +85,14 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    if args.hci_socket and not args.ble:
+        raise UsageError("--hci-socket only goes with --ble")
+    if args.ble:  # simulators/ble_gate.py: the gate profile, in real time (the monitor's clock is real)
+        if args.speed != 1.0 or args.protocol != "gateline":
+            raise UsageError("--ble gates speak the BLE gate profile in real time: leave out --speed and --protocol")
+        from simulators.ble_gate import ble_config
+
+        config = ble_config(config)
     try:
         session = simulate(config)
     except ValueError as err:  # the format cannot express this session
@@ -90,6 +103,13 @@ def run(args: argparse.Namespace) -> int:
         from simulators.pty_device import serve
 
         return serve(session, speed=args.speed, link=args.link)
+    if args.ble:
+        import asyncio
+
+        from simulators.ble_gate import serve as serve_ble
+
+        asyncio.run(serve_ble(session, args.hci_socket))
+        return 0
     _write(write_capture, session, args.out)
     return 0
 
