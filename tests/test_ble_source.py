@@ -19,7 +19,7 @@ from gates.course import Course
 from gates.events import GateEvent
 from simulators.athletes import presets
 from simulators.ble_backend import BumbleRadio, JitteryLink
-from simulators.ble_gate import BleGate, BleGates, ble_config, gate_timelines
+from simulators.ble_gate import BleGate, BleGates, BleSimulation, ble_config, gate_timelines
 from simulators.plans import get_plan
 from simulators.session import SessionConfig, simulate
 from simulators.virtual_time import run
@@ -237,3 +237,68 @@ def test_a_rebooted_gate_starts_a_new_clock_epoch_not_a_three_hour_split():
     assert source.clock_state(2).epoch == 1
     offsets = [e.device_us - truth_us[int.from_bytes(e.raw[3:11], "little")] for e in received]
     assert max(offsets) - min(offsets) < SPLIT_BOUND_US
+
+
+def test_the_in_process_simulation_runs_faster_than_real_time_with_the_host_clock_on_session_time():
+    session = sim_session(reps=2)
+
+    async def scenario():
+        sim = BleSimulation(session, speed=6.0)
+        await sim.start()
+        source = BleSource("name=GATE-*", radio=sim.radio, clock=sim.clock_ns, samples_per_s=50)
+        received = []
+        async with source:
+            async def consume():
+                async for event in source.events():
+                    received.append(event)
+            consumer = asyncio.create_task(consume())
+            began = asyncio.get_running_loop().time()
+            await sim.run()
+            took = asyncio.get_running_loop().time() - began
+            await asyncio.sleep(1)
+        await consumer
+        await sim.stop()
+        return took, received
+
+    took, events = run(scenario())
+    assert took < session.end_us / 1e6 / 5
+    assert {e.raw for e in events} == emitted(session)
+    reps = assemble(session, events)
+    for got, true in zip(reps, truth_reps(session)):
+        assert all(abs(g - t * 1e6) < SPLIT_BOUND_US for g, t in zip(got.splits_us, true["splits_s"]))
+
+
+def test_a_resumed_session_asks_each_gate_for_what_came_while_nobody_listened():
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        link = JitteryLink(seed=6)
+        gate = BleGate(link, 1, "C0:FF:EE:00:00:01", lambda: round(loop.time() * 1e6))
+        await gate.start()
+
+        async def listen(source, seconds, beams):
+            got = []
+            async with source:
+                async def consume():
+                    async for event in source.events():
+                        got.append(event.seq)
+                consumer = asyncio.create_task(consume())
+                await asyncio.sleep(5)
+                for _ in range(beams):
+                    gate.beam()
+                    await asyncio.sleep(0.5)
+                await asyncio.sleep(seconds)
+            await consumer
+            return got
+
+        first = await listen(BleSource("name=GATE-*", radio=BumbleRadio.on_link(link), clock=host_clock()), 1, 5)
+        for _ in range(3):  # the monitor is down (crashed, restarting)
+            gate.beam()
+            await asyncio.sleep(0.5)
+        second = BleSource("name=GATE-*", radio=BumbleRadio.on_link(link, "F0:F0:F0:F0:F0:F1"), clock=host_clock())
+        second.resume([(1, seq) for seq in first], baselines=[(1, 0xFFFF)])
+        resumed = await listen(second, 2, 1)
+        await gate.stop()
+        return first, resumed
+
+    first, resumed = run(scenario())
+    assert first == [0, 1, 2, 3, 4] and resumed == [5, 6, 7, 8]
