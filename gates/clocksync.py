@@ -115,9 +115,6 @@ class ClockSync:
         self.add(clock, event.device_us, event.host_ns, fresh=False)
         return replace(event, device_us=self.session_us(clock, event.device_us))
 
-    def forget(self, clock: Hashable) -> None:
-        self._clocks.pop(clock, None)
-
     # -- mapping ---------------------------------------------------------------------------------
 
     def session_us(self, clock: Hashable, device_us: int) -> int:
@@ -131,7 +128,8 @@ class ClockSync:
             px, ph = min(c.pending, key=lambda p: p[1] - 1000 * p[0])
             return device_us + (ph - 1000 * px) // 1000
         a, b = self._line(c)
-        return device_us + round(c.r0_ns / 1000 + a + b * (device_us - c.x0))
+        whole_us, part_ns = divmod(c.r0_ns, 1000)  # big numbers stay integers: a 64-bit clock keeps its µs
+        return device_us + whole_us + round(part_ns / 1000 + a + b * (device_us - c.x0))
 
     def state(self, clock: Hashable) -> ClockState:
         c = self._clocks[clock]

@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ class Gate:
         self.offset_us, self.drift = offset_us, drift_ppm * 1e-6
 
     def device_us(self, t_us: float) -> int:
-        return int(self.offset_us + t_us * (1 + self.drift))
+        return self.offset_us + int(t_us * (1 + self.drift))  # exact for any 64-bit offset
 
 
 def heartbeats(sync, clock, gate, rng, seconds, rate_hz=10, start_s=0.0, late=0.05):
@@ -38,8 +39,9 @@ def mapped_error_us(sync, clock, gate, t_us):
     return sync.session_us(clock, gate.device_us(t_us)) - t_us - FLOOR_US
 
 
-def test_constant_delay_recovers_offset_and_drift_exactly():
-    sync, gate = ClockSync(), Gate(987_654_321, 73.0)
+@pytest.mark.parametrize("offset_us", [987_654_321, 2**63 + 12_345])  # a clock anywhere in 64 bits
+def test_constant_delay_recovers_offset_and_drift_exactly(offset_us):
+    sync, gate = ClockSync(), Gate(offset_us, 73.0)
     for i in range(200):
         t = i * 100_000
         sync.add("g", gate.device_us(t), (t + FLOOR_US) * 1000)
@@ -50,7 +52,7 @@ def test_constant_delay_recovers_offset_and_drift_exactly():
 
 
 @FAST
-@given(st.integers(0, 2**40), st.floats(-100, 100), st.integers(0, 2**32))
+@given(st.integers(0, 2**63), st.floats(-100, 100), st.integers(0, 2**32))
 def test_jittered_deliveries_map_within_a_millisecond_after_two_minutes(offset, drift, seed):
     rng, sync, gate = random.Random(seed), ClockSync(), Gate(offset, drift)
     end = heartbeats(sync, 1, gate, rng, 120)
