@@ -44,7 +44,7 @@ from gates.bleprofile import (
     CONTROL_UUID, EVENT_UUID, SERVICE_UUID, STATUS_UUID, ProfileDecoder, encode_resend, encode_time_request,
 )
 from gates.clocksync import ClockState, ClockSync
-from gates.codec import GateStatus, ResendRequest
+from gates.codec import ResendRequest
 from gates.events import GateEvent
 
 OPTIONS = {"samples": "clock samples asked of each gate per second (0-50; default 10)"}
@@ -144,7 +144,6 @@ class BleSource(Source):
         self.ignored: set[str] = set()  # addresses seen advertising that no entry allows
         self._links: dict[str, _Link] = {}
         self._resume: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}  # gate -> seen, baseline
-        self._scanner: BleakScanner | None = None
         self._tasks: list[asyncio.Task] = []
         self._closing = False
 
@@ -215,11 +214,9 @@ class BleSource(Source):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_s[1])
                 continue
-            self._scanner = scanner
             try:
                 await asyncio.Event().wait()  # until the source closes
             finally:
-                self._scanner = None
                 await asyncio.shield(scanner.stop())
 
     def _advertised(self, device: BLEDevice, adv: AdvertisementData) -> None:
@@ -229,6 +226,7 @@ class BleSource(Source):
             if not self.allow.allows(address, adv.local_name):
                 self.ignored.add(address)
                 return
+            self.ignored.discard(address)  # its name came later, in a scan response
             link = self._links[address] = _Link(address, adv.local_name, device)
             link.task = asyncio.create_task(self._keep(link), name=f"{self.name} {address}")
         link.device = device
@@ -292,13 +290,14 @@ class BleSource(Source):
             if link.clock_since_ns is None or self.clock() - link.clock_since_ns < FAST_START_S * 1e9:
                 rate *= FAST_START_FACTOR
             try:
-                data = await asyncio.wait_for(link.outbox.get(), 1.0 / rate if rate > 0 else TICK_S)
-                await client.write_gatt_char(CONTROL_UUID, data, response=True)
-                continue
+                ask = await asyncio.wait_for(link.outbox.get(), 1.0 / rate if rate > 0 else TICK_S)
             except asyncio.TimeoutError:
-                pass
-            if self.samples_per_s > 0:
-                await client.write_gatt_char(CONTROL_UUID, sample, response=False)
+                ask = None
+            if ask is not None or rate > 0:
+                try:  # a resend ask with response; a time sample without (one lost is no loss)
+                    await client.write_gatt_char(CONTROL_UUID, ask or sample, response=ask is not None)
+                except BleakError:
+                    pass  # the link is going (its loss ends this task), or a write failed: asks are retried
             if loop.time() >= next_tick:
                 next_tick = loop.time() + TICK_S
                 released, asks = link.recovery.tick(self.clock())
@@ -324,7 +323,7 @@ class BleSource(Source):
         if status is None:
             return
         if link.last_clock_us is not None and status.device_us < link.last_clock_us - REBOOT_BACK_US:
-            self._rebooted(link, status)
+            self._rebooted(link)
         link.last_clock_us = status.device_us
         if link.clock_since_ns is None:
             link.clock_since_ns = now
@@ -348,7 +347,7 @@ class BleSource(Source):
             link.recovery.seed(seen, baselines)
             self._send(link, [a for a in link.recovery.connected(now) if a.gate == gate])
 
-    def _rebooted(self, link: _Link, status: GateStatus) -> None:
+    def _rebooted(self, link: _Link) -> None:
         """Its clock went back: a reboot. Its buffer and seq numbering started over."""
         self._pass_on(link.recovery.flush())
         lost = link.recovery.lost
