@@ -210,7 +210,9 @@ class BleSource(Source):
                 scanner = BleakScanner(self._advertised, backend=self.radio.scanner_backend if self.radio else None)
                 await scanner.start()
             except (BleakError, OSError) as err:
-                self._publish(state=State.ERROR, reason=f"no Bluetooth: {err or type(err).__name__}; retrying")
+                reason = _no_bluetooth(err)
+                if (State.ERROR, reason) != (self.status.state, self.status.reason):
+                    self._publish(state=State.ERROR, reason=reason)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_s[1])
                 continue
@@ -388,3 +390,10 @@ class BleSource(Source):
         return {"dropped_bytes": self.decoder.dropped_bytes, "dropped_frames": self.decoder.dropped_frames,
                 "lost_events": sum(link.recovery.lost for link in self._links.values())}
 
+
+def _no_bluetooth(err: BaseException) -> str:
+    """Why scanning could not start, in words a coach can act on."""
+    if isinstance(err, OSError):  # bleak on Linux talks to BlueZ over the system D-Bus
+        return (f"cannot reach the system's Bluetooth service (is bluetoothd running?): "
+                f"{err.strerror or err}; retrying")
+    return f"no Bluetooth: {err or type(err).__name__}; retrying"

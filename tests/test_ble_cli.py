@@ -95,3 +95,24 @@ def test_monitor_on_ble_against_simulate_ble_in_another_process(tmp_path):
     for rep, true in zip(reps, [r for r in truth["reps"] if r["rep"] is not None]):
         assert rep["athlete"] == true["athlete"]
         assert all(abs(got - want) < 0.005 for got, want in zip(rep["splits_s"], true["splits_s"]))
+
+
+def test_no_radio_to_reach_is_a_status_and_a_retry_not_a_crash(tmp_path):
+    missing = tmp_path / "nobody.sock"
+
+    async def scenario():
+        source = BleSource("name=GATE-*", radio=BumbleRadio.over(f"unix:{missing}"), backoff_s=(0.05, 0.1))
+        seen = []
+        async with source:
+            async def watch():
+                async for status in source.statuses():
+                    seen.append(status)
+            watcher = asyncio.create_task(watch())
+            await asyncio.sleep(0.5)
+        await watcher
+        return seen
+
+    seen = asyncio.run(scenario())
+    errors = [s for s in seen if s.state.value == "error"]
+    assert len(errors) == 1 and str(missing) in errors[0].reason and "retrying" in errors[0].reason
+    assert seen[-1].state.value == "closed"
