@@ -89,7 +89,7 @@ def test_four_gates_on_their_own_clocks_give_splits_close_to_truth():
     session = sim_session()
     clocks = session.truth["clock"]["gates"]
     assert len({round(g["offset_us"]) for g in clocks}) == 4 and any(abs(g["drift_ppm"]) > 20 for g in clocks)
-    source, events, _ = run(play(session))
+    source, events, statuses = run(play(session))
     reps, truth = assemble(session, events), truth_reps(session)
     assert len(reps) == len(truth) == 6
     for rep, true in zip(reps, truth):
@@ -98,6 +98,9 @@ def test_four_gates_on_their_own_clocks_give_splits_close_to_truth():
             assert abs(got_us - true_s * 1e6) < SPLIT_BOUND_US
     assert {e.raw for e in events} == emitted(session)
     assert len(events) == len(emitted(session))  # each once
+    for gate in range(1, 5):
+        assert [e.seq for e in events if e.gate == gate] == sorted(e.seq for e in events if e.gate == gate)
+    assert [s.state for s in statuses if s.gate is None][-1] is State.CLOSED
     for gate in range(1, 5):
         state = source.clock_state(gate)
         assert state is not None and state.synced and state.samples > 300
