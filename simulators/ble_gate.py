@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
@@ -294,12 +295,15 @@ class BleSimulation:
         self.link = JitteryLink(timing.scaled(1.0 / speed), seed=session.config.seed)
         self.gates = BleGates(session, self.link, speed=speed)
         self.radio = BumbleRadio.on_link(self.link)
+        self._base_ns = 0
 
     def clock_ns(self) -> int:
-        """The host's clock, on session time: what a BleSource stamps arrivals with."""
-        return round(self.gates.now_us() * 1000)
+        """The host's clock on session time, from the host's monotonic reading at the start (so at
+        speed 1 it is the monotonic clock): what a BleSource stamps arrivals with."""
+        return self._base_ns + round(self.gates.now_us() * 1000)
 
     async def start(self) -> None:
+        self._base_ns = time.monotonic_ns()
         await self.gates.start()
 
     async def run(self) -> None:
