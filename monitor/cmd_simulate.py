@@ -90,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if args.ble:  # simulators/ble_gate.py: the gate profile, in real time (the monitor's clock is real)
         if args.speed != 1.0 or args.protocol != "gateline":
             raise UsageError("--ble gates speak the BLE gate profile in real time: leave out --speed and --protocol")
-        from simulators.ble_gate import ble_config
-
+        try:
+            from simulators.ble_gate import ble_config
+        except ImportError as err:  # bumble comes with the [dev] extra
+            raise UsageError(f"--ble needs bumble ({err}): pip install 'gates[dev]'") from None
         config = ble_config(config)
     try:
         session = simulate(config)
