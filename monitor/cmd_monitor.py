@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
 
 from monitor.cli import UsageError
@@ -48,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         path = getattr(source, "path", None)
         if spec.startswith("replay:") and path is not None and not Path(path).is_file():
             raise UsageError(f"--source {spec!r}: no such file {path}")
+        if spec.startswith("ble:") and os.environ.get("GATES_BLE_HCI"):  # the radio `gates simulate --ble` serves
+            from simulators.ble_backend import radio_from_env
+
+            source.radio = radio_from_env()
         sources.append(source)
     db_path = Path(args.db) if args.db else st.default_path()
     try:
