@@ -7,7 +7,12 @@ here on the encoding side). It behaves as the profile asks a firmware to: it adv
 the gate service, notifies each event as it happens and a status heartbeat every second, keeps its
 last 1,024 events and resends them from a seq when the host writes a resend request, and notifies a
 status record at once when the host asks for a time sample. `drop()` takes it out of range for a
-while: the link is lost, events are only buffered, and it advertises again afterwards.
+while: the link is lost, events are only buffered, and it advertises again afterwards; `reboot()`
+restarts its clock and seq.
+
+A whole session on the air: `BleGates` (the gates, on a link), `BleSimulation` (plus the host's radio
+and clock, in-process at any speed: `gates demo --ble`) and `serve` (`gates simulate --ble`: the
+host's side of the radio served as HCI on a unix socket for another process).
 """
 
 from __future__ import annotations
