@@ -36,8 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from monitor.pipeline import Pipeline, run_headless
 
     options = session_options(args)
-    if not args.headless:
-        raise UsageError("the live dashboard is not available yet; add --headless")
     if args.json and not args.headless:
         raise UsageError("--json goes with --headless")
     sources = []
@@ -62,4 +60,8 @@ def run(args: argparse.Namespace) -> int:
     with store:
         pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,
                             debounce_us=options.debounce_us, session=args.session, resume=not args.new)
+        if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
+            from monitor.tui.bridge import run_dashboard
+
+            return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False))
         return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(db_path)))

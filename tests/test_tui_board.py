@@ -69,18 +69,19 @@ def test_voided_rep_keeps_its_place_but_stops_counting():
 def test_banner_words_for_every_state():
     analyzer = Analyzer(StopRule())
     first = analyzer.add(rep(1, "Ada", 4.00))
-    assert banner_for(None, next_up="Ada", min_reps=2, ended=False).word == "READY"
-    assert banner_for(first, next_up=None, min_reps=2, ended=False).word == "BASELINE"
+    assert banner_for(None, next_up="Ada", min_reps=2).word == "READY"
+    assert banner_for(first, next_up=None, min_reps=2).word == "BASELINE"
     go = analyzer.add(rep(2, "Ada", 4.05))
-    assert (banner_for(go, next_up=None, min_reps=2, ended=False).word, go.verdict) == ("GO", Verdict.GO)
-    caution = banner_for(analyzer.add(rep(3, "Ada", 4.30)), next_up=None, min_reps=2, ended=False)
+    assert (banner_for(go, next_up=None, min_reps=2).word, go.verdict) == ("GO", Verdict.GO)
+    caution = banner_for(analyzer.add(rep(3, "Ada", 4.30)), next_up=None, min_reps=2)
     assert (caution.word, caution.tone) == ("CAUTION", "-caution")
-    end = banner_for(analyzer.add(rep(4, "Ada", 4.40)), next_up=None, min_reps=2, ended=False)
+    end = banner_for(analyzer.add(rep(4, "Ada", 4.40)), next_up=None, min_reps=2)
     assert (end.word, end.tone) == ("END SESSION", "-end")
     assert end.detail == "Ada · 2 reps under 95 % of best 4.00 s"
     impossible = analyzer.add(rep(5, "Ada", 1.0, frozenset({IMPOSSIBLE})))
-    assert "impossible" in banner_for(impossible, next_up=None, min_reps=2, ended=False).detail
-    assert banner_for(go, next_up=None, min_reps=2, ended=True).word == "SESSION ENDED"
+    assert "impossible" in banner_for(impossible, next_up=None, min_reps=2).detail
+    over = banner_for(go, next_up=None, min_reps=2, ended="ended by the coach")
+    assert (over.word, over.detail) == ("SESSION ENDED", "ended by the coach")
 
 
 def test_every_banner_word_has_block_letters():

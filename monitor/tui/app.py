@@ -11,21 +11,22 @@ drives only the rest timers and heartbeat ages.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from gates.course import Course
-from monitor.analyzer import StopRule
+from monitor.analyzer import RepResult, StopRule, Verdict
 from monitor.tui.board import Board
-from monitor.tui.messages import (ClockChanged, LinkChanged, PipelineFailed, RepFinished, RepsRevised,
-                                  RotationChanged, SessionEnded, StartAbandoned)
+from monitor import pipeline as pl
+from monitor.tui.messages import Update
 from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
@@ -37,15 +38,19 @@ class Controls(Protocol):
     """What the dashboard needs from the live session: a run loop posting messages, and the coach's
     decisions, each stored as an annotation before it takes effect."""
 
-    async def run(self, post: Callable[[Message], object]) -> None: ...
+    async def run(self, post: Callable[[Update], object]) -> None: ...
     def void(self, rep: int) -> None: ...
     def reassign(self, rep: int, athlete: str) -> None: ...
     def skip(self) -> None: ...
+    def next_up(self, name: str) -> None: ...
     def set_order(self, names: list[str]) -> None: ...
     def add_athlete(self, name: str) -> None: ...
     def end(self) -> None: ...
     def undo(self) -> str | None: ...
 
+
+NARROW_COLUMNS = 105  # below this the last-rep card gives its width to the banner's END SESSION
+SHORT_ROWS = 32  # below this the plots give their rows to the table
 
 # key, action, footer label, help text: one table for the bindings, the footer, the palette and help
 KEYS: tuple[tuple[str, str, str, str], ...] = (
@@ -63,7 +68,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
 
 
 class DashboardApp(App):
-    CSS_PATH = "dashboard.tcss"
+    CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "gates"
     BINDINGS = [*(Binding(key, action, label) for key, action, label, _ in KEYS),
                 Binding("f1", "help", "Help", show=False)]
@@ -86,30 +91,43 @@ class DashboardApp(App):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # kept as attributes: updates reach them while a prompt or the help screen is on top
+        self.verdict = VerdictBanner(self._banner(), id="verdict")
+        self.last_rep = LastRep(id="last-rep")
+        self.table = AthleteTable(self.course, id="athletes")
+        self.plots = PlotGrid(id="plots")
+        self.gates = GateStrip(id="gates")
+        self.status_line = Label("", id="status-line")
         yield Header()
         with Horizontal(id="top"):
-            yield VerdictBanner(self._banner(), id="verdict")
-            yield LastRep(id="last-rep")
-        yield AthleteTable(self.course, id="athletes")
-        yield PlotGrid(id="plots")
-        yield GateStrip(id="gates")
-        yield Label("", id="status-line")
+            yield self.verdict
+            yield self.last_rep
+        yield self.table
+        yield self.plots
+        yield self.gates
+        yield self.status_line
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A small terminal keeps what matters most: the banner wide enough for its block letters
+        (without the last-rep card) and, when short, the table before the plots."""
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
+
     def on_mount(self) -> None:
-        table = self.query_one(AthleteTable)
+        table = self.table
         for name in self.board.order:
             table.show(self.board.athlete(name), self.board.next_up, None)
         table.border_title = self._next_title()
         self.set_interval(1.0, self._tick)
         if self.controls is not None:
-            self.run_worker(self._run_controls(), name="pipeline", exclusive=True)
+            self.run_worker(self._run_controls, name="pipeline", exclusive=True)
 
     async def _run_controls(self) -> None:
         try:
             await self.controls.run(self.post_message)  # type: ignore[union-attr]
         except Exception as err:  # the board stays up with what it has; the reason is shown
-            self.post_message(PipelineFailed(f"{type(err).__name__}: {err}"))
+            self.post_message(Update(pl.PipelineFailed(f"{type(err).__name__}: {err}")))
 
     def _banner(self):
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
@@ -124,50 +142,65 @@ class DashboardApp(App):
 
     # -- messages from the pipeline ------------------------------------------------------------
 
-    def on_rep_finished(self, message: RepFinished) -> None:
-        athlete = self.board.add(message.result, self.clock() if message.at is None else message.at)
-        self.query_one(LastRep).show(message.result)
-        self._show_athletes([athlete.name])
-        self.query_one(VerdictBanner).show(self._banner())
+    def on_update(self, message: Update) -> None:
+        item = message.item
+        if isinstance(item, pl.RepFinished):
+            self._rep_finished(item.result, item.host_ns / 1e9 if item.host_ns else self.clock())
+        elif isinstance(item, pl.RepsRevised):
+            self._reps_revised(item.results)
+        elif isinstance(item, pl.LinkChanged):
+            self.gates.update_status(item.status, self.clock())
+        elif isinstance(item, pl.RotationChanged):
+            self._rotation_changed(item.order, item.next_up)
+        elif isinstance(item, pl.SessionOpened):
+            self._session_opened(item)
+        elif isinstance(item, pl.StartAbandoned):
+            self._status("a start never reached the finish: timed out, not counted as a rep")
+        elif isinstance(item, pl.SessionEnded):
+            stopped = [name for name, a in self.board.athletes.items() if a.verdict is Verdict.END]
+            self.board.ended = " · ".join(filter(None, [item.reason, stopped and f"END for {', '.join(stopped)}",
+                                                        "every rep is stored"]))
+            self.verdict.show(self._banner())
+            self._status(f"session {item.session} ended: {item.reason}")
+        elif isinstance(item, pl.PipelineFailed):
+            self._status(f"STOPPED: {item.reason}")
+            self.notify(item.reason, title="The pipeline stopped", severity="error", timeout=30)
 
-    def on_reps_revised(self, message: RepsRevised) -> None:
-        changed = self.board.revise(message.results)
+    def _rep_finished(self, result: RepResult, at: float) -> None:
+        athlete = self.board.add(result, at)
+        self.last_rep.show(result)
+        self._show_athletes([athlete.name])
+        self.verdict.show(self._banner())
+
+    def _reps_revised(self, results: list[RepResult]) -> None:
+        changed = self.board.revise(results)
         self._show_athletes(sorted(changed))
         if self.board.last is not None:
-            self.query_one(LastRep).show(self.board.last)
-        self.query_one(VerdictBanner).show(self._banner())
+            self.last_rep.show(self.board.last)
+        self.verdict.show(self._banner())
 
-    def on_start_abandoned(self, message: StartAbandoned) -> None:
-        self._status("a start never reached the finish: timed out, not counted as a rep")
-
-    def on_link_changed(self, message: LinkChanged) -> None:
-        self.query_one(GateStrip).update_status(message.status, self.clock())
-
-    def on_clock_changed(self, message: ClockChanged) -> None:
-        self.query_one(GateStrip).update_clock(message.source, message.gate, message.state, self.clock())
-
-    def on_rotation_changed(self, message: RotationChanged) -> None:
-        self.board.set_rotation(message.order, message.next_up)
-        table = self.query_one(AthleteTable)
-        for name in message.order:
+    def _rotation_changed(self, order: list[str], next_up: str | None) -> None:
+        self.board.set_rotation(order, next_up)
+        table = self.table
+        for name in order:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         table.mark_next(self.board.next_up)
         table.border_title = self._next_title()
         if self.board.last is None:
-            self.query_one(VerdictBanner).show(self._banner())
+            self.verdict.show(self._banner())
 
-    def on_session_ended(self, message: SessionEnded) -> None:
-        self.board.ended = True
-        self.query_one(VerdictBanner).show(self._banner())
-        self._status(message.reason)
-
-    def on_pipeline_failed(self, message: PipelineFailed) -> None:
-        self._status(f"STOPPED: {message.reason}")
-        self.notify(message.reason, title="The pipeline stopped", severity="error", timeout=30)
+    def _session_opened(self, opened: pl.SessionOpened) -> None:
+        """A resumed session shows what it already had (its rest timers start unknown)."""
+        how = "resumed" if opened.resumed else "new"
+        self.sub_title = " · ".join(filter(None, [f"session {opened.session} ({how})", self.sub_title]))
+        if opened.results:
+            self._reps_revised(opened.results)
+            self.board.last = opened.results[-1]
+            self.last_rep.show(self.board.last)
+            self.verdict.show(self._banner())
 
     def _show_athletes(self, names: list[str]) -> None:
-        table = self.query_one(AthleteTable)
-        plots = self.query_one(PlotGrid)
+        table, plots = self.table, self.plots
         for name in names:
             board = self.board.athlete(name)
             table.show(board, self.board.next_up, self._rest(name))
@@ -176,13 +209,13 @@ class DashboardApp(App):
 
     def _tick(self) -> None:
         now = self.clock()
-        table = self.query_one(AthleteTable)
+        table = self.table
         for name in self.board.athletes:
             table.show_rest(name, self._rest(name))
-        self.query_one(GateStrip).tick(now)
+        self.gates.tick(now)
 
     def _status(self, text: str) -> None:
-        self.query_one("#status-line", Label).update(text)
+        self.status_line.update(text)
 
     # -- the coach's decisions -----------------------------------------------------------------
 
@@ -198,10 +231,19 @@ class DashboardApp(App):
             return None
         return self.board.last.rep.number
 
+    def _decide(self, decision: Callable[[], object], done: str) -> None:
+        """Store one decision; if the store refuses it (disk full...), say so and carry on."""
+        try:
+            decision()
+        except Exception as err:
+            self.notify(f"not stored: {err}", title="Decision not stored", severity="error", timeout=15)
+            return
+        if done:
+            self.notify(done)
+
     def action_void(self) -> None:
         if (controls := self._live()) and (rep := self._last_rep()) is not None:
-            controls.void(rep)
-            self.notify(f"rep {rep} voided (u undoes it)")
+            self._decide(lambda: controls.void(rep), f"rep {rep} voided (u undoes it)")
 
     def action_reassign(self) -> None:
         if not (controls := self._live()) or (rep := self._last_rep()) is None:
@@ -211,18 +253,15 @@ class DashboardApp(App):
 
         def done(name: str | None) -> None:
             if name:
-                controls.reassign(rep, name)
-                self.notify(f"rep {rep} now belongs to {name} (u undoes it)")
+                self._decide(lambda: controls.reassign(rep, name), f"rep {rep} now belongs to {name} (u undoes it)")
 
         from monitor.tui.screens.prompts import PickAthlete
 
         self.push_screen(PickAthlete(f"Rep {rep} was run by {current}. Who really ran it?", names), done)
 
     def action_skip(self) -> None:
-        if controls := self._live():
-            skipped = self.board.next_up
-            controls.skip()
-            self.notify(f"{skipped} sits this turn out")
+        if (controls := self._live()) and (skipped := self.board.next_up):
+            self._decide(controls.skip, f"{skipped} sits this turn out")
 
     def action_order(self) -> None:
         if not (controls := self._live()):
@@ -233,10 +272,9 @@ class DashboardApp(App):
             order = order[i:] + order[:i]
 
         def done(text: str | None) -> None:
-            if text:
-                names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
-                controls.set_order(names)
-                self.notify(f"running order: {', '.join(names)}")
+            names = list(dict.fromkeys(n.strip() for n in (text or "").split(",") if n.strip()))
+            if names:
+                self._decide(lambda: controls.set_order(names), f"running order: {', '.join(names)}")
 
         from monitor.tui.screens.prompts import AskText
 
@@ -245,17 +283,14 @@ class DashboardApp(App):
     def action_next(self) -> None:
         if not (controls := self._live()):
             return
-        order = self.board.order
 
         def done(name: str | None) -> None:
-            if name and name in order:
-                i = order.index(name)
-                controls.set_order(order[i:] + order[:i])
-                self.notify(f"{name} runs next")
+            if name:
+                self._decide(lambda: controls.next_up(name), f"{name} runs next")
 
         from monitor.tui.screens.prompts import PickAthlete
 
-        self.push_screen(PickAthlete("Who runs next?", order, self.board.next_up), done)
+        self.push_screen(PickAthlete("Who runs next?", self.board.order, self.board.next_up), done)
 
     def action_add_athlete(self) -> None:
         if not (controls := self._live()):
@@ -265,17 +300,21 @@ class DashboardApp(App):
             if name and name in self.board.order:
                 self.notify(f"{name} is already in the rotation", severity="warning")
             elif name:
-                controls.add_athlete(name)
-                self.notify(f"{name} joins the rotation")
+                self._decide(lambda: controls.add_athlete(name), f"{name} joins the rotation")
 
         from monitor.tui.screens.prompts import AskText
 
         self.push_screen(AskText("New athlete's name:", placeholder="name"), done)
 
     def action_undo(self) -> None:
-        if controls := self._live():
-            what = controls.undo()
-            self.notify(f"undone: {what}" if what else "nothing to undo", severity="information" if what else "warning")
+        if not (controls := self._live()):
+            return
+        undone: list[str | None] = []
+        self._decide(lambda: undone.append(controls.undo()), "")
+        if undone:
+            what = undone[0]
+            self.notify(f"undone: {what}" if what else "nothing of yours to undo",
+                        severity="information" if what else "warning")
 
     def action_end_session(self) -> None:
         if not (controls := self._live()):
@@ -283,7 +322,7 @@ class DashboardApp(App):
 
         def done(yes: bool | None) -> None:
             if yes:
-                controls.end()
+                self._decide(controls.end, "ending the session…")
 
         from monitor.tui.screens.prompts import Confirm
 

@@ -51,7 +51,7 @@ class Board:
     last: RepResult | None = None  # the rep that just finished (or its revision)
     order: list[str] = field(default_factory=list)  # the rotation, in running order
     next_up: str | None = None
-    ended: bool = False  # the coach ended the whole session
+    ended: str = ""  # why the whole session ended ("" while it runs)
     _stamps: dict[int, float] = field(default_factory=dict)  # rep number -> clock time it arrived
 
     def athlete(self, name: str) -> AthleteBoard:

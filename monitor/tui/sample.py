@@ -17,7 +17,8 @@ from gates.assembly import RepAssembler
 from gates.course import Course
 from monitor.analyzer import Analyzer, RepResult, Verdict
 from monitor.offline import analyse
-from monitor.tui.messages import LinkChanged, RepFinished, RotationChanged
+from monitor.pipeline import LinkChanged, RepFinished, RotationChanged
+from monitor.tui.messages import Update
 from simulators.athletes import presets
 from simulators.plans import get_plan
 from simulators.session import SessionConfig, simulate
@@ -62,7 +63,7 @@ def sample(seed: int = SEED, athletes: int = ATHLETES, plan: str = PLAN) -> Samp
     protocol = protocols.get("gateline")
     items = analyse([session.capture()], protocol.decoder(), RepAssembler(course, protocol, roster), Analyzer())
     results = [item for item in items if isinstance(item, RepResult)]
-    batteries = {gate: int(device.battery_pct) for gate, device in session.devices.items()}
+    batteries = {device.gate: int(device.battery_pct) for device in session.devices}
     return Sample(course, roster, results, batteries)
 
 
@@ -76,10 +77,11 @@ def post(app_post: Callable[[object], object], clock: FrozenClock, data: Sample,
     shown = data.results[:count]
     clock.now = finish_s(shown[-1]) + LOOK_AROUND_S if shown else 0.0
     for result in shown:
-        app_post(RepFinished(result, at=finish_s(result)))
-    app_post(RotationChanged(data.roster, data.roster[count % len(data.roster)]))
+        app_post(Update(RepFinished(result, host_ns=int(finish_s(result) * 1e9))))
+    app_post(Update(RotationChanged(data.roster, data.roster[count % len(data.roster)])))
     heartbeat_ns = int((clock.now - 0.4) * 1e9)
-    app_post(LinkChanged(SourceStatus("sim", State.CONNECTED)))
+    app_post(Update(LinkChanged(SourceStatus("simulator", State.CONNECTED))))
     for gate, battery in sorted(data.batteries.items()):
-        app_post(LinkChanged(SourceStatus("sim", State.CONNECTED, gate=gate, last_heartbeat_ns=heartbeat_ns,
-                                          battery_pct=battery)))
+        status = SourceStatus("simulator", State.CONNECTED, gate=gate, last_heartbeat_ns=heartbeat_ns,
+                              battery_pct=battery)
+        app_post(Update(LinkChanged(status)))

@@ -44,17 +44,15 @@ class AthleteTable(DataTable):
         self._rows: set[str] = set()
 
     def on_mount(self) -> None:
-        gates = self.course.distances_m
+        """What the coach acts on first (verdict, drop-off, rest), then the detail of the last rep."""
         self.add_column("", key="next", width=2)
-        self.add_column("Athlete", key="athlete")
-        self.add_column("Reps", key="reps")
-        self.add_column(f"Last {RECENT} times s", key="times")
-        for i, d in enumerate(gates[1:]):
+        for label, key in (("Athlete", "athlete"), ("Verdict", "verdict"), ("Reps", "reps"), ("Best", "best"),
+                           ("Drop %", "drop"), ("Sdec %", "sdec"), ("Rest", "rest"),
+                           (f"Last {RECENT} times s", "times")):
+            self.add_column(label, key=key)
+        for i, d in enumerate(self.course.distances_m[1:]):
             self.add_column(f"@{d:g}m", key=f"split{i}")
         self.add_column("Speeds m/s", key="speeds")
-        for label, key in (("Best", "best"), ("Drop %", "drop"), ("Sdec %", "sdec"), ("Verdict", "verdict"),
-                           ("Rest", "rest")):
-            self.add_column(label, key=key)
 
     def _cells(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> dict[str, object]:
         latest, judged = board.latest, board.judged

@@ -3,6 +3,8 @@ of the last heartbeat, battery, dropped frames, events known lost, and the clock
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.containers import Grid
 from textual.widgets import Static
@@ -11,7 +13,7 @@ from drivers.source import SourceStatus, State
 from gates.clocksync import ClockState
 
 STALE_S = 3.0  # heartbeats come at 1 Hz: three missed and the coach should look at the gate
-CHIP_WIDTH = 44
+CHIP_WIDTH = 40
 STATE_WORD = {State.CONNECTING: "CONNECTING", State.CONNECTED: "OK", State.RECONNECTING: "RECONNECTING",
               State.ERROR: "LOST", State.CLOSED: "CLOSED"}
 STATE_TONE = {"OK": "-ok", "CONNECTING": "-warn", "RECONNECTING": "-warn", "SILENT": "-warn", "LOST": "-bad",
@@ -49,15 +51,24 @@ def chip_text(status: SourceStatus, clock_note: str | None, now_s: float) -> tup
 
 
 class GateChip(Static):
+    shown: tuple[str, str] = ("", "")
+
     def show(self, status: SourceStatus, clock_note: str | None, now_s: float) -> None:
+        """Redraw only when the words change: heartbeats come at 1 Hz per gate (faster in a demo)."""
         text, tone = chip_text(status, clock_note, now_s)
+        if (text.plain, tone) == self.shown:
+            return
+        self.shown = (text.plain, tone)
         self.remove_class(*STATE_TONE.values())
         self.add_class(tone)
         self.update(text)
 
 
 class GateStrip(Grid):
-    """Chips keyed by (source, gate) in the order they were first heard; as many per row as fit."""
+    """Chips keyed by (source, gate) in the order they were first heard; as many per row as fit.
+
+    A gate is only as reachable as its source: while the link is down (or closed) its gates show the
+    link's state, not a stale OK."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -71,20 +82,31 @@ class GateStrip(Grid):
     def update_status(self, status: SourceStatus, now_s: float) -> None:
         key = (status.source, status.gate)
         self._status[key] = status
-        chip = self._chips.get(key)
-        if chip is None:
-            chip = self._chips[key] = GateChip(classes="gate-chip")
-            self.mount(chip)
-        chip.show(status, self._clock.get(key), now_s)
+        if key not in self._chips:
+            self._chips[key] = GateChip(classes="gate-chip")
+            self.mount(self._chips[key])
+        if status.gate is None:
+            for other in self._status:
+                if other[0] == status.source:
+                    self._show(other, now_s)
+        else:
+            self._show(key, now_s)
 
     def update_clock(self, source: str, gate: int, state: ClockState, now_s: float) -> None:
         key = (source, gate)
-        note = self._clock[key] = clock_note(state)
+        self._clock[key] = clock_note(state)
         if key in self._status:
-            self._chips[key].show(self._status[key], note, now_s)
+            self._show(key, now_s)
 
     def tick(self, now_s: float) -> None:
         """Heartbeat ages move with the clock; everything else changes only on a new status."""
         for key, status in self._status.items():
             if status.last_heartbeat_ns is not None:
-                self._chips[key].show(status, self._clock.get(key), now_s)
+                self._show(key, now_s)
+
+    def _show(self, key: tuple[str, int | None], now_s: float) -> None:
+        status = self._status[key]
+        link = self._status.get((key[0], None))
+        if key[1] is not None and link is not None and link.state is not State.CONNECTED:
+            status = replace(status, state=link.state, reason=link.reason)
+        self._chips[key].show(status, self._clock.get(key), now_s)

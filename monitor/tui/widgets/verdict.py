@@ -34,9 +34,10 @@ def _why_not_counted(result: RepResult) -> str:
     return "no finish time"
 
 
-def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, ended: bool) -> Banner:
+def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, ended: str = "") -> Banner:
+    """`ended`: why the whole session ended, once it has."""
     if ended:
-        return Banner("SESSION ENDED", "-over", "ended by the coach · every rep is stored")
+        return Banner("SESSION ENDED", "-over", ended)
     if result is None:
         up = f" · next up: {next_up}" if next_up else ""
         return Banner("READY", "-idle", f"waiting for the first rep{up}")

@@ -1,0 +1,91 @@
+"""Start-up of the dashboard: `gates demo` to its first full frame, and the import cost behind it.
+
+Goal: first frame within 1 s. The demo runs in a real pseudo-terminal (120x40) as a person would
+start it; the time is taken from spawning the process to the first time the terminal output holds
+the footer's key labels (the footer is composed with the rest of the first screen). Each run gets its
+own throw-away database. Also printed: `gates --help` wall time and what importing the dashboard
+costs, so a regression can be told apart from a slow machine.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import fcntl
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 5
+GOAL_S = 1.0
+MARKER = b"Void rep"  # a footer label: present once the first screen is drawn
+TIMEOUT_S = 20.0
+
+
+def _first_frame_s(argv: list[str], env: dict[str, str]) -> float:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT,
+                            start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while time.perf_counter() - started < TIMEOUT_S:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    seen = (seen + os.read(master, 65536))[-65536:]
+                except OSError:
+                    break
+                if MARKER in seen:
+                    return time.perf_counter() - started
+            if proc.poll() is not None:
+                break
+        raise RuntimeError(f"no first frame within {TIMEOUT_S:g} s; last output: {seen[-300:]!r}")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+
+
+def _wall_s(argv: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    py = sys.executable
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    frames = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(RUNS):
+            db = Path(tmp) / f"run{run}.sqlite3"
+            frames.append(_first_frame_s([py, "-m", "monitor", "demo", "--db", str(db)], env))
+    baseline = statistics.median(_wall_s([py, "-c", "pass"]) for _ in range(RUNS))
+    imports = statistics.median(_wall_s([py, "-c", "import monitor.tui.app"]) for _ in range(RUNS))
+    help_s = statistics.median(_wall_s([py, "-m", "monitor", "--help"]) for _ in range(RUNS))
+    p50, worst = statistics.median(frames), max(frames)
+    print(f"gates demo to first frame: p50 {p50 * 1000:.0f} ms, max {worst * 1000:.0f} ms over {RUNS} runs "
+          f"(goal <= {GOAL_S * 1000:.0f} ms: {'met' if worst <= GOAL_S else 'MISSED'})")
+    print(f"import monitor.tui.app: {(imports - baseline) * 1000:.0f} ms above a bare interpreter "
+          f"({baseline * 1000:.0f} ms)")
+    print(f"gates --help: {help_s * 1000:.0f} ms wall")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The dashboard driven by Textual's Pilot against the real pipeline, store and in-process simulator.
+
+What is on screen is checked against what is stored (the session derived again from the store), and
+every key is checked for the annotation it stores and its effect. No timing asserts: each wait is on
+a condition, with a generous limit, so a loaded machine only makes the tests slower.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+
+from gates.course import Course
+from gates.rep import VOIDED
+from monitor import store as st
+from monitor.analyzer import Verdict
+from monitor.derive import SessionModel
+from monitor.pipeline import Pipeline
+from monitor.sim_source import SimulatorSource
+from monitor.tui.app import DashboardApp
+from monitor.tui.bridge import open_dashboard
+from monitor.tui.screens.help import HelpScreen
+from monitor.tui.screens.prompts import AskText, Confirm, PickAthlete
+from simulators.athletes import presets
+from simulators.live import LiveSimulator
+from simulators.plans import get_plan
+from simulators.session import SessionConfig, simulate
+
+SIZE = (120, 40)
+LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
+
+
+def config(reps: int | None = None, seed: int = 3) -> SessionConfig:
+    plan = get_plan("rsa") if reps is None else get_plan("rsa").with_reps(reps)
+    return SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(3)), plan=plan, seed=seed)
+
+
+def pipeline_on(store: st.SessionStore, cfg: SessionConfig, speed: float, **kwargs) -> Pipeline:
+    source = SimulatorSource(LiveSimulator(simulate(cfg), speed=speed))
+    return Pipeline(store, [source], course=cfg.course, athletes=[a.name for a in cfg.athletes], **kwargs)
+
+
+async def until(pilot, condition, what: str) -> None:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > LIMIT_S:
+            pytest.fail(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def stored(pipeline: Pipeline) -> SessionModel:
+    return SessionModel.derive(pipeline.store.events(pipeline.session), pipeline.store.annotations(pipeline.session))
+
+
+def notes(pipeline: Pipeline, kind: str) -> list[st.Annotation]:
+    return [n for n in pipeline.store.annotations(pipeline.session) if n.kind == kind]
+
+
+class Recording(DashboardApp):
+    """The real app, keeping every banner it showed (the banner changes with every rep)."""
+
+    def on_mount(self) -> None:
+        self.banners = []
+        super().on_mount()
+
+    def on_update(self, message) -> None:
+        super().on_update(message)
+        message.prevent_default()  # the base handler has run: Textual must not call it again
+        self.banners.append(self.verdict.banner)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with st.SessionStore(tmp_path / "gates.sqlite3") as s:
+        yield s
+
+
+async def test_a_whole_session_shows_reps_verdicts_and_end_with_its_reason(store):
+    pipeline = pipeline_on(store, config(), speed=math.inf)
+    opened = await open_dashboard(pipeline, where="test")
+    app = Recording(opened.controls, course=opened.course, rule=opened.rule, roster=pipeline.athletes, where="test")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.board.ended, "the session to end with its source")
+        truth = stored(pipeline)
+        results = truth.ordered_results()
+        assert len(results) == 30 and app.board.last.rep.number == results[-1].rep.number
+        for name in pipeline.athletes:
+            shown = app.board.athletes[name]
+            mine = [r for r in results if r.rep.athlete == name]
+            assert shown.reps == len(mine) and shown.latest == mine[-1]
+            assert app.table.get_cell(name, "verdict").plain == (mine[-1].verdict or "—")
+        words = {b.word for b in app.banners}
+        assert {"READY", "BASELINE", "GO", "CAUTION", "END SESSION", "SESSION ENDED"} <= words
+        ends = [r for r in results if r.verdict is Verdict.END]
+        assert ends, "the simulated group should tire"
+        end_banners = {b.detail for b in app.banners if b.word == "END SESSION"}
+        assert {f"{r.rep.athlete} · {r.reason}" for r in ends} == end_banners
+        assert all(" reps under 95 % of best " in d for d in end_banners)
+        final = app.verdict.banner
+        assert final.word == "SESSION ENDED" and "every source has ended" in final.detail
+        assert notes(pipeline, st.END)
+
+
+@pytest.fixture
+async def live(store):
+    """A long session at 20× with the dashboard running on it: the coach's keys need a live session."""
+    pipeline = pipeline_on(store, config(reps=200), speed=20.0)
+    app = await open_dashboard(pipeline, where="test")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.board.last is not None and len(app.board.athletes) == 3
+                        and sum(a.reps for a in app.board.athletes.values()) >= 2, "the first reps")
+            yield pilot, app, pipeline
+    finally:
+        await pipeline.stop(end=False)
+
+
+def shown_result(app, number: int):
+    return next((r for a in app.board.athletes.values() for r in a.recent if r.rep.number == number), None)
+
+
+async def test_void_then_undo(live):
+    pilot, app, pipeline = live
+    await pilot.press("v")
+    await until(pilot, lambda: notes(pipeline, st.VOID), "the void to be stored")
+    void = notes(pipeline, st.VOID)[0]
+    number = void.data["rep"]
+    await until(pilot, lambda: VOIDED in shown_result(app, number).rep.flags, f"rep {number} shown void")
+    await pilot.press("u")
+    await until(pilot, lambda: notes(pipeline, st.UNDO), "the undo to be stored")
+    assert notes(pipeline, st.UNDO)[0].data == {"annotation": void.id}
+    await until(pilot, lambda: VOIDED not in shown_result(app, number).rep.flags, f"rep {number} counting again")
+    await pilot.press("u")  # nothing of the coach's left to undo: nothing more is stored
+    await pilot.pause()
+    assert len(notes(pipeline, st.UNDO)) == 1
+
+
+async def test_reassign_picks_another_athlete(live):
+    pilot, app, pipeline = live
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the athlete picker")
+    offered = app.screen.names
+    await pilot.press("down", "enter")
+    await until(pilot, lambda: notes(pipeline, st.REASSIGN), "the reassignment to be stored")
+    data = notes(pipeline, st.REASSIGN)[0].data
+    assert data["athlete"] == offered[1]
+    await until(pilot, lambda: (r := shown_result(app, data["rep"])) is not None and r.rep.athlete == offered[1],
+                "the rep under its new athlete")
+
+
+async def test_rotation_keys_skip_next_add_and_order(live):
+    pilot, app, pipeline = live
+    await pilot.press("s")
+    await until(pilot, lambda: notes(pipeline, st.SKIP), "the skip to be stored")
+
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the next-up picker")
+    chosen = app.screen.names[2]
+    await pilot.press("down", "down", "enter")
+    await until(pilot, lambda: notes(pipeline, st.NEXT_UP), "next-up to be stored")
+    assert notes(pipeline, st.NEXT_UP)[0].data == {"athlete": chosen}
+
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
+    await pilot.press(*"Zoe", "enter")
+    await until(pilot, lambda: "Zoe" in app.board.order, "Zoe in the rotation")
+    assert notes(pipeline, st.ADD_ATHLETE)[0].data == {"athlete": "Zoe"}
+    assert "Zoe" in app.table.rows
+
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(app.screen, AskText), "the order prompt")
+    await pilot.press("ctrl+u", *"Zoe, Cleo, Ada, Ben", "enter")  # ctrl+u clears the line before the cursor
+    await until(pilot, lambda: notes(pipeline, st.ROSTER)[-1].data == {"athletes": ["Zoe", "Cleo", "Ada", "Ben"]},
+                "the new order to be stored")
+    await until(pilot, lambda: app.board.order == ["Zoe", "Cleo", "Ada", "Ben"], "the new order shown")
+    await until(pilot, lambda: app.board.next_up == pipeline.model.rotation.next_up, "next up as stored")
+
+
+async def test_end_session_asks_first_then_ends(live):
+    pilot, app, pipeline = live
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
+    await pilot.press("n")
+    await until(pilot, lambda: not isinstance(app.screen, Confirm), "the confirmation to close")
+    assert not notes(pipeline, st.END)
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
+    await pilot.press("y")
+    await until(pilot, lambda: app.verdict.banner.word == "SESSION ENDED", "the session ended")
+    assert "ended by the coach" in app.verdict.banner.detail
+    assert len(notes(pipeline, st.END)) == 1
+    await pilot.press("v")  # after the end nothing more is stored
+    await pilot.pause()
+    assert not notes(pipeline, st.VOID)
+
+
+async def test_help_screen_and_command_palette(live):
+    pilot, app, pipeline = live
+    await pilot.press("question_mark")
+    await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+    await pilot.press("escape")
+    await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help to close")
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "the command palette")
+    await pilot.press(*"Void rep")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await until(pilot, lambda: notes(pipeline, st.VOID), "the palette's void to be stored")
+
+
+async def test_a_resumed_session_shows_what_it_already_had(store):
+    first = pipeline_on(store, config(reps=200), speed=50.0, resume=False)
+    await first.start()
+    started = time.monotonic()
+    while len(first.model.results) < 4:  # a few reps in, the monitor stops without ending the session
+        assert time.monotonic() - started < LIMIT_S, "no reps from the simulator"
+        await asyncio.sleep(0.05)
+    await first.stop(end=False)
+    before = stored(first).ordered_results()
+    second = pipeline_on(store, config(reps=200), speed=1.0)
+    app = await open_dashboard(second, where="test")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.board.last is not None, "the stored reps")
+            assert second.session == first.session and "resumed" in app.sub_title
+            assert app.board.last == before[-1]
+            shown = {r.rep.number for a in app.board.athletes.values() for r in a.recent}
+            assert shown == {r.rep.number for r in before}
+    finally:
+        await second.stop(end=False)

@@ -1,0 +1,92 @@
+"""`gates demo` in a real terminal: started in tmux as a person would, read back with capture-pane.
+
+The demo runs with its defaults and its default database (XDG_DATA_HOME points at a temporary
+directory, so the user's own sessions are never touched). The test reads the screen until it shows a
+rep and a verdict, quits with `q`, and checks the session was stored and ended.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.tui import bigtext
+
+TMUX = shutil.which("tmux")
+LIMIT_S = 180.0
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: the terminal test needs it")
+
+
+class Tmux:
+    """One private tmux server (its own socket), so a user's tmux sessions are never touched."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        # the server inherits this environment: drop sizes a test runner may have set (Textual reads them)
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        return subprocess.run([TMUX, "-L", self.socket, *args], check=True, capture_output=True, text=True,
+                              env=env).stdout
+
+    def screen(self, history: bool = False) -> str:
+        """The visible screen; with `history`, the lines scrolled off it too (once the demo has quit
+        tmux shows "Pane is dead" and what the demo printed last is above it)."""
+        return self("capture-pane", "-p", "-t", "demo", *(("-S", "-") if history else ()))
+
+    def wait_for(self, what: str, condition, history: bool = False) -> str:
+        started = time.monotonic()
+        while True:
+            screen = self.screen(history)
+            if condition(screen):
+                return screen
+            if time.monotonic() - started > LIMIT_S:
+                size = self("display", "-p", "-t", "demo", "#{pane_width}x#{pane_height}").strip()
+                pytest.fail(f"gave up waiting for {what}; the screen ({size}) shows:\n{screen}")
+            time.sleep(0.5)
+
+
+def gates_command() -> str:
+    """`gates` as installed, else the same entry point through this interpreter."""
+    script = shutil.which("gates")
+    return f"{script} demo" if script else f"{sys.executable} -m monitor demo"
+
+
+def has_verdict(screen: str) -> bool:
+    """A verdict in the banner's block letters and in the athlete table."""
+    words = ("GO", "CAUTION", "END SESSION")
+    block_letters = any(all(row in screen for row in bigtext.render(word)) for word in words)
+    in_table = re.search(r"│ .*\b(GO|CAUTION|END)\b.*│", screen) is not None
+    return block_letters and in_table
+
+
+def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
+    tmux = Tmux(f"gates-test-{os.getpid()}")
+    env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
+    try:
+        tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", f"{env_prefix} {gates_command()}")
+        tmux("set-option", "-t", "demo", "remain-on-exit", "on")
+        tmux.wait_for("the dashboard", lambda s: "Void rep" in s and "Athletes" in s)
+        screen = tmux.wait_for("a rep", lambda s: re.search(r"Rep \d+ · \w+", s) is not None)
+        assert re.search(r"\d\.\d\d", screen)  # a time in the table
+        tmux.wait_for("a verdict", has_verdict)
+        tmux("send-keys", "-t", "demo", "q")
+        screen = tmux.wait_for("the demo to quit", lambda s: "gates demo: session" in s, history=True)
+        assert re.search(r"gates demo: session \d+ stored in .*gates\.sqlite3", screen.replace("\n", ""))
+    finally:
+        subprocess.run([TMUX, "-L", tmux.socket, "kill-server"], capture_output=True)
+    databases = list(tmp_path.rglob("gates.sqlite3"))
+    assert len(databases) == 1
+    with sqlite3.connect(databases[0]) as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+        assert db.execute("SELECT count(*) FROM annotations WHERE kind = 'end'").fetchone()[0] == 1
