@@ -25,8 +25,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED,
                         help=f"run X times faster than real time (default {DEFAULT_SPEED:g})")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same session (default 0)")
+    from simulators.plans import PLANS
+
     parser.add_argument("--plan", default=DEFAULT_PLAN,
-                        help=f"the session plan (see `gates simulate --help`; default {DEFAULT_PLAN})")
+                        help="; ".join(f"{p.name}: {p.description}" for p in PLANS.values())
+                        + f" (default {DEFAULT_PLAN})")
     parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.set_defaults(run=run)
@@ -65,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
     from monitor import store as st
     from monitor.sim_source import SimulatorSource
     from monitor.pipeline import Pipeline
-    from monitor.tui.bridge import run_dashboard
+    from monitor.tui.bridge import require_terminal, run_dashboard
     from simulators.live import LiveSimulator
     from simulators.session import simulate
 
     config = _config(args)
+    require_terminal()
     db_path = Path(args.db) if args.db else st.default_path()
     try:
         store = st.SessionStore(db_path)

@@ -231,3 +231,32 @@ async def test_a_resumed_session_shows_what_it_already_had(store):
             assert shown == {r.rep.number for r in before}
     finally:
         await second.stop(end=False)
+
+
+async def test_gate_strip_follows_links_heartbeats_and_clocks():
+    from drivers.source import SourceStatus, State
+    from gates.clocksync import ClockState
+    from monitor.pipeline import LinkChanged
+    from monitor.tui.messages import GateClock, Update
+    from monitor.tui.sample import FrozenClock
+    from monitor.tui.widgets.gates import GateChip
+
+    clock = FrozenClock(100.0)
+    app = DashboardApp(None, course=Course.parse("0,10,20,30"), roster=["Ada"], clock=clock)
+    link = SourceStatus("ble:name=GATE-*", State.CONNECTED)
+    gate = SourceStatus("ble:name=GATE-*", State.CONNECTED, gate=1, last_heartbeat_ns=99_500_000_000, battery_pct=64)
+    synced = ClockState("AA:BB", epoch=0, samples=40, span_s=30.0, drift_ppm=12.0, residual_us=800.0,
+                        error_us=300.0, outliers=0, synced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        for item in (LinkChanged(link), LinkChanged(gate), GateClock(gate.source, 1, synced)):
+            app.post_message(Update(item))
+        def chip() -> tuple[str, str]:
+            return next((c.shown for c in app.gates.query(GateChip) if c.shown[0].startswith("gate 1")), ("", ""))
+
+        await until(pilot, lambda: "clock ±0.3 ms" in chip()[0], "the clock note")
+        assert chip() == ("gate 1 OK · hb 0.5 s · bat 64 % · clock ±0.3 ms", "-ok")
+        clock.now = 110.0  # ten seconds without a heartbeat: the next tick says so
+        await until(pilot, lambda: chip()[0].startswith("gate 1 SILENT"), "the silent gate")
+        app.post_message(Update(LinkChanged(SourceStatus(link.source, State.RECONNECTING, reason="link lost"))))
+        await until(pilot, lambda: chip()[1] == "-warn" and "RECONNECTING (link lost)" in chip()[0],
+                    "the gate to follow its link")

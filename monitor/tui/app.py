@@ -26,7 +26,7 @@ from gates.course import Course
 from monitor.analyzer import RepResult, StopRule, Verdict
 from monitor.tui.board import Board
 from monitor import pipeline as pl
-from monitor.tui.messages import Update
+from monitor.tui.messages import GateClock, Update
 from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
@@ -150,6 +150,8 @@ class DashboardApp(App):
             self._reps_revised(item.results)
         elif isinstance(item, pl.LinkChanged):
             self.gates.update_status(item.status, self.clock())
+        elif isinstance(item, GateClock):
+            self.gates.update_clock(item.source, item.gate, item.state, self.clock())
         elif isinstance(item, pl.RotationChanged):
             self._rotation_changed(item.order, item.next_up)
         elif isinstance(item, pl.SessionOpened):

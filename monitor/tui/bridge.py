@@ -9,13 +9,14 @@ crash (the coach ends a session with `e`).
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from monitor import store as st
 from monitor.cli import UsageError
-from monitor.pipeline import Message, Pipeline, PipelineError
-from monitor.tui.messages import Update
+from monitor.pipeline import LinkChanged, Message, Pipeline, PipelineError
+from monitor.tui.messages import GateClock, Update
 
 if TYPE_CHECKING:
     from monitor.tui.app import DashboardApp
@@ -46,8 +47,14 @@ class PipelineControls:
         self._ending: asyncio.Task | None = None
 
     async def run(self, post: Callable[[Update], object]) -> None:
+        clocks = {s.name: s.clock_state for s in self.pipeline.sources if hasattr(s, "clock_state")}
         while True:
-            post(Update(await self.messages.get()))
+            item = await self.messages.get()
+            post(Update(item))
+            if isinstance(item, LinkChanged) and item.status.gate is not None and item.status.source in clocks:
+                state = clocks[item.status.source](item.status.gate)  # gates that keep their own clock
+                if state is not None:
+                    post(Update(GateClock(item.status.source, item.status.gate, state)))
 
     def _decide(self, kind: str, **data: object) -> None:
         self._mine.append(self.pipeline.annotate(kind, **data).id)
@@ -100,7 +107,13 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0) 
                         roster=pipeline.athletes, where=where, speed=speed)
 
 
+def require_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.__stderr__.isatty()):  # Textual reads keys on stdin, draws on stderr
+        raise UsageError("the dashboard needs a terminal; without one, `gates monitor --headless` prints lines")
+
+
 async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, speed: float = 1.0) -> int:
+    require_terminal()
     app = await open_dashboard(pipeline, where=where, speed=speed)
     try:
         await app.run_async()

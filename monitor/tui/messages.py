@@ -7,14 +7,27 @@ dataclass. Widgets are told what changed; nothing polls.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
+from gates.clocksync import ClockState
 from monitor import pipeline
 
 
-class Update(Message):
-    """One message from the pipeline (a `monitor.pipeline.Message`)."""
+@dataclass(frozen=True, slots=True)
+class GateClock:
+    """How well one gate's own clock is aligned (sources whose gates each keep a clock, e.g. BLE),
+    read from the source when that gate reports, for the gate strip."""
 
-    def __init__(self, item: pipeline.Message) -> None:
+    source: str
+    gate: int
+    state: ClockState
+
+
+class Update(Message):
+    """One message from the pipeline (a `monitor.pipeline.Message`), or a gate's clock state."""
+
+    def __init__(self, item: pipeline.Message | GateClock) -> None:
         super().__init__()
         self.item = item

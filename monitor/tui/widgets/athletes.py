@@ -42,8 +42,9 @@ class AthleteTable(DataTable):
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.course = course
         self._rows: set[str] = set()
+        self._add_columns()  # now, not on mount: rows may arrive before this widget's mount event
 
-    def on_mount(self) -> None:
+    def _add_columns(self) -> None:
         """What the coach acts on first (verdict, drop-off, rest), then the detail of the last rep."""
         self.add_column("", key="next", width=2)
         for label, key in (("Athlete", "athlete"), ("Verdict", "verdict"), ("Reps", "reps"), ("Best", "best"),
