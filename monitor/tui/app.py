@@ -11,8 +11,8 @@ drives only the rest timers and heartbeat ages.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Protocol
 
 from textual import events
@@ -23,15 +23,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from gates.course import Course
+from monitor import pipeline as pl
 from monitor.analyzer import RepResult, StopRule, Verdict
 from monitor.tui.board import Board
-from monitor import pipeline as pl
 from monitor.tui.messages import GateClock, Update
 from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
-from monitor.tui.widgets.verdict import VerdictBanner, banner_for
+from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
 
 
 class Controls(Protocol):
@@ -60,10 +60,10 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("o", "order", "Order", "set the running order (type the names, the first runs next)"),
     ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
     ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
-    ("u", "undo", "Undo", "take back your latest change (void, reassign, order)"),
+    ("u", "undo", "Undo", "take back your latest change (void, reassign, rotation), then the one before"),
     ("e", "end_session", "End session", "end the session for everyone (asks first)"),
     ("question_mark", "help", "Help", "this help"),
-    ("q", "quit", "Quit", "leave the dashboard; everything is already stored"),
+    ("q", "quit", "Quit", "leave: all is stored (a monitor's session resumes next time)"),
 )
 
 
@@ -129,7 +129,7 @@ class DashboardApp(App):
         except Exception as err:  # the board stays up with what it has; the reason is shown
             self.post_message(Update(pl.PipelineFailed(f"{type(err).__name__}: {err}")))
 
-    def _banner(self):
+    def _banner(self) -> Banner:
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
                           ended=self.board.ended)
 
