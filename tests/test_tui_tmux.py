@@ -28,15 +28,16 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: the
 
 
 class Tmux:
-    """One private tmux server (its own socket), so a user's tmux sessions are never touched."""
+    """One private tmux server (its own socket, in the test's directory), so a user's tmux sessions
+    are never touched and nothing is left behind."""
 
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
+    def __init__(self, socket: Path) -> None:
+        self.socket = str(socket)
 
     def __call__(self, *args: str) -> str:
         # the server inherits this environment: drop sizes a test runner may have set (Textual reads them)
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        return subprocess.run([TMUX, "-L", self.socket, *args], check=True, capture_output=True, text=True,
+        return subprocess.run([TMUX, "-S", self.socket, *args], check=True, capture_output=True, text=True,
                               env=env).stdout
 
     def screen(self, history: bool = False) -> str:
@@ -71,7 +72,7 @@ def has_verdict(screen: str) -> bool:
 
 
 def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
-    tmux = Tmux(f"gates-test-{os.getpid()}")
+    tmux = Tmux(tmp_path / "tmux.sock")
     env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
     try:
         tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", f"{env_prefix} {gates_command()}")
@@ -84,7 +85,7 @@ def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
         screen = tmux.wait_for("the demo to quit", lambda s: "gates demo: session" in s, history=True)
         assert re.search(r"gates demo: session \d+ stored in .*gates\.sqlite3", screen.replace("\n", ""))
     finally:
-        subprocess.run([TMUX, "-L", tmux.socket, "kill-server"], capture_output=True)
+        subprocess.run([TMUX, "-S", tmux.socket, "kill-server"], capture_output=True)
     databases = list(tmp_path.rglob("gates.sqlite3"))
     assert len(databases) == 1
     with sqlite3.connect(databases[0]) as db:
