@@ -201,7 +201,12 @@ class Pipeline:
         if not self.resume:
             return False
         latest = store.latest_unfinished()
-        if latest is not None and time.time_ns() - store.session(latest).created_ns < RESUME_WITHIN_NS:
+        if latest is None:
+            return False
+        info = store.session(latest)
+        # only a session these very gates were feeding: a crashed demo is not resumed by a real monitor
+        same_gates = set(info.sources) == {source.name for source in self.sources}
+        if same_gates and time.time_ns() - info.created_ns < RESUME_WITHIN_NS:
             self.session = latest
             return True
         return False

@@ -217,6 +217,21 @@ async def test_a_session_left_open_resumes_under_its_id_with_what_it_had(store, 
     await third.stop()
 
 
+async def test_a_session_left_open_by_other_gates_is_not_resumed(store, tmp_path):
+    session = sim(reps=1)
+    demo, gates = tmp_path / "demo.cap", tmp_path / "gates.cap"
+    write_capture(session, str(demo))
+    write_capture(session, str(gates))
+    first = Pipeline(store, [create(f"replay:{demo}?speed=max")], course=COURSE, athletes=names(session))
+    await first.start()
+    await first.stop(end=False)  # a demo killed mid-session
+    second = Pipeline(store, [create(f"replay:{gates}?speed=max")], course=COURSE)
+    await second.start()
+    assert second.session != first.session
+    await second.stop()
+    assert not store.session(first.session).ended
+
+
 async def test_a_new_course_on_resume_is_an_annotation_and_numbering_continues(store, tmp_path):
     session = sim(reps=2)
     path = tmp_path / "s.cap"
