@@ -48,28 +48,28 @@ class Settings:
 
 
 @dataclass(frozen=True, slots=True)
-class Finished:
+class RepFinished:
     """A rep judged for the first time."""
 
     result: RepResult
-    host_ns: int  # when its finish reached the host
+    host_ns: int  # host monotonic time its finish arrived
 
 
 @dataclass(frozen=True, slots=True)
-class Revised:
-    """Reps whose results changed: every rep of each athlete touched."""
+class RepsRevised:
+    """Results that changed (an annotation, a timer's cancel): every rep of each athlete touched."""
 
     results: list[RepResult]
 
 
 @dataclass(frozen=True, slots=True)
-class Abandoned:
+class StartAbandoned:
     """A start nobody finished."""
 
     rep: Rep
 
 
-Change = Finished | Revised | Abandoned
+Change = RepFinished | RepsRevised | StartAbandoned
 
 
 class SessionModel:
@@ -179,7 +179,7 @@ class SessionModel:
         for rep in reps:
             if INCOMPLETE in rep.flags:
                 self.abandoned.append(rep)
-                changes.append(Abandoned(rep))
+                changes.append(StartAbandoned(rep))
                 continue
             rep = replace(rep, number=rep.number + self._numbered)
             revision = rep.number in self._raw  # the timer cancelled its finish: same rep, revised
@@ -190,7 +190,7 @@ class SessionModel:
             else:
                 result = self.analyzer.add(rep)
                 self.results[rep.number] = result
-                changes.append(Finished(result, host_ns))
+                changes.append(RepFinished(result, host_ns))
         return changes
 
     def _override(self, rep: Rep) -> Rep:
@@ -205,5 +205,5 @@ class SessionModel:
         results = self.analyzer.revise(rep)
         for result in results:
             self.results[result.rep.number] = result
-        return [Revised(results)]
+        return [RepsRevised(results)]
 

@@ -19,7 +19,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -30,7 +30,7 @@ from gates.events import GateEvent
 from gates.rep import Rep
 from monitor import store as st
 from monitor.analyzer import RepResult, StopRule
-from monitor.derive import Abandoned, Change, Finished, Revised, SessionModel, Settings
+from monitor.derive import Change, RepFinished, RepsRevised, SessionModel, Settings, StartAbandoned
 from monitor.records import fmt_pct, fmt_time, incomplete_record, rep_record
 
 RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
@@ -49,24 +49,6 @@ class SessionOpened:
     course: Course | None
     results: list[RepResult]
     abandoned: list[Rep]
-
-
-@dataclass(frozen=True, slots=True)
-class RepFinished:
-    result: RepResult
-    host_ns: int  # host monotonic time its finish arrived
-
-
-@dataclass(frozen=True, slots=True)
-class RepsRevised:
-    """Results that changed (an annotation, a timer's cancel): every rep of each athlete touched."""
-
-    results: list[RepResult]
-
-
-@dataclass(frozen=True, slots=True)
-class StartAbandoned:
-    rep: Rep
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +83,15 @@ class PipelineError(Exception):
 
 class Pipeline:
     """Run sources into one session. `async with Pipeline(...) as p:` opens it; `await p.wait()`
-    returns when every source is exhausted (a replay) or `stop()` was called."""
+    returns when every source is exhausted (a replay) or `stop()` was called.
+
+    `clock` is the host clock the sources stamp arrivals with (`host_ns`); a simulation on its own
+    session time (`gates demo --ble`) passes its clock to the sources and here alike."""
 
     def __init__(self, store: st.SessionStore, sources: Sequence[Source], *, course: Course,
                  athletes: Sequence[str] = (), rule: StopRule | None = None, debounce_us: int | None = None,
-                 session: int | None = None, resume: bool = True) -> None:
+                 session: int | None = None, resume: bool = True,
+                 clock: Callable[[], int] = time.monotonic_ns) -> None:
         if not sources:
             raise PipelineError("no sources")
         names = [s.name for s in sources]
@@ -119,6 +105,7 @@ class Pipeline:
         self.debounce_us = Settings().debounce_us if debounce_us is None else debounce_us
         self.session: int | None = session
         self.resume = resume
+        self.clock = clock
         self.model: SessionModel | None = None
         self.events = 0  # events stored by this run
         self._subscribers: list[asyncio.Queue[Message]] = []
@@ -267,7 +254,7 @@ class Pipeline:
             model, clock = self.model, self._clock
             if model is None or clock is None or model.assembler is None or not model.assembler.open_reps:
                 continue
-            now_us = clock[0] + (time.monotonic_ns() - clock[1]) // 1000
+            now_us = clock[0] + (self.clock() - clock[1]) // 1000
             self._publish_changes(model.tick(now_us))
 
     async def _checkpoints(self) -> None:
@@ -342,12 +329,7 @@ class Pipeline:
 
     def _publish_changes(self, changes: list[Change]) -> None:
         for change in changes:
-            if isinstance(change, Finished):
-                self._publish(RepFinished(change.result, change.host_ns))
-            elif isinstance(change, Revised):
-                self._publish(RepsRevised(change.results))
-            elif isinstance(change, Abandoned):
-                self._publish(StartAbandoned(change.rep))
+            self._publish(change)
 
     def _publish_rotation(self) -> None:
         if self.model is not None:
