@@ -75,6 +75,7 @@ def _uint(field: bytes, maximum: int) -> int:
 
 
 _EVENT = re.compile(rb"\$(GT,(\d{1,3}),(\d{1,5}),(\d{1,20}),([BR]))\*([0-9A-F]{2})")
+_STATUS = re.compile(rb"\$(GS,(\d{1,3}),(\d{1,5}),(\d{1,20}),(\d{1,3}),([01]))\*([0-9A-F]{2})")
 _BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
 
 
@@ -96,6 +97,15 @@ class GatelineDecoder(LineDecoder):
             events.append(GateEvent(gate, seq, device_us, host_ns, _BREAK if kind == b"B" else _RESTORE,
                                     None, None, "", line))
             return
+        m = _STATUS.fullmatch(line)  # heartbeats outnumber events on a real link: a fast path too
+        if m is not None:
+            body, gate, seq, device_us, battery, beam, cs = m.groups()
+            gate, seq, device_us, battery = int(gate), int(seq), int(device_us), int(battery)
+            if not 0 < gate <= 255 or seq > 0xFFFF or device_us > MAX_U64 or battery > 100 \
+                    or int(cs, 16) != checksum(body):
+                raise ValueError("bad field or checksum")
+            self.control.append(GateStatus(gate, seq, device_us, battery, beam == b"1", host_ns))
+            return
         if len(line) < 5 or line[-3] != 0x2A:  # '*'
             raise ValueError("no checksum")
         body = line[1:-3]
@@ -103,14 +113,7 @@ class GatelineDecoder(LineDecoder):
         if hi not in _HEX or lo not in _HEX or (_HEX.index(hi) << 4 | _HEX.index(lo)) != checksum(body):
             raise ValueError("bad checksum")
         fields = body.split(b",")
-        tag = fields[0]
-        if tag == b"GS" and len(fields) == 6:
-            beam = _uint(fields[5], 1)
-            self.control.append(GateStatus(
-                gate=_gate(fields[1]), last_seq=_uint(fields[2], 0xFFFF), device_us=_uint(fields[3], MAX_U64),
-                battery_pct=_uint(fields[4], 100), beam_ok=beam == 1, host_ns=host_ns,
-            ))
-        elif tag == b"GR" and len(fields) == 3:
+        if fields[0] == b"GR" and len(fields) == 3:
             self.control.append(ResendRequest(gate=_gate(fields[1]), from_seq=_uint(fields[2], 0xFFFF)))
         else:
             raise ValueError("not a gateline frame")

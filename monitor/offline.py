@@ -28,6 +28,7 @@ def analyse(chunks: Iterable[bytes], decoder: Decoder, assembler: RepAssembler,
     seen: set[int] = set()
     for chunk in chunks:
         events = decoder.feed(chunk)
+        decoder.pop_control()  # heartbeats matter to a live link, not to a capture's reps
         counts.events += len(events)
         for event in events:
             for rep in assembler.feed(event):
