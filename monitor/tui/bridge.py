@@ -104,7 +104,8 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0) 
     except PipelineError as err:
         raise UsageError(str(err)) from None
     return DashboardApp(PipelineControls(pipeline, messages), course=pipeline.course, rule=pipeline.rule,
-                        roster=pipeline.athletes, where=where, speed=speed)
+                        roster=pipeline.athletes, where=where, speed=speed,
+                        clock=lambda: pipeline.clock() / 1e9)  # rest and heartbeat ages on the arrivals' clock
 
 
 def require_terminal() -> None:

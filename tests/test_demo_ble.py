@@ -1,0 +1,158 @@
+"""`gates demo --ble`: the dashboard on simulated BLE gates over bumble's real stack, received by the
+product's BleSource, everything on the simulation's clock.
+
+The Pilot test builds the demo exactly as the command does (monitor.cmd_demo.ble_demo and play_out)
+and plays a short session at the demo's own speed: reps reach the screen with split times matching
+the simulator's truth (so every gate's own clock was aligned), verdicts show, the session ends by
+itself, and the gate strip shows each gate's clock status. END and the coach's keys are the in-process
+Pilot tests' business (tests/test_tui_pilot.py): the dashboard is the same. No timing asserts on the
+wall clock: each wait is on a condition with a generous limit.
+
+Why not faster: the simulation stamps arrivals on session time, so a stall of the host process counts
+`speed` times over. At 12x on a loaded machine a 0.15 s stall delivered an event 1.8 s (session)
+late, after the next gate's, and the assembler, which takes events in arrival order, missed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from drivers.ble_source import BleSource
+from gates.assembly import default_timeout_us
+from gates.course import Course
+from monitor import store as st
+from monitor.cli import main
+from monitor.cmd_demo import BLE_MAX_SPEED, DEFAULT_SPEED, ble_demo, play_out
+from monitor.derive import SessionModel
+from monitor.pipeline import Pipeline, StartAbandoned
+from monitor.tui.app import DashboardApp
+from monitor.tui.bridge import open_dashboard
+from monitor.tui.widgets.gates import GateChip
+from simulators.athletes import presets
+from simulators.ble_backend import BumbleRadio, JitteryLink
+from simulators.ble_gate import BleGate, ble_config
+from simulators.plans import get_plan
+from simulators.session import SessionConfig
+from simulators.virtual_time import run
+
+COURSE = Course.parse("0,10,20,30")
+SPEED = DEFAULT_SPEED  # the demo's: a 100 s session in about 17 s
+SIZE = (140, 45)
+LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
+# loose: at 6x the host's processing time counts six times over (measured: within 5 ms). The gates'
+# clocks start seconds to minutes apart, so without alignment the splits would be off by far more.
+SPLIT_BOUND_US = 25_000
+
+
+def config() -> SessionConfig:
+    return ble_config(SessionConfig(course=COURSE, athletes=tuple(presets(3)), plan=get_plan("rsa").with_reps(2),
+                                    seed=3))
+
+
+async def until(pilot, condition, what: str) -> None:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > LIMIT_S:
+            pytest.fail(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
+
+
+class Recording(DashboardApp):
+    """The real app, keeping every banner it showed (the banner changes with every rep)."""
+
+    def on_mount(self) -> None:
+        self.banners = []
+        super().on_mount()
+
+    def on_update(self, message) -> None:
+        super().on_update(message)
+        message.prevent_default()  # the base handler has run: Textual must not call it again
+        self.banners.append(self.verdict.banner)
+
+
+def chips(app: DashboardApp) -> dict[str, str]:
+    """What each chip of the gate strip says, by its label ("gate 1", or the source's name)."""
+    shown = [chip.shown[0] for chip in app.gates.query(GateChip)]
+    return {text.split(" OK")[0].split(" CLOSED")[0]: text for text in shown if text}
+
+
+async def test_the_demo_over_ble_shows_reps_verdicts_and_gate_clocks(tmp_path):
+    with st.SessionStore(tmp_path / "gates.sqlite3") as store:
+        sim, pipeline = await ble_demo(store, config(), SPEED)
+        truth = sim.gates.session.truth
+        play = asyncio.create_task(play_out(sim, pipeline))
+        opened = await open_dashboard(pipeline, where="test")
+        app = Recording(opened.controls, course=opened.course, rule=opened.rule, roster=pipeline.athletes,
+                        where="test", clock=opened.clock)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                gates = [f"gate {d.gate}" for d in sim.gates.session.devices]
+                await until(pilot, lambda: all("· clock ±" in chips(app).get(g, "") for g in gates),
+                            "every gate's clock to be shown aligned")
+                assert all(chips(app)[g].startswith(f"{g} OK · hb ") for g in gates)
+                await until(pilot, lambda: app.board.ended, "the session to end when the gates' session is over")
+                await play
+                rest = {name: app.board.rest_s(name, app.clock()) for name in pipeline.athletes}
+        finally:
+            play.cancel()
+            await pipeline.stop(end=False)
+            await sim.stop()
+        stored = SessionModel.derive(store.events(pipeline.session), store.annotations(pipeline.session))
+
+    results = stored.ordered_results()
+    true_reps = [r for r in truth["reps"] if r["rep"] is not None]
+    assert len(results) == len(true_reps) == 6 and not stored.abandoned
+    for result, true in zip(results, true_reps):
+        rep = result.rep
+        assert rep.athlete == true["athlete"] and not rep.flags
+        assert all(abs(got - t * 1e6) < SPLIT_BOUND_US for got, t in zip(rep.splits_us, true["splits_s"]))
+    for name in pipeline.athletes:  # the screen shows what is stored
+        mine = [r for r in results if r.rep.athlete == name]
+        assert app.board.athletes[name].reps == len(mine) and app.board.athletes[name].latest == mine[-1]
+    words = {b.word for b in app.banners}
+    assert {"BASELINE", "GO", "SESSION ENDED"} <= words
+    assert app.banners[-1].word == "SESSION ENDED" and "the simulated session is over" in app.banners[-1].detail
+    # rest timers run on the session's clock, as the arrivals do: each athlete has rested a while since
+    # their last rep, and never longer than the whole session
+    assert all(0 < rest[name] < sim.gates.session.end_us / 1e6 for name in pipeline.athletes)
+
+
+def test_a_start_nobody_finished_times_out_on_the_pipelines_clock(tmp_path):
+    """The pipeline judges timeouts by the clock its sources stamp arrivals with; here that is a
+    virtual-time loop's, far from the host's monotonic clock."""
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        clock = lambda: round(loop.time() * 1e9)
+        link = JitteryLink(seed=1)
+        gate = BleGate(link, 1, "C0:FF:EE:00:00:01", clock=lambda: round(loop.time() * 1e6) + 123_456_789)
+        await gate.start()
+        source = BleSource("name=GATE-*", radio=BumbleRadio.on_link(link), clock=clock)
+        with st.SessionStore(tmp_path / "gates.sqlite3") as store:
+            pipeline = Pipeline(store, [source], course=COURSE, clock=clock)
+            messages = pipeline.subscribe()
+            await pipeline.start()
+            await asyncio.sleep(10)  # connected, the clock sampled
+            gate.beam()
+            broke = loop.time()
+            while not isinstance(await asyncio.wait_for(messages.get(), 300), StartAbandoned):
+                pass
+            waited = loop.time() - broke
+            await pipeline.stop()
+        await gate.stop()
+        return waited
+
+    waited = run(scenario())
+    timeout_s = default_timeout_us(COURSE) / 1e6
+    assert timeout_s <= waited <= timeout_s + 2  # the pipeline checks twice a second; delivery is late
+
+
+def test_ble_demo_speed_is_bounded(capsys, tmp_path):
+    db = tmp_path / "g.sqlite3"
+    assert main(["demo", "--ble", "--speed", str(BLE_MAX_SPEED * 2), "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"--speed with --ble must be at most {BLE_MAX_SPEED:g}" in err and len(err.strip().splitlines()) == 1
+    assert not db.exists()
