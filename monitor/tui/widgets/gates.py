@@ -13,7 +13,7 @@ from drivers.source import SourceStatus, State
 from gates.clocksync import ClockState
 
 STALE_S = 3.0  # heartbeats come at 1 Hz: three missed and the coach should look at the gate
-CHIP_WIDTH = 40
+CHIP_WIDTH = 50  # room for the widest usual chip: a BLE gate with its clock note (48 columns)
 STATE_WORD = {State.CONNECTING: "CONNECTING", State.CONNECTED: "OK", State.RECONNECTING: "RECONNECTING",
               State.ERROR: "LOST", State.CLOSED: "CLOSED"}
 STATE_TONE = {"OK": "-ok", "CONNECTING": "-warn", "RECONNECTING": "-warn", "SILENT": "-warn", "LOST": "-bad",
