@@ -56,27 +56,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace):
     """The simulated session the options ask for, or UsageError naming the option that is wrong."""
-    from gates.course import Course, CourseError
-    from simulators.athletes import group
-    from simulators.plans import get_plan
+    from monitor.cmd_simulate import group_session
     from simulators.session import SessionConfig
 
-    try:
-        course = Course.parse(args.course)
-    except CourseError as err:
-        raise UsageError(f"--course {err}") from None
-    try:
-        athletes = group(args.athletes)
-    except ValueError as err:
-        raise UsageError(f"--athletes {err}") from None
-    try:
-        plan = get_plan(args.plan)
-    except ValueError as err:
-        raise UsageError(f"--plan: {err}") from None
+    course, athletes, plan = group_session(args)
     if not (math.isfinite(args.speed) and 0 < args.speed <= 1000):
         raise UsageError(f"--speed must be a number above 0 and at most 1000, got {args.speed:g}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must not be negative, got {args.seed}")
     return SessionConfig(course=course, athletes=tuple(athletes), plan=plan, seed=args.seed)
 
 

@@ -8,10 +8,10 @@ import math
 
 from gates.course import Course, CourseError
 from monitor.cli import UsageError
-from simulators.athletes import group
+from simulators.athletes import AthleteProfile, group
 from simulators.capture import write_capture, write_truth
 from simulators.gate_device import Faults
-from simulators.plans import PLANS, get_plan
+from simulators.plans import PLANS, Plan, get_plan
 from simulators.session import SessionConfig, SimSession, simulate
 from simulators.wire import WIRES
 
@@ -47,8 +47,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def config_from_args(args: argparse.Namespace) -> SessionConfig:
-    """Check every option, or raise UsageError naming the one that is wrong."""
+def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile], Plan]:
+    """Course, athletes and plan from the options `gates simulate` and `gates demo` share (and the
+    seed checked), or UsageError naming the option that is wrong."""
     try:
         course = Course.parse(args.course)
     except CourseError as err:
@@ -61,6 +62,14 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
         plan = get_plan(args.plan)
     except ValueError as err:
         raise UsageError(f"--plan: {err}") from None
+    if args.seed < 0:
+        raise UsageError(f"--seed must not be negative, got {args.seed}")
+    return course, athletes, plan
+
+
+def config_from_args(args: argparse.Namespace) -> SessionConfig:
+    """Check every option, or raise UsageError naming the one that is wrong."""
+    course, athletes, plan = group_session(args)
     if args.reps is not None:
         if not 1 <= args.reps <= 100_000:
             raise UsageError(f"--reps must be 1 to 100000, got {args.reps}")
@@ -73,8 +82,6 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
         raise UsageError(f"--protocol: the simulator speaks {', '.join(WIRES)}, not {args.protocol!r}")
     if not (math.isfinite(args.speed) and args.speed > 0):
         raise UsageError(f"--speed must be a positive number, got {args.speed:g}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must not be negative, got {args.seed}")
     if args.resolution_us is not None and not 1 <= args.resolution_us <= 1_000_000:
         raise UsageError(f"--resolution-us must be 1 to 1000000, got {args.resolution_us}")
     if args.link and not args.serial:
