@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pytest
+from conditions import wait_for
 
 from drivers.registry import create
 from drivers.source import Source, SourceStatus, State
@@ -100,15 +101,6 @@ BAD_TARGETS = {
 }
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and loop:// on Linux")
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = WAIT_S) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.005)
 
 
 async def collect_statuses(source: Source, into: list[SourceStatus]) -> None:

@@ -7,26 +7,18 @@ import asyncio
 import sys
 
 import pytest
+from conditions import wait_for
 
 from drivers.registry import SpecError, create
 from drivers.source import State
+from gates.course import Course
 from gates.events import Kind
 from simulators.athletes import presets
 from simulators.plans import get_plan
 from simulators.pty_device import PtyDevice
 from simulators.session import SessionConfig, simulate
-from gates.course import Course
 
 WAIT_S = 60.0
-
-
-async def wait_for(condition, timeout: float = WAIT_S) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.002)
 
 
 class Reading:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 import serial
+from conditions import wait_for
 
 from drivers.registry import SpecError, create
 from drivers.serial_source import BACKOFF_S, SerialSource
@@ -41,15 +42,6 @@ def all_events(session) -> list[tuple]:
     link_faults = dict(noise=0.0, corrupt=0.0, drop=0.0, link=0.0, latency=0.0, jitter=0.0)
     clean = simulate(replace(session.config, faults=replace(session.config.faults, **link_faults)))
     return sorted(key(e) for e in GatelineDecoder().feed(clean.capture()))
-
-
-async def wait_for(condition, timeout: float = WAIT_S) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.005)
 
 
 class Run:

@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from conditions import wait_for
 
 from drivers.registry import create
 from gates.course import Course
@@ -16,8 +17,16 @@ from gates.gateline import GatelineDecoder
 from gates.rep import VOIDED
 from monitor import store as st
 from monitor.derive import SessionModel
-from monitor.pipeline import (Pipeline, PipelineError, PipelineFailed, RepFinished, RepsRevised, RotationChanged,
-                              SessionEnded, SessionOpened)
+from monitor.pipeline import (
+    Pipeline,
+    PipelineError,
+    PipelineFailed,
+    RepFinished,
+    RepsRevised,
+    RotationChanged,
+    SessionEnded,
+    SessionOpened,
+)
 from simulators.athletes import presets
 from simulators.capture import write_capture
 from simulators.gate_device import Faults
@@ -61,15 +70,6 @@ def assert_reps_equal_truth(model: SessionModel, truth: dict) -> None:
         assert all(s is not None for s in got.splits_us)
         for measured, true_s in zip(got.splits_us, rep["splits_s"]):
             assert abs(measured / 1e6 - true_s) < 0.001
-
-
-async def wait_for(condition, timeout: float = WAIT_S) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
 
 
 def drain(queue: asyncio.Queue) -> list:
