@@ -104,7 +104,10 @@ class LineDecoder(Decoder):
                 self._overlong = False
                 self._partial = partial = partial[dropped:]
         if len(partial) > self.max_line:
-            self._drop(len(partial))
+            if self._overlong:  # the same overlong line, still arriving: its bytes, not another frame
+                self.dropped_bytes += len(partial)
+            else:
+                self._drop(len(partial))
             self._partial = b""
             self._overlong = True
 

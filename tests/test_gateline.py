@@ -65,6 +65,14 @@ def test_overlong_line_is_dropped_not_accumulated():
     assert decoder.dropped_frames >= 1
 
 
+def test_an_overlong_line_arriving_in_pieces_is_one_dropped_frame():
+    decoder = GatelineDecoder()
+    for _ in range(5):
+        decoder.feed(b"$" + b"9" * 90)
+    assert decoder.feed(b"\r\n" + encode_event(1, 2, 3)) == [GateEvent(1, 2, 3)]
+    assert decoder.dropped_frames == 1 and decoder.dropped_bytes == 5 * 91
+
+
 def test_checksum_is_plain_xor():
     for body in (b"", b"A", b"GT,1,2,3,B", bytes(range(256)) * 3):
         assert checksum(body) == reduce(xor, body, 0)
