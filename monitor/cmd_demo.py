@@ -67,9 +67,7 @@ def _config(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    from pathlib import Path
 
-    from monitor import store as st
     from monitor.pipeline import Pipeline
     from monitor.sim_source import SimulatorSource
     from monitor.tui.bridge import require_terminal, run_dashboard
@@ -87,11 +85,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--ble needs bumble ({err}): pip install 'gates[dev]'") from None
         config = ble_config(config)
     require_terminal()
-    db_path = Path(args.db) if args.db else st.default_path()
-    try:
-        store = st.SessionStore(db_path)
-    except st.StoreError as err:
-        raise UsageError(f"--db {err}") from None
+    from monitor.cmd_monitor import open_store
+
+    store = open_store(args.db)
     with store:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed))
@@ -101,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                                 athletes=[a.name for a in config.athletes], resume=False)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
                                              speed=args.speed))
-        print(f"gates demo: session {pipeline.session} stored in {db_path}")
+        print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
 
 

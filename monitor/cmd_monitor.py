@@ -30,9 +30,18 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
+def open_store(db: str | None):
+    """The session database `--db` names (default: in the user's data directory), or UsageError."""
+    from monitor import store as st
+
+    try:
+        return st.SessionStore(Path(db) if db else st.default_path())
+    except st.StoreError as err:
+        raise UsageError(f"--db {err}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from drivers import registry
-    from monitor import store as st
     from monitor.pipeline import Pipeline, run_headless
 
     options = session_options(args)
@@ -52,11 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
             source.radio = radio_from_env()
         sources.append(source)
-    db_path = Path(args.db) if args.db else st.default_path()
-    try:
-        store = st.SessionStore(db_path)
-    except st.StoreError as err:
-        raise UsageError(f"--db {err}") from None
+    store = open_store(args.db)
     with store:
         pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,
                             debounce_us=options.debounce_us, session=args.session, resume=not args.new)
@@ -64,4 +69,4 @@ def run(args: argparse.Namespace) -> int:
             from monitor.tui.bridge import run_dashboard
 
             return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False))
-        return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(db_path)))
+        return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(store.path)))
