@@ -77,7 +77,7 @@ def test_banner_words_for_every_state():
     assert (caution.word, caution.tone) == ("CAUTION", "-caution")
     end = banner_for(analyzer.add(rep(4, "Ada", 4.40)), next_up=None, min_reps=2)
     assert (end.word, end.tone) == ("END SESSION", "-end")
-    assert end.detail == "Ada · 2 reps under 95 % of best 4.00 s"
+    assert end.detail == "Ada · 2 reps under 95 % of session best 4.00 s"
     impossible = analyzer.add(rep(5, "Ada", 1.0, frozenset({IMPOSSIBLE})))
     assert "impossible" in banner_for(impossible, next_up=None, min_reps=2).detail
     over = banner_for(go, next_up=None, min_reps=2, ended="ended by the coach")

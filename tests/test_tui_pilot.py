@@ -98,7 +98,7 @@ async def test_a_whole_session_shows_reps_verdicts_and_end_with_its_reason(store
         assert ends, "the simulated group should tire"
         end_banners = {b.detail for b in app.banners if b.word == "END SESSION"}
         assert {f"{r.rep.athlete} · {r.reason}" for r in ends} == end_banners
-        assert all(" reps under 95 % of best " in d for d in end_banners)
+        assert all(" reps under 95 % of session best " in d for d in end_banners)
         final = app.verdict.banner
         assert final.word == "SESSION ENDED" and "every source has ended" in final.detail
         assert notes(pipeline, st.END)
