@@ -9,10 +9,12 @@ sessions that changed since.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from gates.course import Course
 from monitor import store as st
+from monitor.analyzer import RepResult
 from monitor.derive import SessionModel
 
 Bests = dict[tuple[str, Course], int]  # (athlete, course) -> best valid rep time, µs
@@ -41,11 +43,17 @@ def session_bests(store: st.SessionStore, session: int) -> Bests:
     if cached is not None and cached[0] == mark:
         return cached[1]
     model = SessionModel.derive(store.events(session), notes, profiles=False)  # times are all a PB needs
+    bests = bests_of(model.results.values())
+    _derived[key] = (mark, bests)
+    return bests
+
+
+def bests_of(results: Iterable[RepResult]) -> Bests:
+    """The best valid rep of each athlete on each course among `results`."""
     bests: Bests = {}
-    for result in model.results.values():
+    for result in results:
         rep = result.rep
         if rep.valid and rep.time_us is not None:
-            k = (rep.athlete, rep.course)
-            bests[k] = min(bests.get(k, rep.time_us), rep.time_us)
-    _derived[key] = (mark, bests)
+            key = (rep.athlete, rep.course)
+            bests[key] = min(bests.get(key, rep.time_us), rep.time_us)
     return bests

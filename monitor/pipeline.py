@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from drivers.source import Source, SourceStatus
@@ -50,6 +50,7 @@ class SessionOpened:
     course: Course | None
     results: list[RepResult]
     abandoned: list[Rep]
+    pbs: dict[str, int] = field(default_factory=dict)  # athlete -> personal best on `course`, µs
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +168,9 @@ class Pipeline:
             self.pbs = personal_bests(store, self.session)
             self.model = self._derive()
         model = self.model
+        pbs = {athlete: us for (athlete, course), us in self.pbs.items() if course == model.course}
         self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
-                                    list(model.abandoned)))
+                                    list(model.abandoned), pbs))
         self._publish_rotation()
         for source in self.sources:
             self._publish(LinkChanged(source.status))

@@ -59,5 +59,9 @@ def fmt_time(us: int | None) -> str:
     return "—" if us is None else f"{us / 1e6:.2f}"
 
 
+def fmt_speed(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
 def fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"

@@ -39,12 +39,12 @@ async def replayed(store, tmp_path, seed: int, rule: StopRule | None = None) -> 
     return pipeline
 
 
-def bests_of(pipeline: Pipeline) -> dict:
+def fastest(pipeline: Pipeline) -> dict:
+    """Each athlete's fastest valid rep, found by hand."""
     out: dict = {}
-    for result in pipeline.model.results.values():
-        if result.rep.valid:
-            key = (result.rep.athlete, COURSE)
-            out[key] = min(out.get(key, result.rep.time_us), result.rep.time_us)
+    for athlete in {r.rep.athlete for r in pipeline.model.results.values()}:
+        times = [r.rep.time_us for r in pipeline.model.results.values() if r.rep.valid and r.rep.athlete == athlete]
+        out[(athlete, COURSE)] = min(times)
     return out
 
 
@@ -53,7 +53,7 @@ async def test_the_second_session_is_judged_against_the_first_sessions_bests(sto
     assert first.pbs == {}
     assert all(r.pb_us is None and r.intensity_pb_pct is None for r in first.model.results.values())
     second = await replayed(store, tmp_path, seed=2)
-    assert second.pbs == bests_of(first) and len(second.pbs) == 2
+    assert second.pbs == fastest(first) and len(second.pbs) == 2
     for result in second.model.results.values():
         rep = result.rep
         pb = second.pbs[(rep.athlete, COURSE)]
