@@ -183,7 +183,6 @@ class Analyzer:
         t = rep.time_us
         if not rep.valid or t is None:
             return RepResult(rep, s.best_us, pb_us=s.pb_us)
-        rule = self.rule
         pb_ref, new_pb = None, False  # pb_ref: the best ever on this course, this rep included
         if s.pb_us is not None:
             before = s.pb_us if s.best_us is None else min(s.pb_us, s.best_us)
@@ -198,31 +197,11 @@ class Analyzer:
         dropoff = (t - best) / best * 100.0
         sdec = (s.total_us / (best * s.valid) - 1.0) * 100.0
         intensity_pb = None if pb_ref is None else pb_ref / t * 100.0
-        if rule.against == "pb" and pb_ref is not None:
-            judged, of = intensity_pb, f"PB {_s(pb_ref)}"
+        if self.rule.against == "pb" and intensity_pb is not None:
+            verdict, reason = self._verdict(s, intensity_pb, f"PB {_s(pb_ref)}")
         else:
-            judged, of = intensity, f"session best {_s(best)}"
-            if rule.against == "pb":
-                of += ", no PB yet"
-        under = judged < rule.floor_pct
-        s.under_in_a_row = s.under_in_a_row + 1 if under else 0
-        verdict: Verdict | None
-        reason = ""
-        if s.ended:
-            verdict, reason = Verdict.END, s.ended
-        elif s.valid < rule.min_reps:
-            verdict = None
-        elif s.under_in_a_row >= rule.consecutive:
-            verdict = Verdict.END
-            reason = s.ended = f"{s.under_in_a_row} reps under {rule.floor_pct:g} % of {of}"
-        elif rule.max_reps is not None and s.valid >= rule.max_reps:
-            verdict = Verdict.END
-            reason = s.ended = f"volume cap reached: {s.valid} reps"
-        elif under:
-            verdict = Verdict.CAUTION
-            reason = f"rep under {rule.floor_pct:g} % of {of} ({judged:.1f} %)"
-        else:
-            verdict = Verdict.GO
+            no_pb = ", no PB yet" if self.rule.against == "pb" else ""
+            verdict, reason = self._verdict(s, intensity, f"session best {_s(best)}{no_pb}")
         profile = _profile(rep.course, rep.splits_us) if self.profiles else None
         mss_dropoff = None
         if profile is not None:
@@ -230,3 +209,22 @@ class Analyzer:
             mss_dropoff = (s.best_mss - profile.mss) / s.best_mss * 100.0
         return RepResult(rep, best, dropoff, intensity, sdec, verdict, reason, new_best, profile, mss_dropoff,
                          s.pb_us, intensity_pb, new_pb)
+
+    def _verdict(self, s: _Standing, intensity: float, of: str) -> tuple[Verdict | None, str]:
+        """The stop rule on one more valid rep at `intensity` % of the reference `of` names."""
+        rule = self.rule
+        under = intensity < rule.floor_pct
+        s.under_in_a_row = s.under_in_a_row + 1 if under else 0
+        if s.ended:
+            return Verdict.END, s.ended
+        if s.valid < rule.min_reps:
+            return None, ""
+        if s.under_in_a_row >= rule.consecutive:
+            s.ended = f"{s.under_in_a_row} reps under {rule.floor_pct:g} % of {of}"
+            return Verdict.END, s.ended
+        if rule.max_reps is not None and s.valid >= rule.max_reps:
+            s.ended = f"volume cap reached: {s.valid} reps"
+            return Verdict.END, s.ended
+        if under:
+            return Verdict.CAUTION, f"rep under {rule.floor_pct:g} % of {of} ({intensity:.1f} %)"
+        return Verdict.GO, ""
