@@ -129,3 +129,12 @@ def test_the_board_knows_a_pb_before_the_first_rep_and_keeps_it_after_revisions(
     board.add(analyzer.add(rep(1, "Ada", 4.0)), at=1.0)
     board.revise(analyzer.revise(replace(board.last.rep, athlete="Ben")))
     assert board.athletes["Ben"].pb_us is None and board.athletes["Ada"].pb_us == 3_900_000
+
+
+def test_the_help_says_what_the_rule_judges_against():
+    from monitor.tui.screens.help import HelpScreen
+
+    pb = HelpScreen([], consecutive=2, min_reps=2, against="pb")
+    assert dict(pb.verdicts)["GO"].startswith("intensity (PB / time)") and "earlier sessions" in pb.judged
+    session = HelpScreen([], consecutive=2, min_reps=2)
+    assert dict(session.verdicts)["GO"].startswith("intensity (best / time)") and "this session" in session.judged

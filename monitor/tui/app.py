@@ -341,7 +341,8 @@ class DashboardApp(App):
         if not isinstance(self.screen, HelpScreen):
             keys = [("?" if key == "question_mark" else key, text) for key, _, _, text in KEYS]
             keys.append(("Ctrl+P", "command palette: every action by name"))
-            self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps))
+            self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
+                                        against=self.rule.against))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
