@@ -71,6 +71,7 @@ async def test_a_rep_voided_in_an_earlier_session_no_longer_counts_as_a_pb(store
     athlete = fastest.rep.athlete
     before = session_bests(store, first.session)
     assert before[(athlete, COURSE)] == fastest.rep.time_us
+    assert session_bests(store, first.session) is before  # facts unchanged: not derived again
     store.annotate(first.session, st.VOID, rep=fastest.rep.number)  # in review, after the session ended
     after = session_bests(store, first.session)
     others = [r.rep.time_us for r in first.model.results.values()
