@@ -6,15 +6,28 @@ Defaults follow the micro-dosing rule of thumb: stop when reps fall below 95 % o
 above 95 % intensity). END after 2 valid reps in a row under the floor, CAUTION on the first, and no
 verdict before 2 valid reps. Incremental: O(1) per rep; a voided or reassigned rep recomputes only the
 athletes it touches.
+
+The rule judges against the session best, or against the athlete's personal best on the course (`against="pb"`:
+the best of earlier sessions and today's, handed in as `pbs`). With `profiles` on, each valid rep also gets its
+sprint profile (MSS, MAC; `gates.rep_profile`) and its MSS drop-off against the session's best MSS. A fit costs
+milliseconds, so it is off by default (offline analysis of big captures) and on in the live session model; each
+distinct set of splits is fitted once (`_profile`), so recomputing an athlete after a void refits nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from gates.course import Course
 from gates.rep import Rep
+from gates.rep_profile import rep_profile
+from gates.sprint_fit import SprintProfile
+
+AGAINST = ("session", "pb")  # what the stop rule's floor is a percentage of
+PROFILE_CACHE = 1 << 14  # distinct sets of splits kept fitted: a season of reps
 
 
 class Verdict(StrEnum):
@@ -29,8 +42,11 @@ class StopRule:
     consecutive: int = 2  # valid reps in a row under the floor that end the session
     min_reps: int = 2  # no verdict before this many valid reps
     max_reps: int | None = None  # volume cap: END once this many valid reps are done
+    against: str = "session"  # the floor is a % of the session best, or of the personal best ("pb")
 
     def __post_init__(self) -> None:
+        if self.against not in AGAINST:
+            raise ValueError(f"against must be one of {', '.join(AGAINST)}, got {self.against!r}")
         if not 0 < self.floor_pct <= 100:
             raise ValueError(f"floor must be a percentage in (0, 100], got {self.floor_pct:g}")
         if self.consecutive < 1:
@@ -53,13 +69,28 @@ class RepResult:
     verdict: Verdict | None = None
     reason: str = ""
     new_best: bool = False
+    profile: SprintProfile | None = None  # with `profiles` on, for a valid rep whose splits fit
+    mss_dropoff_pct: float | None = None  # against the best MSS of the session so far
+    pb_us: int | None = None  # the personal best from earlier sessions on this course
+    intensity_pb_pct: float | None = None  # against the better of that PB and today's best
+    new_pb: bool = False  # faster than every earlier session and every earlier rep today
+
+    @property
+    def mss(self) -> float | None:
+        return None if self.profile is None else self.profile.mss
+
+    @property
+    def mac(self) -> float | None:
+        return None if self.profile is None else self.profile.mac
 
 
 @dataclass(slots=True)
 class _Standing:
     """One athlete on one course: running sums, so each rep costs O(1)."""
 
+    pb_us: int | None  # from earlier sessions (None: the first time on this course)
     best_us: int | None = None
+    best_mss: float | None = None
     total_us: int = 0
     valid: int = 0
     under_in_a_row: int = 0
@@ -71,18 +102,27 @@ def _s(us: int) -> str:
     return f"{us / 1e6:.2f} s"
 
 
+@lru_cache(maxsize=PROFILE_CACHE)
+def _profile(course: Course, splits_us: tuple[int | None, ...]) -> SprintProfile | None:
+    """The fit of one valid rep's splits: the same splits (a rep judged again) are not fitted again."""
+    return rep_profile(Rep(0, "", course, 0, splits_us))
+
+
 class Analyzer:
     """Feed reps in finish order with `add`; `revise` takes a rep that changed (voided, reassigned,
     cancelled by the timer) and returns the recomputed results of the athletes it touches."""
 
-    def __init__(self, rule: StopRule | None = None) -> None:
+    def __init__(self, rule: StopRule | None = None, *, pbs: Mapping[tuple[str, Course], int] | None = None,
+                 profiles: bool = False) -> None:
         self.rule = rule or StopRule()
+        self.pbs = dict(pbs or {})  # (athlete, course) -> best valid rep time of earlier sessions
+        self.profiles = profiles
         self._standings: dict[tuple[str, Course], _Standing] = {}
         self._where: dict[int, tuple[str, Course]] = {}  # rep number -> standing key
 
     def add(self, rep: Rep) -> RepResult:
         key = (rep.athlete, rep.course)
-        standing = self._standings.setdefault(key, _Standing())
+        standing = self._standing(key)
         standing.reps.append(rep)
         self._where[rep.number] = key
         return self._judge(standing, rep)
@@ -96,7 +136,7 @@ class Analyzer:
             old.reps = [r for r in old.reps if r.number != rep.number]
             touched.append(old_key)
         new_key = (rep.athlete, rep.course)
-        target = self._standings.setdefault(new_key, _Standing())
+        target = self._standing(new_key)
         target.reps.append(rep)
         target.reps.sort(key=lambda r: r.number)
         self._where[rep.number] = new_key
@@ -117,10 +157,15 @@ class Analyzer:
     def athletes(self) -> list[tuple[str, Course]]:
         return list(self._standings)
 
+    def _standing(self, key: tuple[str, Course]) -> _Standing:
+        standing = self._standings.get(key)
+        if standing is None:
+            standing = self._standings[key] = _Standing(self.pbs.get(key))
+        return standing
+
     def _recompute(self, key: tuple[str, Course]) -> list[RepResult]:
         reps = self._standings[key].reps
-        fresh = _Standing()
-        self._standings[key] = fresh
+        fresh = self._standings[key] = _Standing(self.pbs.get(key))
         results = []
         for rep in reps:
             fresh.reps.append(rep)
@@ -137,8 +182,11 @@ class Analyzer:
     def _judge(self, s: _Standing, rep: Rep) -> RepResult:
         t = rep.time_us
         if not rep.valid or t is None:
-            return RepResult(rep, s.best_us)
-        rule = self.rule
+            return RepResult(rep, s.best_us, pb_us=s.pb_us)
+        pb_ref, new_pb = None, False  # pb_ref: the best ever on this course, this rep included
+        if s.pb_us is not None:
+            before = s.pb_us if s.best_us is None else min(s.pb_us, s.best_us)
+            pb_ref, new_pb = min(t, before), t < before
         new_best = s.best_us is None or t < s.best_us
         if new_best:
             s.best_us = t
@@ -148,23 +196,35 @@ class Analyzer:
         intensity = best / t * 100.0
         dropoff = (t - best) / best * 100.0
         sdec = (s.total_us / (best * s.valid) - 1.0) * 100.0
+        intensity_pb = None if pb_ref is None else pb_ref / t * 100.0
+        if self.rule.against == "pb" and intensity_pb is not None:
+            verdict, reason = self._verdict(s, intensity_pb, f"PB {_s(pb_ref)}")
+        else:
+            no_pb = ", no PB yet" if self.rule.against == "pb" else ""
+            verdict, reason = self._verdict(s, intensity, f"session best {_s(best)}{no_pb}")
+        profile = _profile(rep.course, rep.splits_us) if self.profiles else None
+        mss_dropoff = None
+        if profile is not None:
+            s.best_mss = max(s.best_mss or 0.0, profile.mss)
+            mss_dropoff = (s.best_mss - profile.mss) / s.best_mss * 100.0
+        return RepResult(rep, best, dropoff, intensity, sdec, verdict, reason, new_best, profile, mss_dropoff,
+                         s.pb_us, intensity_pb, new_pb)
+
+    def _verdict(self, s: _Standing, intensity: float, of: str) -> tuple[Verdict | None, str]:
+        """The stop rule on one more valid rep at `intensity` % of the reference `of` names."""
+        rule = self.rule
         under = intensity < rule.floor_pct
         s.under_in_a_row = s.under_in_a_row + 1 if under else 0
-        verdict: Verdict | None
-        reason = ""
         if s.ended:
-            verdict, reason = Verdict.END, s.ended
-        elif s.valid < rule.min_reps:
-            verdict = None
-        elif s.under_in_a_row >= rule.consecutive:
-            verdict = Verdict.END
-            reason = s.ended = (f"{s.under_in_a_row} reps under {rule.floor_pct:g} % of best {_s(best)}")
-        elif rule.max_reps is not None and s.valid >= rule.max_reps:
-            verdict = Verdict.END
-            reason = s.ended = f"volume cap reached: {s.valid} reps"
-        elif under:
-            verdict = Verdict.CAUTION
-            reason = f"rep under {rule.floor_pct:g} % of best {_s(best)} ({intensity:.1f} %)"
-        else:
-            verdict = Verdict.GO
-        return RepResult(rep, best, dropoff, intensity, sdec, verdict, reason, new_best)
+            return Verdict.END, s.ended
+        if s.valid < rule.min_reps:
+            return None, ""
+        if s.under_in_a_row >= rule.consecutive:
+            s.ended = f"{s.under_in_a_row} reps under {rule.floor_pct:g} % of {of}"
+            return Verdict.END, s.ended
+        if rule.max_reps is not None and s.valid >= rule.max_reps:
+            s.ended = f"volume cap reached: {s.valid} reps"
+            return Verdict.END, s.ended
+        if under:
+            return Verdict.CAUTION, f"rep under {rule.floor_pct:g} % of {of} ({intensity:.1f} %)"
+        return Verdict.GO, ""

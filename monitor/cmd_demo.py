@@ -22,6 +22,7 @@ import argparse
 import math
 
 from monitor.cli import UsageError
+from monitor.cmd_monitor import add_against_option
 
 DEFAULT_ATHLETES = "6"
 DEFAULT_PLAN = "rsa"
@@ -48,6 +49,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         + f" (default {DEFAULT_PLAN})")  # argparse formats help with %
     parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    add_against_option(parser)
     parser.add_argument("--ble", action="store_true",
                         help="over Bluetooth LE: simulated BLE gates, each on its own clock, on a simulated radio "
                              f"(bumble), received by the BLE driver as real gates are (--speed at most {BLE_MAX_SPEED:g})")
@@ -68,6 +70,7 @@ def _config(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from monitor.analyzer import StopRule
     from monitor.pipeline import Pipeline
     from monitor.sim_source import SimulatorSource
     from monitor.tui.bridge import require_terminal, run_dashboard
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from simulators.session import simulate
 
     config = _config(args)
+    rule = StopRule(against=args.against)
     if args.ble:
         if args.speed > BLE_MAX_SPEED:
             raise UsageError(f"--speed with --ble must be at most {BLE_MAX_SPEED:g} (faster, this computer's own "
@@ -90,24 +94,24 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     with store:
         if args.ble:
-            pipeline, code = asyncio.run(_over_ble(store, config, args.speed))
+            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule))
         else:
             source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
-                                athletes=[a.name for a in config.athletes], resume=False)
+                                athletes=[a.name for a in config.athletes], rule=rule, resume=False)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
                                              speed=args.speed))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
 
 
-async def _over_ble(store, config, speed: float):
+async def _over_ble(store, config, speed: float, rule):
     """The demo's session on simulated BLE gates: (the pipeline, the dashboard's exit code)."""
     import asyncio
 
     from monitor.tui.bridge import run_dashboard
 
-    sim, pipeline = await ble_demo(store, config, speed)
+    sim, pipeline = await ble_demo(store, config, speed, rule)
     play = asyncio.create_task(play_out(sim, pipeline), name="BLE gates")
     try:  # speed 1 for the dashboard: its clock, the pipeline's, already runs on session time
         code = await run_dashboard(pipeline, where=f"demo ×{speed:g} over BLE", end_on_exit=True)
@@ -118,7 +122,7 @@ async def _over_ble(store, config, speed: float):
     return pipeline, code
 
 
-async def ble_demo(store, config, speed: float):
+async def ble_demo(store, config, speed: float, rule=None):
     """The session's gates on the air and a pipeline (not yet started) listening to them with the
     BLE driver, both on the simulation's clock: (the BleSimulation, the Pipeline)."""
     from dataclasses import replace
@@ -134,7 +138,7 @@ async def ble_demo(store, config, speed: float):
     await sim.start()
     source = BleSource(BLE_GATES, radio=sim.radio, clock=sim.clock_ns, samples_per_s=min(50.0, 10.0 * speed))
     pipeline = Pipeline(store, [source], course=config.course, athletes=[a.name for a in config.athletes],
-                        resume=False, clock=sim.clock_ns)
+                        rule=rule, resume=False, clock=sim.clock_ns)
     return sim, pipeline
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.cli import UsageError
@@ -20,6 +21,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="serial:/dev/ttyUSB0[?protocol=NAME&baud=N], line:/dev/ttyUSB0[?cts=1&dsr=2], "
                              "ble:ADDRESS, ble:name=PATTERN or replay:FILE[?speed=X|max]; repeatable")
     add_session_options(parser)
+    add_against_option(parser)
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.add_argument("--headless", action="store_true", help="no dashboard: print a line per rep and verdict")
     parser.add_argument("--json", action="store_true", help="with --headless: JSON lines, one per rep, then a summary")
@@ -28,6 +30,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--new", action="store_true",
                        help="start a new session even if the last one never ended (default: resume it)")
     parser.set_defaults(run=run)
+
+
+def add_against_option(parser: argparse.ArgumentParser) -> None:
+    """What the floor is a percentage of: shared by the commands that run a live session."""
+    parser.add_argument("--against", choices=("session", "pb"), default="session",
+                        help="judge each rep against the athlete's session best (default) or personal best: "
+                             "the best of earlier sessions in the database and today's (no PB yet: the session best)")
 
 
 def open_store(db: str | None):
@@ -63,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         sources.append(source)
     store = open_store(args.db)
     with store:
-        pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,
+        rule = replace(options.rule, against=args.against)
+        pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=rule,
                             debounce_us=options.debounce_us, session=args.session, resume=not args.new)
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
             from monitor.tui.bridge import run_dashboard

@@ -8,11 +8,14 @@ re-derived session is the live one, rep for rep.
 Reps are numbered through the whole session (a course change starts a new assembler, not a new
 count), which is the number a void or reassign names. A void or reassign may name a rep that is not
 finished yet; it applies when the rep finishes.
+
+The personal bests a session is judged against come from the sessions before it (monitor/history.py);
+they are handed in, not stored with the session, so they stay what the earlier sessions' facts say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from gates import protocols
@@ -36,14 +39,16 @@ class Settings:
     def as_dict(self) -> dict:
         r = self.rule
         return {"protocol": self.protocol, "floor_pct": r.floor_pct, "consecutive": r.consecutive,
-                "min_reps": r.min_reps, "max_reps": r.max_reps, "debounce_us": self.debounce_us}
+                "min_reps": r.min_reps, "max_reps": r.max_reps, "against": r.against,
+                "debounce_us": self.debounce_us}
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
         base = cls()
         rule = StopRule(floor_pct=data.get("floor_pct", base.rule.floor_pct),
                         consecutive=data.get("consecutive", base.rule.consecutive),
-                        min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"))
+                        min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"),
+                        against=data.get("against", base.rule.against))
         return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us))
 
 
@@ -73,12 +78,16 @@ Change = RepFinished | RepsRevised | StartAbandoned
 
 
 class SessionModel:
-    """One session's reps and verdicts, fed events and annotations in store order."""
+    """One session's reps and verdicts, fed events and annotations in store order.
 
-    def __init__(self, settings: Settings) -> None:
+    `pbs` are the athletes' personal bests from earlier sessions; `profiles` fits each rep's sprint
+    profile (off where only rep times matter, as when earlier sessions are derived for their PBs)."""
+
+    def __init__(self, settings: Settings, *, pbs: Mapping[tuple[str, Course], int] | None = None,
+                 profiles: bool = True) -> None:
         self.settings = settings
         self.protocol = protocols.get(settings.protocol)
-        self.analyzer = Analyzer(settings.rule)
+        self.analyzer = Analyzer(settings.rule, pbs=pbs, profiles=profiles)
         self.rotation = Rotation()
         self.assembler: RepAssembler | None = None
         self.results: dict[int, RepResult] = {}  # session rep number -> latest result
@@ -89,14 +98,15 @@ class SessionModel:
         self._raw: dict[int, Rep] = {}  # rep -> as the assembler made it, before overrides
 
     @classmethod
-    def derive(cls, events: Iterable[st.StoredEvent], annotations: list[st.Annotation]) -> SessionModel:
+    def derive(cls, events: Iterable[st.StoredEvent], annotations: list[st.Annotation], *,
+               pbs: Mapping[tuple[str, Course], int] | None = None, profiles: bool = True) -> SessionModel:
         """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
         notes = st.effective(annotations)
         settings = Settings()
         for note in notes:
             if note.kind in (st.START, st.RESUME) and note.data.get("settings"):
                 settings = Settings.from_dict(note.data["settings"])
-        model = cls(settings)
+        model = cls(settings, pbs=pbs, profiles=profiles)
         pending = iter(notes)
         note = next(pending, None)
         for stored in events:

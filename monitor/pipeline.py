@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from drivers.source import Source, SourceStatus
@@ -31,6 +31,7 @@ from gates.rep import Rep
 from monitor import store as st
 from monitor.analyzer import RepResult, StopRule
 from monitor.derive import Change, RepFinished, RepsRevised, SessionModel, Settings, StartAbandoned
+from monitor.history import Bests, personal_bests
 from monitor.records import fmt_pct, fmt_time, incomplete_record, rep_record
 
 RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
@@ -49,6 +50,7 @@ class SessionOpened:
     course: Course | None
     results: list[RepResult]
     abandoned: list[Rep]
+    pbs: dict[str, int] = field(default_factory=dict)  # athlete -> personal best on `course`, µs
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class Pipeline:
         self.resume = resume
         self.clock = clock
         self.model: SessionModel | None = None
+        self.pbs: Bests = {}  # the athletes' personal bests from the sessions before this one
         self.events = 0  # events stored by this run
         self._subscribers: list[asyncio.Queue[Message]] = []
         self._consumers: list[asyncio.Task] = []
@@ -153,7 +156,8 @@ class Pipeline:
         specs = [s.name for s in self.sources]
         if resumed:
             store.resume_session(self.session, sources=specs, settings=settings.as_dict())
-            self.model = SessionModel.derive(store.events(self.session), store.annotations(self.session))
+            self.pbs = personal_bests(store, self.session)
+            self.model = self._derive()
             if self.model.course != self.course:
                 self._note(st.COURSE, course=self.course.label())
             if self.athletes and self.model.rotation.names != self.athletes:
@@ -161,10 +165,12 @@ class Pipeline:
         else:
             self.session = store.start_session(course=self.course.label(), athletes=self.athletes,
                                                sources=specs, settings=settings.as_dict())
-            self.model = SessionModel.derive([], store.annotations(self.session))
+            self.pbs = personal_bests(store, self.session)
+            self.model = self._derive()
         model = self.model
+        pbs = {athlete: us for (athlete, course), us in self.pbs.items() if course == model.course}
         self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
-                                    list(model.abandoned)))
+                                    list(model.abandoned), pbs))
         self._publish_rotation()
         for source in self.sources:
             self._publish(LinkChanged(source.status))
@@ -281,14 +287,18 @@ class Pipeline:
         model = self.model
         assert model is not None
         if kind == st.UNDO:
-            self.model = model = SessionModel.derive(self.store.events(self.session),
-                                                     self.store.annotations(self.session))
+            self.model = model = self._derive()
             self._publish(RepsRevised(model.ordered_results()))
         else:
             self._publish_changes(model.apply(note))
         if kind in (st.ROSTER, st.SKIP, st.NEXT_UP, st.ADD_ATHLETE, st.REMOVE_ATHLETE, st.UNDO):
             self._publish_rotation()
         return note
+
+    def _derive(self) -> SessionModel:
+        """The session again from everything stored, judged against the same personal bests."""
+        return SessionModel.derive(self.store.events(self.session), self.store.annotations(self.session),
+                                   pbs=self.pbs)
 
     def _note(self, kind: str, **data: object) -> None:
         note = self.store.annotate(self.session, kind, **data)

@@ -13,7 +13,7 @@ def _seconds(us: int | None) -> float | None:
     return None if us is None else round(us / 1e6, 6)
 
 
-def _pct(value: float | None) -> float | None:
+def _figure(value: float | None) -> float | None:  # a percentage, MSS (m/s), MAC (m/s²)
     return None if value is None else round(value, 3)
 
 
@@ -29,11 +29,17 @@ def rep_record(result: RepResult) -> dict[str, Any]:
         "valid": rep.valid,
         "flags": sorted(rep.flags),
         "best_s": _seconds(result.best_us),
-        "dropoff_pct": _pct(result.dropoff_pct),
-        "intensity_pct": _pct(result.intensity_pct),
-        "sdec_pct": _pct(result.sdec_pct),
+        "dropoff_pct": _figure(result.dropoff_pct),
+        "intensity_pct": _figure(result.intensity_pct),
+        "sdec_pct": _figure(result.sdec_pct),
         "verdict": None if result.verdict is None else result.verdict.value,
         "reason": result.reason,
+        "mss": _figure(result.mss),
+        "mac": _figure(result.mac),
+        "mss_dropoff_pct": _figure(result.mss_dropoff_pct),
+        "pb_s": _seconds(result.pb_us),
+        "intensity_pb_pct": _figure(result.intensity_pb_pct),
+        "new_pb": result.new_pb,
     }
 
 
@@ -51,6 +57,10 @@ def incomplete_record(rep: Rep) -> dict[str, Any]:
 
 def fmt_time(us: int | None) -> str:
     return "—" if us is None else f"{us / 1e6:.2f}"
+
+
+def fmt_speed(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def fmt_pct(value: float | None) -> str:

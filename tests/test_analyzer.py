@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from gates.course import Course
 from gates.rep import IMPOSSIBLE, VOIDED, Rep
+from gates.sprint_model import time_at_distance
 from monitor.analyzer import Analyzer, StopRule, Verdict
 
 COURSE = Course((0, 30))
@@ -31,7 +32,7 @@ def test_no_verdict_before_two_valid_reps_then_go_caution_end():
     verdicts = [a.add(rep(n, t)).verdict for n, t in enumerate([4.00, 4.10, 4.30, 4.05, 4.25, 4.30], 1)]
     assert verdicts == [None, Verdict.GO, Verdict.CAUTION, Verdict.GO, Verdict.CAUTION, Verdict.END]
     best, verdict, reason = a.standing("Ann", COURSE)
-    assert (best, verdict, reason) == (4_000_000, Verdict.END, "2 reps under 95 % of best 4.00 s")
+    assert (best, verdict, reason) == (4_000_000, Verdict.END, "2 reps under 95 % of session best 4.00 s")
 
 
 def test_end_stays_once_reached():
@@ -112,3 +113,93 @@ def test_incremental_equals_batch(times):
     assert r.best_us == best
     assert r.sdec_pct == pytest.approx((sum(us) / (best * len(us)) - 1) * 100)
     assert r.dropoff_pct >= 0 and 0 < r.intensity_pct <= 100
+
+
+# -- sprint profile per rep ----------------------------------------------------------------------
+
+SPRINT = Course((0, 10, 20, 30))
+
+
+def sprint(number, mss, tau, athlete="Ann", flags=()):
+    """A rep run exactly as the mono-exponential model says (MSS m/s, τ s)."""
+    splits = tuple(round(time_at_distance(d, mss, tau) * 1e6) for d in SPRINT.distances_m[1:])
+    return Rep(number, athlete, SPRINT, 0, splits, frozenset(flags))
+
+
+def test_each_valid_rep_gets_its_profile_and_mss_dropoff_against_the_session_best_mss():
+    a = Analyzer(profiles=True)
+    first = a.add(sprint(1, 9.0, 1.0))
+    second = a.add(sprint(2, 8.55, 1.0))
+    assert (first.mss, first.mac) == pytest.approx((9.0, 9.0), rel=1e-3)
+    assert first.mss_dropoff_pct == 0
+    assert second.mss_dropoff_pct == pytest.approx(5.0, rel=1e-3)
+    faster = a.add(sprint(3, 9.5, 1.0))
+    assert faster.mss_dropoff_pct == 0
+    assert a.add(sprint(4, 9.0, 1.0)).mss_dropoff_pct == pytest.approx((9.5 - 9.0) / 9.5 * 100, rel=1e-3)
+
+
+def test_no_profile_for_a_rep_that_does_not_count_or_when_profiles_are_off():
+    a = Analyzer(profiles=True)
+    voided = a.add(sprint(1, 9.0, 1.0, flags=[VOIDED]))
+    one_split = a.add(rep(2, 4.0))  # a 0-30 m rep: one split cannot be fitted
+    assert voided.profile is None and voided.mss_dropoff_pct is None
+    assert one_split.profile is None and one_split.mss is None and one_split.verdict is None
+    assert Analyzer().add(sprint(3, 9.0, 1.0)).profile is None
+
+
+def test_voiding_the_fastest_rep_recomputes_the_mss_dropoff():
+    a = Analyzer(profiles=True)
+    a.add(sprint(1, 9.5, 1.0))
+    assert a.add(sprint(2, 9.0, 1.0)).mss_dropoff_pct > 5
+    results = a.revise(sprint(1, 9.5, 1.0, flags=[VOIDED]))
+    assert [r.mss_dropoff_pct for r in results] == [None, 0]
+
+
+# -- personal bests ------------------------------------------------------------------------------
+
+def test_intensity_against_the_pb_and_against_the_best_of_pb_and_today():
+    a = Analyzer(pbs={("Ann", COURSE): 3_900_000})
+    first = a.add(rep(1, 4.0))
+    assert first.pb_us == 3_900_000 and not first.new_pb
+    assert first.intensity_pb_pct == pytest.approx(3.9 / 4.0 * 100)
+    assert first.intensity_pct == 100
+    faster = a.add(rep(2, 3.8))
+    assert faster.new_pb and faster.intensity_pb_pct == 100
+    after = a.add(rep(3, 4.0))
+    assert not after.new_pb and after.intensity_pb_pct == pytest.approx(3.8 / 4.0 * 100)
+    assert after.pb_us == 3_900_000  # the PB of earlier sessions; today's best is best_us
+
+
+def test_no_pb_figures_for_an_athlete_new_to_the_course():
+    a = Analyzer(pbs={("Bob", COURSE): 3_900_000})
+    r = a.add(rep(1, 4.0))
+    assert (r.pb_us, r.intensity_pb_pct, r.new_pb) == (None, None, False)
+
+
+def test_judged_against_the_pb_a_rep_at_the_session_best_can_be_a_caution_then_an_end():
+    pbs = {("Ann", COURSE): 3_800_000}
+    against_pb = Analyzer(StopRule(against="pb"), pbs=pbs)
+    against_session = Analyzer(pbs=pbs)
+    times = [4.05, 4.05, 4.06]  # 93.8 % of the PB, 100 % of today's best
+    results = [against_pb.add(rep(n, t)) for n, t in enumerate(times, 1)]
+    assert [r.verdict for r in results] == [None, Verdict.END, Verdict.END]
+    assert results[1].reason == "2 reps under 95 % of PB 3.80 s"
+    assert [against_session.add(rep(n, t)).verdict for n, t in enumerate(times, 1)] == [None, Verdict.GO, Verdict.GO]
+    caution = Analyzer(StopRule(against="pb", consecutive=3), pbs=pbs)
+    caution.add(rep(1, 4.05))
+    second = caution.add(rep(2, 4.05))
+    assert second.verdict is Verdict.CAUTION
+    assert second.reason == f"rep under 95 % of PB 3.80 s ({3.8 / 4.05 * 100:.1f} %)"
+
+
+def test_judged_against_the_pb_without_one_falls_back_to_the_session_best_and_says_so():
+    a = Analyzer(StopRule(against="pb"))
+    for n, t in enumerate([4.0, 4.3], 1):
+        r = a.add(rep(n, t))
+    assert r.verdict is Verdict.CAUTION
+    assert r.reason == "rep under 95 % of session best 4.00 s, no PB yet (93.0 %)"
+
+
+def test_rule_rejects_an_unknown_reference():
+    with pytest.raises(ValueError, match="against must be one of session, pb"):
+        StopRule(against="yesterday")

@@ -48,7 +48,7 @@ def test_json_lines_contract(session):
     assert set(first) >= {"type", "rep", "athlete", "course_m", "time_s", "splits_s", "valid", "flags", "best_s",
                           "dropoff_pct", "intensity_pct", "sdec_pct", "verdict"}
     assert first["course_m"] == [0, 10, 20, 30] and first["time_s"] == 4.0 and first["splits_s"] == [1.8, 3.0, 4.0]
-    assert reps[-1]["reason"] == "2 reps under 95 % of best 4.00 s"
+    assert reps[-1]["reason"] == "2 reps under 95 % of session best 4.00 s"
     assert summary == {"type": "summary", "events": 25, "reps": 6, "incomplete": 0, "debounced": 1, "strays": 0,
                        "dropped_bytes": 8, "dropped_frames": 1, "protocol": "gateline"}
 

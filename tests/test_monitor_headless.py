@@ -188,15 +188,24 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
 
 
-def test_headless_replay_prints_what_analyze_prints(tmp_path):
+def without_profile(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in ("mss", "mac", "mss_dropoff_pct")}
+
+
+def test_headless_replay_prints_what_analyze_prints_and_the_sprint_profile(tmp_path):
     path = tmp_path / "s.cap"
     write_capture(sim(reps=3, faults=Faults(double=0.1, noise=0.05)), str(path))
     analyzed = run_cli("analyze", str(path), "--json", "--athletes", "Ada,Ben,Cleo")
     monitored = run_cli("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max",
                         "--db", str(tmp_path / "g.sqlite3"), "--athletes", "Ada,Ben,Cleo")
     assert monitored.returncode == 0, monitored.stderr
-    reps = [line for line in monitored.stdout.splitlines() if '"type": "rep"' in line]
-    assert reps and reps == [line for line in analyzed.stdout.splitlines() if '"type": "rep"' in line]
+    reps = [json.loads(line) for line in monitored.stdout.splitlines() if '"type": "rep"' in line]
+    offline = [json.loads(line) for line in analyzed.stdout.splitlines() if '"type": "rep"' in line]
+    assert reps and [without_profile(r) for r in reps] == [without_profile(r) for r in offline]
+    assert all(r["mss"] is None and r["mss_dropoff_pct"] is None for r in offline)  # no fits offline: speed
+    fitted = [r for r in reps if r["valid"] and None not in r["splits_s"]]
+    assert fitted and all(r["mss"] > 0 and r["mac"] > 0 and r["mss_dropoff_pct"] >= 0 for r in fitted)
+    assert all(r["pb_s"] is None and r["intensity_pb_pct"] is None and not r["new_pb"] for r in reps)
     listed = run_cli("sessions", "--db", str(tmp_path / "g.sqlite3"), "--json")
     assert listed.returncode == 0
     (row,) = [json.loads(line) for line in listed.stdout.splitlines()]
@@ -204,6 +213,34 @@ def test_headless_replay_prints_what_analyze_prints(tmp_path):
     assert row["athletes"] == ["Ada", "Ben", "Cleo"] and row["sources"] == [f"replay:{path}"]
     table = run_cli("sessions", "--db", str(tmp_path / "g.sqlite3"))
     assert "0,10,20,30" in table.stdout and "ended" in table.stdout
+
+
+def test_a_second_headless_session_judged_against_the_pb_reports_it(tmp_path):
+    db = str(tmp_path / "g.sqlite3")
+    runs = []
+    for seed in (41, 42):
+        path = tmp_path / f"{seed}.cap"
+        write_capture(sim(reps=4, seed=seed), str(path))
+        done = run_cli("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max", "--db", db,
+                       "--athletes", "Ada,Ben,Cleo", "--against", "pb", "--floor", "99", "--new")
+        assert done.returncode == 0, done.stderr
+        runs.append([json.loads(line) for line in done.stdout.splitlines() if '"type": "rep"' in line])
+    first, second = runs
+    names = ("Ada", "Ben", "Cleo")
+    ever = {name: min(r["time_s"] for r in first if r["athlete"] == name and r["valid"]) for name in names}
+    pbs = dict(ever)
+    fallbacks = [r["reason"] for r in first if r["reason"]]
+    assert fallbacks and all(", no PB yet" in reason for reason in fallbacks)
+    assert all(r["pb_s"] is None for r in first)
+    for r in second:  # in finish order: `ever` is the best before this rep, earlier sessions and today
+        name = r["athlete"]
+        assert r["pb_s"] == pbs[name]
+        if r["valid"]:
+            assert r["new_pb"] == (r["time_s"] < ever[name])
+            ever[name] = min(ever[name], r["time_s"])
+            assert r["intensity_pb_pct"] == pytest.approx(ever[name] / r["time_s"] * 100, abs=1e-3)
+    judged = [r for r in second if r["reason"]]
+    assert judged and all(" of PB " in r["reason"] for r in judged)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -215,6 +252,7 @@ def test_headless_replay_prints_what_analyze_prints(tmp_path):
     (["--source", "line:loop://?cts=0"], "cts must be a gate id"),
     (["--source", "replay:x.cap?speed=-1"], "speed must be a number above 0"),
     (["--source", "serial:/dev/x", "--course", "0,10,5"], "--course"),
+    (["--source", "serial:/dev/x", "--against", "yesterday"], "--against: invalid choice: 'yesterday'"),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, args, words):
     done = run_cli("monitor", "--headless", "--db", str(tmp_path / "g.sqlite3"), *args)

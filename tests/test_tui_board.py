@@ -13,6 +13,7 @@ from monitor.tui import bigtext
 from monitor.tui.board import Board
 from monitor.tui.widgets.athletes import fmt_rest
 from monitor.tui.widgets.gates import chip_text
+from monitor.tui.widgets.last_rep import best_line
 from monitor.tui.widgets.plots import floor_time_s
 from monitor.tui.widgets.verdict import banner_for
 
@@ -77,7 +78,7 @@ def test_banner_words_for_every_state():
     assert (caution.word, caution.tone) == ("CAUTION", "-caution")
     end = banner_for(analyzer.add(rep(4, "Ada", 4.40)), next_up=None, min_reps=2)
     assert (end.word, end.tone) == ("END SESSION", "-end")
-    assert end.detail == "Ada · 2 reps under 95 % of best 4.00 s"
+    assert end.detail == "Ada · 2 reps under 95 % of session best 4.00 s"
     impossible = analyzer.add(rep(5, "Ada", 1.0, frozenset({IMPOSSIBLE})))
     assert "impossible" in banner_for(impossible, next_up=None, min_reps=2).detail
     over = banner_for(go, next_up=None, min_reps=2, ended="ended by the coach")
@@ -107,3 +108,33 @@ def test_gate_chip_says_in_words_what_is_wrong():
 def test_small_formatters():
     assert fmt_rest(None) == "—" and fmt_rest(59.9) == "0:59" and fmt_rest(185) == "3:05"
     assert floor_time_s(3_800_000, 95.0) == 4.0 and floor_time_s(None, 95.0) is None
+
+
+def test_the_go_banner_and_the_best_line_name_the_session_best_and_the_pb():
+    pbs = {("Ada", COURSE): 3_900_000}
+    analyzer = Analyzer(StopRule(against="pb"), pbs=pbs)
+    analyzer.add(rep(1, "Ada", 4.00))
+    go = analyzer.add(rep(2, "Ada", 3.95))
+    assert banner_for(go, next_up=None, min_reps=2, against="pb").detail == "Ada · rep 2 · 98.7 % of PB 3.90 s"
+    assert banner_for(go, next_up=None, min_reps=2).detail == "Ada · rep 2 · 100.0 % of session best 3.95 s"
+    assert best_line(go) == "best 3.95 s · PB 3.90 s (98.7 %)"
+    newcomer = Analyzer(StopRule(against="pb")).add(rep(1, "Ben", 4.00))
+    assert best_line(newcomer) == "best 4.00 s"
+
+
+def test_the_board_knows_a_pb_before_the_first_rep_and_keeps_it_after_revisions():
+    board, analyzer = Board(), Analyzer(pbs={("Ada", COURSE): 3_900_000})
+    board.set_pbs({"Ada": 3_900_000})
+    assert board.athletes["Ada"].pb_us == 3_900_000
+    board.add(analyzer.add(rep(1, "Ada", 4.0)), at=1.0)
+    board.revise(analyzer.revise(replace(board.last.rep, athlete="Ben")))
+    assert board.athletes["Ben"].pb_us is None and board.athletes["Ada"].pb_us == 3_900_000
+
+
+def test_the_help_says_what_the_rule_judges_against():
+    from monitor.tui.screens.help import HelpScreen
+
+    pb = HelpScreen([], consecutive=2, min_reps=2, against="pb")
+    assert dict(pb.verdicts)["GO"].startswith("intensity (PB / time)") and "earlier sessions" in pb.judged
+    session = HelpScreen([], consecutive=2, min_reps=2)
+    assert dict(session.verdicts)["GO"].startswith("intensity (best / time)") and "this session" in session.judged

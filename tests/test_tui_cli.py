@@ -24,6 +24,7 @@ def gates(argv: list[str]) -> int:
     (["--seed", "-3"], "--seed must not be negative"),
     (["--course", "0,10,10"], "--course '0,10,10': gate distances must increase strictly"),
     (["--speed", "fast"], "argument --speed: invalid float value: 'fast'"),
+    (["--against", "yesterday"], "argument --against: invalid choice: 'yesterday'"),
 ])
 def test_demo_bad_options(capsys, tmp_path, args, says):
     assert gates(["demo", "--db", str(tmp_path / "g.sqlite3"), *args]) == 2

@@ -12,18 +12,22 @@ import math
 import time
 
 import pytest
+from textual.widgets import Label
 
 from gates.course import Course
 from gates.rep import VOIDED
 from monitor import store as st
-from monitor.analyzer import Verdict
+from monitor.analyzer import StopRule, Verdict
 from monitor.derive import SessionModel
+from monitor.history import bests_of, personal_bests
 from monitor.pipeline import Pipeline
+from monitor.records import fmt_pct, fmt_speed, fmt_time
 from monitor.sim_source import SimulatorSource
 from monitor.tui.app import DashboardApp
 from monitor.tui.bridge import open_dashboard
 from monitor.tui.screens.help import HelpScreen
 from monitor.tui.screens.prompts import AskText, Confirm, PickAthlete
+from monitor.tui.widgets.last_rep import best_line
 from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.plans import get_plan
@@ -98,7 +102,7 @@ async def test_a_whole_session_shows_reps_verdicts_and_end_with_its_reason(store
         assert ends, "the simulated group should tire"
         end_banners = {b.detail for b in app.banners if b.word == "END SESSION"}
         assert {f"{r.rep.athlete} · {r.reason}" for r in ends} == end_banners
-        assert all(" reps under 95 % of best " in d for d in end_banners)
+        assert all(" reps under 95 % of session best " in d for d in end_banners)
         final = app.verdict.banner
         assert final.word == "SESSION ENDED" and "every source has ended" in final.detail
         assert notes(pipeline, st.END)
@@ -260,3 +264,44 @@ async def test_gate_strip_follows_links_heartbeats_and_clocks():
         app.post_message(Update(LinkChanged(SourceStatus(link.source, State.RECONNECTING, reason="link lost"))))
         await until(pilot, lambda: chip()[1] == "-warn" and "RECONNECTING (link lost)" in chip()[0],
                     "the gate to follow its link")
+
+
+async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
+    first = pipeline_on(store, config(reps=4), speed=math.inf, resume=False)
+    await first.start()
+    await first.wait()
+    pbs = bests_of(first.model.results.values())
+    second = pipeline_on(store, config(reps=4, seed=4), speed=math.inf, resume=False, rule=StopRule(against="pb"))
+    app = await open_dashboard(second, where="test")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.board.ended, "the second session to end with its source")
+        sid = second.session
+        results = SessionModel.derive(store.events(sid), store.annotations(sid),
+                                      pbs=personal_bests(store, sid)).ordered_results()
+        labels = [str(c.label) for c in app.table.columns.values()]
+        assert labels[labels.index("Drop %"):labels.index("Drop %") + 3] == ["Drop %", "MSS", "MSS↓ %"]
+        assert {"PB", "% PB"} <= set(labels) and "floor 95 % of PB" in app.sub_title
+        for name in second.athletes:
+            latest = [r for r in results if r.rep.athlete == name and r.rep.valid][-1]
+            assert latest.mss is not None and latest.intensity_pb_pct is not None
+            assert app.table.get_cell(name, "pb") == fmt_time(pbs[(name, second.course)])
+            assert app.table.get_cell(name, "mss") == fmt_speed(latest.mss)
+            assert app.table.get_cell(name, "mss_drop") == fmt_pct(latest.mss_dropoff_pct)
+            assert app.table.get_cell(name, "pb_pct") == fmt_pct(latest.intensity_pb_pct)
+        last = app.board.last
+        assert last == results[-1]
+        assert str(app.query_one("#rep-mss", Label).content) == f"MSS {fmt_speed(last.mss)} m/s"
+        wanted = "★ NEW PB ★" if last.new_pb else "★ NEW BEST ★" if last.new_best else best_line(last)
+        assert str(app.query_one("#rep-best", Label).content) == wanted
+
+
+async def test_the_pbs_show_before_the_first_rep():
+    from monitor.pipeline import SessionOpened
+    from monitor.tui.messages import Update
+
+    course = Course.parse("0,10,20,30")
+    app = DashboardApp(None, course=course, roster=["Ada", "Ben"])
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(Update(SessionOpened(7, False, course, [], [], {"Ada": 3_604_000})))
+        await until(pilot, lambda: app.table.get_cell("Ada", "pb") == "3.60", "Ada's PB")
+        assert app.table.get_cell("Ben", "pb") == "—" and app.table.get_cell("Ada", "mss") == "—"

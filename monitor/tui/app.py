@@ -85,8 +85,9 @@ class DashboardApp(App):
         self.board = Board()
         names = list(dict.fromkeys(roster))
         self.board.set_rotation(names, names[0] if names else None)
+        of = "PB" if self.rule.against == "pb" else "session best"
         self.sub_title = " · ".join(filter(None, [f"course {course.label()} m",
-                                                  f"floor {self.rule.floor_pct:g} %", where]))
+                                                  f"floor {self.rule.floor_pct:g} % of {of}", where]))
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class DashboardApp(App):
 
     def _banner(self) -> Banner:
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
-                          ended=self.board.ended)
+                          ended=self.board.ended, against=self.rule.against)
 
     def _next_title(self) -> str:
         return f"Athletes · next up: {self.board.next_up}" if self.board.next_up else "Athletes"
@@ -192,9 +193,12 @@ class DashboardApp(App):
             self.verdict.show(self._banner())
 
     def _session_opened(self, opened: pl.SessionOpened) -> None:
-        """A resumed session shows what it already had (its rest timers start unknown)."""
+        """Each athlete's PB shows before their first rep; a resumed session shows what it already had
+        (its rest timers start unknown)."""
         how = "resumed" if opened.resumed else "new"
         self.sub_title = " · ".join(filter(None, [f"session {opened.session} ({how})", self.sub_title]))
+        self.board.set_pbs(opened.pbs)
+        self._show_athletes(sorted(opened.pbs))
         if opened.results:
             self._reps_revised(opened.results)
             self.board.last = opened.results[-1]
@@ -337,7 +341,8 @@ class DashboardApp(App):
         if not isinstance(self.screen, HelpScreen):
             keys = [("?" if key == "question_mark" else key, text) for key, _, _, text in KEYS]
             keys.append(("Ctrl+P", "command palette: every action by name"))
-            self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps))
+            self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
+                                        against=self.rule.against))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

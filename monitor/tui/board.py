@@ -1,5 +1,5 @@
 """What the dashboard shows, as plain data: the latest rep, each athlete's recent reps and standing,
-who is up next, and when each athlete last ran (for the rest timer).
+their personal best, who is up next, and when each athlete last ran (for the rest timer).
 
 Kept apart from the widgets so that it is cheap, testable without a terminal, and bounded: a
 three-hour session keeps only the last `keep` reps per athlete here (every rep lives in the store and
@@ -23,6 +23,7 @@ class AthleteBoard:
     reps: int = 0  # every rep of this athlete (voided ones included)
     valid: int = 0
     last_at: float | None = None  # clock time of this athlete's latest rep: the rest timer starts there
+    pb_us: int | None = None  # personal best from earlier sessions, known before their first rep
 
     @property
     def latest(self) -> RepResult | None:
@@ -67,6 +68,7 @@ class Board:
         board.reps += 1
         board.valid += result.rep.valid
         board.last_at = at
+        board.pb_us = result.pb_us
         self.last = result
         self._stamps[result.rep.number] = at
         if len(self._stamps) > self.keep * max(1, len(self.athletes)):
@@ -89,6 +91,7 @@ class Board:
             board.valid = sum(r.rep.valid for r in rows)
             stamps = [self._stamps[r.rep.number] for r in rows if r.rep.number in self._stamps]
             board.last_at = max(stamps) if stamps else None
+            board.pb_us = rows[-1].pb_us
             if self.last is not None:
                 for row in rows:
                     if row.rep.number == self.last.rep.number:
@@ -102,6 +105,10 @@ class Board:
                 board.valid = sum(r.rep.valid for r in board.recent)
                 by_athlete[name] = []
         return set(by_athlete)
+
+    def set_pbs(self, pbs: dict[str, int]) -> None:
+        for name, us in pbs.items():
+            self.athlete(name).pb_us = us
 
     def set_rotation(self, order: list[str], next_up: str | None) -> None:
         self.order = list(order)

@@ -1,8 +1,9 @@
 """A dashboard in a known state, for the README screenshot and the snapshot tests.
 
 A simulated session with a fixed seed is analysed offline (the same decode → assemble → analyze
-chain as `gates analyze`), and its reps are posted to the app up to the first rep that shows the
-wanted verdict. Every time on screen comes from the session itself (rest timers run on the
+chain as `gates analyze`, with the live session's sprint profiles and personal bests: those of the
+same group's session of the seed before), and its reps are posted to the app up to the first rep
+that shows the wanted verdict. Every time on screen comes from the session itself (rest timers run on the
 session's clock, frozen just after the rep shown), so the picture is the same on every run.
 """
 
@@ -16,6 +17,7 @@ from gates import protocols
 from gates.assembly import RepAssembler
 from gates.course import Course
 from monitor.analyzer import Analyzer, RepResult, Verdict
+from monitor.history import Bests, bests_of
 from monitor.offline import analyse
 from monitor.pipeline import LinkChanged, RepFinished, RotationChanged
 from monitor.tui.messages import Update
@@ -58,13 +60,20 @@ class Sample:
 def sample(seed: int = SEED, athletes: int = ATHLETES, plan: str = PLAN) -> Sample:
     course = Course.parse(COURSE)
     group = presets(athletes)
-    session = simulate(SessionConfig(course=course, athletes=tuple(group), plan=get_plan(plan), seed=seed))
     roster = [a.name for a in group]
-    protocol = protocols.get("gateline")
-    items = analyse([session.capture()], protocol.decoder(), RepAssembler(course, protocol, roster), Analyzer())
-    results = [item for item in items if isinstance(item, RepResult)]
+    earlier, _ = _analysed(course, group, plan, seed - 1, {})
+    results, session = _analysed(course, group, plan, seed, bests_of(earlier))
     batteries = {device.gate: int(device.battery_pct) for device in session.devices}
     return Sample(course, roster, results, batteries)
+
+
+def _analysed(course: Course, group: list, plan: str, seed: int, pbs: Bests):
+    """One simulated session's results, judged against `pbs`: (results, the simulated session)."""
+    session = simulate(SessionConfig(course=course, athletes=tuple(group), plan=get_plan(plan), seed=seed))
+    protocol = protocols.get("gateline")
+    assembler = RepAssembler(course, protocol, [a.name for a in group])
+    items = analyse([session.capture()], protocol.decoder(), assembler, Analyzer(pbs=pbs, profiles=True))
+    return [item for item in items if isinstance(item, RepResult)], session
 
 
 def finish_s(result: RepResult) -> float:

@@ -11,15 +11,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 VERDICTS = (
-    ("GO", "intensity (best / time) is at or above the floor: the next rep can follow"),
+    ("GO", "intensity ({reference} / time) is at or above the floor: the next rep can follow"),
     ("CAUTION", "the first valid rep under the floor: watch the next one"),
     ("END SESSION", "{consecutive} valid reps in a row under the floor (or the volume cap): this athlete stops"),
     ("BASELINE", "fewer than {min_reps} valid reps: no verdict yet"),
     ("NOT COUNTED", "voided, cancelled by the timer, or physically impossible: never a best"),
 )
+REFERENCES = {
+    "session": ("best", "The banner judges the athlete who just finished against that athlete's best of this session."),
+    "pb": ("PB", "The banner judges the athlete who just finished against their PB: the better of their best in "
+                 "earlier sessions and today's (no PB yet: today's best, and the banner says so)."),
+}
 NOTES = (
-    "The banner judges the athlete who just finished against that athlete's best of this session.",
     "Drop-off % = (time − best) / best × 100.  Sdec % = (Σ times / (best × reps) − 1) × 100.",
+    "MSS: top speed (m/s) fitted to the rep's splits; MSS↓ % = (best MSS − MSS) / best MSS × 100.  "
+    "PB: best of earlier sessions; % PB = min(PB, best) / time × 100.",
     "Rest counts from each athlete's last finish: micro-dosed speed work needs full recovery.",
     "Every change you make is stored as an annotation beside the raw gate events; nothing is edited in "
     "place, so undo (u) takes back your latest change and the session can be re-analysed exactly.",
@@ -38,10 +44,13 @@ def _grid(rows: list[tuple[str, str]]) -> Table:
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close help")]
 
-    def __init__(self, keys: list[tuple[str, str]], *, consecutive: int, min_reps: int) -> None:
+    def __init__(self, keys: list[tuple[str, str]], *, consecutive: int, min_reps: int,
+                 against: str = "session") -> None:
         super().__init__()
         self.keys = keys
-        self.verdicts = [(word, text.format(consecutive=consecutive, min_reps=min_reps)) for word, text in VERDICTS]
+        reference, self.judged = REFERENCES[against]
+        self.verdicts = [(word, text.format(consecutive=consecutive, min_reps=min_reps, reference=reference))
+                         for word, text in VERDICTS]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
@@ -49,7 +58,7 @@ class HelpScreen(ModalScreen):
             yield Static(_grid(self.keys))
             yield Static(Text("Reading the dashboard", style="bold underline"), classes="help-heading")
             yield Static(_grid(self.verdicts))
-            for note in NOTES:
+            for note in (self.judged, *NOTES):
                 yield Static(note, classes="help-note")
             yield Static(Text("Esc closes this help · Ctrl+P opens the command palette", style="dim"),
                          classes="help-heading")

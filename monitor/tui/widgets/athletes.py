@@ -1,5 +1,6 @@
-"""The per-athlete table: reps so far with recent times, the last rep's splits and segment speeds,
-best, drop-off, Sdec, verdict, rest since the last rep, and who is up next in the rotation."""
+"""The per-athlete table: verdict, reps, best, time drop-off beside MSS (top speed of the sprint profile)
+and its drop-off, Sdec, personal best and intensity against it, rest since the last rep, recent times,
+the last rep's splits, and who is up next in the rotation."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from textual.widgets import DataTable
 
 from gates.course import Course
 from monitor.analyzer import Verdict
-from monitor.records import fmt_pct, fmt_time
+from monitor.records import fmt_pct, fmt_speed, fmt_time
 from monitor.tui.board import AthleteBoard
 
-RECENT = 5  # rep times shown per athlete; the plot shows more
+RECENT = 3  # rep times shown per athlete; the plot shows more
 VERDICT_STYLE = {Verdict.GO: "bold green", Verdict.CAUTION: "bold yellow", Verdict.END: "bold reverse red"}
 
 
@@ -35,8 +36,8 @@ def _recent_times(board: AthleteBoard) -> Text:
 class AthleteTable(DataTable):
     """One row per athlete, keyed by name, updated cell by cell when that athlete changes.
 
-    Splits and segment speeds are those of the athlete's latest rep (speeds in one column, one
-    number per segment, so the table fits a laptop screen)."""
+    Splits are those of the athlete's latest rep; MSS, drop-offs and % PB those of their latest valid
+    rep. The columns fit a 120-column terminal; narrower, the table scrolls sideways."""
 
     def __init__(self, course: Course, **kwargs: object) -> None:
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -48,12 +49,11 @@ class AthleteTable(DataTable):
         """What the coach acts on first (verdict, drop-off, rest), then the detail of the last rep."""
         self.add_column("", key="next", width=2)
         for label, key in (("Athlete", "athlete"), ("Verdict", "verdict"), ("Reps", "reps"), ("Best", "best"),
-                           ("Drop %", "drop"), ("Sdec %", "sdec"), ("Rest", "rest"),
-                           (f"Last {RECENT} times s", "times")):
+                           ("Drop %", "drop"), ("MSS", "mss"), ("MSS↓ %", "mss_drop"), ("Sdec %", "sdec"),
+                           ("PB", "pb"), ("% PB", "pb_pct"), ("Rest", "rest"), (f"Last {RECENT} times s", "times")):
             self.add_column(label, key=key)
         for i, d in enumerate(self.course.distances_m[1:]):
             self.add_column(f"@{d:g}m", key=f"split{i}")
-        self.add_column("Speeds m/s", key="speeds")
 
     def _cells(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> dict[str, object]:
         latest, judged = board.latest, board.judged
@@ -64,15 +64,17 @@ class AthleteTable(DataTable):
             "times": _recent_times(board),
             "best": fmt_time(board.best_us),
             "drop": fmt_pct(judged.dropoff_pct) if judged else "—",
+            "mss": fmt_speed(judged.mss) if judged else "—",
+            "mss_drop": fmt_pct(judged.mss_dropoff_pct) if judged else "—",
             "sdec": fmt_pct(judged.sdec_pct) if judged else "—",
+            "pb": fmt_time(board.pb_us),
+            "pb_pct": fmt_pct(judged.intensity_pb_pct) if judged else "—",
             "verdict": self._verdict(board.verdict),
             "rest": fmt_rest(rest),
         }
         splits = latest.rep.splits_us if latest else ()
         for i in range(len(self.course.distances_m) - 1):
             cells[f"split{i}"] = fmt_time(splits[i]) if i < len(splits) else "—"
-        speeds = latest.rep.segment_speeds() if latest else ()
-        cells["speeds"] = " ".join("—" if v is None else f"{v:.1f}" for v in speeds) or "—"
         return cells
 
     @staticmethod

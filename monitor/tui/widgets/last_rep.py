@@ -1,14 +1,15 @@
-"""The rep that just finished, large: athlete, time in big digits, drop-off and intensity against the
-athlete's session best, the splits, and a highlight when it is a new best."""
+"""The rep that just finished, large: athlete, time in big digits with its sprint profile (MSS, MAC)
+beside them, drop-off and intensity against the athlete's session best, the splits, the session best
+and personal best, and a highlight when it is a new best or a new PB."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Label
 
 from monitor.analyzer import RepResult
-from monitor.records import fmt_pct, fmt_time
+from monitor.records import fmt_pct, fmt_speed, fmt_time
 
 
 def splits_line(result: RepResult) -> str:
@@ -17,10 +18,25 @@ def splits_line(result: RepResult) -> str:
     return "   ".join(f"{d:g} m {fmt_time(t)}" for d, t in zip(gates, rep.splits_us))
 
 
+def best_line(result: RepResult) -> str:
+    """The session best, and the PB with the rep's intensity against it (when there is one)."""
+    line = f"best {fmt_time(result.best_us)} s"
+    if result.pb_us is not None:
+        line += f" · PB {fmt_time(result.pb_us)} s"
+        if result.intensity_pb_pct is not None:
+            line += f" ({result.intensity_pb_pct:.1f} %)"
+    return line
+
+
 class LastRep(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("no rep yet", id="rep-title")
-        yield Digits("-.--", id="rep-time")
+        with Horizontal(id="rep-big"):
+            yield Digits("-.--", id="rep-time")
+            with Vertical(id="rep-profile"):
+                yield Label("", id="rep-mss")
+                yield Label("", id="rep-mac")
+                yield Label("", id="rep-mss-drop")
         yield Label("", id="rep-metrics")
         yield Label("", id="rep-splits")
         yield Label("", id="rep-best")
@@ -29,6 +45,11 @@ class LastRep(Vertical):
         rep = result.rep
         self.query_one("#rep-title", Label).update(f"Rep {rep.number} · {rep.athlete}")
         self.query_one("#rep-time", Digits).update(f"{rep.time_us / 1e6:.2f}" if rep.time_us else "-.--")
+        profile = result.profile
+        self.query_one("#rep-mss", Label).update(f"MSS {fmt_speed(result.mss)} m/s" if profile else "")
+        self.query_one("#rep-mac", Label).update(f"MAC {fmt_speed(result.mac)} m/s²" if profile else "")
+        self.query_one("#rep-mss-drop", Label).update(
+            f"MSS drop {fmt_pct(result.mss_dropoff_pct)} %" if profile else "")
         if rep.valid:
             drop = "—" if result.dropoff_pct is None else f"{result.dropoff_pct:+.1f}"
             metrics = f"drop-off {drop} %   intensity {fmt_pct(result.intensity_pct)} %"
@@ -37,7 +58,7 @@ class LastRep(Vertical):
         self.query_one("#rep-metrics", Label).update(metrics)
         self.query_one("#rep-splits", Label).update(splits_line(result))
         best = self.query_one("#rep-best", Label)
-        new_best = result.new_best and rep.valid
-        best.update("★ NEW BEST ★" if new_best else f"best {fmt_time(result.best_us)} s")
-        best.set_class(new_best, "-new-best")
+        new_pb, new_best = result.new_pb and rep.valid, result.new_best and rep.valid
+        best.update("★ NEW PB ★" if new_pb else "★ NEW BEST ★" if new_best else best_line(result))
+        best.set_class(new_best or new_pb, "-new-best")
         self.set_class(not rep.valid, "-void")

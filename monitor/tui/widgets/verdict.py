@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from gates.rep import CANCELLED, IMPOSSIBLE, VOIDED
 from monitor.analyzer import RepResult, Verdict
+from monitor.records import fmt_time
 from monitor.tui import bigtext
 
 
@@ -34,8 +35,17 @@ def _why_not_counted(result: RepResult) -> str:
     return "no finish time"
 
 
-def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, ended: str = "") -> Banner:
-    """`ended`: why the whole session ended, once it has."""
+def _intensity(result: RepResult, against: str) -> str:
+    """How fast the rep was against what the rule judged it by (the session best without a PB)."""
+    if against == "pb" and result.intensity_pb_pct is not None and result.pb_us is not None:
+        ever = min(result.pb_us, result.best_us or result.pb_us)
+        return f"{result.intensity_pb_pct:.1f} % of PB {fmt_time(ever)} s"
+    return f"{result.intensity_pct:.1f} % of session best {fmt_time(result.best_us)} s"
+
+
+def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, ended: str = "",
+               against: str = "session") -> Banner:
+    """`ended`: why the whole session ended, once it has; `against`: what the stop rule judges against."""
     if ended:
         return Banner("SESSION ENDED", "-over", ended)
     if result is None:
@@ -50,8 +60,7 @@ def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, 
     if result.verdict is Verdict.CAUTION:
         return Banner("CAUTION", "-caution", f"{rep.athlete} · {result.reason}")
     if result.verdict is Verdict.GO:
-        best = result.best_us / 1e6 if result.best_us else 0.0
-        return Banner("GO", "-go", f"{who} · {result.intensity_pct:.1f} % of best {best:.2f} s")
+        return Banner("GO", "-go", f"{who} · {_intensity(result, against)}")
     return Banner("BASELINE", "-idle", f"{who} · no verdict before {min_reps} valid reps")
 
 
