@@ -27,6 +27,9 @@ MSS_RANGE = (1.0, 15.0)  # m/s: walking pace to well beyond the fastest human (1
 TAU_RANGE = (0.05, 5.0)  # s: MAC of 200 m/s² to a sprint still accelerating after 15 s
 MAX_ABS_TC = 1.5  # s: far beyond a reaction time or a rocking start (Haugen et al. 2012: ≤ 0.7 s)
 MAX_FD = 50.0  # m: longer than any run-up before a flying sprint's start gate
+# FD ≥ 0 is a bound: splits better fitted by a start "behind" the gate drive ln FD to −∞; once FD is
+# below a picometre (a flying part of < 0.1 µs) the bound is active and FD = 0, the plain model.
+LN_FD_AT_BOUND = math.log(1e-12)
 
 
 class FitError(ValueError):
@@ -105,13 +108,17 @@ def fit(distances_m: list[float], times_s: list[float], correction: str = "none"
     start behind the gate; the estimated corrections (`tc`, `fd`) are fitted on top of it.
     """
     d, t = _checked_splits(distances_m, times_s, correction, time_correction)
-    q = _start(d, t, correction)
-    q, iterations = _levenberg_marquardt(q, d, t, correction)
+    q, iterations = _levenberg_marquardt(_start(d, t, correction), d, t, correction)
+    model = correction
+    if correction == "fd" and q[2] <= LN_FD_AT_BOUND:
+        model = "none"
+        q, more = _levenberg_marquardt(q[:2], d, t, model)
+        iterations += more
     mss, tau = math.exp(q[0]), math.exp(q[1])
     tc = q[2] if correction == "tc" else None
-    fd = math.exp(q[2]) if correction == "fd" else None
+    fd = (math.exp(q[2]) if model == "fd" else 0.0) if correction == "fd" else None
     _check_plausible(mss, tau, tc, fd)
-    predicted, _ = _model(q, d, correction)
+    predicted, _ = _model(q, d, model)
     residuals = tuple(ti - pi for ti, pi in zip(t, predicted))
     return SprintProfile(
         mss=mss, tau=tau, correction=correction, tc=tc, fd=fd,
@@ -225,6 +232,8 @@ def _levenberg_marquardt(q: list[float], d, t, correction) -> tuple[list[float],
         q, cost, r, jac = trial, trial_cost, trial_r, trial_jac
         lam = max(lam / 10.0, 1e-12)
         if max(abs(x) for x in delta) < 1e-10 or progress <= 1e-14 * cost:
+            return q, iteration
+        if correction == "fd" and q[2] <= LN_FD_AT_BOUND:
             return q, iteration
     raise FitError(f"the fit did not converge within {MAX_ITERATIONS} iterations")
 
