@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from operator import mul
 
 from gates.sprint_model import reduced_time
 
@@ -163,64 +164,63 @@ def _start(d: list[float], t: list[float], correction: str) -> list[float]:
 
 
 def _model(q: list[float], d: list[float], correction: str) -> tuple[list[float], list[list[float]]]:
-    """Predicted times and their derivatives by the fitted parameters (ln MSS, ln τ[, TC | ln FD]).
+    """Predicted times and the Jacobian's columns: their derivatives by each fitted parameter
+    (ln MSS, ln τ[, TC | ln FD]).
 
     With u = t/τ at x = d/(MSS·τ) and s = 1 − e^(−u) (so du/dx = 1/s): ∂t/∂ln MSS = −τx/s,
     ∂t/∂ln τ = τ(u − x/s), and ∂t/∂d = 1/(MSS·s), the reciprocal of the speed there.
     """
     mss, tau = math.exp(q[0]), math.exp(q[1])
     k = 1.0 / (mss * tau)
-    times, jac = [], []
-    if correction == "fd":
-        fd = math.exp(q[2])
-        x0 = fd * k
-        u0, s0 = reduced_time(x0)
-        a0 = x0 / s0
-        for di in d:
-            x = (di + fd) * k
-            u, s = reduced_time(x)
-            a = x / s
-            times.append(tau * (u - u0))
-            jac.append([-tau * (a - a0), tau * ((u - a) - (u0 - a0)), fd * (1.0 / s - 1.0 / s0) / mss])
-        return times, jac
-    tc = q[2] if correction == "tc" else 0.0
+    fd = math.exp(q[2]) if correction == "fd" else 0.0
+    u0 = a0 = inv_s0 = 0.0  # the flying part: where the athlete is at the start gate
+    if fd:
+        u0, s0 = reduced_time(fd * k)
+        a0, inv_s0 = fd * k / s0, 1.0 / s0
+    times, by_mss, by_tau, by_fd = [], [], [], []
     for di in d:
-        x = di * k
+        x = (di + fd) * k
         u, s = reduced_time(x)
         a = x / s
-        times.append(tau * u - tc)
-        row = [-tau * a, tau * (u - a)]
-        if correction == "tc":
-            row.append(-1.0)
-        jac.append(row)
-    return times, jac
+        times.append(tau * (u - u0))
+        by_mss.append(-tau * (a - a0))
+        by_tau.append(tau * ((u - a) - (u0 - a0)))
+        by_fd.append(fd * (1.0 / s - inv_s0) / mss)
+    if correction == "tc":
+        return [ti - q[2] for ti in times], [by_mss, by_tau, [-1.0] * len(d)]
+    return times, [by_mss, by_tau, by_fd] if fd else [by_mss, by_tau]
 
 
 def _evaluate(q, d, t, correction) -> tuple[float, list[float], list[list[float]]]:
-    """Cost (sum of squares), residuals predicted − observed, and the Jacobian; inf where the model
-    cannot be evaluated (parameters run off to overflow)."""
+    """Cost (sum of squares), residuals predicted − observed, and the Jacobian's columns; inf where
+    the model cannot be evaluated (parameters run off to overflow)."""
     try:
         predicted, jac = _model(q, d, correction)
     except (OverflowError, ZeroDivisionError, ValueError):
         return math.inf, [], []
     r = [p - ti for p, ti in zip(predicted, t)]
-    cost = sum(x * x for x in r)
+    cost = sum(map(mul, r, r))
     return (cost if math.isfinite(cost) else math.inf), r, jac
 
 
 def _levenberg_marquardt(q: list[float], d, t, correction) -> tuple[list[float], int]:
+    """Marquardt's damping of the Gauss-Newton step (scaled by diag(JᵀJ)), until the step or the
+    reduction it promises is negligible; minpack's nls.lm (which shorts calls) works the same way."""
     cost, r, jac = _evaluate(q, d, t, correction)
     if not math.isfinite(cost):
         raise FitError("the splits do not fit the sprint model")
-    p = len(q)
     lam = 1e-3
     for iteration in range(1, MAX_ITERATIONS + 1):
-        a = [[sum(row[i] * row[j] for row in jac) for j in range(p)] for i in range(p)]
-        g = [sum(row[i] * ri for row, ri in zip(jac, r)) for i in range(p)]
+        a = [[sum(map(mul, ci, cj)) for cj in jac] for ci in jac]
+        g = [sum(map(mul, ci, r)) for ci in jac]
         while True:
-            damped = [[a[i][j] + (lam * (a[i][i] + 1e-12) if i == j else 0.0) for j in range(p)] for i in range(p)]
-            delta = _solve(damped, [-gi for gi in g])
+            delta = _solve([[x * (1.0 + lam) + 1e-30 if i == j else x for j, x in enumerate(row)]
+                            for i, row in enumerate(a)], [-gi for gi in g])
             if delta is not None:
+                # what the linearised model promises: cost − ‖r + Jδ‖² = −(2gᵀδ + δᵀAδ)
+                promised = -sum(di * (2.0 * gi + sum(map(mul, row, delta))) for di, gi, row in zip(delta, g, a))
+                if promised <= 1e-15 * cost or max(map(abs, delta)) < 1e-12:
+                    return q, iteration
                 trial = [qi + di for qi, di in zip(q, delta)]
                 trial_cost, trial_r, trial_jac = _evaluate(trial, d, t, correction)
                 if trial_cost < cost:
@@ -228,33 +228,30 @@ def _levenberg_marquardt(q: list[float], d, t, correction) -> tuple[list[float],
             lam *= 10.0
             if lam > 1e12:
                 return q, iteration  # no step lowers the cost any more: this is the minimum
-        progress = cost - trial_cost
         q, cost, r, jac = trial, trial_cost, trial_r, trial_jac
         lam = max(lam / 10.0, 1e-12)
-        if max(abs(x) for x in delta) < 1e-10 or progress <= 1e-14 * cost:
-            return q, iteration
         if correction == "fd" and q[2] <= LN_FD_AT_BOUND:
             return q, iteration
     raise FitError(f"the fit did not converge within {MAX_ITERATIONS} iterations")
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float] | None:
-    """Gaussian elimination with partial pivoting for the 2×2 or 3×3 normal equations; None if singular."""
-    n = len(b)
-    m = [row[:] + [bi] for row, bi in zip(a, b)]
-    for col in range(n):
-        pivot = max(range(col, n), key=lambda i: abs(m[i][col]))
-        if not abs(m[pivot][col]) > 0.0:
+    """Cramer's rule for the 2×2 or 3×3 (damped, so well-posed) normal equations; None if singular."""
+    if len(b) == 2:
+        (a00, a01), (a10, a11) = a
+        det = a00 * a11 - a01 * a10
+        x = [(b[0] * a11 - a01 * b[1]) / det, (a00 * b[1] - b[0] * a10) / det] if det else None
+    else:
+        (a00, a01, a02), (a10, a11, a12), (a20, a21, a22) = a
+        c0, c1, c2 = a11 * a22 - a12 * a21, a12 * a20 - a10 * a22, a10 * a21 - a11 * a20
+        det = a00 * c0 + a01 * c1 + a02 * c2
+        if not det:
             return None
-        m[col], m[pivot] = m[pivot], m[col]
-        for i in range(col + 1, n):
-            f = m[i][col] / m[col][col]
-            for j in range(col, n + 1):
-                m[i][j] -= f * m[col][j]
-    x = [0.0] * n
-    for i in reversed(range(n)):
-        x[i] = (m[i][n] - sum(m[i][j] * x[j] for j in range(i + 1, n))) / m[i][i]
-    return x if all(map(math.isfinite, x)) else None
+        b0, b1, b2 = b
+        x = [(b0 * c0 + a01 * (a12 * b2 - b1 * a22) + a02 * (b1 * a21 - a11 * b2)) / det,
+             (a00 * (b1 * a22 - a12 * b2) + b0 * c1 + a02 * (a10 * b2 - b1 * a20)) / det,
+             (a00 * (a11 * b2 - b1 * a21) + a01 * (b1 * a20 - a10 * b2) + b0 * c2) / det]
+    return x if x is not None and all(map(math.isfinite, x)) else None
 
 
 def _check_plausible(mss: float, tau: float, tc: float | None, fd: float | None) -> None:
