@@ -39,6 +39,9 @@ class FitError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SprintProfile:
+    """One fit. The statistics are properties of the residuals and splits kept here, computed only
+    when read: the live analyzer fits every rep but shows few of them."""
+
     mss: float  # maximal sprinting speed, m/s
     tau: float  # relative acceleration time constant, s
     correction: str
@@ -139,15 +142,13 @@ def _checked_splits(distances_m, times_s, correction, time_correction) -> tuple[
         raise FitError(f"need at least {n_params + 1} splits to fit {n_params} parameters, got {len(d)}")
     if not all(map(math.isfinite, d + t)) or min(d) <= 0 or min(t) <= 0:
         raise FitError("distances and times must be positive finite numbers")
-    if not math.isfinite(time_correction):
-        raise FitError(f"time correction must be a finite number of seconds, not {time_correction}")
-    t = [x + time_correction for x in t]
-    if min(t) <= 0:
-        raise FitError(f"time correction {time_correction:+g} s makes the first split "
-                       f"{t[0] - time_correction:g} s zero or negative")
     if any(b <= a for a, b in zip(d, d[1:])) or any(b <= a for a, b in zip(t, t[1:])):
         raise FitError("distances and times must both increase")
-    return d, t
+    if not math.isfinite(time_correction):
+        raise FitError(f"time correction must be a finite number of seconds, not {time_correction}")
+    if t[0] + time_correction <= 0:
+        raise FitError(f"time correction {time_correction:+g} s makes the first split {t[0]:g} s zero or negative")
+    return d, [x + time_correction for x in t]
 
 
 def _start(d: list[float], t: list[float], correction: str) -> list[float]:
@@ -174,7 +175,7 @@ def _model(q: list[float], d: list[float], correction: str) -> tuple[list[float]
     k = 1.0 / (mss * tau)
     fd = math.exp(q[2]) if correction == "fd" else 0.0
     u0 = a0 = inv_s0 = 0.0  # the flying part: where the athlete is at the start gate
-    if fd:
+    if correction == "fd":  # FD underflowing to 0 divides by zero here: an unusable trial step
         u0, s0 = reduced_time(fd * k)
         a0, inv_s0 = fd * k / s0, 1.0 / s0
     times, by_mss, by_tau, by_fd = [], [], [], []
@@ -188,7 +189,7 @@ def _model(q: list[float], d: list[float], correction: str) -> tuple[list[float]
         by_fd.append(fd * (1.0 / s - inv_s0) / mss)
     if correction == "tc":
         return [ti - q[2] for ti in times], [by_mss, by_tau, [-1.0] * len(d)]
-    return times, [by_mss, by_tau, by_fd] if fd else [by_mss, by_tau]
+    return times, [by_mss, by_tau, by_fd] if correction == "fd" else [by_mss, by_tau]
 
 
 def _evaluate(q, d, t, correction) -> tuple[float, list[float], list[list[float]]]:
