@@ -87,7 +87,7 @@ def reduced_time(x: float) -> tuple[float, float]:
     if x < 2.0:
         p = math.sqrt(-2.0 * math.expm1(-x))
         u = x + p * (1.0 - p * (1.0 / 3.0 - p * (11.0 / 72.0 - p * 43.0 / 540.0)))
-        if x < 1e-8:  # the series is exact to rounding here, and u − (1 − e^(−u)) ≈ u²/2 underflows u's precision
+        if x < 1e-8:  # the series is exact to rounding here; u − (1 − e^(−u)) ≈ u²/2 is below u's precision
             return u, -math.expm1(-u)
     else:
         z = -math.exp(-x - 1.0)

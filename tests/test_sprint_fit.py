@@ -4,7 +4,6 @@ simulator's athletes and real Brower splits."""
 import csv
 import json
 import math
-import random
 import subprocess
 import sys
 from pathlib import Path
