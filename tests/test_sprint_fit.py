@@ -27,9 +27,19 @@ GATES = [5, 10, 20, 30, 35]
 KIMBERLEY = ([5, 10, 15, 20, 30, 40], [1.158, 1.893, 2.541, 3.149, 4.313, 5.444])
 # shorts' vignette "shorts: An R Package for Modeling Short Sprints", 40 m with gates every 10 m
 VIGNETTE = ([10, 20, 30, 40], [2.17, 3.43, 4.60, 5.73])
+# Usain Bolt's 2009 60 m splits and his 0.183 s reaction time (shorts' "sprint-corrections" vignette)
+BOLT = ([10, 20, 30, 40, 50, 60], [1.963, 2.983, 3.883, 4.763, 5.643, 6.493])
+# "Jack" of the vignettes: MSS 9, TAU 1.3, a start 0.5 m behind the first gate (5-40 m), made with the
+# model. shorts adds N(0, 1e-5 s) noise (set.seed(1667)) that cannot be reproduced here, so only the
+# parameters are compared: the noise moves them far below the printed digits, the statistics not.
+JACK_D = [5, 10, 20, 30, 40]
+JACK = (JACK_D, list(time_at_distance(np.array(JACK_D, float) + 0.5, 9.0, 1.3) - time_at_distance(0.5, 9.0, 1.3)))
 README_1X = "mladenjovanovic/shorts README.md @ d797b436 (shorts 1.x, model_using_splits)"
 README_2X = "mladenjovanovic/shorts README.md @ 06d389ed (shorts 2.x, model_timing_gates)"
 VIGNETTE_1X = "mladenjovanovic/shorts docs/articles/shorts.html @ 7795e68d (shorts 1.1.5 vignette)"
+# The knitted 1.x "sprint-corrections" vignette of mladenjovanovic/shorts; the index stores this version
+# of it without its path (it is not vignettes/sprint-corrections.Rmd @ 8dd4fd8d, which is unknitted).
+CORRECTIONS_1X = "mladenjovanovic/shorts vignette sprint-corrections, knitted (shorts 1.x)"
 
 # Published printouts, copied digit for digit. Residual signs: shorts 1.x printed predicted − observed,
 # 2.x observed − predicted (as here), so minErr/maxErr are only taken from the 2.x README.
@@ -63,6 +73,19 @@ PUBLISHED = [
         "mss": "9.0121", "tau": "1.3083", "mac": "6.89", "pmax": "15.52", "rse_s": "0.00249", "r2": "1.00000",
         "max_abs_err_s": "0.00265", "rmse_s": "0.00176", "mae_s": "0.00157", "mape_pct": "0.04742",
     }, id=f"10-40 m splits: {VIGNETTE_1X}"),
+    pytest.param(JACK, "none", 0.0, {"mss": "8.49", "tau": "0.704", "mac": "12.06", "pmax": "25.6"},
+                 id=f"Jack's flying start, no correction: {VIGNETTE_1X}"),
+    pytest.param(JACK, "tc", 0.0, {"mss": "8.958", "tau": "1.216", "mac": "7.367", "pmax": "16.499", "tc": "0.284"},
+                 id=f"Jack's flying start, estimated TC (jack_LOOCV): {CORRECTIONS_1X}"),
+    # bolt_model: m1 no correction, m2 time_correction = -RT, m3 estimated TC, m4 estimated TC on time - RT
+    pytest.param(BOLT, "none", 0.0, {"mss": "12.1", "tau": "1.564", "mac": "7.77", "pmax": "23.6"},
+                 id=f"Bolt, no correction: {CORRECTIONS_1X}"),
+    pytest.param(BOLT, "none", -0.183, {"mss": "11.7", "tau": "1.205", "mac": "9.74", "pmax": "28.6"},
+                 id=f"Bolt, reaction time as a fixed correction: {CORRECTIONS_1X}"),
+    pytest.param(BOLT, "tc", 0.0, {"mss": "11.7", "tau": "1.202", "mac": "9.76", "pmax": "28.6", "tc": "-0.18483"},
+                 id=f"Bolt, estimated TC: {CORRECTIONS_1X}"),
+    pytest.param(BOLT, "tc", -0.183, {"mss": "11.7", "tau": "1.202", "mac": "9.76", "pmax": "28.6", "tc": "-0.00183"},
+                 id=f"Bolt, estimated TC after the reaction time: {CORRECTIONS_1X}"),
 ]
 
 
