@@ -98,7 +98,9 @@ def reduced_time(x: float) -> tuple[float, float]:
         e = 1.0 - s
         g = u - s - x  # u − 1 + e^(−u) − x
         step = g / (s - g * e / (2.0 * s)) if s > 0.0 else 0.0
-        u = max(u - step, 0.0)
+        u -= step
+        if u < 0.0:
+            u = 0.0
         if abs(step) <= 1e-6 * u:  # cubic convergence: the next step would be below 1e-16
             break
     return u, -math.expm1(-u)
