@@ -25,11 +25,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def _numbers(option: str, text: str) -> list[float]:
+def _numbers(option: str, text: str, what: str = "a comma-separated list of numbers") -> list[float]:
     try:
         values = [float(x) for x in text.split(",")]
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a comma-separated list of numbers") from None
+        raise UsageError(f"{option} {text!r} is not {what}") from None
     if not all(map(math.isfinite, values)):
         raise UsageError(f"{option} {text!r}: every value must be a finite number")
     return values
@@ -37,26 +37,15 @@ def _numbers(option: str, text: str) -> list[float]:
 
 def run(args: argparse.Namespace) -> int:
     distances, times = _numbers("--distances", args.distances), _numbers("--times", args.times)
-    time_correction = _seconds("--time-correction", args.time_correction)
+    time_correction = _numbers("--time-correction", args.time_correction, "a number of seconds")
+    if len(time_correction) != 1:
+        raise UsageError(f"--time-correction {args.time_correction!r} is not a number of seconds")
     try:
-        profile = fit(distances, times, args.correction, time_correction=time_correction)
+        profile = fit(distances, times, args.correction, time_correction=time_correction[0])
     except FitError as err:
         raise UsageError(str(err)) from None
-    if args.json:
-        print(json.dumps(as_json(profile, distances)))
-    else:
-        print(as_text(profile, distances))
+    print(json.dumps(as_json(profile, distances)) if args.json else as_text(profile, distances))
     return 0
-
-
-def _seconds(option: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a number of seconds") from None
-    if not math.isfinite(value):
-        raise UsageError(f"{option} {text!r}: must be a finite number of seconds")
-    return value
 
 
 def as_json(profile: SprintProfile, distances: list[float]) -> dict:

@@ -293,7 +293,8 @@ def test_cli_text_shows_the_same_figures_and_the_time_correction():
     (["--distances", "5,10,20", "--times", "1.2,2"], "3 distances but 2 times"),
     (KIMBERLEY_ARGS + ["--time-correction", "-1.2"], "time correction -1.2 s makes the first split 1.158 s zero"),
     (KIMBERLEY_ARGS + ["--time-correction", "0.3s"], "--time-correction '0.3s' is not a number of seconds"),
-    (KIMBERLEY_ARGS + ["--time-correction", "nan"], "--time-correction 'nan': must be a finite number"),
+    (KIMBERLEY_ARGS + ["--time-correction", "nan"], "--time-correction 'nan': every value must be a finite number"),
+    (KIMBERLEY_ARGS + ["--time-correction", "0.2,0.3"], "--time-correction '0.2,0.3' is not a number of seconds"),
     (["--distances", "5,10,15", "--times", "1,1.5,1.6"], "did not converge"),
 ])
 def test_cli_bad_input_is_one_line_and_no_numbers(args, message):
