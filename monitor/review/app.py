@@ -21,7 +21,7 @@ from monitor.review.digest import AthleteDigest, RepProfiles, SessionDigest
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
 
-NARROW_COLUMNS = 110  # below this the athletes sit above the reps instead of beside them
+NARROW_COLUMNS = 140  # below this the athletes sit above the reps, so that every rep column fits
 SHORT_ROWS = 30  # below this the tables and plots share the height evenly, with no borders
 
 # key, action, footer label, help text

@@ -106,7 +106,8 @@ class SpeedPlot(PlotextPlot):
             self.refresh()
             return
         if profile is None:
-            plt.title(f"Rep {rep.number} · no profile (not counted or too few splits)")
+            why = "too few splits to fit" if rep.valid else "not counted"
+            plt.title(f"Rep {rep.number} · no profile: {why}")
         else:
             plt.title(f"Rep {rep.number} · v(t), MSS {profile.mss:.2f} m/s · τ {profile.tau:.2f} s")
             plt.plot(*zip(*series.curve), color="cyan", label="fitted v(t)")
