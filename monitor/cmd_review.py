@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from monitor.cli import UsageError
+from monitor.cmd_sessions import stored_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +34,9 @@ def load(db: str | None, session: str | None):
     from monitor.review.digest import digest
 
     wanted = None if session is None else session_id(session)
-    path = Path(db) if db else st.default_path()
-    if not path.is_file():
-        raise UsageError(f"--db {path}: no such session database" if db
-                         else f"no sessions yet ({path} does not exist; --db names another database)")
+    path = stored_path(db)
+    if path is None:
+        raise UsageError(f"no sessions yet ({st.default_path()} does not exist; --db names another database)")
     try:
         with st.SessionStore(path, readonly=True) as store:
             ids = [s.id for s in store.sessions()]

@@ -18,16 +18,27 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def stored_path(db: str | None) -> Path | None:
+    """The database `--db` names (UsageError if there is none), else the default one, or None if the
+    default does not exist: nothing was ever stored on this computer. Never creates a file."""
     from monitor import store as st
 
-    path = Path(args.db) if args.db else st.default_path()
-    if not path.exists():
-        if args.db:
-            raise UsageError(f"--db {path}: no such session database")
-        print(f"no sessions yet ({path} does not exist)")
-        return 0
+    path = Path(db) if db else st.default_path()
+    if path.exists():
+        return path
+    if db:
+        raise UsageError(f"--db {path}: no such session database")
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from monitor import store as st
     from monitor.review.digest import digest
+
+    path = stored_path(args.db)
+    if path is None:
+        print(f"no sessions yet ({st.default_path()} does not exist)")
+        return 0
 
     try:
         with st.SessionStore(path, readonly=True) as store:

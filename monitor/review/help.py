@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,10 +34,9 @@ class ReviewHelp(ModalScreen):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
-            yield Static(Text("Keys", style="bold underline"))
-            yield Static(_grid(self.keys))
-            yield Static(Text("The figures", style="bold underline"), classes="help-heading")
-            yield Static(_grid(list(FIGURES)))
-            yield Static(Text("Read-only: nothing you do here changes the stored session. Esc closes this help.",
-                              style="dim"), classes="help-heading")
+        heading = {"style": "bold underline"}
+        body = Group(Text("Keys", **heading), _grid(self.keys), Text(""), Text("The figures", **heading),
+                     _grid(list(FIGURES)), Text(""),
+                     Text("Read-only: nothing you do here changes the stored session. Esc closes this help.",
+                          style="dim"))
+        yield VerticalScroll(Static(body), id="help")
