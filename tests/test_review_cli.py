@@ -40,6 +40,7 @@ def one_line_error(done: subprocess.CompletedProcess, *words: str) -> None:
 @pytest.mark.parametrize("session, words", [
     ("abc", ["session 'abc' is not a session id"]),
     ("1.5", ["session '1.5' is not a session id"]),
+    ("-1", ["session '-1' is not a session id"]),
     ("٣", ["is not a session id"]),  # a digit, but not one a session id is written in
     ("7", ["no session 7 in", "it holds session 1", "gates sessions"]),
     ("0", ["no session 0 in"]),

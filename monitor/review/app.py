@@ -24,13 +24,13 @@ from monitor.review.tables import AthleteList, RepTable, fmt_figure
 NARROW_COLUMNS = 140  # below this the athletes sit above the reps, so that every rep column fits
 SHORT_ROWS = 30  # below this the tables and plots share the height evenly, with no borders
 
-# key, action, footer label, help text
+# key, action (none: the tables' own keys), footer label, help text
 KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("tab", "focus_next", "Athletes/reps", "move between the athletes and the reps (↑ ↓ choose, ← → scroll)"),
+    ("tab", "", "", "move between the athletes and the reps (↑ ↓ choose, ← → scroll)"),
     ("enter", "", "", "on an athlete: go to their reps"),
     ("escape", "athletes", "", "back to the athletes"),
-    ("left_square_bracket", "athlete(-1)", "Prev", "the previous athlete, from anywhere"),
-    ("right_square_bracket", "athlete(1)", "Next", "the next athlete, from anywhere"),
+    ("left_square_bracket", "athlete(-1)", "Prev athlete", "the previous athlete, from anywhere"),
+    ("right_square_bracket", "athlete(1)", "Next athlete", "the next athlete, from anywhere"),
     ("question_mark", "help", "Help", "this help"),
     ("q", "quit", "Quit", "leave (nothing is changed)"),
 )
@@ -44,8 +44,8 @@ def when(ns: int) -> str:
 class ReviewApp(App):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     TITLE = "gates review"
-    BINDINGS = [*(Binding(key, action, label, show=bool(label)) for key, action, label, _ in KEYS
-                  if action and action != "focus_next"), Binding("f1", "help", "Help", show=False)]
+    BINDINGS = [*(Binding(key, action, label, show=bool(label)) for key, action, label, _ in KEYS if action),
+                Binding("f1", "help", "Help", show=False)]
 
     def __init__(self, session: SessionDigest) -> None:
         super().__init__()
