@@ -17,6 +17,7 @@ from rich.text import Text
 
 from drivers.registry import create
 from gates.course import Course
+from gates.gateline import GatelineDecoder
 from gates.rep import MISSED_GATE, VOIDED
 from gates.rep_profile import rep_profile
 from gates.sprint_model import velocity_at_time
@@ -25,6 +26,9 @@ from monitor.cmd_review import load
 from monitor.pipeline import Pipeline
 from monitor.review.app import ReviewApp
 from monitor.review.help import ReviewHelp
+from simulators.athletes import presets
+from simulators.plans import get_plan
+from simulators.session import SessionConfig, simulate
 
 SIZE = (120, 40)
 NAMES = ATHLETES.split(",")
@@ -236,3 +240,35 @@ async def test_it_reads_a_session_a_live_monitor_is_still_writing(tmp_path):
             app = ReviewApp(session)
             async with app.run_test(size=SIZE):
                 assert "· open ·" in app.sub_title and app.reps.row_count >= 1
+
+
+async def test_a_session_whose_gates_moved_lists_each_athlete_per_course(tmp_path):
+    """The coach moved the last gate from 30 m to 40 m mid-session (a COURSE annotation): each athlete
+    has a row per course, and the reps table follows the course of the row chosen."""
+    short, long = Course.parse("0,10,20,30"), Course.parse("0,10,20,40")
+    db = tmp_path / "g.sqlite3"
+    with st.SessionStore(db) as store:
+        sid = store.start_session(course=short.label(), athletes=NAMES[:2], sources=["replay:a", "replay:b"])
+        for source, course in (("replay:a", short), ("replay:b", long)):
+            if course is long:
+                store.annotate(sid, st.COURSE, course=course.label())
+            capture = simulate(SessionConfig(course=course, athletes=tuple(presets(2)),
+                                             plan=get_plan("rsa").with_reps(3), seed=5)).capture()
+            store.append(sid, source, GatelineDecoder().feed(capture))
+        store.end_session(sid)
+    model = derived(db)
+    app = ReviewApp(load(str(db), None))
+    async with app.run_test(size=SIZE) as pilot:
+        labels = [plain(app.athletes.get_row_at(i)[0]) for i in range(app.athletes.row_count)]
+        assert labels == [f"{n} ({c.label()} m)" for c in (short, long) for n in NAMES[:2]]
+        await pilot.press("down", "down", "enter")  # Ada on the long course
+        await pilot.pause()
+        assert app.athlete.course == long and [str(c.label) for c in app.reps.columns.values()][:4] == \
+            ["Rep", "@10m", "@20m", "Time"]
+        ada_long = [r for r in model.ordered_results() if r.rep.athlete == NAMES[0] and r.rep.course == long]
+        assert app.reps.row_count == len(ada_long) == 3
+        rep = ada_long[0].rep
+        a, b, c = (s / 1e6 for s in rep.splits_us)
+        assert row(app.reps, str(rep.number))["speeds"] == f"{10 / a:.1f} {10 / (b - a):.1f} {20 / (c - b):.1f}"
+        assert row(app.reps, str(rep.number))["mss"] == f"{rep_profile(rep).mss:.2f}"
+        assert app.speed_plot.series.gates[-1][1] == "40m"
