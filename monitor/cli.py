@@ -17,6 +17,7 @@ COMMANDS = {
     "simulate": ("monitor.cmd_simulate", "a simulated session into a capture file or onto a pseudo-terminal, with truth"),
     "monitor": ("monitor.cmd_monitor", "live gates into a stored session, judged rep by rep (--headless: lines)"),
     "sessions": ("monitor.cmd_sessions", "list the stored sessions"),
+    "review": ("monitor.cmd_review", "browse a stored session: each athlete's reps, splits, profiles and plots"),
     "fit": ("monitor.cmd_fit", "the sprint profile (MSS, MAC, tau, PMAX) of one set of splits"),
 }
 

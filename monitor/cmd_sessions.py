@@ -1,4 +1,6 @@
-"""`gates sessions`: the sessions in the database, newest last, with what each was."""
+"""`gates sessions`: the sessions in the database, newest last, with what each was: its reps that
+counted and the verdict each athlete reached, derived from the stored events as the live session
+judged them (monitor/review/digest.py)."""
 
 from __future__ import annotations
 
@@ -16,34 +18,51 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def stored_path(db: str | None) -> Path | None:
+    """The database `--db` names (UsageError if there is none), else the default one, or None if the
+    default does not exist: nothing was ever stored on this computer. Never creates a file."""
     from monitor import store as st
 
-    path = Path(args.db) if args.db else st.default_path()
-    if not path.exists():
-        if args.db:
-            raise UsageError(f"--db {path}: no such session database")
-        print(f"no sessions yet ({path} does not exist)")
+    path = Path(db) if db else st.default_path()
+    if path.exists():
+        return path
+    if db:
+        raise UsageError(f"--db {path}: no such session database")
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from monitor import store as st
+    from monitor.review.digest import digest
+
+    path = stored_path(args.db)
+    if path is None:
+        print(f"no sessions yet ({st.default_path()} does not exist)")
         return 0
+
     try:
         with st.SessionStore(path, readonly=True) as store:
-            sessions = store.sessions()
+            digests = [digest(store, s.id) for s in store.sessions()]
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
     if args.json:
-        for s in sessions:
+        for d in digests:
+            s = d.info
             print(json.dumps({"session": s.id, "started": _iso(s.created_ns), "name": s.name, "course": s.course,
                               "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
-                              "ended": _iso(s.ended_ns) if s.ended_ns else None}))
+                              "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": d.reps,
+                              "verdicts": {name: v and v.value for name, v in d.verdicts().items()}}))
         return 0
-    if not sessions:
+    if not digests:
         print(f"no sessions in {path}")
         return 0
-    print(f"{'id':>4}  {'started':<19}  {'course':<16} {'events':>7}  {'state':<7}  athletes")
-    for s in sessions:
+    print(f"{'id':>4}  {'started':<19}  {'course':<16} {'events':>7} {'reps':>5}  {'state':<7}  "
+          f"{'athletes':<24}  verdicts")
+    for d in digests:
+        s = d.info
         state = "ended" if s.ended else "open"
-        print(f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7}  {state:<7}  "
-              f"{', '.join(s.athletes) or '-'}")
+        print(f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {d.reps:>5}  "
+              f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {d.verdict_line()}")
     return 0
 
 

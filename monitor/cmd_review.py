@@ -1,0 +1,69 @@
+"""`gates review [SESSION]`: a stored session in a Textual app, for the athlete looking back.
+
+The database is opened read-only (a live monitor may be writing it: WAL lets both work), and the
+session is derived from its events and annotations exactly as the live session judged it. Every
+mistake (a session id that is not a number or not stored, a missing, empty or foreign database) is
+reported before a screen opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from monitor.cli import UsageError
+from monitor.cmd_sessions import stored_path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session", nargs="?", metavar="SESSION",
+                        help="the session id, as `gates sessions` lists them (default: the latest)")
+    parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    parser.set_defaults(run=run)
+
+
+def session_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise UsageError(f"session {text!r} is not a session id: give the number `gates sessions` lists")
+    return int(text)
+
+
+def load(db: str | None, session: str | None):
+    """The SessionDigest the arguments name, or UsageError saying which argument is wrong."""
+    from monitor import store as st
+    from monitor.review.digest import digest
+
+    wanted = None if session is None else session_id(session)
+    path = stored_path(db)
+    if path is None:
+        raise UsageError(f"no sessions yet ({st.default_path()} does not exist; --db names another database)")
+    try:
+        with st.SessionStore(path, readonly=True) as store:
+            ids = [s.id for s in store.sessions()]
+            if not ids:
+                raise UsageError(f"no sessions in {path}")
+            if wanted is None:
+                wanted = ids[-1]
+            elif wanted not in ids:
+                raise UsageError(f"no session {wanted} in {path} (it holds {_span(ids)}; `gates sessions` lists them)")
+            return digest(store, wanted)
+    except st.StoreError as err:
+        raise UsageError(f"--db {err}") from None
+
+
+def _span(ids: list[int]) -> str:
+    return f"session {ids[0]}" if len(ids) == 1 else f"sessions {ids[0]}–{ids[-1]}"
+
+
+def require_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty() and sys.__stderr__.isatty()):
+        raise UsageError("the review needs a terminal; `gates sessions` lists sessions without one")
+
+
+def run(args: argparse.Namespace) -> int:
+    session = load(args.db, args.session)
+    require_terminal()
+    from monitor.review.app import ReviewApp
+
+    ReviewApp(session).run()
+    return 0

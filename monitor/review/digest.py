@@ -1,0 +1,91 @@
+"""A stored session as the athlete looks back on it: per athlete and course, every rep with its result,
+the best and the verdict reached, derived from the store exactly as the live session judged it.
+
+Shared by `gates review` and `gates sessions`, so both say the same thing about a session. Sprint
+profiles are not fitted here (a listing of many sessions needs none): `RepProfiles` fits a rep when
+it is first looked at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gates.course import Course
+from gates.rep import Rep
+from gates.rep_profile import rep_profile
+from gates.sprint_fit import SprintProfile
+from monitor import store as st
+from monitor.analyzer import RepResult, StopRule, Verdict
+from monitor.derive import SessionModel
+
+SEVERITY = (Verdict.END, Verdict.CAUTION, Verdict.GO)  # the order a summary names them in
+
+
+@dataclass(frozen=True, slots=True)
+class AthleteDigest:
+    """One athlete on one course: their reps in the order run, and where they stood at the end."""
+
+    name: str
+    course: Course
+    results: tuple[RepResult, ...]
+    best_us: int | None
+    verdict: Verdict | None
+    reason: str
+
+    @property
+    def valid(self) -> int:
+        return sum(r.rep.valid for r in self.results)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDigest:
+    info: st.SessionInfo
+    rule: StopRule
+    athletes: tuple[AthleteDigest, ...]  # in the order each first ran
+    abandoned: int  # starts nobody finished
+
+    @property
+    def reps(self) -> int:
+        """Reps that count (voided, cancelled and impossible ones do not)."""
+        return sum(a.valid for a in self.athletes)
+
+    @property
+    def courses(self) -> tuple[Course, ...]:
+        return tuple(dict.fromkeys(a.course for a in self.athletes))
+
+    def verdicts(self) -> dict[str, Verdict | None]:
+        """Each athlete's verdict reached: on the course they ran last, if they ran several."""
+        return {a.name: a.verdict for a in self.athletes}
+
+    def verdict_line(self) -> str:
+        """`END: Ada, Ben · CAUTION: Cleo · GO: Dev`; athletes with no verdict yet are left out."""
+        reached = self.verdicts()
+        parts = [f"{v.value}: {', '.join(n for n, got in reached.items() if got is v)}"
+                 for v in SEVERITY if v in reached.values()]
+        return " · ".join(parts) or "-"
+
+
+def digest(store: st.SessionStore, session: int) -> SessionDigest:
+    """The session `session` of `store` (StoreError if there is none), derived from its rows."""
+    info = store.session(session)
+    model = SessionModel.derive(store.events(session), store.annotations(session))
+    grouped: dict[tuple[str, Course], list[RepResult]] = {}
+    for result in model.ordered_results():
+        grouped.setdefault((result.rep.athlete, result.rep.course), []).append(result)
+    athletes = []
+    for (name, course), results in grouped.items():
+        best, verdict, reason = model.analyzer.standing(name, course)
+        athletes.append(AthleteDigest(name, course, tuple(results), best, verdict, reason))
+    return SessionDigest(info, model.settings.rule, tuple(athletes), len(model.abandoned))
+
+
+class RepProfiles:
+    """Sprint profiles fitted on demand, once per rep (`rep_profile`: the one way a rep is fitted)."""
+
+    def __init__(self) -> None:
+        self._fitted: dict[Rep, SprintProfile | None] = {}
+
+    def __call__(self, rep: Rep) -> SprintProfile | None:
+        if rep not in self._fitted:
+            self._fitted[rep] = rep_profile(rep)
+        return self._fitted[rep]
