@@ -18,6 +18,9 @@ COMMANDS = {
     "monitor": ("monitor.cmd_monitor", "live gates into a stored session, judged rep by rep (--headless: lines)"),
     "sessions": ("monitor.cmd_sessions", "list the stored sessions"),
     "fit": ("monitor.cmd_fit", "the sprint profile (MSS, MAC, tau, PMAX) of one set of splits"),
+    "export": ("monitor.cmd_export", "a stored session as CSV (one row per split) or JSON (everything)"),
+    "import": ("monitor.cmd_import", "a session exported as JSON into a database, as a new session"),
+    "report": ("monitor.cmd_report", "a stored session as one self-contained HTML page, athlete by athlete"),
 }
 
 

@@ -325,6 +325,11 @@ class SessionStore:
         return self._db.execute("SELECT gate, seq FROM baselines WHERE session_id = ? AND source = ? ORDER BY gate",
                                 (session, source)).fetchall()
 
+    def all_baselines(self, session: int) -> list[tuple[str, int, int]]:
+        """(source, gate, seq) of every gate the session heard: what an export carries."""
+        return self._db.execute("SELECT source, gate, seq FROM baselines WHERE session_id = ? ORDER BY source, gate",
+                                (session,)).fetchall()
+
     def last_event_id(self, session: int) -> int:
         row = self._db.execute("SELECT max(id) FROM events WHERE session_id = ?", (session,)).fetchone()
         return row[0] or 0
@@ -354,6 +359,59 @@ class SessionStore:
             " WHERE session_id = ? ORDER BY id", (session,)).fetchall()
         return [Annotation(aid, sid, after, created, kind, json.loads(data))
                 for aid, sid, after, created, kind, data in rows]
+
+    # import -----------------------------------------------------------------------------------
+
+    def import_session(self, *, created_ns: int, name: str, events: Sequence[StoredEvent],
+                       annotations: Sequence[Annotation], baselines: Iterable[tuple[str, int, int]]) -> int:
+        """Another store's session as a new session here, in one transaction (all or nothing).
+
+        Ids are this store's own, so each annotation's `after_event` and each UNDO's target are
+        mapped to the new ids; the events keep their order and every annotation applies where it did.
+        Events must be in id order, and every reference must name a row given here (else StoreError).
+        """
+        with self._transaction():
+            session = self._db.execute("INSERT INTO sessions (created_ns, name) VALUES (?, ?)",
+                                       (created_ns, name)).lastrowid
+            event_ids = {0: 0}  # after_event 0: before the session's first event
+            last = 0
+            for stored in events:
+                if stored.id <= last:
+                    raise StoreError(f"event {stored.id} is out of order or given twice")
+                last = stored.id
+                ev = stored.event
+                try:
+                    event_ids[stored.id] = self._db.execute(
+                        "INSERT INTO events (session_id, source, gate, seq, device_us, host_ns, kind, start_number,"
+                        " channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (session, stored.source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value,
+                         ev.start_number, ev.channel, ev.flag, ev.raw)).lastrowid
+                except sqlite3.IntegrityError:
+                    raise StoreError(f"event {stored.id} repeats an earlier event") from None
+            note_ids: dict[int, int] = {}
+            last = 0
+            for note in annotations:
+                if note.id <= last:
+                    raise StoreError(f"annotation {note.id} is out of order or given twice")
+                last = note.id
+                if note.kind not in KINDS:
+                    raise StoreError(f"annotation {note.id}: unknown kind {note.kind!r}")
+                if note.after_event not in event_ids:
+                    raise StoreError(f"annotation {note.id} applies after event {note.after_event}, which is not given")
+                data = note.data
+                if note.kind == UNDO:
+                    if data.get("annotation") not in note_ids:
+                        raise StoreError(f"annotation {note.id} undoes {data.get('annotation')!r}, "
+                                         "which is not an earlier annotation given")
+                    data = {**data, "annotation": note_ids[data["annotation"]]}
+                note_ids[note.id] = self._db.execute(
+                    "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)",
+                    (session, event_ids[note.after_event], note.created_ns, note.kind,
+                     json.dumps(data, separators=(",", ":"), sort_keys=True))).lastrowid
+            for source, gate, seq in baselines:
+                self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
+                                 (session, source, gate, seq))
+        return session
 
     # ------------------------------------------------------------------------------------------
 

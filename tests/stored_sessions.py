@@ -1,0 +1,46 @@
+"""A real stored session for the after-the-session commands' tests (export, import, report).
+
+A simulated group session's bytes, decoded by the real gateline decoder and committed to a real
+SQLite store in chunks, with the coach's annotations taken in between as the live pipeline takes them:
+a void, a reassignment, an undo and the end. One athlete's name is hostile (markup, quotes, a comma)
+and one is not ASCII, so every output must quote and escape; a gate now and then misses a crossing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gates.course import Course
+from gates.gateline import GatelineDecoder
+from monitor import store as st
+from monitor.derive import Settings
+from simulators.athletes import presets
+from simulators.gate_device import Faults
+from simulators.plans import get_plan
+from simulators.session import SessionConfig, simulate
+
+HOSTILE = '<script>alert("x")</script>, O\'Neil & co'
+NAMES = ["Zoë", HOSTILE, "Ben"]
+COURSE = "0,10,20,30"
+
+
+def make_session(path: Path, reps: int = 5, seed: int = 7) -> int:
+    """Store the session in the database at `path` and return its id."""
+    config = SessionConfig(course=Course.parse(COURSE), athletes=tuple(presets(names=NAMES)),
+                           plan=get_plan("rsa").with_reps(reps), seed=seed,
+                           faults=Faults(miss=0.04, double=0.1))  # some empty splits, some debounced arms
+    events = GatelineDecoder().feed(simulate(config).capture())
+    third = len(events) // 3
+    with st.SessionStore(path) as store:
+        sid = store.start_session(course=COURSE, athletes=NAMES, sources=["replay:sim.cap"],
+                                  settings=Settings().as_dict(), name="Tuesday speed")
+        store.set_baseline(sid, "replay:sim.cap", 1, 0)
+        store.append(sid, "replay:sim.cap", events[:third])
+        void = store.annotate(sid, st.VOID, rep=2)
+        store.annotate(sid, st.REASSIGN, rep=3, athlete="Zoë")
+        store.append(sid, "replay:sim.cap", events[third:2 * third])
+        store.annotate(sid, st.VOID, rep=5)
+        store.annotate(sid, st.UNDO, annotation=void.id)  # rep 2 counts again
+        store.append(sid, "replay:sim.cap", events[2 * third:])
+        store.end_session(sid)
+    return sid
