@@ -118,8 +118,9 @@ class Imported:
     baselines: list[tuple[str, int, int]]
 
 
-_INT, _TEXT = "a whole number", "text"
-_KINDS_OF = {_INT: (int,), _TEXT: (str,), "an object": (dict,), "a list": (list,)}
+_INT, _TEXT, _NUMBER = "a whole number", "text", "a number"
+_KINDS_OF = {_INT: (int,), _TEXT: (str,), _NUMBER: (int, float), "an object": (dict,), "a list": (list,)}
+_INT64 = 2 ** 63  # what SQLite stores
 # what each annotation kind carries (store.py documents them): key -> expected type
 _NOTE_DATA = {
     st.START: {"sources": "a list", "settings": "an object"}, st.RESUME: {"sources": "a list", "settings": "an object"},
@@ -128,6 +129,9 @@ _NOTE_DATA = {
     st.REASSIGN: {"rep": _INT, "athlete": _TEXT}, st.UNDO: {"annotation": _INT}, st.END: {},
 }
 
+_SETTINGS = {"protocol": _TEXT, "floor_pct": _NUMBER, "consecutive": _INT, "min_reps": _INT, "max_reps": _INT,
+             "debounce_us": _INT}
+
 
 def _get(obj: dict, key: str, kind: str, where: str, *, optional: bool = False) -> Any:
     if key not in obj:
@@ -135,7 +139,8 @@ def _get(obj: dict, key: str, kind: str, where: str, *, optional: bool = False) 
     value = obj[key]
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, _KINDS_OF[kind]):
+    out_of_range = kind == _INT and isinstance(value, int) and not -_INT64 <= value < _INT64
+    if isinstance(value, bool) or not isinstance(value, _KINDS_OF[kind]) or out_of_range:
         raise ExchangeError(f"{where}: {key!r} must be {kind}{' or null' if optional else ''}, got {value!r:.40}")
     return value
 
@@ -177,8 +182,12 @@ def _annotation(item: dict, i: int, session: int) -> st.Annotation:
         if kind == st.COURSE:
             Course.parse(data["course"])
         elif kind in (st.START, st.RESUME):
-            protocols.get(Settings.from_dict(data["settings"]).protocol)
-    except (CourseError, protocols.UnknownProtocol, TypeError, ValueError) as err:
+            settings = data["settings"]
+            for key, expected in _SETTINGS.items():
+                if key in settings:
+                    _get(settings, key, expected, f"{where} ({kind}) settings", optional=key == "max_reps")
+            protocols.get(Settings.from_dict(settings).protocol)
+    except (CourseError, protocols.UnknownProtocol, ValueError) as err:
         raise ExchangeError(f"{where} ({kind}): {err}") from None
     if kind == st.ROSTER and not all(isinstance(name, str) for name in data["athletes"]):
         raise ExchangeError(f"{where} (roster): every athlete must be text")
@@ -191,7 +200,12 @@ def parse(text: str) -> Imported:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ExchangeError(f"not JSON (truncated?): {err.msg} at line {err.lineno} column {err.colno}") from None
+        if err.pos == 0:
+            raise ExchangeError("not a gates session export (not JSON)") from None
+        if err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):  # runs into the end
+            last_line = text.rstrip().count("\n") + 1
+            raise ExchangeError(f"cut short: the JSON stops at line {last_line} before it is complete") from None
+        raise ExchangeError(f"damaged JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ExchangeError(f"not a gates session export (no \"format\": \"{FORMAT}\")")
     if doc.get("version") != VERSION:

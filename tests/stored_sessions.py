@@ -24,7 +24,7 @@ NAMES = ["Zoë", HOSTILE, "Ben"]
 COURSE = "0,10,20,30"
 
 
-def make_session(path: Path, reps: int = 5, seed: int = 7) -> int:
+def make_session(path: Path, reps: int = 8, seed: int = 7) -> int:
     """Store the session in the database at `path` and return its id."""
     config = SessionConfig(course=Course.parse(COURSE), athletes=tuple(presets(names=NAMES)),
                            plan=get_plan("rsa").with_reps(reps), seed=seed,
