@@ -7,7 +7,8 @@ import argparse
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", metavar="SESSION", help="session id (see `gates sessions`)")
-    parser.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write, e.g. report.html")
+    parser.add_argument("-o", "--output", metavar="FILE", required=True,
+                        help="the HTML file to write, e.g. report.html")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.set_defaults(run=run)
 

@@ -266,7 +266,8 @@ def test_files_that_cannot_be_read_are_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("shopping list\n")
     refused(gates("import", str(tmp_path / "notes.txt"), "--db", str(tmp_path / "db")), "not JSON")
     (tmp_path / "edited.json").write_text('{"format": "gates-session", "version": 1,, }')
-    refused(gates("import", str(tmp_path / "edited.json"), "--db", str(tmp_path / "db")), "damaged JSON", "line 1 column 42")
+    refused(gates("import", str(tmp_path / "edited.json"), "--db", str(tmp_path / "db")),
+            "damaged JSON", "line 1 column 42")
     refused(gates("import", str(tmp_path / "none.json"), "--db", str(tmp_path / "db")), "No such file")
     refused(gates("import", str(tmp_path), "--db", str(tmp_path / "db")), "Is a directory")
     assert not (tmp_path / "db").exists()

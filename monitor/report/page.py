@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from gates.rep_profile import rep_profile
+from gates.sprint_fit import SprintProfile
 from monitor.analyzer import RepResult
 from monitor.records import fmt_pct, fmt_time
 from monitor.report import charts
@@ -22,6 +23,10 @@ from monitor.saved_session import SavedSession
 
 def _when(ns: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ns / 1e9))
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def groups(results: list[RepResult]) -> list[list[RepResult]]:
@@ -42,6 +47,7 @@ def _notes(result: RepResult) -> str:
     rep = result.rep
     words = [charts.invalid_label(result)] if not rep.valid else []
     words += sorted(flag for flag in rep.flags if flag not in words)
+    words = [word.replace("_", " ") for word in words]
     if result.new_best and rep.valid:
         words.append("new best")
     if result.reason:
@@ -58,18 +64,20 @@ def _splits_table(results: list[RepResult]) -> str:
         cells = "".join(
             f'<td class="num">{fmt_time(split)}<small>{"—" if speed is None else f"{speed:.2f} m/s"}</small></td>'
             for split, speed in zip(r.rep.splits_us, r.rep.segment_speeds()))
-        rows.append(f'<tr class="{"" if r.rep.valid else "invalid"}"><td>#{r.rep.number}</td>{cells}'
+        struck = "" if r.rep.valid else ' class="invalid"'
+        rows.append(f'<tr{struck}><td>#{r.rep.number}</td>{cells}'
                     f'<td class="num">{fmt_pct(r.dropoff_pct)}</td><td class="num">{fmt_pct(r.intensity_pct)}</td>'
                     f'<td>{_verdict(r) if r.verdict is not None else ""}</td><td class="notes">{_notes(r)}</td></tr>')
     return (f'<table class="splits"><thead><tr><th>rep</th>{head}<th>drop-off %</th><th>intensity %</th>'
             f'<th>verdict</th><th>notes</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def _profile_table(fitted: list) -> str:
+def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
     rows = "".join(
         f'<tr><td><span class="swatch" style="background:{charts.curve_colour(i, len(fitted))}"></span>'
         f'#{r.rep.number}</td><td class="num">{p.mss:.2f}</td><td class="num">{p.mac:.2f}</td>'
-        f'<td class="num">{p.tau:.3f}</td><td class="num">{p.pmax:.1f}</td><td class="num">{p.rmse_s * 1000:.1f}</td></tr>'
+        f'<td class="num">{p.tau:.3f}</td><td class="num">{p.pmax:.1f}</td>'
+        f'<td class="num">{p.rmse_s * 1000:.1f}</td></tr>'
         for i, (r, p) in enumerate(fitted))
     return ('<table class="profile"><thead><tr><th>rep</th><th>MSS m/s</th><th>MAC m/s²</th><th>τ s</th>'
             f'<th>PMAX W/kg</th><th>fit RMSE ms</th></tr></thead><tbody>{rows}</tbody></table>')
@@ -98,7 +106,8 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
  <div class="row">
   <figure>{charts.rep_times(results, floor_pct, name)}<figcaption>Rep time (s): a rep above the dashed floor
   is under {floor_pct:g} % intensity; hollow: a rep that does not count</figcaption></figure>
-  <figure>{charts.dropoff(results, floor_pct, name)}<figcaption>Drop-off against the best so far</figcaption></figure>
+  <figure>{charts.dropoff(results, floor_pct, name)}
+  <figcaption>Drop-off against the best so far</figcaption></figure>
  </div>
  <h3>Splits</h3>
  <p class="hint">Cumulative time from the start gate (s), segment speed below.</p>
@@ -115,7 +124,8 @@ def render(saved: SavedSession) -> str:
     several_courses = len({g[0].rep.course for g in athletes}) > 1
     title = f"Session {info.id}" + (f" · {info.name}" if info.name else "") + f" · {_when(info.created_ns)}"
     state = f"ended {_when(info.ended_ns)}" if info.ended_ns else "not ended"
-    facts = [f"course {info.course or '—'} m", f"{len(model.results)} reps", f"{len(model.abandoned)} unfinished starts",
+    facts = [f"course {info.course or '—'} m", _count(len(model.results), "rep"),
+             _count(len(model.abandoned), "unfinished start"),
              f"floor {rule.floor_pct:g} % of best, END after {rule.consecutive} in a row", state]
     nav = "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
     sections = "".join(_athlete(i, g, rule.floor_pct, several_courses) for i, g in enumerate(athletes))

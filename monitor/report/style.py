@@ -35,7 +35,8 @@ td small { display: block; color: var(--muted); font-size: 11px; }
 td.notes { color: var(--muted); max-width: 340px; }
 tr.invalid td { color: var(--invalid); text-decoration: line-through; }
 tr.invalid td.notes { text-decoration: none; }
-.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 6px; vertical-align: -1px; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 6px;
+          vertical-align: -1px; }
 svg.chart { display: block; background: var(--paper); font-size: 11px; }
 svg .plot { fill: #fbfcfd; stroke: var(--line); }
 svg .grid { stroke: #edf0f4; }
