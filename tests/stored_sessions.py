@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gates.course import Course
-from gates.gateline import GatelineDecoder
+from gates.gateline import GatelineDecoder, encode_event
 from monitor import store as st
 from monitor.derive import Settings
 from simulators.athletes import presets
@@ -43,4 +43,18 @@ def make_session(path: Path, reps: int = 8, seed: int = 7) -> int:
         store.annotate(sid, st.UNDO, annotation=void.id)  # rep 2 counts again
         store.append(sid, "replay:sim.cap", events[2 * third:])
         store.end_session(sid)
+    return sid
+
+
+def make_small_session(path: Path, names: list[str], rep_s: float = 4.0) -> int:
+    """One rep each on a 0,10,20,30 course, from the bytes gateline gates send: a session in milliseconds."""
+    frames, seq = b"", {}
+    for k, _ in enumerate(names):
+        go_us = 60_000_000 * (k + 1)
+        for gate, share in ((1, 0.0), (2, 0.4), (3, 0.71), (4, 1.0)):
+            frames += encode_event(gate, seq.setdefault(gate, 0), go_us + round(rep_s * (1 + k / 50) * share * 1e6))
+            seq[gate] += 1
+    with st.SessionStore(path) as store:
+        sid = store.start_session(course=COURSE, athletes=names, sources=["replay:x.cap"])
+        store.append(sid, "replay:x.cap", GatelineDecoder().feed(frames))
     return sid

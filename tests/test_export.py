@@ -16,10 +16,10 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from stored_sessions import HOSTILE, NAMES, make_session
+from stored_sessions import HOSTILE, NAMES, make_session, make_small_session
 
 from gates.rep import MISSED_GATE, VOIDED
-from monitor import exchange
+from monitor import exchange, saved_session
 from monitor import store as st
 from monitor.derive import SessionModel
 from monitor.records import rep_record
@@ -109,6 +109,37 @@ def test_csv_fits_a_sprint_profile_as_shorts_would(stored):
                 "--times", ",".join(r["time_s"] for r in mine), "--json")
     assert fit.returncode == 0, fit.stderr
     assert 6 < json.loads(fit.stdout)["mss"] < 12
+
+
+NAME = hs.text(hs.characters(codec="utf-8"), min_size=1, max_size=12)
+
+
+@given(names=hs.lists(NAME, min_size=1, max_size=3, unique=True))
+@settings(max_examples=40, deadline=None)
+def test_any_athlete_name_comes_back_whole_from_the_csv(names, tmp_path_factory):
+    """Commas, quotes, line breaks, markup, any script: the csv module reads back what was stored."""
+    path = tmp_path_factory.mktemp("names") / "gates.sqlite3"
+    sid = make_small_session(path, names)
+    rows = list(csv.DictReader(io.StringIO(exchange.csv_text(saved_session.load(str(path), str(sid))), newline="")))
+    assert [row["athlete"] for row in rows] == [name for name in names for _ in range(3)]
+    assert all(row["valid"] == "true" and row["time_s"] for row in rows)
+
+
+def test_a_session_without_events_exports_and_imports(tmp_path):
+    db = tmp_path / "gates.sqlite3"
+    with st.SessionStore(db) as store:
+        sid = store.start_session(course="0,30", athletes=["Ada"])
+    csv_proc = gates("export", str(sid), "--format", "csv", "--db", str(db))
+    assert csv_proc.returncode == 0 and csv_proc.stdout.splitlines() == [",".join(exchange.CSV_HEADER)]
+    out = tmp_path / "empty.json"
+    assert gates("export", str(sid), "--format", "json", "-o", str(out), "--db", str(db)).returncode == 0
+    doc = json.loads(out.read_text())
+    assert doc["events"] == [] and doc["reps"] == [] and [n["kind"] for n in doc["annotations"]] == [
+        st.START, st.COURSE, st.ROSTER]
+    proc = gates("import", str(out), "--db", str(tmp_path / "other.sqlite3"))
+    assert proc.returncode == 0 and "0 events, 3 annotations, 0 reps" in proc.stdout
+    with st.SessionStore(tmp_path / "other.sqlite3", readonly=True) as store:
+        assert store.session(1).course == "0,30" and store.session(1).athletes == ("Ada",)
 
 
 # -- JSON and the round trip -------------------------------------------------------------------------

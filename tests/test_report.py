@@ -12,12 +12,15 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-from stored_sessions import HOSTILE, NAMES, make_session
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+from stored_sessions import HOSTILE, NAMES, make_session, make_small_session
 
 from gates.rep_profile import rep_profile
+from monitor import saved_session
 from monitor import store as st
 from monitor.derive import SessionModel
-from monitor.report.page import groups
+from monitor.report.page import groups, render
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
@@ -82,8 +85,8 @@ def report(tmp_path_factory):
 def test_one_section_per_athlete_with_its_charts_inline(report):
     _, page, model = report
     athletes = groups(model.ordered_results())
-    assert [s["name"].strip() for s in page.sections] == [g[0].rep.athlete for g in athletes]
-    assert sorted(s["name"].strip() for s in page.sections) == sorted(NAMES)
+    assert [s["name"] for s in page.sections] == [g[0].rep.athlete for g in athletes]
+    assert sorted(s["name"] for s in page.sections) == sorted(NAMES)
     for section, results in zip(page.sections, athletes):
         fits = [r for r in results if rep_profile(r.rep) is not None]
         assert section["charts"] == ["rep-times", "dropoff"] + (["velocity"] if fits else [])
@@ -125,6 +128,33 @@ def test_names_are_escaped(report):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;, O&#x27;Neil &amp; co" in html
     assert HOSTILE in "".join(page.text)  # and it reads as the name, whole
     assert "Zoë" in html
+
+
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "nav", "a", "main",
+                "section", "span", "div", "figure", "figcaption", "svg", "rect", "line", "text", "polyline", "circle",
+                "table", "thead", "tbody", "tr", "th", "td", "small", "footer"}
+
+
+@given(names=hs.lists(hs.text(hs.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=12),
+                      min_size=1, max_size=3, unique=True))
+@settings(max_examples=40, deadline=None)
+def test_any_name_is_shown_as_text_and_never_becomes_markup(names, tmp_path_factory):
+    path = tmp_path_factory.mktemp("names") / "gates.sqlite3"
+    page = Page()
+    page.feed(render(saved_session.load(str(path), str(make_small_session(path, names)))))
+    assert [s["name"] for s in page.sections] == names
+    assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS
+
+
+def test_a_session_without_reps_still_gives_a_page(tmp_path):
+    db = tmp_path / "gates.sqlite3"
+    with st.SessionStore(db) as store:
+        sid = store.start_session(course="0,30", athletes=["Ada"])
+    out = tmp_path / "r.html"
+    assert gates("report", str(sid), "-o", str(out), "--db", str(db)).returncode == 0
+    page = Page()
+    page.feed(out.read_text(encoding="utf-8"))
+    assert page.sections == [] and "No reps in this session." in page.text
 
 
 # -- in a real browser -------------------------------------------------------------------------------

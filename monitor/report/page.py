@@ -101,7 +101,7 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
                f'{_profile_table(fitted)}</div>' if fitted else '<p class="none">No rep to fit a profile to.</p>')
     return f"""
 <section class="athlete" id="athlete-{index}">
- <h2>{esc(name)}{course} {_verdict(last)}</h2>
+ <h2><span class="name">{esc(name)}</span>{course} {_verdict(last)}</h2>
  <p class="facts">{esc(" · ".join(f for f in facts if f))}</p>{reason}
  <div class="row">
   <figure>{charts.rep_times(results, floor_pct, name)}<figcaption>Rep time (s): a rep above the dashed floor
