@@ -118,13 +118,14 @@ class Imported:
     baselines: list[tuple[str, int, int]]
 
 
-_INT, _TEXT, _NUMBER = "a whole number", "text", "a number"
-_KINDS_OF = {_INT: (int,), _TEXT: (str,), _NUMBER: (int, float), "an object": (dict,), "a list": (list,)}
+_INT, _NUMBER, _TEXT, _TEXTS = "a whole number", "a number", "text", "a list of text"
+_OBJECT, _LIST = "an object", "a list"
+_KINDS_OF = {_INT: (int,), _NUMBER: (int, float), _TEXT: (str,), _TEXTS: (list,), _OBJECT: (dict,), _LIST: (list,)}
 _INT64 = 2 ** 63  # what SQLite stores
 # what each annotation kind carries (store.py documents them): key -> expected type
 _NOTE_DATA = {
-    st.START: {"sources": "a list", "settings": "an object"}, st.RESUME: {"sources": "a list", "settings": "an object"},
-    st.COURSE: {"course": _TEXT}, st.ROSTER: {"athletes": "a list"}, st.SKIP: {}, st.NEXT_UP: {"athlete": _TEXT},
+    st.START: {"sources": _TEXTS, "settings": _OBJECT}, st.RESUME: {"sources": _TEXTS, "settings": _OBJECT},
+    st.COURSE: {"course": _TEXT}, st.ROSTER: {"athletes": _TEXTS}, st.SKIP: {}, st.NEXT_UP: {"athlete": _TEXT},
     st.ADD_ATHLETE: {"athlete": _TEXT}, st.REMOVE_ATHLETE: {"athlete": _TEXT}, st.VOID: {"rep": _INT},
     st.REASSIGN: {"rep": _INT, "athlete": _TEXT}, st.UNDO: {"annotation": _INT}, st.END: {},
 }
@@ -140,13 +141,14 @@ def _get(obj: dict, key: str, kind: str, where: str, *, optional: bool = False) 
     if value is None and optional:
         return None
     out_of_range = kind == _INT and isinstance(value, int) and not -_INT64 <= value < _INT64
-    if isinstance(value, bool) or not isinstance(value, _KINDS_OF[kind]) or out_of_range:
+    not_texts = kind == _TEXTS and isinstance(value, list) and not all(isinstance(v, str) for v in value)
+    if isinstance(value, bool) or not isinstance(value, _KINDS_OF[kind]) or out_of_range or not_texts:
         raise ExchangeError(f"{where}: {key!r} must be {kind}{' or null' if optional else ''}, got {value!r:.40}")
     return value
 
 
 def _list(doc: dict, key: str) -> list[dict]:
-    items = _get(doc, key, "a list", "the file")
+    items = _get(doc, key, _LIST, "the file")
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ExchangeError(f"{key}[{i}] must be an object")
@@ -175,7 +177,7 @@ def _annotation(item: dict, i: int, session: int) -> st.Annotation:
     kind = _get(item, "kind", _TEXT, where)
     if kind not in _NOTE_DATA:
         raise ExchangeError(f"{where}: unknown annotation kind {kind!r}")
-    data = _get(item, "data", "an object", where)
+    data = _get(item, "data", _OBJECT, where)
     for key, expected in _NOTE_DATA[kind].items():
         _get(data, key, expected, f"{where} ({kind})")
     try:
@@ -189,8 +191,6 @@ def _annotation(item: dict, i: int, session: int) -> st.Annotation:
             protocols.get(Settings.from_dict(settings).protocol)
     except (CourseError, protocols.UnknownProtocol, ValueError) as err:
         raise ExchangeError(f"{where} ({kind}): {err}") from None
-    if kind == st.ROSTER and not all(isinstance(name, str) for name in data["athletes"]):
-        raise ExchangeError(f"{where} (roster): every athlete must be text")
     return st.Annotation(_get(item, "id", _INT, where), session, _get(item, "after_event", _INT, where),
                          _get(item, "created_ns", _INT, where), kind, data)
 
@@ -210,7 +210,7 @@ def parse(text: str) -> Imported:
         raise ExchangeError(f"not a gates session export (no \"format\": \"{FORMAT}\")")
     if doc.get("version") != VERSION:
         raise ExchangeError(f"export version {doc.get('version')!r}; this program reads version {VERSION}")
-    session = _get(doc, "session", "an object", "the file")
+    session = _get(doc, "session", _OBJECT, "the file")
     sid = _get(session, "id", _INT, "session")
     baselines = [(_get(b, "source", _TEXT, f"baselines[{i}]"), _get(b, "gate", _INT, f"baselines[{i}]"),
                   _get(b, "seq", _INT, f"baselines[{i}]")) for i, b in enumerate(_list(doc, "baselines"))]

@@ -256,6 +256,8 @@ BAD_DOCUMENTS = {
     "a bad course": (_first("course", "data", {"course": "30,10"}), "must increase"),
     "bad settings": (_first("start", "data", {"sources": [], "settings": {"floor_pct": "high"}}),
                      "'floor_pct' must be a number"),
+    "a roster that is not names": (_first("roster", "data", {"athletes": ["Ada", {"n": 1}]}),
+                                   "'athletes' must be a list of text"),
     "a floor that is no percentage": (_first("start", "data", {"sources": [], "settings": {"floor_pct": 120}}),
                                       "floor must be a percentage"),
     "an annotation after a missing event": (_first("void", "after_event", 99_999), "after event 99999"),
@@ -312,9 +314,54 @@ def test_an_export_cut_anywhere_is_refused(exported, cut):
         exchange.parse(text[: cut % len(text)])
 
 
+JSON_VALUES = hs.recursive(hs.none() | hs.booleans() | hs.integers() | hs.floats() | hs.text(max_size=8),
+                           lambda inner: hs.lists(inner, max_size=3) | hs.dictionaries(hs.text(max_size=8), inner,
+                                                                                        max_size=3), max_leaves=6)
+
+
+def _places(value, into: list) -> list:
+    """Every (container, key) of a JSON document, depth first."""
+    items = enumerate(value) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
+    for key, child in items:
+        into.append((value, key))
+        _places(child, into)
+    return into
+
+
+def _import_or_refuse(rows: exchange.Imported, where) -> None:
+    """What parse accepted goes into a real store that then works, or the store refuses it whole."""
+    with st.SessionStore(where / "gates.sqlite3") as store:
+        try:
+            sid = store.import_session(created_ns=rows.created_ns, name=rows.name, events=rows.events,
+                                       annotations=rows.annotations, baselines=rows.baselines)
+        except st.StoreError:
+            assert store.sessions() == []  # rolled back
+            return
+        assert store.session(sid).events == len(rows.events)
+        SessionModel.derive(store.events(sid), store.annotations(sid))  # and the session replays
+
+
+@given(place=hs.integers(min_value=0), value=JSON_VALUES)
+@settings(max_examples=300, deadline=None)
+def test_any_field_set_to_any_json_value_is_read_or_refused_never_a_crash(exported, place, value,
+                                                                          tmp_path_factory):
+    doc = _doc(exported)
+    doc["events"] = doc["events"][:6]  # a few of each kind of row keep every place likely to be drawn
+    places = _places(doc, [])
+    container, key = places[place % len(places)]
+    container[key] = value
+    try:
+        rows = exchange.parse(json.dumps(doc))
+    except exchange.ExchangeError as err:
+        assert "\n" not in str(err)
+        return
+    _import_or_refuse(rows, tmp_path_factory.mktemp("edited"))
+
+
 @given(flips=hs.lists(hs.tuples(hs.integers(min_value=0), hs.characters(codec="utf-8")), min_size=1, max_size=4))
 @settings(max_examples=200, deadline=None)
-def test_a_damaged_export_is_read_or_refused_never_a_crash(exported, flips):
+def test_a_damaged_export_is_read_or_refused_never_a_crash(exported, flips, tmp_path_factory):
+    """A file edited by hand or damaged: refused in one line, or imported into a store that then works."""
     text = list(exported.read_text(encoding="utf-8"))
     for where, char in flips:
         text[where % len(text)] = char
@@ -323,8 +370,7 @@ def test_a_damaged_export_is_read_or_refused_never_a_crash(exported, flips):
     except exchange.ExchangeError as err:
         assert "\n" not in str(err)
         return
-    model = SessionModel.derive(rows.events, rows.annotations)  # what was read can be replayed
-    assert all(r.rep.number > 0 for r in model.ordered_results())
+    _import_or_refuse(rows, tmp_path_factory.mktemp("damaged"))
 
 
 # -- bad ids and paths --------------------------------------------------------------------------------
