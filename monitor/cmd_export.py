@@ -19,5 +19,6 @@ def run(args: argparse.Namespace) -> int:
     from monitor import exchange, output, saved_session
 
     saved = saved_session.load(args.db, args.session)
-    output.write(args.output, exchange.csv_text(saved) if args.format == "csv" else exchange.json_text(saved))
+    text = exchange.csv_text(saved) if args.format == "csv" else exchange.json_text(saved)
+    output.write(args.output, text, database=saved.path)
     return 0

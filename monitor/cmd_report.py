@@ -17,5 +17,6 @@ def run(args: argparse.Namespace) -> int:
     from monitor import output, saved_session
     from monitor.report.page import render
 
-    output.write(args.output, render(saved_session.load(args.db, args.session)))
+    saved = saved_session.load(args.db, args.session)
+    output.write(args.output, render(saved), database=saved.path)
     return 0

@@ -8,8 +8,9 @@ from pathlib import Path
 from monitor.cli import UsageError
 
 
-def write(path: str | None, text: str) -> None:
-    """The whole text to `path` (UTF-8, newlines as given), or to stdout without one."""
+def write(path: str | None, text: str, *, database: Path) -> None:
+    """The whole text to `path` (UTF-8, newlines as given), or to stdout without one; never over the
+    session `database` the text was read from (or its WAL files)."""
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -17,6 +18,9 @@ def write(path: str | None, text: str) -> None:
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"-o {path}: is a directory; name a file")
+    own = (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm"))
+    if target.exists() and any(f.exists() and target.samefile(f) for f in own):
+        raise UsageError(f"-o {path}: is the session database; name another file")
     if not target.parent.is_dir():
         what = "is not a directory" if target.parent.exists() else "does not exist"
         raise UsageError(f"-o {path}: {target.parent} {what}")

@@ -17,6 +17,7 @@ from monitor.derive import SessionModel
 
 @dataclass(frozen=True, slots=True)
 class SavedSession:
+    path: Path  # the database it was read from
     info: st.SessionInfo
     events: list[st.StoredEvent]
     annotations: list[st.Annotation]  # all of them, UNDOs included, in the order taken
@@ -55,4 +56,4 @@ def load(db: str | None, session: str) -> SavedSession:
         events = list(store.events(sid))
         annotations = store.annotations(sid)
         baselines = store.all_baselines(sid)
-    return SavedSession(info, events, annotations, baselines, SessionModel.derive(events, annotations))
+    return SavedSession(path, info, events, annotations, baselines, SessionModel.derive(events, annotations))

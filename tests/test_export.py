@@ -413,6 +413,18 @@ def test_an_output_path_that_cannot_be_written_is_refused(command, stored, tmp_p
         refused(gates(*command[:1], str(sid), *command[1:], "-o", str(target), "--db", str(path)), str(target), words)
 
 
+def test_the_session_database_is_never_written_over(stored):
+    path, sid = stored
+    before = path.read_bytes()
+    for target in (path, path.with_name(path.name + "-wal")):
+        if target.exists():
+            refused(gates("export", str(sid), "--format", "csv", "-o", str(target), "--db", str(path)),
+                    "is the session database")
+            refused(gates("report", str(sid), "-o", str(target), "--db", str(path)), "is the session database")
+    assert path.read_bytes() == before
+    assert gates("sessions", "--db", str(path)).returncode == 0
+
+
 def test_an_output_without_permission_is_refused(stored, tmp_path):
     path, sid = stored
     prefix: tuple[str, ...] = ()
