@@ -36,6 +36,11 @@ def curve_colour(index: int, count: int) -> str:
     return f"hsl(212, 70%, {68 - 40 * share:.0f}%)"
 
 
+def _per_rep_width(reps: int) -> int:
+    """Wide enough that each rep's label and value keep about 44 px, however many reps an athlete ran."""
+    return max(520, 66 + 44 * reps)
+
+
 def _rep_ticks(results: Sequence[RepResult]) -> list[tuple[float, str]]:
     return [(i, f"#{r.rep.number}") for i, r in enumerate(results)]
 
@@ -51,7 +56,7 @@ def rep_times(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
     values = [r.rep.time_us / 1e6 for _, r in timed] + ([best_us / 1e6, floor_s] if best_us is not None else [])
     lo, hi = min(values, default=0.0), max(values, default=1.0)
     pad = max((hi - lo) * 0.15, 0.05)
-    plot = Plot(-0.5, len(results) - 0.5, lo - pad, hi + pad)
+    plot = Plot(-0.5, len(results) - 0.5, lo - pad, hi + pad, width=_per_rep_width(len(results)))
     body = plot.axes(_rep_ticks(results), nice_ticks(lo - pad, hi + pad), "rep (session number)", "time (s)",
                      "{:.2f}")
     if best_us is not None:
@@ -73,7 +78,7 @@ def rep_times(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
 def dropoff(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
     threshold = (100 / floor_pct - 1) * 100  # a rep this much slower than the best is at the floor
     top = max([threshold, *(r.dropoff_pct for r in results if r.dropoff_pct is not None)]) * 1.2
-    plot = Plot(-0.5, len(results) - 0.5, 0.0, max(top, 1.0))
+    plot = Plot(-0.5, len(results) - 0.5, 0.0, max(top, 1.0), width=_per_rep_width(len(results)))
     body = plot.axes(_rep_ticks(results), nice_ticks(0.0, max(top, 1.0)), "rep (session number)", "drop-off (%)")
     half = (plot.x(1) - plot.x(0)) * 0.3
     for i, r in enumerate(results):

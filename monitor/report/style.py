@@ -37,7 +37,7 @@ tr.invalid td { color: var(--invalid); text-decoration: line-through; }
 tr.invalid td.notes { text-decoration: none; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 6px;
           vertical-align: -1px; }
-svg.chart { display: block; background: var(--paper); font-size: 11px; }
+svg.chart { display: block; background: var(--paper); font-size: 11px; max-width: 100%; height: auto; }
 svg .plot { fill: #fbfcfd; stroke: var(--line); }
 svg .grid { stroke: #edf0f4; }
 svg .tick { fill: var(--muted); }
