@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             reps = len(SessionModel.derive(store.events(sid), store.annotations(sid)).results)
     except st.StoreError as err:  # rolled back; a database made for this import goes too
         if created:
-            for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            for leftover in st.files(db):
                 leftover.unlink(missing_ok=True)
         raise UsageError(f"{path}: {err}") from None
     print(f"imported session {rows.session} from {path} as session {sid} in {db}: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from monitor import store as st
 from monitor.cli import UsageError
 
 
@@ -18,8 +19,7 @@ def write(path: str | None, text: str, *, database: Path) -> None:
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"-o {path}: is a directory; name a file")
-    own = (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm"))
-    if target.exists() and any(f.exists() and target.samefile(f) for f in own):
+    if target.exists() and any(f.exists() and target.samefile(f) for f in st.files(database)):
         raise UsageError(f"-o {path}: is the session database; name another file")
     if not target.parent.is_dir():
         what = "is not a directory" if target.parent.exists() else "does not exist"

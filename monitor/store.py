@@ -286,11 +286,7 @@ class SessionStore:
         with self._transaction():
             execute = self._db.execute
             for ev in events:
-                cur = execute(
-                    "INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
-                    " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (session, source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value,
-                     ev.start_number, ev.channel, ev.flag, ev.raw))
+                cur = execute(_INSERT_EVENT, _event_values(session, source, ev))
                 if cur.rowcount:
                     stored.append(StoredEvent(cur.lastrowid, source, ev))
         return stored
@@ -346,10 +342,8 @@ class SessionStore:
             raise ValueError(f"unknown annotation kind {kind!r}")
         after = self.last_event_id(session)
         created = time.time_ns()
-        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
-        aid = self._db.execute(
-            "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)",
-            (session, after, created, kind, text)).lastrowid
+        text = _json(data)
+        aid = self._db.execute(_INSERT_NOTE, (session, after, created, kind, text)).lastrowid
         return Annotation(aid, session, after, created, kind, json.loads(text))
 
     def annotations(self, session: int) -> list[Annotation]:
@@ -379,15 +373,10 @@ class SessionStore:
                 if stored.id <= last:
                     raise StoreError(f"event {stored.id} is out of order or given twice")
                 last = stored.id
-                ev = stored.event
-                try:
-                    event_ids[stored.id] = self._db.execute(
-                        "INSERT INTO events (session_id, source, gate, seq, device_us, host_ns, kind, start_number,"
-                        " channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (session, stored.source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value,
-                         ev.start_number, ev.channel, ev.flag, ev.raw)).lastrowid
-                except sqlite3.IntegrityError:
-                    raise StoreError(f"event {stored.id} repeats an earlier event") from None
+                cur = self._db.execute(_INSERT_EVENT, _event_values(session, stored.source, stored.event))
+                if not cur.rowcount:
+                    raise StoreError(f"event {stored.id} repeats an earlier event")
+                event_ids[stored.id] = cur.lastrowid
             note_ids: dict[int, int] = {}
             last = 0
             for note in annotations:
@@ -405,9 +394,8 @@ class SessionStore:
                                          "which is not an earlier annotation given")
                     data = {**data, "annotation": note_ids[data["annotation"]]}
                 note_ids[note.id] = self._db.execute(
-                    "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)",
-                    (session, event_ids[note.after_event], note.created_ns, note.kind,
-                     json.dumps(data, separators=(",", ":"), sort_keys=True))).lastrowid
+                    _INSERT_NOTE, (session, event_ids[note.after_event], note.created_ns, note.kind, _json(data))
+                ).lastrowid
             for source, gate, seq in baselines:
                 self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
                                  (session, source, gate, seq))
@@ -419,6 +407,25 @@ class SessionStore:
         if self.readonly:
             raise StoreError(f"{self.path} is open read-only")
         return _Transaction(self._db)
+
+
+_INSERT_EVENT = ("INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
+                 " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_NOTE = "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)"
+
+
+def _event_values(session: int, source: str, ev: GateEvent) -> tuple:
+    return (session, source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value, ev.start_number, ev.channel,
+            ev.flag, ev.raw)
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def files(path: Path) -> tuple[Path, ...]:
+    """A database's file and the WAL files SQLite keeps beside it."""
+    return path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def effective(annotations: list[Annotation]) -> list[Annotation]:
