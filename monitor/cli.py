@@ -19,6 +19,9 @@ COMMANDS = {
     "sessions": ("monitor.cmd_sessions", "list the stored sessions"),
     "review": ("monitor.cmd_review", "browse a stored session: each athlete's reps, splits, profiles and plots"),
     "fit": ("monitor.cmd_fit", "the sprint profile (MSS, MAC, tau, PMAX) of one set of splits"),
+    "export": ("monitor.cmd_export", "a stored session as CSV (one row per split) or JSON (everything)"),
+    "import": ("monitor.cmd_import", "a session exported as JSON into a database, as a new session"),
+    "report": ("monitor.cmd_report", "a stored session as one self-contained HTML page, athlete by athlete"),
 }
 
 

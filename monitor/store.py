@@ -286,11 +286,7 @@ class SessionStore:
         with self._transaction():
             execute = self._db.execute
             for ev in events:
-                cur = execute(
-                    "INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
-                    " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (session, source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value,
-                     ev.start_number, ev.channel, ev.flag, ev.raw))
+                cur = execute(_INSERT_EVENT, _event_values(session, source, ev))
                 if cur.rowcount:
                     stored.append(StoredEvent(cur.lastrowid, source, ev))
         return stored
@@ -325,6 +321,11 @@ class SessionStore:
         return self._db.execute("SELECT gate, seq FROM baselines WHERE session_id = ? AND source = ? ORDER BY gate",
                                 (session, source)).fetchall()
 
+    def all_baselines(self, session: int) -> list[tuple[str, int, int]]:
+        """(source, gate, seq) of every gate the session heard: what an export carries."""
+        return self._db.execute("SELECT source, gate, seq FROM baselines WHERE session_id = ? ORDER BY source, gate",
+                                (session,)).fetchall()
+
     def last_event_id(self, session: int) -> int:
         row = self._db.execute("SELECT max(id) FROM events WHERE session_id = ?", (session,)).fetchone()
         return row[0] or 0
@@ -341,10 +342,8 @@ class SessionStore:
             raise ValueError(f"unknown annotation kind {kind!r}")
         after = self.last_event_id(session)
         created = time.time_ns()
-        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
-        aid = self._db.execute(
-            "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)",
-            (session, after, created, kind, text)).lastrowid
+        text = _json(data)
+        aid = self._db.execute(_INSERT_NOTE, (session, after, created, kind, text)).lastrowid
         return Annotation(aid, session, after, created, kind, json.loads(text))
 
     def annotations(self, session: int) -> list[Annotation]:
@@ -355,12 +354,78 @@ class SessionStore:
         return [Annotation(aid, sid, after, created, kind, json.loads(data))
                 for aid, sid, after, created, kind, data in rows]
 
+    # import -----------------------------------------------------------------------------------
+
+    def import_session(self, *, created_ns: int, name: str, events: Sequence[StoredEvent],
+                       annotations: Sequence[Annotation], baselines: Iterable[tuple[str, int, int]]) -> int:
+        """Another store's session as a new session here, in one transaction (all or nothing).
+
+        Ids are this store's own, so each annotation's `after_event` and each UNDO's target are
+        mapped to the new ids; the events keep their order and every annotation applies where it did.
+        Events must be in id order, and every reference must name a row given here (else StoreError).
+        """
+        with self._transaction():
+            session = self._db.execute("INSERT INTO sessions (created_ns, name) VALUES (?, ?)",
+                                       (created_ns, name)).lastrowid
+            event_ids = {0: 0}  # after_event 0: before the session's first event
+            last = 0
+            for stored in events:
+                if stored.id <= last:
+                    raise StoreError(f"event {stored.id} is out of order or given twice")
+                last = stored.id
+                cur = self._db.execute(_INSERT_EVENT, _event_values(session, stored.source, stored.event))
+                if not cur.rowcount:
+                    raise StoreError(f"event {stored.id} repeats an earlier event")
+                event_ids[stored.id] = cur.lastrowid
+            note_ids: dict[int, int] = {}
+            last = 0
+            for note in annotations:
+                if note.id <= last:
+                    raise StoreError(f"annotation {note.id} is out of order or given twice")
+                last = note.id
+                if note.kind not in KINDS:
+                    raise StoreError(f"annotation {note.id}: unknown kind {note.kind!r}")
+                if note.after_event not in event_ids:
+                    raise StoreError(f"annotation {note.id} applies after event {note.after_event}, which is not given")
+                data = note.data
+                if note.kind == UNDO:
+                    if data.get("annotation") not in note_ids:
+                        raise StoreError(f"annotation {note.id} undoes {data.get('annotation')!r}, "
+                                         "which is not an earlier annotation given")
+                    data = {**data, "annotation": note_ids[data["annotation"]]}
+                note_ids[note.id] = self._db.execute(
+                    _INSERT_NOTE, (session, event_ids[note.after_event], note.created_ns, note.kind, _json(data))
+                ).lastrowid
+            for source, gate, seq in baselines:
+                self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
+                                 (session, source, gate, seq))
+        return session
+
     # ------------------------------------------------------------------------------------------
 
     def _transaction(self) -> _Transaction:
         if self.readonly:
             raise StoreError(f"{self.path} is open read-only")
         return _Transaction(self._db)
+
+
+_INSERT_EVENT = ("INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
+                 " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_NOTE = "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)"
+
+
+def _event_values(session: int, source: str, ev: GateEvent) -> tuple:
+    return (session, source, ev.gate, ev.seq, ev.device_us, ev.host_ns, ev.kind.value, ev.start_number, ev.channel,
+            ev.flag, ev.raw)
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def files(path: Path) -> tuple[Path, ...]:
+    """A database's file and the WAL files SQLite keeps beside it."""
+    return path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def effective(annotations: list[Annotation]) -> list[Annotation]:

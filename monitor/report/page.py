@@ -1,0 +1,153 @@
+"""`gates report`'s page: one self-contained HTML file a coach can mail, print or open years later.
+
+Everything is inline (CSS and SVG charts) and the page names no URL at all, so it renders the same
+offline and leaks nothing. Per athlete and course: a summary card, rep times against the floor,
+drop-off per rep, the splits with segment speeds, and the sprint profile of every valid rep
+(`gates.rep_profile`, the same fit the live analyzer and review use). Every name that came from a
+user is escaped.
+"""
+
+from __future__ import annotations
+
+import time
+
+from gates.rep_profile import rep_profile
+from gates.sprint_fit import SprintProfile
+from monitor.analyzer import RepResult
+from monitor.records import fmt_pct, fmt_time
+from monitor.report import charts
+from monitor.report.style import CSS
+from monitor.report.svg import esc
+from monitor.saved_session import SavedSession
+
+
+def _when(ns: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ns / 1e9))
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
+def groups(results: list[RepResult]) -> list[list[RepResult]]:
+    """Results per athlete and course (what the analyzer judges together), in order of first rep."""
+    by_key: dict[tuple, list[RepResult]] = {}
+    for result in results:
+        by_key.setdefault((result.rep.athlete, result.rep.course), []).append(result)
+    return list(by_key.values())
+
+
+def _verdict(result: RepResult | None) -> str:
+    if result is None or result.verdict is None:
+        return '<span class="badge v-none">no verdict yet</span>'
+    return f'<span class="badge v-{result.verdict.value}">{result.verdict.value}</span>'
+
+
+def _notes(result: RepResult) -> str:
+    rep = result.rep
+    words = [charts.invalid_label(result)] if not rep.valid else []
+    words += sorted(flag for flag in rep.flags if flag not in words)
+    words = [word.replace("_", " ") for word in words]
+    if result.new_best and rep.valid:
+        words.append("new best")
+    if result.reason:
+        words.append(result.reason)
+    return esc(" · ".join(words))
+
+
+def _splits_table(results: list[RepResult]) -> str:
+    course = results[0].rep.course
+    start = course.distances_m[0]
+    head = "".join(f"<th>{d - start:g} m</th>" for d in course.distances_m[1:])
+    rows = []
+    for r in results:
+        cells = "".join(
+            f'<td class="num">{fmt_time(split)}<small>{"—" if speed is None else f"{speed:.2f} m/s"}</small></td>'
+            for split, speed in zip(r.rep.splits_us, r.rep.segment_speeds()))
+        struck = "" if r.rep.valid else ' class="invalid"'
+        rows.append(f'<tr{struck}><td>#{r.rep.number}</td>{cells}'
+                    f'<td class="num">{fmt_pct(r.dropoff_pct)}</td><td class="num">{fmt_pct(r.intensity_pct)}</td>'
+                    f'<td>{_verdict(r) if r.verdict is not None else ""}</td><td class="notes">{_notes(r)}</td></tr>')
+    return (f'<table class="splits"><thead><tr><th>rep</th>{head}<th>drop-off %</th><th>intensity %</th>'
+            f'<th>verdict</th><th>notes</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
+    rows = "".join(
+        f'<tr><td><span class="swatch" style="background:{charts.curve_colour(i, len(fitted))}"></span>'
+        f'#{r.rep.number}</td><td class="num">{p.mss:.2f}</td><td class="num">{p.mac:.2f}</td>'
+        f'<td class="num">{p.tau:.3f}</td><td class="num">{p.pmax:.1f}</td>'
+        f'<td class="num">{p.rmse_s * 1000:.1f}</td></tr>'
+        for i, (r, p) in enumerate(fitted))
+    return ('<table class="profile"><thead><tr><th>rep</th><th>MSS m/s</th><th>MAC m/s²</th><th>τ s</th>'
+            f'<th>PMAX W/kg</th><th>fit RMSE ms</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course: bool) -> str:
+    rep = results[0].rep
+    name = rep.athlete
+    valid = [r for r in results if r.rep.valid]
+    last = valid[-1] if valid else None
+    fitted = [(r, p) for r in valid if (p := rep_profile(r.rep)) is not None]
+    course = f' <span class="course">{esc(rep.course.label())} m</span>' if show_course else ""
+    facts = [f"{len(valid)} of {len(results)} reps valid",
+             f"best {fmt_time(last.best_us)} s" if last else "no valid rep",
+             f"Sdec {fmt_pct(last.sdec_pct)} %" if last else ""]
+    if fitted:
+        facts.append(f"MSS up to {max(p.mss for _, p in fitted):.2f} m/s")
+    reason = f'<p class="reason">{esc(last.reason)}</p>' if last and last.reason else ""
+    profile = (f'<div class="row"><figure>{charts.velocity(fitted, name)}<figcaption>Fitted velocity (lines) and '
+               f'measured segment speed (dots), early reps light, late reps dark</figcaption></figure>'
+               f'{_profile_table(fitted)}</div>' if fitted else '<p class="none">No rep to fit a profile to.</p>')
+    return f"""
+<section class="athlete" id="athlete-{index}">
+ <h2><span class="name">{esc(name)}</span>{course} {_verdict(last)}</h2>
+ <p class="facts">{esc(" · ".join(f for f in facts if f))}</p>{reason}
+ <div class="row">
+  <figure>{charts.rep_times(results, floor_pct, name)}<figcaption>Rep time (s): a rep above the dashed floor
+  is under {floor_pct:g} % intensity; hollow: a rep that does not count</figcaption></figure>
+  <figure>{charts.dropoff(results, floor_pct, name)}
+  <figcaption>Drop-off against the best so far</figcaption></figure>
+ </div>
+ <h3>Splits</h3>
+ <p class="hint">Cumulative time from the start gate (s), segment speed below.</p>
+ {_splits_table(results)}
+ <h3>Sprint profile</h3>
+ {profile}
+</section>"""
+
+
+def render(saved: SavedSession) -> str:
+    info, model = saved.info, saved.model
+    rule = model.settings.rule
+    athletes = groups(model.ordered_results())
+    several_courses = len({g[0].rep.course for g in athletes}) > 1
+    title = f"Session {info.id}" + (f" · {info.name}" if info.name else "") + f" · {_when(info.created_ns)}"
+    state = f"ended {_when(info.ended_ns)}" if info.ended_ns else "not ended"
+    facts = [f"course {info.course or '—'} m", _count(len(model.results), "rep"),
+             _count(len(model.abandoned), "unfinished start"),
+             f"floor {rule.floor_pct:g} % of best, END after {rule.consecutive} in a row", state]
+    nav = "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
+    sections = "".join(_athlete(i, g, rule.floor_pct, several_courses) for i, g in enumerate(athletes))
+    body = sections or '<p class="none">No reps in this session.</p>'
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<style>
+{CSS}</style>
+</head>
+<body>
+<header>
+ <h1>{esc(title)}</h1>
+ <p class="facts">{esc(" · ".join(facts))}</p>
+ <nav>{nav}</nav>
+</header>
+<main>{body}
+</main>
+<footer>gates report · {esc(_when(time.time_ns()))}</footer>
+</body>
+</html>
+"""
