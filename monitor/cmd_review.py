@@ -12,7 +12,6 @@ import argparse
 import sys
 
 from monitor.cli import UsageError
-from monitor.cmd_sessions import stored_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -22,21 +21,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def session_id(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise UsageError(f"session {text!r} is not a session id: give the number `gates sessions` lists")
-    return int(text)
-
-
 def load(db: str | None, session: str | None):
     """The SessionDigest the arguments name, or UsageError saying which argument is wrong."""
     from monitor import store as st
     from monitor.review.digest import digest
+    from monitor.saved_session import database_path, session_id
 
     wanted = None if session is None else session_id(session)
-    path = stored_path(db)
-    if path is None:
-        raise UsageError(f"no sessions yet ({st.default_path()} does not exist; --db names another database)")
+    path = database_path(db)
     try:
         with st.SessionStore(path, readonly=True) as store:
             ids = [s.id for s in store.sessions()]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 from monitor.cli import UsageError
 
@@ -18,27 +17,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def stored_path(db: str | None) -> Path | None:
-    """The database `--db` names (UsageError if there is none), else the default one, or None if the
-    default does not exist: nothing was ever stored on this computer. Never creates a file."""
-    from monitor import store as st
-
-    path = Path(db) if db else st.default_path()
-    if path.exists():
-        return path
-    if db:
-        raise UsageError(f"--db {path}: no such session database")
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     from monitor import store as st
     from monitor.review.digest import digest
+    from monitor.saved_session import database_path
 
-    path = stored_path(args.db)
-    if path is None:
+    if not args.db and not st.default_path().exists():
         print(f"no sessions yet ({st.default_path()} does not exist)")
         return 0
+    path = database_path(args.db)
 
     try:
         with st.SessionStore(path, readonly=True) as store:

@@ -35,9 +35,10 @@ def session_id(text: str) -> int:
 def database_path(db: str | None) -> Path:
     """The database `--db` names (or the default one), which must exist: reading never creates one."""
     path = Path(db) if db else st.default_path()
+    if not path.is_file() and db:
+        raise UsageError(f"--db {path}: no such session database")
     if not path.is_file():
-        where = f"--db {path}" if db else f"{path} (the default; --db names another)"
-        raise UsageError(f"{where}: no such session database")
+        raise UsageError(f"no sessions yet: {path} does not exist (--db names another database)")
     return path
 
 

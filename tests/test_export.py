@@ -108,7 +108,7 @@ def test_csv_fits_a_sprint_profile_as_shorts_would(stored):
     fit = gates("fit", "--distances", ",".join(r["distance_m"] for r in mine),
                 "--times", ",".join(r["time_s"] for r in mine), "--json")
     assert fit.returncode == 0, fit.stderr
-    assert 6 < json.loads(fit.stdout)["mss"] < 12
+    assert 6 < json.loads(fit.stdout)["MSS"] < 12
 
 
 NAME = hs.text(hs.characters(codec="utf-8"), min_size=1, max_size=12)
@@ -386,7 +386,7 @@ def test_bad_session_ids_and_databases(command, stored, tmp_path):
     assert not (tmp_path / "none.sqlite3").exists()
     # no --db and no database in the data directory yet: say where it looked, make nothing
     refused(gates(name, str(sid), *options, env={"XDG_DATA_HOME": str(tmp_path / "data")}),
-            str(tmp_path / "data"), "(the default; --db names another): no such session database")
+            str(tmp_path / "data"), "no sessions yet:", "does not exist")
     assert not (tmp_path / "data").exists()
     junk = tmp_path / "notes.txt"
     junk.write_text("shopping list\n" * 100)

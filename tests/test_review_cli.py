@@ -43,7 +43,7 @@ def one_line_error(done: subprocess.CompletedProcess, *words: str) -> None:
     ("-1", ["session '-1' is not a session id"]),
     ("٣", ["is not a session id"]),  # a digit, but not one a session id is written in
     ("7", ["no session 7 in", "it holds session 1", "gates sessions"]),
-    ("0", ["no session 0 in"]),
+    ("0", ["session '0' is not a session id"]),
 ])
 def test_a_bad_session_id_is_one_line(db, session, words):
     one_line_error(gates("review", session, "--db", str(db), check=False), *words)
