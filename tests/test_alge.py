@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from gates import protocols
@@ -19,9 +19,10 @@ from gates.alge import (
 )
 from gates.timeofday import DAY_US, HALF_DAY_US
 from gates.events import DURATION_KINDS, GateEvent, Kind
+from profiles import examples
 
 FIXTURES = sorted((Path(__file__).parents[2] / "shared" / "fixtures" / "alge-timy").glob("*.dump"))
-PROPS = settings(max_examples=150, deadline=None)
+PROPS = examples(150)
 
 
 def tod(text: str) -> int:
