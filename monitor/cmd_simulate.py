@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from pathlib import Path
 
 from gates.course import Course, CourseError
-from monitor.cli import UsageError
+from monitor.cli import UsageError, check_names
 from simulators.athletes import AthleteProfile, group
 from simulators.capture import write_capture, write_truth
 from simulators.gate_device import Faults
@@ -54,10 +56,14 @@ def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile
         course = Course.parse(args.course)
     except CourseError as err:
         raise UsageError(f"--course {err}") from None
+    count = args.athletes.strip()
+    if count.lstrip("+-").isdigit() and not count.isdigit():  # a signed count, not a name
+        raise UsageError(f"--athletes {count!r}: give 1 to 255 athletes")
     try:
         athletes = group(args.athletes)
     except ValueError as err:
         raise UsageError(f"--athletes {err}") from None
+    check_names("--athletes", [a.name for a in athletes])
     try:
         plan = get_plan(args.plan)
     except ValueError as err:
@@ -86,6 +92,8 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
         raise UsageError(f"--resolution-us must be 1 to 1000000, got {args.resolution_us}")
     if args.link and not args.serial:
         raise UsageError("--link only goes with --serial")
+    if args.link:
+        _check_link(args.link)
     return SessionConfig(course=course, athletes=tuple(athletes), plan=plan, seed=args.seed, protocol=args.protocol,
                          faults=faults, shared_clock=args.clock == "shared", resolution_us=args.resolution_us)
 
@@ -121,6 +129,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     _write(write_capture, session, args.out)
     return 0
+
+
+def _check_link(link: str) -> None:
+    """The symlink `--link` asks for can be made (and re-made at each re-plug), or UsageError."""
+    path = Path(link)
+    if path.is_dir() and not path.is_symlink():
+        raise UsageError(f"--link {link}: is a directory; name the link to make, e.g. {path / 'ttyGATES'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"--link {link}: no such directory {path.parent}")
+    if not os.access(path.parent, os.W_OK):
+        raise UsageError(f"--link {link}: cannot make a link in {path.parent}: permission denied")
 
 
 def _write(writer, session: SimSession, path: str) -> None:

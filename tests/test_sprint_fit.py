@@ -4,15 +4,15 @@ import csv
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gates.sprint_fit import FitError, fit
 from gates.sprint_model import time_at_distance
+from shared_fixtures import BROWER_SPLITS as FIXTURE
+from shared_fixtures import needs_brower_splits
 
-FIXTURE = Path(__file__).parents[1] / ".." / "shared" / "fixtures" / "split-times" / "vescovi-brower-gates.csv"
 GATES = [5, 10, 20, 30, 35]
 
 
@@ -26,6 +26,7 @@ def test_recovers_exact_parameters_for_each_model():
     assert fd.pmax == pytest.approx(10.0 * (10.0 / 1.2) / 4, rel=1e-5)
 
 
+@needs_brower_splits
 def test_every_real_athlete_in_the_brower_splits_fits_plausibly():
     rows = list(csv.DictReader(FIXTURE.open()))
     assert len(rows) > 40
