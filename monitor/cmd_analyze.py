@@ -123,15 +123,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_format(file: str, head: bytes, protocol: protocols.Protocol) -> None:
-    """UsageError if the capture's first bytes hold nothing of `protocol` but bad frames: a capture
-    of another format, or not a capture at all (naming the format it looks like, if any)."""
+    """UsageError if most of the capture's first bytes are not `protocol`: a capture of another
+    format, or not a capture at all (naming the format it looks like, if any)."""
     decoder = protocol.decoder()
-    if decoder.feed(head) or decoder.control or not decoder.dropped_frames:
+    decoder.feed(head)
+    if decoder.dropped_bytes * 2 <= len(head):
         return
     likely = protocols.detect(head)
     hint = f"; it looks like {likely.name}: try --protocol {likely.name}" if likely else ""
-    raise UsageError(f"{file}: no {protocol.name} frames in its first {len(head)} bytes "
-                     f"({decoder.dropped_frames} dropped as bad){hint}")
+    raise UsageError(f"{file}: {decoder.dropped_bytes} of its first {len(head)} bytes are not {protocol.name} "
+                     f"({decoder.dropped_frames} bad frames){hint}")
 
 
 def _print_json(items: Iterator[RepResult | Rep]) -> None:
