@@ -100,6 +100,11 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    for option, path in (("--truth", args.truth), ("--out", args.out)):
+        if path and path != "-" and not Path(path).parent.is_dir():  # before either is written
+            raise UsageError(f"cannot write {option} {path}: no such directory {Path(path).parent}")
+        if path and Path(path).is_dir():
+            raise UsageError(f"cannot write {option} {path}: it is a directory; name the file to write")
     if args.hci_socket and not args.ble:
         raise UsageError("--hci-socket only goes with --ble")
     if args.ble:  # simulators/ble_gate.py: the gate profile, in real time (the monitor's clock is real)

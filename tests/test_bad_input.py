@@ -107,9 +107,10 @@ CASES = [
     (["analyze", "{good.cap}", "--athletes", "A" * 61], "a name is at most 60 characters"),
     # --- simulate ---
     ("simulate", "one of the arguments --serial --out --ble is required"),
-    ("simulate --out {a-directory}", "cannot write"),
-    ("simulate --out {no-dir}", "No such file or directory"),
-    ("simulate --out {dir}/s.cap --truth {a-directory}", "cannot write"),
+    ("simulate --out {a-directory}", "cannot write --out {a-directory}: it is a directory"),
+    ("simulate --out {no-dir}", "no such directory"),
+    ("simulate --out {dir}/s.cap --truth {a-directory}", "cannot write --truth {a-directory}: it is a directory"),
+    ("simulate --out {a-directory} --truth {dir}/t.json", "cannot write --out {a-directory}: it is a directory"),
     ("simulate --out {dir}/s.cap --athletes 0", "--athletes '0': give 1 to 255 athletes"),
     ("simulate --out {dir}/s.cap --athletes 256", "give 1 to 255 athletes"),
     ("simulate --out {dir}/s.cap --athletes -1", "--athletes '-1': give 1 to 255 athletes"),
