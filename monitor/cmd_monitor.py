@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
             source.radio = radio_from_env()
         sources.append(source)
+    if not args.headless:  # before the store: no database is made for a dashboard that cannot open
+        from monitor.tui.bridge import require_terminal
+
+        require_terminal()
     store = open_store(args.db)
     with store:
         pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,

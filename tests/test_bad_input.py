@@ -272,6 +272,13 @@ def run_on_pty(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     return proc.wait(timeout=TIMEOUT_S), out.decode("utf-8", "replace")
 
 
+def test_a_dashboard_without_a_terminal_makes_no_database(inputs, tmp_path):
+    db = tmp_path / "never-made.sqlite3"
+    done = gates("monitor", "--source", fill(GOOD, inputs), "--db", str(db), env=cli_env(tmp_path))
+    assert_one_line_exit_2(done.returncode, done.stderr.decode(), "the dashboard needs a terminal")
+    assert not db.exists()
+
+
 # --- what is not bad input must still work -----------------------------------------------------------
 
 def test_a_capture_with_a_non_utf8_name_is_analyzed_and_monitored(inputs, tmp_path):
