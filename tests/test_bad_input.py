@@ -70,6 +70,7 @@ def cli_env(data_home: Path) -> dict[str, str]:
 GOOD = "replay:{good.cap}?speed=max"
 # (command line with {file} placeholders, what the one stderr line must contain)
 CASES = [
+    ("analyse {good.cap}", "invalid choice: 'analyse'"),
     # --- analyze: the capture ---
     ("analyze", "the following arguments are required: FILE"),
     ("analyze {missing}", "cannot read"),

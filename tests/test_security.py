@@ -9,7 +9,8 @@ buffer without bound, and every SQL statement is a constant with its values as p
     is tests/test_ble_source.py::test_a_rogue_peripheral_off_the_allow_list_is_never_connected;
     here, the rule it relies on, for any address and name.
 (c) An endless line (no terminator, ever) into every decoder: its buffer stays under the format's
-    documented maximum, every byte is counted as dropped, and the next frame after a line end decodes.
+    documented maximum, every byte is counted as dropped, and the next frame after a line end decodes;
+    random bytes likewise never raise, and the decoder resyncs at the next frame.
 (d) An AST check over monitor/ and drivers/.
 """
 
@@ -222,6 +223,27 @@ def test_an_endless_line_never_grows_a_buffer_and_the_next_frame_decodes(name, c
     events = decoder.feed(end + FRAMES[name])
     assert [e.raw.strip() for e in events] == [FRAMES[name].strip()]
     assert decoder.dropped_bytes == fed and decoder.dropped_frames >= 1
+
+
+RESYNC = {name: b"\r\n" for name in FRAMES} | {"chronopic": b"\x00" * 5}  # completes any partial frame
+
+
+@pytest.mark.parametrize("name", PROTOCOLS)
+@examples(200)
+@given(data=st.binary(max_size=2000), cuts=st.lists(st.integers(0, 2000), max_size=10))
+def test_random_bytes_never_raise_and_the_decoder_resyncs_at_the_next_frame(name, data, cuts):
+    """Any bytes, in any pieces: nothing raises, drops are counted within what was fed, the buffer
+    stays bounded, and after a line end (Chronopic: five filler bytes) the next frame decodes."""
+    decoder = PROTOCOLS[name].decoder()
+    last = 0
+    for cut in [*sorted(cuts), len(data)]:
+        decoder.feed(data[last:cut])
+        last = max(last, cut)
+        assert buffered(decoder) <= limit(decoder)
+    dropped = decoder.dropped_bytes
+    assert dropped <= len(data) and (decoder.dropped_frames > 0 or dropped < len(data) or not data)
+    events = decoder.feed(RESYNC[name] + FRAMES[name])
+    assert events and events[-1].raw.strip() == FRAMES[name].strip()
 
 
 # --- (d) SQL parameterized ---------------------------------------------------------------------------
