@@ -62,9 +62,12 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         raise UsageError(f"--course {err}") from None
     try:
         rule = StopRule(floor_pct=args.floor, consecutive=args.consecutive, max_reps=args.max_reps)
-    except ValueError as err:  # StopRule names the field: name the option instead
-        field = next(f for f in _RULE_OPTIONS if str(err).startswith(f))
-        raise UsageError(_RULE_OPTIONS[field] + str(err)[len(field):]) from None
+    except ValueError as err:  # StopRule names its field ("floor must be ..."): name the option instead
+        message = str(err)
+        for field, option in _RULE_OPTIONS.items():
+            if message.startswith(field):
+                message = option + message[len(field):]
+        raise UsageError(message) from None
     if not 0 <= args.debounce_ms <= MAX_DEBOUNCE_MS:  # NaN fails this too
         raise UsageError(f"--debounce-ms must be 0 to {MAX_DEBOUNCE_MS:g}, got {args.debounce_ms:g}")
     roster = check_names("--athletes", [name.strip() for name in args.athletes.split(",") if name.strip()])
