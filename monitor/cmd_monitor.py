@@ -42,7 +42,7 @@ def open_store(db: str | None):
 
 def run(args: argparse.Namespace) -> int:
     from drivers import registry
-    from monitor.pipeline import Pipeline, run_headless
+    from monitor.pipeline import Pipeline, PipelineError, run_headless
 
     options = session_options(args)
     if args.json and not args.headless:
@@ -67,8 +67,11 @@ def run(args: argparse.Namespace) -> int:
         require_terminal()
     store = open_store(args.db)
     with store:
-        pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,
-                            debounce_us=options.debounce_us, session=args.session, resume=not args.new)
+        try:
+            pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=options.rule,
+                                debounce_us=options.debounce_us, session=args.session, resume=not args.new)
+        except PipelineError as err:  # sources that cannot run together
+            raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
             from monitor.tui.bridge import run_dashboard
 

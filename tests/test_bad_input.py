@@ -154,6 +154,8 @@ CASES = [
     ("monitor --headless --source serial:/dev/ttyUSB0?baud=fast", "baud must be a positive whole number"),
     ("monitor --headless --source serial:/dev/ttyUSB0?protocol=morse", "unknown protocol 'morse'"),
     ("monitor --headless --source ble:not-an-address", "neither a Bluetooth address"),
+    (f"monitor --headless --source {GOOD} --source {GOOD}", "--source: the same source twice: replay:{good.cap}"),
+    (f"monitor --headless --source {GOOD} --source replay:{{alge.cap}}", "the sources speak different protocols"),
     (f"monitor --json --source {GOOD}", "--json goes with --headless"),
     (f"monitor --headless --source {GOOD} --session first", "argument --session: invalid int value"),
     (f"monitor --headless --source {GOOD} --session 1 --new", "not allowed with argument --session"),
