@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import stat
 from pathlib import Path
 
 from gates.course import Course, CourseError
@@ -93,7 +94,7 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
     if args.link and not args.serial:
         raise UsageError("--link only goes with --serial")
     if args.link:
-        _check_link(args.link)
+        _check_made("--link", args.link, "symlink", Path.is_symlink)
     return SessionConfig(course=course, athletes=tuple(athletes), plan=plan, seed=args.seed, protocol=args.protocol,
                          faults=faults, shared_clock=args.clock == "shared", resolution_us=args.resolution_us)
 
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {option} {path}: it is a directory; name the file to write")
     if args.hci_socket and not args.ble:
         raise UsageError("--hci-socket only goes with --ble")
+    if args.hci_socket:
+        _check_made("--hci-socket", args.hci_socket, "socket", lambda path: stat.S_ISSOCK(path.lstat().st_mode))
     if args.ble:  # simulators/ble_gate.py: the gate profile, in real time (the monitor's clock is real)
         if args.speed != 1.0 or args.protocol != "gateline":
             raise UsageError("--ble gates speak the BLE gate profile in real time: leave out --speed and --protocol")
@@ -136,15 +139,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_link(link: str) -> None:
-    """The symlink `--link` asks for can be made (and re-made at each re-plug), or UsageError."""
-    path = Path(link)
+def _check_made(option: str, where: str, kind: str, replaceable) -> None:
+    """A path the command makes, and replaces when it starts again (a link at each re-plug, a stale
+    socket), or UsageError: its directory must exist and be writable, and whatever is there now
+    must be of that `kind`, never a file of the user's that would be lost."""
+    path = Path(where)
     if path.is_dir() and not path.is_symlink():
-        raise UsageError(f"--link {link}: is a directory; name the link to make, e.g. {path / 'ttyGATES'}")
+        raise UsageError(f"{option} {where}: is a directory; name the {kind} to make, e.g. {path / 'gates'}")
     if not path.parent.is_dir():
-        raise UsageError(f"--link {link}: no such directory {path.parent}")
+        raise UsageError(f"{option} {where}: no such directory {path.parent}")
     if not os.access(path.parent, os.W_OK):
-        raise UsageError(f"--link {link}: cannot make a link in {path.parent}: permission denied")
+        raise UsageError(f"{option} {where}: cannot make a {kind} in {path.parent}: permission denied")
+    if (path.exists() or path.is_symlink()) and not replaceable(path):
+        raise UsageError(f"{option} {where}: already exists and is not a {kind}; it would be replaced")
 
 
 def _write(writer, session: SimSession, path: str) -> None:

@@ -137,6 +137,10 @@ CASES = [
     ("simulate --out {dir}/s.cap --link {dir}/tty", "--link only goes with --serial"),
     ("simulate --serial --link {a-directory}", "--link {a-directory}: is a directory"),
     ("simulate --serial --link {no-dir}", "no such directory"),
+    ("simulate --serial --link {good.cap}", "--link {good.cap}: already exists and is not a symlink"),
+    ("simulate --ble --hci-socket {a-directory}", "--hci-socket {a-directory}: is a directory"),
+    ("simulate --ble --hci-socket {no-dir}", "no such directory"),
+    ("simulate --ble --hci-socket {good.cap}", "--hci-socket {good.cap}: already exists and is not a socket"),
     ("simulate --out {dir}/s.cap --hci-socket {dir}/hci", "--hci-socket only goes with --ble"),
     # --- monitor: sources ---
     ("monitor --headless", "the following arguments are required: --source"),
