@@ -210,9 +210,17 @@ def assert_one_line_exit_2(code: int, stderr: str, expected: str) -> None:
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=lambda c: c if isinstance(c, str) else None)
 def test_bad_input_is_one_line_and_exit_2(case, expected, inputs, tmp_path):
+    before = stat_all(inputs)
     done = gates(*argv(case, inputs), env=cli_env(tmp_path))
     assert_one_line_exit_2(done.returncode, done.stderr.decode("utf-8", "surrogateescape"),
                            os.fsdecode(fill(expected, inputs)))
+    assert stat_all(inputs) == before  # no input replaced, removed, written to or added to
+
+
+def stat_all(inputs: dict[str, bytes]) -> dict[bytes, tuple]:
+    folder = inputs["dir"]
+    return {name: (st.st_mode, st.st_size, st.st_mtime_ns)
+            for name in os.listdir(folder) for st in [os.lstat(os.path.join(folder, name))]}
 
 
 # --- databases: refused, and left exactly as they were ---------------------------------------------
