@@ -48,7 +48,10 @@ class Spec:
 
     @property
     def name(self) -> str:
-        return f"{self.scheme}:{self.target}"
+        """Text the store can hold: a path's bytes that are not UTF-8 (a file name from another
+        system) are written as \\xNN escapes, the same each time, so the source still resumes."""
+        name = f"{self.scheme}:{self.target}"
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
     def take(self, allowed: dict[str, str]) -> dict[str, str]:
         """The options, checked against `allowed` (name -> what it means, for the error message)."""

@@ -99,9 +99,13 @@ class LineDecoder(Decoder):
         if start is not None:
             cut = partial.rfind(start)  # nothing before the latest frame start can begin a frame
             dropped = len(partial) if cut < 0 else cut
-            if dropped:
+            if dropped and cut < 0 and not self._overlong:  # a line with no frame in it: one bad frame,
+                self._drop(dropped)  # however many reads it arrives in
+                self._overlong = True
+                self._partial = partial = b""
+            elif dropped:  # more of a frameless line already counted, or noise before a frame start
                 self.dropped_bytes += dropped
-                self._overlong = False
+                self._overlong = cut < 0  # from a frame start on, the line is a new frame
                 self._partial = partial = partial[dropped:]
         if len(partial) > self.max_line:
             if self._overlong:  # the same overlong line, still arriving: its bytes, not another frame

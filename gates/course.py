@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -19,6 +20,8 @@ class Course:
         d = self.distances_m
         if len(d) < 2:
             raise CourseError(f"a course needs at least two gates, got {len(d)}")
+        if not all(math.isfinite(x) for x in d):
+            raise CourseError("gate distances must be finite numbers")
         if any(x < 0 for x in d):
             raise CourseError("gate distances must not be negative")
         if any(b <= a for a, b in zip(d, d[1:])):

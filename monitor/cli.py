@@ -29,6 +29,21 @@ class UsageError(Exception):
     """A mistake in what the user asked for: printed as one line, exit 2."""
 
 
+MAX_NAME = 60  # characters: an athlete's name fits a table column and a banner line
+
+
+def check_names(option: str, names: list[str]) -> list[str]:
+    """Athlete names as typed, or UsageError: they are drawn on the dashboard and stored as text, so
+    no control characters (terminal escapes), no bytes that are not UTF-8, and a readable length."""
+    for name in names:
+        if not name.isprintable():
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(f"{option}: '{shown}' is not a name: control characters or bytes that are not UTF-8")
+        if len(name) > MAX_NAME:
+            raise UsageError(f"{option}: a name is at most {MAX_NAME} characters, got {len(name)}")
+    return names
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other user error
         sys.stderr.write(f"{self.prog}: error: {message}\n")

@@ -14,11 +14,13 @@ from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
 from gates.course import Course, CourseError
 from gates.rep import Rep
 from monitor.analyzer import Analyzer, RepResult, StopRule
-from monitor.cli import UsageError
+from monitor.cli import UsageError, check_names
 from monitor.offline import Counts, analyse
 from monitor.tables import athlete_tables
 
 CHUNK = 1 << 16
+MAX_DEBOUNCE_MS = 10_000.0  # far above any arm swing; beyond it a rep's own gates would be merged
+_RULE_OPTIONS = {"floor": "--floor", "consecutive": "--consecutive", "max reps": "--max-reps"}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -60,11 +62,15 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         raise UsageError(f"--course {err}") from None
     try:
         rule = StopRule(floor_pct=args.floor, consecutive=args.consecutive, max_reps=args.max_reps)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    if args.debounce_ms < 0:
-        raise UsageError(f"--debounce-ms must not be negative, got {args.debounce_ms:g}")
-    roster = [name.strip() for name in args.athletes.split(",") if name.strip()]
+    except ValueError as err:  # StopRule names its field ("floor must be ..."): name the option instead
+        message = str(err)
+        for field, option in _RULE_OPTIONS.items():
+            if message.startswith(field):
+                message = option + message[len(field):]
+        raise UsageError(message) from None
+    if not 0 <= args.debounce_ms <= MAX_DEBOUNCE_MS:  # NaN fails this too
+        raise UsageError(f"--debounce-ms must be 0 to {MAX_DEBOUNCE_MS:g}, got {args.debounce_ms:g}")
+    roster = check_names("--athletes", [name.strip() for name in args.athletes.split(",") if name.strip()])
     return SessionOptions(course, rule, roster, int(args.debounce_ms * 1000))
 
 
@@ -84,11 +90,14 @@ def run(args: argparse.Namespace) -> int:
             head = f.read(CHUNK)
     except OSError as err:
         raise UsageError(f"cannot read {args.file}: {err.strerror or err}") from None
+    if not head:
+        raise UsageError(f"{args.file}: the capture is empty")
     if args.protocol:
         try:
             protocol = protocols.get(args.protocol)
         except protocols.UnknownProtocol as err:
             raise UsageError(f"--protocol: {err}") from None
+        _check_format(args.file, head, protocol)
     else:
         protocol = protocols.detect(head)
         if protocol is None:
@@ -114,6 +123,19 @@ def run(args: argparse.Namespace) -> int:
               f"{assembler.debounced} double triggers absorbed, {assembler.strays} stray breaks, "
               f"{decoder.dropped_frames} bad frames / {decoder.dropped_bytes} bytes dropped ({protocol.name})")
     return 0
+
+
+def _check_format(file: str, head: bytes, protocol: protocols.Protocol) -> None:
+    """UsageError if most of the capture's first bytes are not `protocol`: a capture of another
+    format, or not a capture at all (naming the format it looks like, if any)."""
+    decoder = protocol.decoder()
+    decoder.feed(head)
+    if decoder.dropped_bytes * 2 <= len(head):
+        return
+    likely = protocols.detect(head)
+    hint = f"; it looks like {likely.name}: try --protocol {likely.name}" if likely else ""
+    raise UsageError(f"{file}: {decoder.dropped_bytes} of its first {len(head)} bytes are not {protocol.name} "
+                     f"({decoder.dropped_frames} bad frames){hint}")
 
 
 def _print_json(items: Iterator[RepResult | Rep]) -> None:

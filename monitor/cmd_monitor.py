@@ -51,7 +51,7 @@ def open_store(db: str | None):
 
 def run(args: argparse.Namespace) -> int:
     from drivers import registry
-    from monitor.pipeline import Pipeline, run_headless
+    from monitor.pipeline import Pipeline, PipelineError, run_headless
 
     options = session_options(args)
     if args.json and not args.headless:
@@ -70,11 +70,18 @@ def run(args: argparse.Namespace) -> int:
 
             source.radio = radio_from_env()
         sources.append(source)
+    if not args.headless:  # before the store: no database is made for a dashboard that cannot open
+        from monitor.tui.bridge import require_terminal
+
+        require_terminal()
     store = open_store(args.db)
     with store:
-        rule = replace(options.rule, against=args.against)
-        pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster, rule=rule,
-                            debounce_us=options.debounce_us, session=args.session, resume=not args.new)
+        try:
+            pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster,
+                                rule=replace(options.rule, against=args.against), debounce_us=options.debounce_us,
+                                session=args.session, resume=not args.new)
+        except PipelineError as err:  # sources that cannot run together
+            raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
             from monitor.tui.bridge import run_dashboard
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import stat
+from pathlib import Path
 
 from gates.course import Course, CourseError
-from monitor.cli import UsageError
+from monitor.cli import UsageError, check_names
 from simulators.athletes import AthleteProfile, group
 from simulators.capture import write_capture, write_truth
 from simulators.gate_device import Faults
@@ -54,10 +57,14 @@ def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile
         course = Course.parse(args.course)
     except CourseError as err:
         raise UsageError(f"--course {err}") from None
+    count = args.athletes.strip()
+    if count.lstrip("+-").isdigit() and not count.isdigit():  # a signed count, not a name
+        raise UsageError(f"--athletes {count!r}: give 1 to 255 athletes")
     try:
         athletes = group(args.athletes)
     except ValueError as err:
         raise UsageError(f"--athletes {err}") from None
+    check_names("--athletes", [a.name for a in athletes])
     try:
         plan = get_plan(args.plan)
     except ValueError as err:
@@ -86,14 +93,23 @@ def config_from_args(args: argparse.Namespace) -> SessionConfig:
         raise UsageError(f"--resolution-us must be 1 to 1000000, got {args.resolution_us}")
     if args.link and not args.serial:
         raise UsageError("--link only goes with --serial")
+    if args.link:
+        _check_made("--link", args.link, "symlink", Path.is_symlink)
     return SessionConfig(course=course, athletes=tuple(athletes), plan=plan, seed=args.seed, protocol=args.protocol,
                          faults=faults, shared_clock=args.clock == "shared", resolution_us=args.resolution_us)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    for option, path in (("--truth", args.truth), ("--out", args.out)):
+        if path and path != "-" and not Path(path).parent.is_dir():  # before either is written
+            raise UsageError(f"cannot write {option} {path}: no such directory {Path(path).parent}")
+        if path and Path(path).is_dir():
+            raise UsageError(f"cannot write {option} {path}: it is a directory; name the file to write")
     if args.hci_socket and not args.ble:
         raise UsageError("--hci-socket only goes with --ble")
+    if args.hci_socket:
+        _check_made("--hci-socket", args.hci_socket, "socket", lambda path: stat.S_ISSOCK(path.lstat().st_mode))
     if args.ble:  # simulators/ble_gate.py: the gate profile, in real time (the monitor's clock is real)
         if args.speed != 1.0 or args.protocol != "gateline":
             raise UsageError("--ble gates speak the BLE gate profile in real time: leave out --speed and --protocol")
@@ -121,6 +137,21 @@ def run(args: argparse.Namespace) -> int:
         return 0
     _write(write_capture, session, args.out)
     return 0
+
+
+def _check_made(option: str, where: str, kind: str, replaceable) -> None:
+    """A path the command makes, and replaces when it starts again (a link at each re-plug, a stale
+    socket), or UsageError: its directory must exist and be writable, and whatever is there now
+    must be of that `kind`, never a file of the user's that would be lost."""
+    path = Path(where)
+    if path.is_dir() and not path.is_symlink():
+        raise UsageError(f"{option} {where}: is a directory; name the {kind} to make, e.g. {path / 'gates'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {where}: no such directory {path.parent}")
+    if not os.access(path.parent, os.W_OK):
+        raise UsageError(f"{option} {where}: cannot make a {kind} in {path.parent}: permission denied")
+    if (path.exists() or path.is_symlink()) and not replaceable(path):
+        raise UsageError(f"{option} {where}: already exists and is not a {kind}; it would be replaced")
 
 
 def _write(writer, session: SimSession, path: str) -> None:

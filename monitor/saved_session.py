@@ -33,11 +33,12 @@ def session_id(text: str) -> int:
 
 
 def database_path(db: str | None) -> Path:
-    """The database `--db` names (or the default one), which must exist: reading never creates one."""
+    """The database `--db` names (or the default one), which must exist: reading never creates one
+    (whether it is a gates database is the store's to say)."""
     path = Path(db) if db else st.default_path()
-    if not path.is_file() and db:
+    if not path.exists() and db:
         raise UsageError(f"--db {path}: no such session database")
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"no sessions yet: {path} does not exist (--db names another database)")
     return path
 

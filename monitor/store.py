@@ -139,6 +139,8 @@ class SessionStore:
                  migrations: Sequence[str] = MIGRATIONS) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a directory, not a session database")
         try:
             if readonly:
                 if not self.path.is_file():
@@ -149,6 +151,7 @@ class SessionStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 5000")
+            self._check(migrations)  # before any write: a database this program cannot use stays as it was
             if not readonly:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
@@ -159,18 +162,18 @@ class SessionStore:
         except OSError as err:
             raise StoreError(f"{self.path}: {err.strerror or err}") from None
 
-    def _migrate(self, migrations: Sequence[str]) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+    def _check(self, migrations: Sequence[str]) -> None:
+        version = self.schema_version
         if version > len(migrations):
-            raise StoreError(f"schema version {version} is newer than this program knows "
+            raise StoreError(f"{self.path}: schema version {version} is newer than this program knows "
                              f"({len(migrations)}); upgrade gates")
         if version == 0 and self._has_foreign_tables():
-            raise StoreError("not a gates session database")
-        if version == len(migrations):
-            return
-        if self.readonly:
-            raise StoreError(f"schema version {version} needs migrating; open it once for writing")
-        for number in range(version, len(migrations)):
+            raise StoreError(f"{self.path}: not a gates session database")
+        if version < len(migrations) and self.readonly:
+            raise StoreError(f"{self.path}: schema version {version} needs migrating; open it once for writing")
+
+    def _migrate(self, migrations: Sequence[str]) -> None:
+        for number in range(self.schema_version, len(migrations)):
             self._db.execute("BEGIN IMMEDIATE")
             for statement in _statements(migrations[number]):
                 self._db.execute(statement)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from gates import protocols
@@ -19,9 +17,11 @@ from gates.alge import (
 )
 from gates.timeofday import DAY_US, HALF_DAY_US
 from gates.events import DURATION_KINDS, GateEvent, Kind
+from profiles import examples
+from shared_fixtures import ALGE_CAPTURES as FIXTURES
+from shared_fixtures import needs_alge_captures
 
-FIXTURES = sorted((Path(__file__).parents[2] / "shared" / "fixtures" / "alge-timy").glob("*.dump"))
-PROPS = settings(max_examples=150, deadline=None)
+PROPS = examples(150)
 
 
 def tod(text: str) -> int:
@@ -61,6 +61,7 @@ def paired_run_times(events: list[GateEvent]) -> list[tuple[int, int]]:
 
 # --- the real captures ---------------------------------------------------------------------------
 
+@needs_alge_captures
 def test_there_are_two_captures():
     assert [p.name for p in FIXTURES] == ["ALGETdC8001-202002020841.dump", "ALGETdC8001-202002021133.dump"]
 
@@ -95,6 +96,7 @@ def test_a_cleared_run_time_repeats_the_one_it_withdraws(path):
             latest[e.start_number] = e.device_us
 
 
+@needs_alge_captures
 def test_total_times_are_the_sum_of_each_numbers_standing_run_times():
     events, _ = decode(FIXTURES[0].read_bytes())
     runs: dict[int, list[int]] = {}
@@ -111,6 +113,7 @@ def test_total_times_are_the_sum_of_each_numbers_standing_run_times():
     assert totals == 61
 
 
+@needs_alge_captures
 def test_the_correction_sequence_in_the_first_capture():
     """Lines 515-538: #43's finish is cleared with its RT and TT, then re-entered by hand (`i`), and
     #44 is given the same hand-entered finish time."""
@@ -298,6 +301,7 @@ def test_course_index(line, gates, index):
     assert course_index(event, gates) == index
 
 
+@needs_alge_captures
 def test_registered_and_detected():
     proto = protocols.get("alge-timy")
     assert (proto.baud, proto.resend, proto.course_index) == (9600, False, course_index)

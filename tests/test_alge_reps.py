@@ -2,7 +2,6 @@
 exactly the runs the timer itself computed (its RT lines), athletes overlapping on course included."""
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,7 @@ from gates.assembly import RepAssembler
 from gates.course import Course
 from gates.events import Kind
 from gates.rep import CANCELLED
-
-FIXTURES = sorted((Path(__file__).parents[1] / ".." / "shared" / "fixtures" / "alge-timy").glob("*.dump"))
+from shared_fixtures import ALGE_CAPTURES as FIXTURES
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)

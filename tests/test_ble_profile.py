@@ -3,7 +3,7 @@
 import struct
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.bleprofile import (
@@ -12,8 +12,9 @@ from gates.bleprofile import (
 )
 from gates.codec import GateStatus, ResendRequest
 from gates.events import GateEvent, Kind
+from profiles import examples
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = examples(200)
 
 events = st.builds(
     GateEvent, gate=st.integers(1, 255), seq=st.integers(0, 0xFFFF), device_us=st.integers(0, (1 << 64) - 1),

@@ -1,6 +1,6 @@
 """Chronopic codec: frames as the firmware sends them, the device clock summed from edge-to-edge counts."""
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.chronopic import (SATURATED, TICK_US, ChronopicDecoder, ChronopicEncoder, encode_edge,
@@ -8,8 +8,9 @@ from gates.chronopic import (SATURATED, TICK_US, ChronopicDecoder, ChronopicEnco
 from gates.codec import GateStatus
 from gates.events import GateEvent, Kind
 from gates.protocols import get
+from profiles import examples
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = examples(200)
 
 
 def decode_all(data: bytes) -> tuple[list[GateEvent], ChronopicDecoder]:

@@ -74,7 +74,7 @@ def test_rule_options_change_the_verdicts(session):
     (["{session}", "--course", "zero,ten"], "--course 'zero,ten' is not a comma-separated list"),
     (["{session}", "--floor", "120"], "floor must be a percentage"),
     (["{session}", "--floor", "abc"], "invalid float value: 'abc'"),
-    (["{empty}"], "no known protocol recognised"),
+    (["{empty}"], "the capture is empty"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, session, args, message):
     empty = tmp_path / "empty.cap"

@@ -3,14 +3,15 @@
 from functools import reduce
 from operator import xor
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.codec import GateStatus, ResendRequest
 from gates.events import GateEvent, Kind
 from gates.gateline import GatelineDecoder, checksum, encode_event, encode_resend, encode_status
+from profiles import examples
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = examples(200)
 
 events = st.builds(
     GateEvent, gate=st.integers(1, 255), seq=st.integers(0, 0xFFFF), device_us=st.integers(0, (1 << 64) - 1),

@@ -1,13 +1,14 @@
 """Microgate codec: lines built from RaceHorology's documented layout, and a decoder that survives anything."""
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.events import GateEvent, Kind
 from gates.microgate import EXTENDED, REDUCED, STATIC, MicrogateDecoder, course_index, encode_event
 from gates.timeofday import DAY_US, DayClock
+from profiles import examples
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = examples(200)
 
 
 def layout_line(line_type: int, start_number: str, channel: str, flag: str, time: str, group: str = "000") -> bytes:

@@ -1,14 +1,13 @@
 """protocols.detect(): a capture of each wire format is recognised as that format, and nothing else."""
 
-from pathlib import Path
 
 import pytest
 
 from gates import alge, chronopic, gateline, microgate, protocols, wichro
 from gates.codec import GateStatus
 from gates.events import Kind
+from shared_fixtures import ALGE_CAPTURES
 
-ALGE_CAPTURES = sorted((Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "alge-timy").glob("*.dump"))
 T0 = 9 * 3_600_000_000  # 09:00 on the device clock
 
 

@@ -3,7 +3,6 @@ kinematics, and preset athletes against real split times (the Vescovi & Brower g
 
 import csv
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ from hypothesis import strategies as st
 
 from simulators.athletes import Fatigue, group, presets
 from gates.sprint_model import distance_at_time, lambert_w0, mac, time_at_distance, velocity_at_time
-
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "split-times" / "vescovi-brower-gates.csv"
+from shared_fixtures import BROWER_SPLITS as FIXTURE
+from shared_fixtures import needs_brower_splits
 
 
 @pytest.mark.parametrize(("z", "w"), [
@@ -65,6 +64,7 @@ def test_time_at_distance_matches_the_start_and_the_top_speed():
     assert velocity_at_time(50.0, mss, tau) == pytest.approx(mss)
 
 
+@needs_brower_splits
 def test_plausible_profiles_give_splits_within_real_gate_data():
     """Fit-free: team-sport profiles from a 0.5 m standing start land inside the real splits' range."""
     with FIXTURE.open(newline="") as f:

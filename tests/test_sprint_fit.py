@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +18,9 @@ from gates.sprint_model import reduced_time, time_at_distance
 from simulators.athletes import AthleteProfile, Fatigue, presets
 from simulators.plans import Block, Plan, Start
 from simulators.session import SessionConfig, schedule
+from shared_fixtures import BROWER_SPLITS as FIXTURE
+from shared_fixtures import needs_brower_splits
 
-FIXTURE = Path(__file__).parents[1] / ".." / "shared" / "fixtures" / "split-times" / "vescovi-brower-gates.csv"
 GATES = [5, 10, 20, 30, 35]
 
 # shorts' `split_times` data set, athlete Kimberley (README of mladenjovanovic/shorts)
@@ -183,6 +183,7 @@ def test_recovers_the_simulators_athletes_through_their_noise_and_a_millisecond_
         assert profile.fd == pytest.approx(0.5, abs=0.3)
 
 
+@needs_brower_splits
 def test_every_real_athlete_in_the_brower_splits_fits_in_every_model():
     """No per-athlete shorts output for these splits is published; what must hold: all 52 fit, the
     corrections never fit worse than the plain model, and the values are a sprinter's."""

@@ -1,13 +1,14 @@
 """Wichro codec: `photocell;timeMs;status` lines as Chronojump's wichroCapture.cs reads them."""
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.events import GateEvent, Kind
 from gates.protocols import get
 from gates.wichro import MAX_INT32, WichroDecoder, course_index, encode_event
+from profiles import examples
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = examples(200)
 
 
 def decode_all(data: bytes) -> tuple[list[GateEvent], WichroDecoder]:
