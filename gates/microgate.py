@@ -82,6 +82,9 @@ class MicrogateDecoder(LineDecoder):
         self._seq = SeqCounter()
         self._clock = DayClock()
 
+    def _lines_end(self, buf: bytes) -> int:
+        return max(super()._lines_end(buf), buf.rfind(b"\x10"), buf.rfind(b"\x12"), buf.rfind(b"\x14"))
+
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         line_type = line[0]
         if line_type == REDUCED:
