@@ -14,7 +14,7 @@ otherwise reps go first-in-first-out along the course and to the roster rotation
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from gates.course import Course
 from gates.events import GateEvent, Kind
@@ -28,6 +28,7 @@ DEFAULT_DEBOUNCE_US = 300_000
 NO_NAME = "?"
 CANCELLABLE_FINISHES = 64  # how many recent finishes a timer's cancel line can still take back
 _BREAK, _CANCEL = Kind.BREAK, Kind.CANCEL
+_INCOMPLETE = frozenset({INCOMPLETE})
 
 
 def default_timeout_us(course: Course) -> int:
@@ -41,7 +42,6 @@ class _OpenRep:
     times: list[int | None]
     start_number: int | None = None
     reached: int = 0  # highest course position seen so far
-    flags: set[str] = field(default_factory=set)
 
     def last_seen_us(self) -> int:
         return self.times[self.reached]  # type: ignore[return-value]
@@ -203,7 +203,7 @@ class RepAssembler:
         flags = self._flags(times)
         done = Rep(self.reps_finished, athlete, self.course, start_us,
                    tuple([None if t is None else t - start_us for t in times[1:]]),
-                   frozenset(flags | rep.flags if rep.flags else flags), number)
+                   frozenset(flags), number)
         finished = self._finished
         finished[(number, times[-1])] = (done, rep)  # type: ignore[index]
         if len(finished) > CANCELLABLE_FINISHES:
@@ -222,7 +222,7 @@ class RepAssembler:
         return Rep(
             number=0, athlete=athlete, course=self.course, start_us=rep.start_us,
             splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),
-            flags=frozenset({INCOMPLETE} | rep.flags), start_number=rep.start_number,
+            flags=_INCOMPLETE, start_number=rep.start_number,
         )
 
     def _cancel(self, event: GateEvent, out: list[Rep]) -> None:

@@ -109,10 +109,10 @@ class LineDecoder(Decoder):
                 self._line(line, host_ns, events)
 
     def _gap(self, gap: bytes, host_ns: int, events: list[GateEvent], before_frame: bool) -> None:
-        """The bytes a fast path skipped: complete lines, then (`before_frame`) the noise in front of
-        the clean frame it found, which `_line` would have cut off and counted."""
+        """The bytes a fast path skipped: complete lines, then (`before_frame`, in a format with a frame
+        start byte) the noise in front of the clean frame it found, which `_line` would have cut off."""
         pieces = self._terminators.split(gap)
-        if before_frame:
+        if before_frame and self.frame_start is not None:
             self.dropped_bytes += len(pieces.pop())
         for line in pieces:
             if line:

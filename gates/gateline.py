@@ -81,7 +81,7 @@ _BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
 # repeatedly, and the bytes after the last one. A clean frame has no `$` inside, so it is the part of
 # its line `LineDecoder._line` would parse; the skipped bytes go through `_gap`, exactly as line by line.
 _FRAMES = re.compile(
-    rb"(.*?)(?:(\$(?:GT,(\d{1,3}),(\d{1,5}),(\d{1,20}),([BR])|GS,(\d{1,3}),(\d{1,5}),(\d{1,20}),(\d{1,3}),([01]))"
+    rb"(.*?)(?:(\$G(?:T,(\d{1,3}),(\d{1,5}),(\d{1,20}),([BR])|S,(\d{1,3},\d{1,5},\d{1,20},\d{1,3},[01]))"
     rb"\*([0-9A-F]{2}))(?=[\r\n])|\Z)", re.DOTALL)
 _HEX_VALUE = {b"%02X" % i: i for i in range(256)}
 _CRLF = b"\r\n"
@@ -99,7 +99,7 @@ class GatelineDecoder(LineDecoder):
         xor = _prefix_xor(block)  # a body's checksum is xor[end] ^ xor[its `$`]
         append, control = events.append, self.control.append
         pos = 0
-        for gap, frame, gate, seq, us, kind, h_gate, h_seq, h_us, battery, beam, cs in found:
+        for gap, frame, gate, seq, us, kind, status, cs in found:
             if gap:
                 if gap != _CRLF:
                     self._gap(gap, host_ns, events, bool(frame))
@@ -116,7 +116,8 @@ class GatelineDecoder(LineDecoder):
                                      frame))
                     continue
             else:
-                gate, seq, us, battery = int(h_gate), int(h_seq), int(h_us), int(battery)
+                gate, seq, us, battery, beam = status.split(b",")
+                gate, seq, us, battery = int(gate), int(seq), int(us), int(battery)
                 if sound and 0 < gate <= 255 and seq <= 0xFFFF and us <= MAX_U64 and battery <= 100:
                     control(GateStatus(gate, seq, us, battery, beam == b"1", host_ns))
                     continue

@@ -35,9 +35,9 @@ def analyse(chunks: Iterable[bytes], decoder: Decoder, assembler: RepAssembler,
             reps = assembler.feed_all(events)
         counts.events += len(events)
         for rep in reps:
-            yield from _judge(rep, analyzer, counts, seen)
+            yield _judge(rep, analyzer, counts, seen)
     for rep in assembler.flush():
-        yield from _judge(rep, analyzer, counts, seen)
+        yield _judge(rep, analyzer, counts, seen)
 
 
 @contextmanager
@@ -54,13 +54,12 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _judge(rep: Rep, analyzer: Analyzer, counts: Counts, seen: set[int]) -> Iterator[RepResult | Rep]:
+def _judge(rep: Rep, analyzer: Analyzer, counts: Counts, seen: set[int]) -> RepResult | Rep:
     if INCOMPLETE in rep.flags:
         counts.incomplete += 1
-        yield rep
-    elif rep.number in seen:  # the timer took its finish back: same rep, revised
-        yield next(r for r in analyzer.revise(rep) if r.rep.number == rep.number)
-    else:
-        seen.add(rep.number)
-        counts.reps += 1
-        yield analyzer.add(rep)
+        return rep
+    if rep.number in seen:  # the timer took its finish back: same rep, revised
+        return next(r for r in analyzer.revise(rep) if r.rep.number == rep.number)
+    seen.add(rep.number)
+    counts.reps += 1
+    return analyzer.add(rep)
