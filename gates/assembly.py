@@ -13,6 +13,7 @@ otherwise reps go first-in-first-out along the course and to the roster rotation
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -43,8 +44,14 @@ class _OpenRep:
     start_number: int | None = None
     reached: int = 0  # highest course position seen so far
 
-    def last_seen_us(self) -> int:
-        return self.times[self.reached]  # type: ignore[return-value]
+
+def _shortest_us(segment_m: float) -> int:
+    """The fewest whole microseconds a human needs for a segment: the least dt for which
+    segment_m * 1e6 > MAX_HUMAN_SPEED_MPS * dt is false (the test `_flags` applies with gaps)."""
+    dt = max(1, math.floor(segment_m * 1e6 / MAX_HUMAN_SPEED_MPS) - 1)
+    while segment_m * 1e6 > MAX_HUMAN_SPEED_MPS * dt:
+        dt += 1
+    return dt
 
 
 class RepAssembler:
@@ -60,7 +67,7 @@ class RepAssembler:
         self._finish_index = course.gates - 1
         self._course_index = self.protocol.course_index
         self._break_positions: dict[int, int | None] = {}  # gate -> course position of its breaks
-        self._segments_um = [seg * 1e6 for seg in course.segments_m]
+        self._shortest_segments_us = [_shortest_us(seg) for seg in course.segments_m]
         self.reps_finished = 0
         self.debounced = 0  # breaks absorbed as double triggers
         self.strays = 0  # breaks no rep could own (nobody running, unknown gate)
@@ -158,19 +165,20 @@ class RepAssembler:
         """The open rep this break belongs to: by start number, else the oldest live rep behind it."""
         if number is not None:
             return next((r for r in self._open if r.start_number == number and r.reached < index), None)
-        distances = self.course.distances_m
-        for rep in list(self._open):
-            if rep.start_number is not None or rep.reached >= index:
-                continue
-            elapsed = t - rep.last_seen_us()
-            if elapsed <= 0:
-                continue
-            speed = (distances[index] - distances[rep.reached]) / (elapsed / 1e6)
-            if speed < MIN_RUNNING_SPEED_MPS:  # nobody is that slow mid-sprint: a dead start
-                self._open.remove(rep)
-                out.append(self._incomplete(rep))
-                continue
-            return rep
+        distances, open_ = self.course.distances_m, self._open
+        i = 0
+        while i < len(open_):
+            rep = open_[i]
+            reached = rep.reached
+            if rep.start_number is None and reached < index:
+                elapsed = t - rep.times[reached]  # type: ignore[operator]
+                if elapsed > 0:
+                    if (distances[index] - distances[reached]) / (elapsed / 1e6) >= MIN_RUNNING_SPEED_MPS:
+                        return rep
+                    del open_[i]  # nobody is that slow mid-sprint: a dead start
+                    out.append(self._incomplete(rep))
+                    continue
+            i += 1
         return None
 
     def _expire(self, now_us: int, out: list[Rep]) -> None:
@@ -181,8 +189,8 @@ class RepAssembler:
 
     def _flags(self, times: list[int | None]) -> set[str]:
         if None not in times:  # every gate seen, the usual case: compare neighbours
-            for seg_um, a, b in zip(self._segments_um, times, times[1:]):
-                if b <= a or seg_um > MAX_HUMAN_SPEED_MPS * (b - a):  # type: ignore[operator]
+            for shortest, a, b in zip(self._shortest_segments_us, times, times[1:]):
+                if b - a < shortest:  # type: ignore[operator]
                     return {IMPOSSIBLE}
             return set()
         flags: set[str] = set()

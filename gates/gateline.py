@@ -100,9 +100,10 @@ class GatelineDecoder(LineDecoder):
         append, control = events.append, self.control.append
         pos = 0
         for gap, frame, gate, seq, us, kind, status, cs in found:
-            if gap:
-                if gap != _CRLF:
-                    self._gap(gap, host_ns, events, bool(frame))
+            if gap == _CRLF:
+                pos += 2
+            elif gap:
+                self._gap(gap, host_ns, events, bool(frame))
                 pos += len(gap)
             if not frame:
                 continue

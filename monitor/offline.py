@@ -33,7 +33,8 @@ def analyse(chunks: Iterable[bytes], decoder: Decoder, assembler: RepAssembler,
             events = decoder.feed(chunk)
             decoder.pop_control()  # heartbeats matter to a live link, not to a capture's reps
             reps = assembler.feed_all(events)
-        counts.events += len(events)
+            counts.events += len(events)
+            del events  # freed before the collector wakes up, so it has fewer young objects to look at
         for rep in reps:
             yield _judge(rep, analyzer, counts, seen)
     for rep in assembler.flush():
