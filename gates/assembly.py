@@ -72,7 +72,9 @@ class RepAssembler:
         self.debounced = 0  # breaks absorbed as double triggers
         self.strays = 0  # breaks no rep could own (nobody running, unknown gate)
         self._open: list[_OpenRep] = []  # oldest first
-        self._last_break: dict[tuple[int, int | None], int] = {}  # (gate, start number) -> time
+        # the physical line -> its latest break: a double trigger is the same gate twice (and, where the
+        # timer numbers athletes, the same start number; keyed by the gate alone where it does not)
+        self._last_break: dict[int | tuple[int, int], int] = {}
         self._finished: dict[tuple[int | None, int], tuple[Rep, _OpenRep]] = {}  # for timer cancels
 
     # -- input -----------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ class RepAssembler:
                     self.strays += 1
                     continue
             number = event.start_number
-            key = (event.gate, number)  # the physical line: a double trigger is the same gate twice
+            key = event.gate if number is None else (event.gate, number)
             last = last_break.get(key)
             if last is not None and 0 <= t - last < debounce_us:
                 self.debounced += 1
