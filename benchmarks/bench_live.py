@@ -229,8 +229,13 @@ async def main() -> int:
               f"{best / GOAL_PROCESSING_P99_MS:.2f} of goal; the worse rounds are other processes' time)")
         jitter = await bench_line_jitter()
         spread = statistics.pstdev(jitter)
+        # a host-stamped split is the difference of two stamps: its error, the difference of two delays
+        split_errors = [abs(b - a) for a, b in zip(jitter, jitter[1:])]
         print("LineSource (loop://, ~1 ms polling): "
               + figures("edge -> host stamp", jitter) + f", jitter (stdev) {spread:.3f} ms")
+        print("  " + figures("split error between two host-stamped edges", split_errors))
+        result("line_source.stamp_delay_p99", pct(jitter, 99), "ms")
+        result("split_error_p99.contact_closure", pct(split_errors, 99), "ms")
         reconnects = await bench_reconnect(tmp)
         result("reconnect_max", max(reconnects), "s", f"<={GOAL_RECONNECT_S:g}")
         print(f"reconnect after re-plug: p50 {statistics.median(reconnects) * 1000:.0f} ms, "
