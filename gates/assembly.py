@@ -159,7 +159,7 @@ class RepAssembler:
             for old in [r for r in self._open if r.start_number == number]:
                 self._open.remove(old)  # a restart supersedes the earlier start
                 out.append(self._incomplete(old))
-        times: list[int | None] = [None] * self.course.gates
+        times: list[int | None] = [None] * (self._finish_index + 1)
         times[0] = t
         self._open.append(_OpenRep(t, times, number))
 
@@ -211,9 +211,11 @@ class RepAssembler:
         number, times, start_us = rep.start_number, rep.times, rep.start_us
         athlete = f"#{number}" if number is not None else self.rotation.take() or NO_NAME
         flags = self._flags(times)
-        done = Rep(self.reps_finished, athlete, self.course, start_us,
-                   tuple([None if t is None else t - start_us for t in times[1:]]),
-                   frozenset(flags), number)
+        if None in times:
+            splits = tuple([None if t is None else t - start_us for t in times[1:]])
+        else:  # every gate seen, the usual case
+            splits = tuple(map(start_us.__rsub__, times[1:]))  # type: ignore[arg-type]
+        done = Rep(self.reps_finished, athlete, self.course, start_us, splits, frozenset(flags), number)
         finished = self._finished
         finished[(number, times[-1])] = (done, rep)  # type: ignore[index]
         if len(finished) > CANCELLABLE_FINISHES:

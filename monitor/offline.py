@@ -32,20 +32,18 @@ def analyse(chunks: Iterable[bytes], decoder: Decoder, assembler: RepAssembler,
         with _cycle_collector_paused():
             events = decoder.feed(chunk)
             decoder.pop_control()  # heartbeats matter to a live link, not to a capture's reps
-            reps = assembler.feed_all(events)
             counts.events += len(events)
+            judged = [_judge(rep, analyzer, counts, seen) for rep in assembler.feed_all(events)]
             del events  # freed before the collector wakes up, so it has fewer young objects to look at
-        for rep in reps:
-            yield _judge(rep, analyzer, counts, seen)
-    for rep in assembler.flush():
-        yield _judge(rep, analyzer, counts, seen)
+        yield from judged
+    yield from [_judge(rep, analyzer, counts, seen) for rep in assembler.flush()]
 
 
 @contextmanager
 def _cycle_collector_paused() -> Iterator[None]:
-    """A chunk's events and reps are thousands of small objects without cycles, freed by reference
-    counting; the cyclic collector's passes over them cost a fifth of the run, so they wait for the
-    chunk to be done (never across a `yield`: the caller's code runs with the collector on)."""
+    """A chunk's events, reps and results are thousands of small objects without cycles, freed by
+    reference counting; the cyclic collector's passes over them cost a fifth of the run, so they wait
+    for the chunk to be done (never across a `yield`: the caller's code runs with the collector on)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
