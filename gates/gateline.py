@@ -93,10 +93,12 @@ class GatelineDecoder(LineDecoder):
     protocol = PROTOCOL
     max_line = 80  # the longest valid frame ($GS with 20-digit device_us) is 57 bytes
     frame_start = b"$"
+    bulk_bytes = 4096  # blocks this long get their checksums from one numpy pass
 
     def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
         found = _FRAMES.findall(block)
-        xor = _prefix_xor(block)  # a body's checksum is xor[end] ^ xor[its `$`]
+        # a body's checksum is xor[end] ^ xor[its `$`]; a few frames (a live read) are summed one by one
+        xor = _prefix_xor(block) if len(block) >= self.bulk_bytes else None
         append, control = events.append, self.control.append
         pos = 0
         for gap, frame, gate, seq, us, kind, status, cs in found:
@@ -108,7 +110,7 @@ class GatelineDecoder(LineDecoder):
             if not frame:
                 continue
             n = len(frame)
-            sound = xor[pos + n - 4] ^ xor[pos] == _HEX_VALUE[cs]
+            sound = (checksum(frame[1:-3]) if xor is None else xor[pos + n - 4] ^ xor[pos]) == _HEX_VALUE[cs]
             pos += n
             if kind:
                 gate, seq, us = int(gate), int(seq), int(us)
@@ -159,7 +161,7 @@ class GatelineDecoder(LineDecoder):
 
 def _prefix_xor(block: bytes) -> bytes:
     """Byte i is the XOR of block[0..i]: every checksum in the block from two look-ups."""
-    import numpy as np  # only where a block of lines is decoded: start-up does not pay for it
+    import numpy as np  # only for a large block (a capture): neither start-up nor a live read pays for it
 
     return np.bitwise_xor.accumulate(np.frombuffer(block, np.uint8)).tobytes()
 
