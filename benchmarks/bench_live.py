@@ -10,6 +10,8 @@ reconnect after a pulled cable, and what a store commit costs.
    best round's p99 is judged against the goal.
 2. LineSource jitter: a thread flips RTS on pyserial's `loop://` port (RTS drives CTS) at known
    times; each edge's host stamp minus the flip time is the stamping delay, its spread the jitter.
+   A contact closure's split is the difference of two host stamps, so its error is the difference
+   of two delays: reported as the split accuracy of host-stamped gates.
    loop:// has no file descriptor, so this measures the ~1 ms polling path (TIOCMIWAIT needs a real
    UART's modem lines).
 3. Reconnect: the simulator's pty unplugged and re-plugged behind a stable link; time from re-plug to
@@ -37,6 +39,8 @@ import tty
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from results import result  # noqa: E402
 
 from drivers.registry import create  # noqa: E402
 from drivers.source import State  # noqa: E402
@@ -217,19 +221,30 @@ async def main() -> int:
             print("  " + figures("write -> verdict (end to end)", end_to_end))
             print("  " + figures("read -> verdict (processing)", processing))
         best = min(rounds)
+        result("latency.bytes_to_verdict.processing_p99", best, "ms", f"<={GOAL_PROCESSING_P99_MS:g}")
+        result("latency.bytes_to_verdict.end_to_end_p50", pct(end_to_end, 50), "ms")
+        result("latency.bytes_to_verdict.end_to_end_p99", pct(end_to_end, 99), "ms")
         print(f"  processing p99 per round: {', '.join(f'{r:.3f}' for r in rounds)} ms; best {best:.3f} ms "
               f"(goal p99 <= {GOAL_PROCESSING_P99_MS:g} ms: {'met' if best <= GOAL_PROCESSING_P99_MS else 'MISSED'}, "
               f"{best / GOAL_PROCESSING_P99_MS:.2f} of goal; the worse rounds are other processes' time)")
         jitter = await bench_line_jitter()
         spread = statistics.pstdev(jitter)
+        # a host-stamped split is the difference of two stamps: its error, the difference of two delays
+        split_errors = [abs(b - a) for a, b in zip(jitter, jitter[1:])]
         print("LineSource (loop://, ~1 ms polling): "
               + figures("edge -> host stamp", jitter) + f", jitter (stdev) {spread:.3f} ms")
+        print("  " + figures("split error between two host-stamped edges", split_errors))
+        result("line_source.stamp_delay_p99", pct(jitter, 99), "ms")
+        result("split_error_p99.contact_closure", pct(split_errors, 99), "ms")
         reconnects = await bench_reconnect(tmp)
+        result("reconnect_max", max(reconnects), "s", f"<={GOAL_RECONNECT_S:g}")
         print(f"reconnect after re-plug: p50 {statistics.median(reconnects) * 1000:.0f} ms, "
               f"max {max(reconnects) * 1000:.0f} ms over {len(reconnects)} unplugs "
               f"(goal <= {GOAL_RECONNECT_S:g} s: {'met' if max(reconnects) <= GOAL_RECONNECT_S else 'MISSED'})")
         one, hundred = bench_store(tmp)
         print("store commit: " + figures("1 event", one) + "; " + figures("100 events", hundred))
+        result("store_commit_p99.1_event", pct(one, 99), "ms")
+        result("store_commit_p99.100_events", pct(hundred, 99), "ms")
     return 0
 
 

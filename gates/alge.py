@@ -30,6 +30,8 @@ line with line noise glued in front of it: the line is kept, the noise counted i
 
 from __future__ import annotations
 
+import re
+
 from gates.codec import LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
 from gates.timeofday import DAY_US, DayClock
@@ -43,6 +45,13 @@ FLAGS = frozenset(" ?mcdi")
 _COMPUTED = {b"RT ": Kind.RUN_TIME, b"TT ": Kind.TOTAL_TIME, b"SQ ": Kind.LAP}
 _COMPUTED_LABEL = {kind: label.strip().decode() for label, kind in _COMPUTED.items()}
 _DIGITS = frozenset(b"0123456789")
+# A block of lines at once: (skipped bytes, then a whole impulse line timed to 1/10,000 s) repeatedly,
+# and what follows the last one. Such a line parses as `_event` would; the rest goes through `_gap`.
+_IMPULSES = re.compile(
+    rb"(.*?)(?:(?<![^\r\n])(([ ?mcdi])(\d{4}) (C[0-8][ M]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)\.(\d{4}) \d\d)(?=[\r\n])"
+    rb"|\Z)", re.DOTALL)
+_FLAG_TEXT = {flag.encode(): flag.strip() for flag in FLAGS}
+_CHANNEL_TEXT = {b"C%d%s" % (k, m): f"C{k}{m.decode().strip()}" for k in range(9) for m in (b" ", b"M")}
 
 
 def course_index(event: GateEvent, gates: int) -> int | None:
@@ -149,6 +158,18 @@ class AlgeDecoder(LineDecoder):
         super().__init__()
         self._seq = SeqCounter()
         self._clock = DayClock()
+
+    def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        append, seq, clock = events.append, self._seq.next, self._clock
+        for gap, line, flag, number, channel, hh, mm, ss, frac in _IMPULSES.findall(block):
+            if gap and gap != b"\r":
+                self._gap(gap, host_ns, events, bool(line))
+            if not line:
+                continue
+            gate = channel[1] - 0x30
+            tod = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1_000_000 + int(frac) * 100
+            append(GateEvent(gate, seq(gate), clock(tod), host_ns, Kind.CANCEL if flag == b"c" else Kind.BREAK,
+                             None if flag == b"?" else int(number), _CHANNEL_TEXT[channel], _FLAG_TEXT[flag], line))
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         if len(line) == NUMBER_LINE_LEN and self._number_line(line):

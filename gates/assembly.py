@@ -13,8 +13,9 @@ otherwise reps go first-in-first-out along the course and to the roster rotation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from gates.course import Course
 from gates.events import GateEvent, Kind
@@ -27,6 +28,8 @@ MIN_RUNNING_SPEED_MPS = 2.5  # slower than a jog between two gates: not the same
 DEFAULT_DEBOUNCE_US = 300_000
 NO_NAME = "?"
 CANCELLABLE_FINISHES = 64  # how many recent finishes a timer's cancel line can still take back
+_BREAK, _CANCEL = Kind.BREAK, Kind.CANCEL
+_INCOMPLETE = frozenset({INCOMPLETE})
 
 
 def default_timeout_us(course: Course) -> int:
@@ -40,10 +43,15 @@ class _OpenRep:
     times: list[int | None]
     start_number: int | None = None
     reached: int = 0  # highest course position seen so far
-    flags: set[str] = field(default_factory=set)
 
-    def last_seen_us(self) -> int:
-        return self.times[self.reached]  # type: ignore[return-value]
+
+def _shortest_us(segment_m: float) -> int:
+    """The fewest whole microseconds a human needs for a segment: the least dt for which
+    segment_m * 1e6 > MAX_HUMAN_SPEED_MPS * dt is false (the test `_flags` applies with gaps)."""
+    dt = max(1, math.floor(segment_m * 1e6 / MAX_HUMAN_SPEED_MPS) - 1)
+    while segment_m * 1e6 > MAX_HUMAN_SPEED_MPS * dt:
+        dt += 1
+    return dt
 
 
 class RepAssembler:
@@ -58,22 +66,69 @@ class RepAssembler:
         self.timeout_us = default_timeout_us(course) if timeout_us is None else timeout_us
         self._finish_index = course.gates - 1
         self._course_index = self.protocol.course_index
+        self._break_positions: dict[int, int | None] = {}  # gate -> course position of its breaks
+        self._shortest_segments_us = [_shortest_us(seg) for seg in course.segments_m]
         self.reps_finished = 0
         self.debounced = 0  # breaks absorbed as double triggers
         self.strays = 0  # breaks no rep could own (nobody running, unknown gate)
         self._open: list[_OpenRep] = []  # oldest first
-        self._last_break: dict[tuple[int, int | None], int] = {}  # (gate, start number) -> time
+        # the physical line -> its latest break: a double trigger is the same gate twice (and, where the
+        # timer numbers athletes, the same start number; keyed by the gate alone where it does not)
+        self._last_break: dict[int | tuple[int, int], int] = {}
         self._finished: dict[tuple[int | None, int], tuple[Rep, _OpenRep]] = {}  # for timer cancels
 
     # -- input -----------------------------------------------------------------------------------
 
     def feed(self, event: GateEvent) -> list[Rep]:
+        return self.feed_all((event,))
+
+    def feed_all(self, events: Iterable[GateEvent]) -> list[Rep]:
+        """Feed events in arrival order (one, or a whole capture's worth): the reps they finish.
+
+        The per-break work is inlined into one loop: a capture runs hundreds of thousands of events
+        through here, and a function call per step would cost more than the step itself."""
         out: list[Rep] = []
-        if event.kind is Kind.BREAK:
-            self._expire(event.device_us, out)
-            self._break(event, out)
-        elif event.kind is Kind.CANCEL:
-            self._cancel(event, out)
+        open_, last_break = self._open, self._last_break
+        debounce_us, timeout_us = self.debounce_us, self.timeout_us
+        finish_index, course_index = self._finish_index, self._course_index
+        sequential, positions = self.protocol.sequential, self._break_positions
+        for event in events:
+            kind = event.kind
+            if kind is not _BREAK:
+                if kind is _CANCEL:
+                    self._cancel(event, out)
+                continue
+            t = event.device_us
+            if open_ and t - open_[0].start_us > timeout_us:
+                self._expire(t, out)
+            if sequential:
+                index = open_[-1].reached + 1 if open_ else 0
+            else:
+                index = positions.get(event.gate, -1)
+                if index == -1:  # a gate not seen before: ask the protocol once
+                    index = positions[event.gate] = course_index(event, finish_index + 1)
+                if index is None:
+                    self.strays += 1
+                    continue
+            number = event.start_number
+            key = event.gate if number is None else (event.gate, number)
+            last = last_break.get(key)
+            if last is not None and 0 <= t - last < debounce_us:
+                self.debounced += 1
+                continue
+            last_break[key] = t
+            if index == 0:
+                self._start(t, number, out)
+                continue
+            rep = self._owner(index, t, number, out)
+            if rep is None:
+                self.strays += 1
+                continue
+            rep.times[index] = t
+            rep.reached = index
+            if index == finish_index:
+                open_.remove(rep)
+                out.append(self._finish(rep))
         return out
 
     def tick(self, now_us: int) -> list[Rep]:
@@ -99,38 +154,12 @@ class RepAssembler:
             return self._open[-1].reached + 1 if self._open else 0
         return self._course_index(event, self._finish_index + 1)
 
-    def _break(self, event: GateEvent, out: list[Rep]) -> None:
-        index = self._position(event)
-        if index is None:
-            self.strays += 1
-            return
-        t = event.device_us
-        number = event.start_number
-        key = (event.gate, number)  # the physical line: a double trigger is the same gate twice
-        last = self._last_break.get(key)
-        if last is not None and 0 <= t - last < self.debounce_us:
-            self.debounced += 1
-            return
-        self._last_break[key] = t
-        if index == 0:
-            self._start(t, number, out)
-            return
-        rep = self._owner(index, t, number, out)
-        if rep is None:
-            self.strays += 1
-            return
-        rep.times[index] = t
-        rep.reached = index
-        if index == self._finish_index:
-            self._open.remove(rep)
-            out.append(self._finish(rep))
-
     def _start(self, t: int, number: int | None, out: list[Rep]) -> None:
         if number is not None:
             for old in [r for r in self._open if r.start_number == number]:
                 self._open.remove(old)  # a restart supersedes the earlier start
                 out.append(self._incomplete(old))
-        times: list[int | None] = [None] * self.course.gates
+        times: list[int | None] = [None] * (self._finish_index + 1)
         times[0] = t
         self._open.append(_OpenRep(t, times, number))
 
@@ -138,19 +167,20 @@ class RepAssembler:
         """The open rep this break belongs to: by start number, else the oldest live rep behind it."""
         if number is not None:
             return next((r for r in self._open if r.start_number == number and r.reached < index), None)
-        distances = self.course.distances_m
-        for rep in list(self._open):
-            if rep.start_number is not None or rep.reached >= index:
-                continue
-            elapsed = t - rep.last_seen_us()
-            if elapsed <= 0:
-                continue
-            speed = (distances[index] - distances[rep.reached]) / (elapsed / 1e6)
-            if speed < MIN_RUNNING_SPEED_MPS:  # nobody is that slow mid-sprint: a dead start
-                self._open.remove(rep)
-                out.append(self._incomplete(rep))
-                continue
-            return rep
+        distances, open_ = self.course.distances_m, self._open
+        i = 0
+        while i < len(open_):
+            rep = open_[i]
+            reached = rep.reached
+            if rep.start_number is None and reached < index:
+                elapsed = t - rep.times[reached]  # type: ignore[operator]
+                if elapsed > 0:
+                    if (distances[index] - distances[reached]) / (elapsed / 1e6) >= MIN_RUNNING_SPEED_MPS:
+                        return rep
+                    del open_[i]  # nobody is that slow mid-sprint: a dead start
+                    out.append(self._incomplete(rep))
+                    continue
+            i += 1
         return None
 
     def _expire(self, now_us: int, out: list[Rep]) -> None:
@@ -160,6 +190,11 @@ class RepAssembler:
                 out.append(self._incomplete(rep))
 
     def _flags(self, times: list[int | None]) -> set[str]:
+        if None not in times:  # every gate seen, the usual case: compare neighbours
+            for shortest, a, b in zip(self._shortest_segments_us, times, times[1:]):
+                if b - a < shortest:  # type: ignore[operator]
+                    return {IMPOSSIBLE}
+            return set()
         flags: set[str] = set()
         last_d = last_t = None
         for d, t in zip(self.course.distances_m, times):
@@ -173,18 +208,18 @@ class RepAssembler:
 
     def _finish(self, rep: _OpenRep) -> Rep:
         self.reps_finished += 1
-        if rep.start_number is not None:
-            athlete = f"#{rep.start_number}"
-        else:
-            athlete = self.rotation.take() or NO_NAME
-        done = Rep(
-            number=self.reps_finished, athlete=athlete, course=self.course, start_us=rep.start_us,
-            splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),
-            flags=frozenset(self._flags(rep.times) | rep.flags), start_number=rep.start_number,
-        )
-        self._finished[(rep.start_number, rep.times[-1])] = (done, rep)  # type: ignore[index]
-        if len(self._finished) > CANCELLABLE_FINISHES:
-            del self._finished[next(iter(self._finished))]
+        number, times, start_us = rep.start_number, rep.times, rep.start_us
+        athlete = f"#{number}" if number is not None else self.rotation.take() or NO_NAME
+        flags = self._flags(times)
+        if None in times:
+            splits = tuple([None if t is None else t - start_us for t in times[1:]])
+        else:  # every gate seen, the usual case
+            splits = tuple(map(start_us.__rsub__, times[1:]))  # type: ignore[arg-type]
+        done = Rep(self.reps_finished, athlete, self.course, start_us, splits, frozenset(flags), number)
+        finished = self._finished
+        finished[(number, times[-1])] = (done, rep)  # type: ignore[index]
+        if len(finished) > CANCELLABLE_FINISHES:
+            del finished[next(iter(finished))]
         return done
 
     def _incomplete(self, rep: _OpenRep) -> Rep:
@@ -199,7 +234,7 @@ class RepAssembler:
         return Rep(
             number=0, athlete=athlete, course=self.course, start_us=rep.start_us,
             splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),
-            flags=frozenset({INCOMPLETE} | rep.flags), start_number=rep.start_number,
+            flags=_INCOMPLETE, start_number=rep.start_number,
         )
 
     def _cancel(self, event: GateEvent, out: list[Rep]) -> None:

@@ -36,6 +36,11 @@ EVENT, STATUS = ord("X"), ord("E")
 MAX_TICKS = 0xFFFFFF
 SATURATED = 0xFF0000  # the timer's top byte stops here
 _START = re.compile(rb"[XE][\x00\x01]")
+# (skipped bytes, then a change frame or a status reply) repeatedly; a change frame that the data
+# cuts off matches empty and ends the fast path, as it ends `_scan`.
+_FRAMES = re.compile(rb"(.*?)(?:(X[\x00\x01]...)|(E[\x00\x01])|(?=X[\x00\x01]))", re.DOTALL)
+_BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
+_SATURATED = "saturated"
 
 
 def encode_edge(state: int, ticks: int) -> bytes:
@@ -86,17 +91,49 @@ class ChronopicDecoder(Decoder):
 
     def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
         buf = self._buf + data
-        n = len(buf)
         events: list[GateEvent] = []
+        i = self._frames(buf, host_ns, events)
+        self._buf = buf[self._scan(buf, i, host_ns, events):]
+        return events
+
+    def _frames(self, buf: bytes, host_ns: int, events: list[GateEvent]) -> int:
+        """The fast path: every complete frame up to the first one still arriving, found in one regex
+        pass; returns where `_scan` takes over. Skipped bytes are counted as `_scan` would."""
+        append = events.append
+        ticks, seq = self._ticks, self._seq
         i = 0
+        for gap, frame, status in _FRAMES.findall(buf):
+            if gap:
+                self._skip(len(gap))
+                i += len(gap)
+            if frame:
+                self._in_garbage = False
+                delta = (frame[2] << 16) | (frame[3] << 8) | frame[4]
+                ticks += delta
+                append(GateEvent(GATE, seq, ticks * TICK_US, host_ns, _BREAK if frame[1] == 1 else _RESTORE, None,
+                                 None, _SATURATED if delta >= SATURATED else "", frame))
+                seq = (seq + 1) & 0xFFFF
+                i += 5
+            elif status:
+                self._in_garbage = False
+                self._ticks, self._seq = ticks, seq
+                self._status(status, host_ns)
+                i += 2
+            else:  # a change frame cut off by the end of the data
+                break
+        self._ticks, self._seq = ticks, seq
+        return i
+
+    def _scan(self, buf: bytes, i: int, host_ns: int, events: list[GateEvent]) -> int:
+        """Frame by frame from `i`; returns where the bytes still to come begin."""
+        n = len(buf)
         while i < n:
             m = _START.search(buf, i)
             if m is None:
                 # keep a last 'X' or 'E': its state byte may be in the next chunk
                 keep = n - 1 if buf[-1] in (EVENT, STATUS) else n
                 self._skip(keep - i)
-                i = keep
-                break
+                return keep
             self._skip(m.start() - i)
             i = m.start()
             size = 5 if buf[i] == EVENT else 2
@@ -106,12 +143,14 @@ class ChronopicDecoder(Decoder):
             if size == 5:
                 events.append(self._edge(buf[i:i + 5], host_ns))
             else:
-                self.control.append(GateStatus(
-                    gate=GATE, last_seq=(self._seq - 1) & 0xFFFF, device_us=self._ticks * TICK_US,
-                    battery_pct=100, beam_ok=buf[i + 1] == 0, host_ns=host_ns))
+                self._status(buf[i:i + 2], host_ns)
             i += size
-        self._buf = buf[i:]
-        return events
+        return i
+
+    def _status(self, frame: bytes, host_ns: int) -> None:
+        self.control.append(GateStatus(
+            gate=GATE, last_seq=(self._seq - 1) & 0xFFFF, device_us=self._ticks * TICK_US,
+            battery_pct=100, beam_ok=frame[1] == 0, host_ns=host_ns))
 
     def _edge(self, frame: bytes, host_ns: int) -> GateEvent:
         ticks = int.from_bytes(frame[2:5], "big")
@@ -120,7 +159,7 @@ class ChronopicDecoder(Decoder):
         return GateEvent(
             gate=GATE, seq=seq, device_us=self._ticks * TICK_US, host_ns=host_ns,
             kind=Kind.BREAK if frame[1] == 1 else Kind.RESTORE,
-            flag="saturated" if ticks >= SATURATED else "", raw=frame,
+            flag=_SATURATED if ticks >= SATURATED else "", raw=frame,
         )
 
     def _skip(self, nbytes: int) -> None:

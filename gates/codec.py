@@ -80,18 +80,43 @@ class LineDecoder(Decoder):
     def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
         if not data:
             return []
-        pieces = self._terminators.split(self._partial + data)
-        self._partial = pieces.pop()
+        buf = self._partial + data
+        end = self._lines_end(buf)
         events: list[GateEvent] = []
-        for line in pieces:
-            if self._overlong:
+        if end >= 0:
+            start = 0
+            if self._overlong:  # the rest of an overlong line, up to its terminator: dropped
                 self._overlong = False
-                self.dropped_bytes += len(line)
-                continue
-            if line:
-                self._line(line, host_ns, events)
+                start = self._terminators.search(buf).start()  # type: ignore[union-attr]
+                self.dropped_bytes += start
+            self._partial = buf[end:]
+            self._lines(buf[start:end], host_ns, events)
+        else:
+            self._partial = buf
         self._bound_partial()
         return events
+
+    def _lines_end(self, buf: bytes) -> int:
+        """Where the last line of `buf` that is still arriving begins (-1: no line ends in `buf`)."""
+        end = max(buf.rfind(b"\r"), buf.rfind(b"\n"))
+        return end + 1 if end >= 0 else -1
+
+    def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        """Every complete line of `block`, in order. Codecs override this with a fast path over the
+        whole block for their clean frames, handing everything else to `_gap`."""
+        for line in self._terminators.split(block):
+            if line:
+                self._line(line, host_ns, events)
+
+    def _gap(self, gap: bytes, host_ns: int, events: list[GateEvent], before_frame: bool) -> None:
+        """The bytes a fast path skipped: complete lines, then (`before_frame`, in a format with a frame
+        start byte) the noise in front of the clean frame it found, which `_line` would have cut off."""
+        pieces = self._terminators.split(gap)
+        if before_frame and self.frame_start is not None:
+            self.dropped_bytes += len(pieces.pop())
+        for line in pieces:
+            if line:
+                self._line(line, host_ns, events)
 
     def _bound_partial(self) -> None:
         start = self.frame_start

@@ -38,6 +38,14 @@ EXTENDED, STATIC, REDUCED = 0x10, 0x12, 0x14
 START, FINISH = 0, 255
 TICK_US = 100  # the timer's resolution: 1/10,000 s
 _FLAGS = {b"0": Kind.BREAK, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
+# A block of lines at once: (skipped bytes, then a whole extended line) repeatedly, and what follows
+# the last one. Every field such a line carries is in range except the start number and group, which
+# are checked as `parse_line` checks them (a line failing that goes to `_line`); the rest goes to `_gap`.
+_TEXT = rb"[^\r\n\x10\x12\x14]"
+_EXTENDED = re.compile(
+    rb"(.*?)(?:(\x10" + _TEXT + rb"{11}(" + _TEXT + rb"{5})(" + _TEXT + rb"{3})" + _TEXT
+    + rb"{6}([01]\d\d|2[0-4]\d|25[0-5])([0PAQ])([01]\d|2[0-3])([0-5]\d)([0-5]\d)(\d{4})" + _TEXT
+    + rb"{0,88})(?=[\r\n\x10\x12\x14]|\Z)|\Z)", re.DOTALL)
 
 
 def encode_event(channel: int, device_us: int, start_number: int | None = None, flag: str = "0",
@@ -81,6 +89,25 @@ class MicrogateDecoder(LineDecoder):
         super().__init__()
         self._seq = SeqCounter()
         self._clock = DayClock()
+
+    def _lines_end(self, buf: bytes) -> int:
+        return max(super()._lines_end(buf), buf.rfind(b"\x10"), buf.rfind(b"\x12"), buf.rfind(b"\x14"))
+
+    def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        append, seq, clock = events.append, self._seq.next, self._clock
+        for gap, line, number, group, label, flag, hh, mm, ss, frac in _EXTENDED.findall(block):
+            if gap and gap != b"\n":
+                self._gap(gap, host_ns, events, bool(line))
+            if not line:
+                continue
+            number, group = number.strip(b" "), group.strip(b" ")
+            if not (number.isdigit() and group.isdigit()):
+                self._line(line, host_ns, events)
+                continue
+            channel = int(label)
+            tod = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1_000_000 + int(frac) * TICK_US
+            append(GateEvent(channel, seq(channel), clock(tod), host_ns, _FLAGS[flag], int(number) or None,
+                             label.decode(), chr(flag[0]), line))
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         line_type = line[0]

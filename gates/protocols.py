@@ -30,7 +30,8 @@ def by_gate_id(event: GateEvent, gates: int) -> int | None:
 @dataclass(frozen=True, slots=True)
 class Protocol:
     """A wire format. `course_index` maps an event to its gate position on an n-gate course (None:
-    not on this course); `sequential` formats carry no gate identity, so breaks fill the course in
+    not on this course), and for a break it must depend on the event's gate alone (the assembler asks
+    once per gate); `sequential` formats carry no gate identity, so breaks fill the course in
     order. `resend` says whether the device answers a resend request after a reconnect."""
 
     name: str

@@ -20,13 +20,19 @@ Source: GNOME/chronojump, `src/execute/micro/wichroCapture.cs` (`processLine`, `
 
 from __future__ import annotations
 
+import re
+
 from gates.codec import LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
 
 PROTOCOL = "wichro"
 BAUD = 115200
 MAX_INT32 = (1 << 31) - 1
+_BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
 _STATUS = {b"0": Kind.BREAK, b"1": Kind.RESTORE}
+# A block of lines at once: (skipped bytes, then a whole clean line) repeatedly, and what follows the
+# last one. A clean line needs no strip and parses as `parse_line` would; the rest goes through `_gap`.
+_LINES = re.compile(rb"(.*?)(?:(?<![^\r\n])((\d{1,10});(\d{1,10});([01]))(?=[\r\n])|\Z)", re.DOTALL)
 
 
 def encode_event(photocell: int, device_us: int, kind: Kind = Kind.BREAK) -> bytes:
@@ -53,6 +59,20 @@ class WichroDecoder(LineDecoder):
     def __init__(self) -> None:
         super().__init__()
         self._seq = SeqCounter()
+
+    def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        append, seq = events.append, self._seq.next
+        for gap, line, photocell, time_ms, status in _LINES.findall(block):
+            if gap and gap != b"\n":
+                self._gap(gap, host_ns, events, bool(line))
+            if not line:
+                continue
+            gate, ms = int(photocell), int(time_ms)
+            if gate > MAX_INT32 or ms > MAX_INT32:
+                self._drop(len(line))
+                continue
+            append(GateEvent(gate, seq(gate), ms * 1000, host_ns, _BREAK if status == b"0" else _RESTORE, None, None,
+                             "", line))
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         fields = line.strip().split(b";")
