@@ -84,10 +84,14 @@ class LineDecoder(Decoder):
         self._partial = pieces.pop()
         events: list[GateEvent] = []
         for line in pieces:
-            if self._overlong:
+            if self._overlong:  # the rest of an overlong line: a frame can still begin at its last start byte
                 self._overlong = False
-                self.dropped_bytes += len(line)
-                continue
+                cut = line.rfind(self.frame_start) if self.frame_start is not None else -1
+                if cut < 0:
+                    self.dropped_bytes += len(line)
+                    continue
+                self.dropped_bytes += cut
+                line = line[cut:]
             if line:
                 self._line(line, host_ns, events)
         self._bound_partial()
