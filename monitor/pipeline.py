@@ -315,7 +315,8 @@ class Pipeline:
                 assert self.session is not None
                 self.unsaved = Unsaved(self.store, self.session, err)
                 self._publish(StoreFailed(str(err)))
-                self._watchers.append(asyncio.create_task(self._retry_saving(), name="retry saving"))
+                if not self._stopping:  # stopping tries once more itself
+                    self._watchers.append(asyncio.create_task(self._retry_saving(), name="retry saving"))
         return keep(self.unsaved)
 
     async def _retry_saving(self) -> None:

@@ -381,22 +381,32 @@ class SessionStore:
         return found
 
     def write_backlog(self, session: int, items: Sequence[StoredEvent | Annotation | tuple[str, int, int]]) -> None:
-        """Write what was kept in memory while the disk refused writes, in the order it happened and
-        under the ids it was given then, in one transaction: all of it is stored, or none.
-        An item is a StoredEvent, an Annotation, or a baseline (source, gate, seq)."""
+        """Write what was kept in memory while the disk refused writes, in the order it happened, in one
+        transaction: all of it is stored, or none. An item is a StoredEvent, an Annotation, or a
+        baseline (source, gate, seq). Items keep the ids they were given (`next_ids`), moved up
+        together if another program took those ids meanwhile, so their order stays what was shown."""
+        events = [i.id for i in items if isinstance(i, StoredEvent)]
+        notes = [i.id for i in items if isinstance(i, Annotation)]
         with self._transaction():
+            next_event, next_note = self.next_ids()
+            first_event, first_note = min(events, default=next_event), min(notes, default=next_note)
+            shift_event, shift_note = max(0, next_event - first_event), max(0, next_note - first_note)
             execute = self._db.execute
             for item in items:
                 if isinstance(item, StoredEvent):
                     ev = item.event
                     execute("INSERT INTO events (id, session_id, source, gate, seq, device_us, host_ns, kind,"
                             " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (item.id, session, item.source, ev.gate, ev.seq, ev.device_us, ev.host_ns,
+                            (item.id + shift_event, session, item.source, ev.gate, ev.seq, ev.device_us, ev.host_ns,
                              ev.kind.value, ev.start_number, ev.channel, ev.flag, ev.raw))
                 elif isinstance(item, Annotation):
+                    data = item.data
+                    if item.kind == UNDO and data["annotation"] >= first_note:
+                        data = {**data, "annotation": data["annotation"] + shift_note}
+                    after = item.after_event + (shift_event if item.after_event >= first_event else 0)
                     execute("INSERT INTO annotations (id, session_id, after_event, created_ns, kind, data)"
-                            " VALUES (?, ?, ?, ?, ?, ?)", (item.id, session, item.after_event, item.created_ns,
-                                                           item.kind, _json(item.data)))
+                            " VALUES (?, ?, ?, ?, ?, ?)",
+                            (item.id + shift_note, session, after, item.created_ns, item.kind, _json(data)))
                 else:
                     execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
                             (session, *item))

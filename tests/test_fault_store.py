@@ -25,6 +25,7 @@ from test_monitor_headless import Monitor
 
 from drivers.registry import create
 from gates.course import Course
+from gates.events import GateEvent
 from gates.gateline import GatelineDecoder
 from gates.rep import VOIDED
 from monitor import store as st
@@ -32,6 +33,7 @@ from monitor.derive import SessionModel
 from monitor.pipeline import Pipeline, RepFinished, StoreFailed, StoreSaving
 from monitor.sim_source import SimulatorSource
 from monitor.tui.bridge import open_dashboard
+from monitor.unsaved import Unsaved
 from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.plans import get_plan
@@ -251,3 +253,57 @@ def test_a_database_on_a_read_only_filesystem_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(f"gates monitor: --db {mount}")
     assert "Traceback" not in done.stderr and not os.listdir(mount)
+
+
+async def test_quit_while_the_disk_is_full_then_restart_gets_the_unsaved_events_from_the_gates(small_disk, tmp_path):
+    session = sim()
+    expected = emitted(session)
+    link = tmp_path / "tty"
+    db = small_disk.path / "gates.sqlite3"
+    with st.SessionStore(db) as store:
+        async with PtyDevice(session, speed=15, link=link) as device:
+            first = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
+            async with first:
+                await wait_for(lambda: len(first.model.results) >= 1)
+                small_disk.fill()
+                await wait_for(lambda: first.unsaved is not None and len(first.unsaved.events) >= 4)
+            assert first.unsaved is not None  # quit (not ended) with events only in memory: they are gone ...
+            assert not store.session(first.session).ended
+            small_disk.free()
+            second = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
+            async with second:  # ... but the gates still have them: the resumed session asks for them
+                assert second.session == first.session
+                await device.finished()
+                await wait_for(lambda: len(list(store.events(second.session))) >= len(expected))
+                live = second.model.ordered_results()
+        stored = list(store.events(second.session))
+        again = SessionModel.derive(stored, store.annotations(second.session))
+    assert device.resent > 0
+    assert sorted(key(s.event) for s in stored) == expected
+    assert again.ordered_results() == live
+    assert [r.rep.number for r in live] == [r["rep"] for r in session.truth["reps"] if r["rep"] is not None]
+
+
+def test_a_backlog_keeps_its_order_when_another_program_took_its_ids(tmp_path):
+    def ev(seq: int) -> GateEvent:
+        return GateEvent(1, seq, 1_000 * seq)
+
+    with st.SessionStore(tmp_path / "gates.sqlite3") as store:
+        mine = store.start_session(course="0,30")
+        store.append(mine, "serial:a", [ev(0)])
+        unsaved = Unsaved(store, mine, st.StoreWriteError(store.path, "disk full"))
+        assert [e.event.seq for e in unsaved.append("serial:a", [ev(0), ev(1), ev(2)])] == [1, 2]  # 0 is stored
+        void = unsaved.annotate(st.VOID, {"rep": 1})
+        unsaved.annotate(st.UNDO, {"annotation": void.id})
+        assert unsaved.append("serial:a", [ev(2), ev(3)])[0].event.seq == 3  # 2 is held already
+        other = store.start_session(course="0,30")  # meanwhile another program takes those ids
+        store.append(other, "serial:b", [ev(0), ev(1)])
+        assert unsaved.write()
+        events = list(store.events(mine))
+        notes = store.annotations(mine)
+    assert [e.event.seq for e in events] == [0, 1, 2, 3]
+    void_row, undo_row = notes[-2:]
+    assert (void_row.kind, undo_row.kind) == (st.VOID, st.UNDO)
+    assert undo_row.data == {"annotation": void_row.id}  # the undo still names the void
+    assert void_row.after_event == events[2].id  # and the void still comes after the events it followed
+    assert st.effective(notes)[-1].kind == st.COURSE
