@@ -248,8 +248,9 @@ class Pipeline:
             self._fail(f"{source.name}: {type(err).__name__}: {err}")
 
     def _ingest(self, name: str, batch: list[GateEvent]) -> None:
-        stored = self._write(lambda: self.store.append(self.session, name, batch),  # committed: now it may
-                             lambda unsaved: unsaved.append(name, batch))  # be shown (or kept, if it cannot)
+        # committed, and only then shown (while the disk refuses writes: kept in memory, and shown)
+        stored = self._write(lambda: self.store.append(self.session, name, batch),
+                             lambda unsaved: unsaved.append(name, batch))
         if not stored:
             return
         self.events += len(stored)

@@ -14,6 +14,7 @@ up to date by the ordered MIGRATIONS on open.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -477,8 +478,8 @@ class _Transaction:
         if self._outer and exc_type is None:
             self._execute("COMMIT")
             return
-        if self._outer and self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+        if self._outer:
+            self._rollback()
         if isinstance(exc, sqlite3.Error) and (failure := write_failure(self._path, exc)) is not None:
             raise failure from exc
 
@@ -486,9 +487,14 @@ class _Transaction:
         try:
             self._db.execute(statement)
         except sqlite3.Error as err:
-            if self._db.in_transaction and statement == "COMMIT":
-                self._db.execute("ROLLBACK")
+            self._rollback()
             raise (write_failure(self._path, err) or err) from err
+
+    def _rollback(self) -> None:
+        """Undo what is left of a failed transaction; the failure, not a failing rollback, is the news."""
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -14,9 +14,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -151,7 +151,8 @@ async def test_a_full_disk_mid_session_keeps_the_session_in_memory_and_loses_not
         got = drain(messages)
         after = list(store.events(pipeline.session))
         again = SessionModel.derive(after, store.annotations(pipeline.session))
-        integrity = store._db.execute("PRAGMA integrity_check").fetchone()[0]
+        with contextlib.closing(sqlite3.connect(db)) as check:
+            integrity = check.execute("PRAGMA integrity_check").fetchone()[0]
     failed = [i for i, m in enumerate(got) if isinstance(m, StoreFailed)]
     saving = [i for i, m in enumerate(got) if isinstance(m, StoreSaving)]
     assert len(failed) == 1 and got[failed[0]].reason == f"disk full: {db}"
