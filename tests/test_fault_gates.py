@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import pytest
 from conditions import wait_for
+from truth import key, sent
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
@@ -37,15 +38,6 @@ from simulators.stress import burst_session, with_garbage
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux ptys")
 COURSE = Course.parse("0,10,20,30")
 LINE_RATE = 115200 // 10  # bytes per second on a 115200 baud line (8N1: ten bits a byte)
-
-
-def key(e):
-    return e.gate, e.seq, e.device_us, e.kind
-
-
-def emitted(session) -> list[tuple]:
-    """Every event the gates sent (these sessions have no link faults; garbage is not an event)."""
-    return sorted(key(e) for e in GatelineDecoder().feed(session.capture()))
 
 
 @pytest.fixture
@@ -93,7 +85,7 @@ def restart_session(**faults):
 
 async def test_a_gate_that_restarts_mid_session_loses_no_event_and_says_so(store, tmp_path):
     session, first_after = restart_session()
-    expected = emitted(session)
+    expected = sent(session)
     gate2 = [e for e in GatelineDecoder().feed(session.capture()) if e.gate == 2]
     assert [e.seq for e in gate2].count(0) == 2  # the wire really carries two numberings of gate 2
     link = tmp_path / "tty"
@@ -192,7 +184,7 @@ async def test_a_gate_flooding_garbage_at_line_rate_costs_no_real_event(store):
     real = {id(f) for f in clean.frames}
     garbage = b"".join(f.data for f in session.frames if id(f) not in real)
     assert len(garbage) >= LINE_RATE * session.end_us / 1e6 / speed * 0.99
-    expected = emitted(clean)
+    expected = sent(clean)
     partials: list[int] = []
     async with PtyDevice(session, speed=speed) as device:
         async with Live(store, device, course=COURSE, athletes=[a.name for a in config.athletes]) as live:
@@ -226,7 +218,7 @@ def test_a_frame_right_after_an_overlong_run_of_garbage_is_decoded():
 
 async def test_sixteen_gates_breaking_within_a_millisecond_lose_nothing_and_keep_each_gates_order(store):
     session = burst_session(gates=16, bursts=40, every_s=0.25, within_us=1000.0, seed=81)
-    expected = emitted(session)
+    expected = sent(session)
     assert len(expected) == 16 * 40 * 2
     async with PtyDevice(session, speed=2.0) as device:
         async with Live(store, device, course=session.config.course) as live:

@@ -10,7 +10,6 @@ small disk is a tmpfs mounted for the test; each skips, saying why, where that i
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -21,12 +20,12 @@ from pathlib import Path
 
 import pytest
 from conditions import wait_for
+from truth import drain, key, sent
 from test_monitor_headless import Monitor
 
 from drivers.registry import create
 from gates.course import Course
 from gates.events import GateEvent
-from gates.gateline import GatelineDecoder
 from gates.rep import VOIDED
 from monitor import store as st
 from monitor.derive import SessionModel
@@ -52,22 +51,6 @@ def sim(reps: int = 6):
 
 def names(session) -> list[str]:
     return [a["name"] for a in session.truth["athletes"]]
-
-
-def key(e):
-    return e.gate, e.seq, e.device_us, e.kind
-
-
-def emitted(session) -> list[tuple]:
-    """Every event the gates sent (the session has no link faults: all of it arrives)."""
-    return sorted(key(e) for e in GatelineDecoder().feed(session.capture()))
-
-
-def drain(queue: asyncio.Queue) -> list:
-    out = []
-    while not queue.empty():
-        out.append(queue.get_nowait())
-    return out
 
 
 class SmallDisk:
@@ -126,7 +109,7 @@ def read_only(tmp_path):
 
 async def test_a_full_disk_mid_session_keeps_the_session_in_memory_and_loses_nothing(small_disk, tmp_path):
     session = sim()
-    expected = emitted(session)
+    expected = sent(session)
     link = tmp_path / "tty"
     db = small_disk.path / "gates.sqlite3"
     with st.SessionStore(db) as store:
@@ -181,13 +164,13 @@ async def test_read_only_database_files_mid_session_say_so_in_one_line_and_catch
         await device.finished()
         with st.SessionStore(db, readonly=True) as store:
             sid = store.sessions()[-1].id
-            await wait_for(lambda: len(list(store.events(sid))) >= len(emitted(session)))
+            await wait_for(lambda: len(list(store.events(sid))) >= len(sent(session)))
         assert await monitor.stop(signal.SIGINT) == 0
     not_saving = [line for line in monitor.errors if "NOT SAVING" in line]
     assert not_saving == [f"gates monitor: NOT SAVING (disk I/O error: {db}); the session goes on in memory and "
                           "is written as soon as the database takes it\n"]
     with st.SessionStore(db, readonly=True) as store:
-        assert sorted(key(s.event) for s in store.events(sid)) == emitted(session)
+        assert sorted(key(s.event) for s in store.events(sid)) == sent(session)
         model = SessionModel.derive(store.events(sid), store.annotations(sid))
     assert [r["rep"] for r in monitor.reps()] == sorted(model.results)
     assert monitor.records[-1]["unsaved"] == 0 and not any("Traceback" in line for line in monitor.errors)
@@ -258,7 +241,7 @@ def test_a_database_on_a_read_only_filesystem_is_one_line_and_exit_2(tmp_path):
 
 async def test_quit_while_the_disk_is_full_then_restart_gets_the_unsaved_events_from_the_gates(small_disk, tmp_path):
     session = sim()
-    expected = emitted(session)
+    expected = sent(session)
     link = tmp_path / "tty"
     db = small_disk.path / "gates.sqlite3"
     with st.SessionStore(db) as store:
