@@ -41,10 +41,12 @@ def burst_session(gates: int = 16, bursts: int = 40, every_s: float = 0.25, with
 def with_garbage(session: SimSession, gate: int, bytes_per_s: float, seed: int = 0,
                  every_us: int = 10_000) -> SimSession:
     """The session with `gate` also sending random bytes, `bytes_per_s` of session time, between its
-    frames (never inside one: a garbled frame is the link's `corrupt` fault)."""
+    frames (never inside one: a garbled frame is the link's `corrupt` fault), from the session's first
+    frame on (a host opening the port flushes what came before)."""
     rng = random.Random(f"{seed}/garbage")
     size = max(1, round(bytes_per_s * every_us / 1e6))
-    garbage = [Frame(t, gate, rng.randbytes(size)) for t in range(0, int(session.end_us), every_us)]
+    first = session.frames[0].arrival_us if session.frames else 0
+    garbage = [Frame(t, gate, rng.randbytes(size)) for t in range(first + every_us, int(session.end_us), every_us)]
     frames = sorted(session.frames + garbage, key=lambda f: f.arrival_us)  # stable: a real frame due first goes first
     return replace(session, frames=frames)
 
