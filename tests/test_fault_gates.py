@@ -20,6 +20,7 @@ from truth import key, sent
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
+from drivers.clock_bridge import MAX_ERROR_US
 from drivers.recovery import Recovery
 from drivers.registry import create
 from drivers.source import State
@@ -111,6 +112,28 @@ async def test_a_gate_that_restarts_mid_session_loses_no_event_and_says_so(store
         else:
             assert got.splits_us[0] is None and MISSED_GATE in got.flags
             assert abs(got.splits_us[1] / 1e6 - rep["splits_s"][1]) < 0.001
+
+
+async def test_a_restarted_finish_gate_is_tied_back_to_the_others_clock_and_every_rep_is_timed(store):
+    config = SessionConfig(course=COURSE, athletes=tuple(presets(2)), plan=get_plan("rsa").with_reps(2), seed=61)
+    plain = simulate(config).truth["reps"]
+    between = (plain[1]["start_s"] + plain[1]["time_s"] + plain[2]["start_s"]) / 2
+    session = simulate(replace(config, restarts=((4, between),)))
+    expected = sent(session)
+    async with PtyDevice(session, speed=1.0) as device:  # real time: the host's clock is the bridge
+        async with Live(store, device, course=COURSE, athletes=[a.name for a in config.athletes]) as live:
+            await device.finished()
+            await wait_for(lambda: live.pipeline.events >= len(expected))
+            model = live.pipeline.model
+    assert any("gate 4 restarted" in reason for reason in live.reasons)
+    assert sorted((e.gate, e.seq, e.kind) for e in (s.event for s in live.stored())) == \
+        sorted((g, seq, kind) for g, seq, _, kind in expected)  # every event (gate 4's after the restart re-timed)
+    truth = [r for r in session.truth["reps"] if r["rep"] is not None]
+    assert sorted(model.results) == [r["rep"] for r in truth]
+    for rep in truth:
+        got = model.results[rep["rep"]].rep
+        assert got.athlete == rep["athlete"] and not got.flags
+        assert abs(got.time_us / 1e6 - rep["time_s"]) < (0.001 if rep["rep"] <= 2 else 0.001 + MAX_ERROR_US / 1e6)
 
 
 def ev(gate, seq, device_us):
