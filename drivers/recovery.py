@@ -11,6 +11,14 @@ is being filled, or right after a (re)connect until every known gate has reporte
 events are held back and then released in device-time order, so that everything downstream sees one
 gate's events in order. A hole the gate cannot fill (it fell out of the gate's buffer, or no answer
 came within `give_up_ns` of connected time) is counted in `lost` and released past.
+
+A gate that restarts (power cycle, brown-out) numbers its events from 0 again on a clock that starts
+near 0, with an empty buffer, while the other gates carry on. Left alone its new events would look
+like ones already had and be dropped, or open a hole of thousands; so with `restarts=True` (gates
+whose device times are their raw clocks: serial gateline) an event that is neither new by seq nor a
+hole being filled, nor a copy of one we had, and whose clock is behind the gate's latest, starts the
+gate over (as does a heartbeat whose clock went back): its unfillable holes are lost, and its new
+numbering is taken from 0, asking for what of it did not arrive.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from gates.events import GateEvent
 WINDOW = 1024  # events a gateline gate keeps for resending
 SEQ_MOD = 1 << 16
 RETRY_NS = 1_000_000_000  # ask again if a hole is still open after a heartbeat period
+RESTART_BACK_US = 1_000_000  # a heartbeat clock this far behind the gate's previous one: it restarted
 GIVE_UP_NS = 5_000_000_000  # connected time after which an unfilled hole is lost
 
 
@@ -36,24 +45,30 @@ def unwrap(seq: int, near: int) -> int:
 @dataclass(slots=True)
 class _Gate:
     top: int  # highest (unwrapped) seq known to exist: seen, or announced by a heartbeat
-    seen: set[int] = field(default_factory=set)
+    seen: dict[int, int | None] = field(default_factory=dict)  # seq -> device_us (None: from a resumed store)
     holes: set[int] = field(default_factory=set)
     synced: bool = True  # has reported where it stands since the last connect
     asked: tuple[int, int] | None = None  # (from seq, at ns) of the last resend request
     holes_since: int = 0  # connected-time clock when the current holes opened
+    newest_us: int | None = None  # device time of the event at `top`, where seen live
+    clock_us: int | None = None  # device time of the latest heartbeat
+    rank: int = 0  # added to device times to order this gate's held events: each restart sorts after
 
 
 class Recovery:
     """Dedupe, find holes, ask for them, and hold events back until they are in order again."""
 
-    def __init__(self, window: int = WINDOW, retry_ns: int = RETRY_NS, give_up_ns: int = GIVE_UP_NS) -> None:
+    def __init__(self, window: int = WINDOW, retry_ns: int = RETRY_NS, give_up_ns: int = GIVE_UP_NS,
+                 restarts: bool = False) -> None:
         self.window = window
+        self.restarts = restarts
         self.retry_ns = retry_ns
         self.give_up_ns = give_up_ns
         self.gates: dict[int, _Gate] = {}
         self.lost = 0  # events known to be missing for good
         self.duplicates = 0  # events received again (answers to resend requests) and dropped
-        self._held: list[GateEvent] = []
+        self.restarted: list[int] = []  # the gate of each restart seen, in order
+        self._held: list[tuple[int, GateEvent]] = []  # (order key, event)
         self._syncing_since: int | None = None  # a connect whose gates have not all reported yet
 
     # -- what we already have -------------------------------------------------------------------
@@ -64,7 +79,7 @@ class Recovery:
         for gate, seq in baselines:
             self.baseline(gate, seq, 0)
         for gate, seq in seen:
-            self._note(gate, seq, 0)
+            self._note(gate, seq, None, 0)
 
     def baseline(self, gate: int, seq: int, now_ns: int) -> None:
         """Gate `gate` is known from `seq` on: events up to it are not this session's."""
@@ -96,22 +111,30 @@ class Recovery:
 
     def event(self, event: GateEvent, now_ns: int) -> tuple[list[GateEvent], list[ResendRequest]]:
         """One decoded event: returns the events now due downstream and the resend requests to send."""
-        fresh = self._note(event.gate, event.seq, now_ns)
+        if self.restarts and self._restarted(event):
+            self._restart(event.gate, event.device_us, now_ns)
+        fresh = self._note(event.gate, event.seq, event.device_us, now_ns)
         if fresh is None:
             self.duplicates += 1
             return [], []
         requests = self._ask(event.gate, now_ns) if fresh else []
-        self._held.append(event)
+        self._held.append((event.device_us + self.gates[event.gate].rank, event))
         return self._release(), requests
 
-    def heartbeat(self, gate: int, last_seq: int, now_ns: int) -> tuple[list[GateEvent], list[ResendRequest]]:
-        """A gate said its latest event is `last_seq` (65535, the seq before 0, if it has sent none).
-        A gate heard of for the first time sets its baseline there: its earlier events belong to
-        before this session."""
+    def heartbeat(self, gate: int, last_seq: int, now_ns: int,
+                  device_us: int | None = None) -> tuple[list[GateEvent], list[ResendRequest]]:
+        """A gate said its latest event is `last_seq` (65535, the seq before 0, if it has sent none)
+        at `device_us` on its clock. A gate heard of for the first time sets its baseline there: its
+        earlier events belong to before this session."""
         g = self.gates.get(gate)
         if g is None:
             self.baseline(gate, last_seq, now_ns)
+            self.gates[gate].clock_us = device_us
             return self._release(), []
+        known = [us for us in (g.clock_us, g.newest_us) if us is not None]  # its clock read at least this
+        if self.restarts and device_us is not None and known and device_us < max(known) - RESTART_BACK_US:
+            g = self._restart(gate, device_us, now_ns)
+        g.clock_us = device_us if device_us is not None else g.clock_us
         g.synced = True
         requests = []
         if self._open_holes(g, unwrap(last_seq, g.top), now_ns):
@@ -145,30 +168,52 @@ class Recovery:
         """The link is down: nothing can arrive, so no hole ages until it is back."""
         self._syncing_since = None
 
+    # -- restarts -------------------------------------------------------------------------------
+
+    def _restarted(self, event: GateEvent) -> bool:
+        """Not new, not a hole being filled, not a copy of one we had, and behind the gate's clock."""
+        g = self.gates.get(event.gate)
+        if g is None or g.newest_us is None or event.device_us >= g.newest_us:
+            return False
+        u = unwrap(event.seq, g.top)
+        if u in g.holes:
+            return False
+        return u not in g.seen or g.seen[u] not in (None, event.device_us)
+
+    def _restart(self, gate: int, device_us: int, now_ns: int) -> _Gate:
+        """The gate started over: its old holes cannot be filled; its numbering begins at 0 again."""
+        old = self.gates[gate]
+        self.lost += len(old.holes)
+        self.restarted.append(gate)
+        rank = old.rank + max(0, (old.newest_us or 0) + 1 - device_us)  # after all it sent before
+        g = self.gates[gate] = _Gate(top=-1, holes_since=now_ns, rank=rank)
+        return g
+
     # -- bookkeeping ----------------------------------------------------------------------------
 
-    def _note(self, gate: int, seq: int, now_ns: int) -> bool | None:
+    def _note(self, gate: int, seq: int, device_us: int | None, now_ns: int) -> bool | None:
         """Record an event: None if already had (or from before the gate's baseline), else whether it
         opened new holes."""
         g = self.gates.get(gate)
         if g is None:
-            self.gates[gate] = _Gate(top=seq, seen={seq}, holes_since=now_ns)
+            self.gates[gate] = _Gate(top=seq, seen={seq: device_us}, holes_since=now_ns, newest_us=device_us)
             return False
-        u = unwrap(seq, g.top)
+        u = unwrap(seq, g.top) if g.top >= 0 else seq  # a restarted gate counts from 0 again
         if u in g.seen or u <= g.top - self.window:
             return None
         opened = False
         if u > g.top:
             opened = self._open_holes(g, u - 1, now_ns)
             g.top = u
+            g.newest_us = device_us
         elif u in g.holes:
             g.holes.discard(u)
         else:
             return None  # older than anything this session knew the gate for
-        g.seen.add(u)
+        g.seen[u] = device_us
         if len(g.seen) > 2 * self.window:
             floor = g.top - self.window
-            g.seen = {s for s in g.seen if s > floor}
+            g.seen = {s: us for s, us in g.seen.items() if s > floor}
         return opened
 
     def _open_holes(self, g: _Gate, upto: int, now_ns: int) -> bool:
@@ -206,6 +251,6 @@ class Recovery:
             self._syncing_since = None
         if self.holding or not self._held:
             return []
-        out = sorted(self._held, key=lambda e: e.device_us) if len(self._held) > 1 else self._held
+        held = sorted(self._held, key=lambda h: h[0]) if len(self._held) > 1 else self._held
         self._held = []
-        return out
+        return [event for _, event in held]

@@ -8,7 +8,9 @@ event loop wakes on readable bytes, no polling thread.
 If the port goes away (cable pulled: EIO, the device node vanishes, the port is closed under us) the
 source reports `reconnecting` and reopens it with backoff. On reopening a gateline port it asks each
 gate to resend from the last seq it saw (`$GR`), drops what arrives twice and holds events back until
-the holes are filled (drivers.recovery), so nothing downstream sees a gap or a reordering. A format
+the holes are filled (drivers.recovery), so nothing downstream sees a gap or a reordering; a gate
+that restarts (its seq and clock from 0) is taken up on its new numbering, the status says so, and its
+new clock is tied to its old one through the host's (drivers.clock_bridge). A format
 without resend cannot get back what was sent while the cable was out: the source counts that gap
 and says so. A port that does not exist, is busy or may not be opened is a status with a plain
 reason, never an exception; the source keeps trying, as the coach may plug the adapter in late.
@@ -19,11 +21,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 
 import serial
 import serial_asyncio_fast
 
+from drivers.clock_bridge import ClockBridge
 from drivers.port_errors import diagnose, strerror
 from drivers.recovery import Recovery
 from drivers.registry import Spec
@@ -48,7 +52,9 @@ class SerialSource(Source):
         self.baud = baud or self.protocol.baud
         self.backoff_s = backoff_s
         self._decoder = self.protocol.decoder()
-        self._recovery = Recovery() if self.protocol.resend else None
+        self._recovery = Recovery(restarts=True) if self.protocol.resend else None
+        self._bridge = ClockBridge()
+        self._epoch_of: dict[int, int] = {}  # id() of an event Recovery holds -> its gate's clock epoch
         self._transport: asyncio.Transport | None = None
         self._down = asyncio.Event()
         self._down_since: int | None = None  # monotonic ns the link was lost, while it is
@@ -166,24 +172,38 @@ class SerialSource(Source):
         events = self._decoder.feed(data, now)
         controls = self._decoder.pop_control() if self._decoder.control else ()
         recovery = self._recovery
+        restarts = len(recovery.restarted) if recovery is not None else 0
         if recovery is None:
             for event in events:
                 self._emit(event)
         else:
             for event in events:
+                restarted, duplicates = len(recovery.restarted), recovery.duplicates
                 released, asks = recovery.event(event, now)
+                if len(recovery.restarted) != restarted:
+                    self._bridge.restarted(event.gate)
+                if recovery.duplicates == duplicates:  # held or passed on: remember which clock it is on
+                    self._epoch_of[id(event)] = self._bridge.epoch(event.gate)
+                    self._bridge.sample(event.gate, event.device_us, now, fresh=False)
                 self._pass_on(released)
                 self._send(asks)
         for control in controls:
             if isinstance(control, GateStatus):
                 self._heartbeat(control, now)
+        if recovery is not None and len(recovery.restarted) != restarts:
+            self._publish(reason=f"gate {recovery.restarted[-1]} restarted: its seq and clock start over",
+                          **self._counts())
         if (self._decoder.dropped_bytes != self.status.dropped_bytes
                 and now - self._published_ns >= STATUS_EVERY_NS):
             self._publish_counts(now)
 
     def _heartbeat(self, status: GateStatus, now: int) -> None:
         if self._recovery is not None:
-            released, asks = self._recovery.heartbeat(status.gate, status.last_seq, now)
+            restarted = len(self._recovery.restarted)
+            released, asks = self._recovery.heartbeat(status.gate, status.last_seq, now, status.device_us)
+            if len(self._recovery.restarted) != restarted:
+                self._bridge.restarted(status.gate)
+            self._bridge.sample(status.gate, status.device_us, now, fresh=True)
             self._pass_on(released)
             self._send(asks)
         self._publish_gate(status.gate, last_heartbeat_ns=now, battery_pct=status.battery_pct,
@@ -205,6 +225,11 @@ class SerialSource(Source):
 
     def _pass_on(self, events: list[GateEvent]) -> None:
         for event in events:
+            epoch = self._epoch_of.pop(id(event), 0)
+            if epoch:  # from a gate that restarted: on its first clock, if the host can tell where that is
+                mapped = self._bridge.to_first(event.gate, epoch, event.device_us)
+                if mapped is not None:
+                    event = replace(event, device_us=mapped)
             self._emit(event)
 
     def _send(self, asks: list[ResendRequest]) -> None:

@@ -85,9 +85,11 @@ class LineDecoder(Decoder):
         events: list[GateEvent] = []
         if end >= 0:
             start = 0
-            if self._overlong:  # the rest of an overlong line, up to its terminator: dropped
-                self._overlong = False
+            if self._overlong:  # the rest of an overlong line, up to its terminator, is dropped, but
+                self._overlong = False  # a frame can still begin at its last start byte
                 start = self._terminators.search(buf).start()  # type: ignore[union-attr]
+                cut = buf.rfind(self.frame_start, 0, start) if self.frame_start is not None else -1
+                start = start if cut < 0 else cut
                 self.dropped_bytes += start
             self._partial = buf[end:]
             self._lines(buf[start:end], host_ns, events)

@@ -9,6 +9,11 @@ A monitor started on a database whose latest session never ended (the last one c
 under the same id: the model is derived again from the store, and each source is told what it
 already has, so a gateline source asks its gates to resend what came while nobody listened.
 
+If the disk refuses a write mid-session (full, read-only, failing), the session goes on from memory
+(monitor/unsaved.py): subscribers are told it is not saving (`StoreFailed`), the backlog is written
+again every few seconds, and once it is stored they are told so (`StoreSaving`). Nothing stored
+before is touched. A database that refuses the session's first write stops the start instead.
+
 `run_headless` is `gates monitor --headless`: a line per rep and verdict (JSON lines with `--json`).
 """
 
@@ -21,7 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from drivers.source import Source, SourceStatus
 from gates import protocols
@@ -33,10 +38,13 @@ from monitor.analyzer import RepResult, StopRule
 from monitor.derive import Change, RepFinished, RepsRevised, SessionModel, Settings, StartAbandoned
 from monitor.history import Bests, personal_bests
 from monitor.records import fmt_pct, fmt_time, incomplete_record, rep_record
+from monitor.unsaved import Unsaved
 
 RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
 TICK_S = 0.5  # how often starts nobody finished are checked for their timeout
 CHECKPOINT_S = 10.0  # how often the store's WAL is copied back, off the event loop
+RETRY_SAVE_S = 2.0  # how often a backlog the disk refused is offered to it again
+T = TypeVar("T")
 
 
 # -- messages to subscribers --------------------------------------------------------------------
@@ -75,8 +83,22 @@ class PipelineFailed:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoreFailed:
+    """The disk refused a write: the session goes on in memory and is NOT being saved."""
+
+    reason: str  # e.g. "disk full: /home/coach/.local/share/gates/gates.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSaving:
+    """The disk took the backlog: everything is stored again."""
+
+    saved: int  # events that had been kept in memory
+
+
 Message = (SessionOpened | RepFinished | RepsRevised | StartAbandoned | LinkChanged | RotationChanged
-           | SessionEnded | PipelineFailed)
+           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving)
 
 
 class PipelineError(Exception):
@@ -110,7 +132,7 @@ class Pipeline:
         self.clock = clock
         self.model: SessionModel | None = None
         self.pbs: Bests = {}  # the athletes' personal bests from the sessions before this one
-        self.events = 0  # events stored by this run
+        self.events = 0  # events taken in by this run (stored, or kept while the disk refuses them)
         self._subscribers: list[asyncio.Queue[Message]] = []
         self._consumers: list[asyncio.Task] = []
         self._watchers: list[asyncio.Task] = []
@@ -121,6 +143,7 @@ class Pipeline:
         self._exhaust: asyncio.Task | None = None
         self._stopping = False
         self.failure: str | None = None
+        self.unsaved: Unsaved | None = None  # while the disk refuses writes
 
     def subscribe(self) -> asyncio.Queue[Message]:
         """A queue that gets every message from now on (subscribe before `start` for all of them)."""
@@ -138,6 +161,14 @@ class Pipeline:
     # -- start ----------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except st.StoreWriteError as err:  # the session's first write: nothing to carry on from yet
+            for source in self.sources:
+                await source.close()
+            raise PipelineError(f"cannot write the session database: {err}") from None
+
+    async def _start(self) -> None:
         store = self.store
         resumed = self._choose_session()
         if resumed:
@@ -223,7 +254,9 @@ class Pipeline:
             self._fail(f"{source.name}: {type(err).__name__}: {err}")
 
     def _ingest(self, name: str, batch: list[GateEvent]) -> None:
-        stored = self.store.append(self.session, name, batch)  # committed: now it may be shown
+        # committed, and only then shown (while the disk refuses writes: kept in memory, and shown)
+        stored = self._write(lambda: self.store.append(self.session, name, batch),
+                             lambda unsaved: unsaved.append(name, batch))
         if not stored:
             return
         self.events += len(stored)
@@ -250,7 +283,9 @@ class Pipeline:
                 key = (source.name, status.gate)
                 if key not in self._baselined:
                     self._baselined.add(key)
-                    self.store.set_baseline(self.session, source.name, status.gate, status.last_seq)
+                    gate, seq = status.gate, status.last_seq
+                    self._write(lambda: self.store.set_baseline(self.session, source.name, gate, seq),
+                                lambda unsaved: unsaved.baseline(source.name, gate, seq))
             self._publish(LinkChanged(status))
 
     async def _tick(self) -> None:
@@ -268,7 +303,49 @@ class Pipeline:
         self.store.defer_checkpoints()
         while True:
             await asyncio.sleep(CHECKPOINT_S)
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        try:
             await asyncio.to_thread(self.store.checkpoint)
+        except st.StoreWriteError:
+            pass  # the WAL keeps what was committed; the next checkpoint copies it
+
+    # -- when the disk refuses writes -------------------------------------------------------------
+
+    def _write(self, write: Callable[[], T], keep: Callable[[Unsaved], T]) -> T:
+        """`write` to the store; once the disk refuses, `keep` it in memory until it can be written."""
+        if self.unsaved is None:
+            try:
+                return write()
+            except st.StoreWriteError as err:
+                assert self.session is not None
+                self.unsaved = Unsaved(self.store, self.session, err)
+                self._publish(StoreFailed(str(err)))
+                if not self._stopping:  # stopping tries once more itself
+                    self._watchers.append(asyncio.create_task(self._retry_saving(), name="retry saving"))
+        return keep(self.unsaved)
+
+    async def _retry_saving(self) -> None:
+        while self.unsaved is not None:
+            await asyncio.sleep(RETRY_SAVE_S)
+            self._try_saving()
+
+    def _try_saving(self) -> None:
+        unsaved = self.unsaved
+        if unsaved is None:
+            return
+        reason = str(unsaved.failure)
+        if unsaved.write():
+            self.unsaved = None
+            self._publish(StoreSaving(len(unsaved.events)))
+        elif str(unsaved.failure) != reason:
+            self._publish(StoreFailed(str(unsaved.failure)))
+
+    def annotations(self) -> list[st.Annotation]:
+        """Every annotation of the session, those the disk has not taken yet included."""
+        notes = self.store.annotations(self.session)
+        return notes + self.unsaved.notes if self.unsaved is not None else notes
 
     async def _until_exhausted(self) -> None:
         await asyncio.gather(*self._consumers, return_exceptions=True)
@@ -283,7 +360,7 @@ class Pipeline:
 
     def annotate(self, kind: str, **data: object) -> st.Annotation:
         """Store a decision and apply it; an UNDO derives the session again without its target."""
-        note = self.store.annotate(self.session, kind, **data)
+        note = self._annotate(kind, data)
         model = self.model
         assert model is not None
         if kind == st.UNDO:
@@ -296,14 +373,21 @@ class Pipeline:
         return note
 
     def _derive(self) -> SessionModel:
-        """The session again from everything stored, judged against the same personal bests."""
-        return SessionModel.derive(self.store.events(self.session), self.store.annotations(self.session),
-                                   pbs=self.pbs)
+        """The session again from everything it holds (stored, and kept while the disk refuses it),
+        judged against the same personal bests."""
+        events = list(self.store.events(self.session))
+        if self.unsaved is not None:
+            events += self.unsaved.events
+        return SessionModel.derive(events, self.annotations(), pbs=self.pbs)
 
     def _note(self, kind: str, **data: object) -> None:
-        note = self.store.annotate(self.session, kind, **data)
+        note = self._annotate(kind, data)
         assert self.model is not None
         self._publish_changes(self.model.apply(note))
+
+    def _annotate(self, kind: str, data: dict) -> st.Annotation:
+        return self._write(lambda: self.store.annotate(self.session, kind, **data),
+                           lambda unsaved: unsaved.annotate(kind, data))
 
     async def stop(self, end: bool = True, reason: str = "ended by the coach") -> None:
         """Close the sources (what they still hold is stored), then end the session if `end`."""
@@ -317,12 +401,13 @@ class Pipeline:
         for task in self._watchers:
             task.cancel()
         await asyncio.gather(*self._watchers, return_exceptions=True)
-        await asyncio.to_thread(self.store.checkpoint)
         if end and self.session is not None and self.failure is None:
-            note = self.store.annotate(self.session, st.END)
+            note = self._annotate(st.END, {})
             if self.model is not None:
                 self._publish_changes(self.model.apply(note))
             self._publish(SessionEnded(self.session, reason))
+        self._try_saving()  # a last chance for what the disk refused
+        await self._checkpoint()
         self._stopped.set()
         self._done.set()
 
@@ -389,7 +474,7 @@ async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.s
         while not messages.empty():
             printer.show(messages.get_nowait())
         printer.summary(pipeline)
-        return 1 if pipeline.failure else 0
+        return 1 if pipeline.failure or pipeline.unsaved else 0
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -425,6 +510,11 @@ class _Printer:
             self.err.write(f"gates monitor: session {message.session} ended ({message.reason})\n")
         elif isinstance(message, PipelineFailed):
             self.err.write(f"gates monitor: stopped: {message.reason}\n")
+        elif isinstance(message, StoreFailed):
+            self.err.write(f"gates monitor: NOT SAVING ({message.reason}); the session goes on in memory and "
+                           f"is written as soon as the database takes it\n")
+        elif isinstance(message, StoreSaving):
+            self.err.write(f"gates monitor: saving again: the {message.saved} events kept in memory are stored\n")
         self.out.flush()
         self.err.flush()
 
@@ -465,12 +555,15 @@ class _Printer:
                   "incomplete": len(model.abandoned),
                   "dropped_frames": sum(s.dropped_frames for s in statuses),
                   "lost_events": sum(s.lost_events for s in statuses), "gaps": sum(s.gaps for s in statuses),
-                  "ended": model.ended}
+                  "ended": model.ended, "unsaved": len(pipeline.unsaved.events) if pipeline.unsaved else 0}
         if self.as_json:
             self.line(json.dumps(record))
         else:
             self.err.write(f"gates monitor: session {pipeline.session}: {record['events']} events stored by this "
                            f"run, {record['reps']} reps ({record['valid']} valid)\n")
+        if pipeline.unsaved is not None:
+            self.err.write(f"gates monitor: {record['unsaved']} events could not be saved "
+                           f"({pipeline.unsaved.failure})\n")
         self.out.flush()
         self.err.flush()
 

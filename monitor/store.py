@@ -14,6 +14,7 @@ up to date by the ordered MIGRATIONS on open.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -86,6 +87,36 @@ MIGRATIONS: tuple[str, ...] = (
 
 class StoreError(Exception):
     """The database cannot be used (not a gates store, newer than this program, unreadable)."""
+
+
+class StoreWriteError(StoreError):
+    """The database refused a write for a reason outside the program (disk full, read-only, I/O
+    error, locked): a live session can carry on in memory and write later (monitor/pipeline.py)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{reason}: {path}")
+        self.path = path
+        self.reason = reason
+
+
+# SQLite's primary result codes for writes the disk or the system refused, in a coach's words
+# (https://www.sqlite.org/rescode.html); anything else (a constraint, a bug) is not a write failure.
+WRITE_FAILURES = {
+    3: "permission denied",  # SQLITE_PERM
+    5: "the database is locked by another program",  # SQLITE_BUSY
+    6: "the database is locked",  # SQLITE_LOCKED
+    8: "the database is read-only",  # SQLITE_READONLY
+    10: "disk I/O error",  # SQLITE_IOERR
+    13: "disk full",  # SQLITE_FULL
+    14: "cannot open the database file",  # SQLITE_CANTOPEN
+}
+
+
+def write_failure(path: Path, err: sqlite3.Error) -> StoreWriteError | None:
+    """`err` as a StoreWriteError if the disk or the system refused the write, else None."""
+    code = getattr(err, "sqlite_errorcode", None)
+    reason = WRITE_FAILURES.get(code & 0xFF) if code is not None else None
+    return StoreWriteError(path, reason) if reason else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +230,15 @@ class SessionStore:
     def checkpoint(self) -> None:
         """Copy committed pages from the WAL into the database, on a connection of its own so that a
         thread can do it while the writer goes on committing (PASSIVE: it never waits for them)."""
-        db = sqlite3.connect(self.path, isolation_level=None)
         try:
-            db.execute("PRAGMA busy_timeout = 5000")
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            db.close()
+            db = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                db.execute("PRAGMA busy_timeout = 5000")
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                db.close()
+        except sqlite3.Error as err:
+            raise (write_failure(self.path, err) or err) from err
 
     def __enter__(self) -> SessionStore:
         return self
@@ -333,6 +367,55 @@ class SessionStore:
         row = self._db.execute("SELECT max(id) FROM events WHERE session_id = ?", (session,)).fetchone()
         return row[0] or 0
 
+    def next_ids(self) -> tuple[int, int]:
+        """The ids the next event and the next annotation will get: what events and decisions kept in
+        memory while the disk refuses writes are numbered by, so that they keep them once written."""
+        events = self._db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        notes = self._db.execute("SELECT max(id) FROM annotations").fetchone()[0] or 0
+        return events + 1, notes + 1
+
+    def stored_keys(self, session: int, source: str, events: Iterable[GateEvent]) -> set[tuple]:
+        """Which of `events` are already stored, as (gate, seq, device_us, kind): a resent event
+        kept in memory must not be shown twice either."""
+        found = set()
+        for ev in events:
+            key = (ev.gate, ev.seq, ev.device_us, ev.kind.value)
+            if self._db.execute("SELECT 1 FROM events WHERE session_id = ? AND source = ? AND gate = ? AND seq = ?"
+                                " AND device_us = ? AND kind = ?", (session, source, *key)).fetchone():
+                found.add(key)
+        return found
+
+    def write_backlog(self, session: int, items: Sequence[StoredEvent | Annotation | tuple[str, int, int]]) -> None:
+        """Write what was kept in memory while the disk refused writes, in the order it happened, in one
+        transaction: all of it is stored, or none. An item is a StoredEvent, an Annotation, or a
+        baseline (source, gate, seq). Items keep the ids they were given (`next_ids`), moved up
+        together if another program took those ids meanwhile, so their order stays what was shown."""
+        events = [i.id for i in items if isinstance(i, StoredEvent)]
+        notes = [i.id for i in items if isinstance(i, Annotation)]
+        with self._transaction():
+            next_event, next_note = self.next_ids()
+            first_event, first_note = min(events, default=next_event), min(notes, default=next_note)
+            shift_event, shift_note = max(0, next_event - first_event), max(0, next_note - first_note)
+            execute = self._db.execute
+            for item in items:
+                if isinstance(item, StoredEvent):
+                    ev = item.event
+                    execute("INSERT INTO events (id, session_id, source, gate, seq, device_us, host_ns, kind,"
+                            " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (item.id + shift_event, session, item.source, ev.gate, ev.seq, ev.device_us, ev.host_ns,
+                             ev.kind.value, ev.start_number, ev.channel, ev.flag, ev.raw))
+                elif isinstance(item, Annotation):
+                    data = item.data
+                    if item.kind == UNDO and data["annotation"] >= first_note:
+                        data = {**data, "annotation": data["annotation"] + shift_note}
+                    after = item.after_event + (shift_event if item.after_event >= first_event else 0)
+                    execute("INSERT INTO annotations (id, session_id, after_event, created_ns, kind, data)"
+                            " VALUES (?, ?, ?, ?, ?, ?)",
+                            (item.id + shift_note, session, after, item.created_ns, item.kind, _json(data)))
+                else:
+                    execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
+                            (session, *item))
+
     # annotations ------------------------------------------------------------------------------
 
     def annotate(self, session: int, kind: str, **data: object) -> Annotation:
@@ -409,7 +492,7 @@ class SessionStore:
     def _transaction(self) -> _Transaction:
         if self.readonly:
             raise StoreError(f"{self.path} is open read-only")
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.path)
 
 
 _INSERT_EVENT = ("INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
@@ -441,20 +524,41 @@ def effective(annotations: list[Annotation]) -> list[Annotation]:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), reentrant-safe for one connection."""
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), reentrant-safe for one connection. A write the
+    disk refused raises StoreWriteError; SQLite may have rolled the transaction back itself then
+    (https://www.sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction")."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
+        self._path = path
         self._outer = False
 
     def __enter__(self) -> None:
         if not self._db.in_transaction:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._execute("BEGIN IMMEDIATE")
             self._outer = True
 
-    def __exit__(self, exc_type: object, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self._outer and exc_type is None:
+            self._execute("COMMIT")
+            return
         if self._outer:
-            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+            self._rollback()
+        if isinstance(exc, sqlite3.Error) and (failure := write_failure(self._path, exc)) is not None:
+            raise failure from exc
+
+    def _execute(self, statement: str) -> None:
+        try:
+            self._db.execute(statement)
+        except sqlite3.Error as err:
+            self._rollback()
+            raise (write_failure(self._path, err) or err) from err
+
+    def _rollback(self) -> None:
+        """Undo what is left of a failed transaction; the failure, not a failing rollback, is the news."""
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
 
 def _statements(script: str) -> Iterator[str]:

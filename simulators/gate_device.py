@@ -9,6 +9,8 @@ Modelled on what goes wrong at a track (and on DESIGN.md's gateline device contr
   altogether; nobody running can still break it (a bird, a leaf, someone walking through).
 - per-gate sequence numbers (16-bit), 1 Hz status heartbeats with the latest seq and battery, and a
   buffer of the last 1,024 events answering the host's resend request.
+- a restart (a brown-out, the coach power-cycling it): from then on its seq counts from 0 again, its
+  clock from about 0, and its buffer holds only what it sent since.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from gates.events import GateEvent, Kind
 RESEND_BUFFER = 1024
 TORSO_DEPTH_M = 0.35
 HEARTBEAT_US = 1_000_000
+BOOT_US = 150_000  # a restarted gate's clock reading as it starts sending again
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +123,13 @@ class GateDevice:
     """
 
     def __init__(self, gate: int, position: int | None, clock: DeviceClock, faults: Faults, seed: str,
-                 battery_pct: float = 100.0, drain_pct_per_h: float = 4.0) -> None:
+                 battery_pct: float = 100.0, drain_pct_per_h: float = 4.0, restart_us: float | None = None) -> None:
         self.gate = gate
         self.position = position
         self.clock = clock
+        self.restart_us = restart_us
+        self._restarted_clock = None if restart_us is None else DeviceClock(
+            BOOT_US - restart_us * (1.0 + clock.drift_ppm * 1e-6), clock.drift_ppm, clock.resolution_us)
         self.faults = faults
         self.seed = seed  # each kind of fault draws from its own stream, so rates don't shift each other
         self.battery_pct = battery_pct
@@ -137,10 +143,13 @@ class GateDevice:
         beams = self._beam_intervals(crossings, end_us)
         emissions: list[Emission] = []
         seq = 0
+        restarting = self.restart_us is not None
         for beam in beams:
             kinds = [(beam.start, Kind.BREAK)] + ([(beam.end, Kind.RESTORE)] if restores else [])
             for t, kind in kinds:
-                event = GateEvent(self.gate, seq, self.clock.read(t), kind=kind)
+                if restarting and t >= self.restart_us:
+                    seq, restarting = 0, False
+                event = GateEvent(self.gate, seq, self.read(t), kind=kind)
                 emissions.append(Emission(t, event, beam.cause, beam.rep, beam.position))
                 seq = (seq + 1) & 0xFFFF
         self._event_times = [e.t_us for e in emissions]
@@ -184,17 +193,29 @@ class GateDevice:
             if beam.cause != "torso":
                 self.fault_log.append({"kind": "double" if beam.cause == "arm" else "spurious",
                                        "gate": beam.position, "rep": beam.rep,
-                                       "device_us": self.clock.read(beam.start), "t_us": beam.start})
+                                       "device_us": self.read(beam.start), "t_us": beam.start})
         return merged
+
+    def read(self, t_us: float) -> int:
+        """The gate's clock at session time `t_us` (after a restart, the clock it started again)."""
+        if self._restarted_clock is not None and t_us >= self.restart_us:
+            return self._restarted_clock.read(t_us)
+        return self.clock.read(t_us)
+
+    def _since_restart(self, t_us: float) -> int:
+        """Index of the first event the gate still knows of at `t_us` (a restart forgets the rest)."""
+        if self.restart_us is None or t_us < self.restart_us:
+            return 0
+        return bisect.bisect_left(self._event_times, self.restart_us)
 
     def _heartbeats(self, end_us: float) -> list[Emission]:
         out = []
         t = random.Random(f"{self.seed}/heartbeat").uniform(0.0, HEARTBEAT_US)
         while t < end_us:
             i = bisect.bisect_right(self._event_times, t)
-            last_seq = self._events[i - 1].seq if i else 0xFFFF  # 0xFFFF: the seq before the first, 0
+            last_seq = self._events[i - 1].seq if i > self._since_restart(t) else 0xFFFF  # the seq before 0
             battery = self.battery_pct - self.drain_pct_per_h * t / 3.6e9
-            status = GateStatus(self.gate, last_seq, self.clock.read(t), max(0, int(battery)), True)
+            status = GateStatus(self.gate, last_seq, self.read(t), max(0, int(battery)), True)
             out.append(Emission(t, status, "heartbeat", None, self.position))
             t += HEARTBEAT_US
         return out
@@ -202,7 +223,7 @@ class GateDevice:
     def resend(self, from_seq: int, now_us: float) -> list[GateEvent]:
         """Buffered events from `from_seq` to the latest one emitted by `now_us` (at most 1,024)."""
         n = bisect.bisect_right(self._event_times, now_us)
-        buffered = self._events[max(0, n - RESEND_BUFFER):n]
+        buffered = self._events[max(self._since_restart(now_us), n - RESEND_BUFFER):n]
         if not buffered:
             return []
         behind = (buffered[-1].seq - from_seq) & 0xFFFF

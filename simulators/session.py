@@ -46,6 +46,7 @@ class SessionConfig:
     faults: Faults = Faults()
     shared_clock: bool = True  # wired gates on one timer; False: each gate its own clock (drift ±100 ppm)
     resolution_us: int | None = None  # None: the format's usual resolution
+    restarts: tuple[tuple[int, float], ...] = ()  # (course gate, session s): that gate restarts then
     shared_drift_ppm: float = 0.0  # a wired timer's rate error scales all splits alike
     warmup_s: float = 5.0
     gap_s: float = 8.0
@@ -159,16 +160,13 @@ def simulate(config: SessionConfig) -> SimSession:
     for wire_id, position, seen_by in inputs:
         clock = shared if config.shared_clock else DeviceClock(
             clock_rng.uniform(*offsets), clock_rng.uniform(-OWN_DRIFT_PPM, OWN_DRIFT_PPM), resolution)
+        restart_s = dict(config.restarts).get(position)
         device = GateDevice(wire_id, position, clock, config.faults, f"{config.seed}/gate{position or wire_id}",
-                            battery_pct=clock_rng.uniform(70.0, 100.0))
+                            battery_pct=clock_rng.uniform(70.0, 100.0),
+                            restart_us=None if restart_s is None else restart_s * 1e6)
         emissions.extend(device.run(seen_by, end_us, restores=wire.restores, heartbeats=wire.heartbeats))
         devices.append(device)
-    emissions.sort(key=lambda e: (e.t_us, e.message.gate))
-    encoder = wire.encoder()
-    items = [(e, encoder.event(e.message) if isinstance(e.message, GateEvent) else encoder.status(e.message))
-             for e in emissions]
-    link = Link(config.faults, f"{config.seed}/link", wire.frame_start)
-    frames = link.carry(items, end_us)
+    items, link, frames = transmit(config, wire, emissions, end_us)
     seen: dict[tuple[int, int], float] = {}  # (rep, position) -> first break of that rep the host gets
     for order, (e, _) in enumerate(items):
         if e.rep is not None and e.message.kind is Kind.BREAK and order not in link.lost:
@@ -179,6 +177,18 @@ def simulate(config: SessionConfig) -> SimSession:
                          "start_s": round(r.go_us / 1e6, 3), "time_s": round((r.finish_us - r.go_us) / 1e6, 3),
                          "mss": round(r.form.mss, 4)} for r in runs if not r.block.timed]
     return SimSession(config, wire, frames, truth, devices, end_us)
+
+
+def transmit(config: SessionConfig, wire: Wire, emissions: list[Emission],
+             end_us: float) -> tuple[list[tuple[Emission, bytes]], Link, list[Frame]]:
+    """The gates' emissions encoded on the wire and carried by the link: (what was sent, the link, the
+    frames the host receives)."""
+    emissions = sorted(emissions, key=lambda e: (e.t_us, e.message.gate))
+    encoder = wire.encoder()
+    items = [(e, encoder.event(e.message) if isinstance(e.message, GateEvent) else encoder.status(e.message))
+             for e in emissions]
+    link = Link(config.faults, f"{config.seed}/link", wire.frame_start)
+    return items, link, link.carry(items, end_us)
 
 
 def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: list[GateDevice], link: Link,
@@ -232,7 +242,8 @@ def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: list[Ga
         "duration_s": round(end_us / 1e6, 6),
         "clock": {"shared": config.shared_clock, "resolution_us": resolution,
                   "gates": [{"gate": d.position, "id": d.gate, "offset_us": round(d.clock.offset_us),
-                             "drift_ppm": round(d.clock.drift_ppm, 3)} for d in devices]},
+                             "drift_ppm": round(d.clock.drift_ppm, 3)} for d in devices],
+                  "restarts": [{"gate": gate, "t_s": t_s} for gate, t_s in config.restarts]},
         "fault_rates": config.faults.as_dict(),
         "faults": loose,
         "link": {**link.stats, "outages": [{"start_s": round(o.start_us / 1e6, 3), "end_s": round(o.end_us / 1e6, 3)}

@@ -104,8 +104,13 @@ async def test_killed_mid_session_then_restarted_loses_nothing_and_resumes(tmp_p
     args = ["--source", f"serial:{link}", "--db", str(db), "--athletes", "Ada,Ben,Cleo"]
     async with PtyDevice(session, speed=10, link=link) as device:
         first = await Monitor(*args).start()
-        await first.until(lambda: len(first.reps()) >= 3)
-        first.proc.kill()  # SIGKILL: no chance to tidy up
+
+        def mid_rep() -> bool:  # an athlete is between the start and the finish gate right now
+            now_s = device.now_us() / 1e6
+            return any(r["start_s"] < now_s < r["start_s"] + r["time_s"] for r in truth)
+
+        await first.until(lambda: len(first.reps()) >= 3 and mid_rep())
+        first.proc.kill()  # SIGKILL mid-rep: no chance to tidy up
         assert await first.stop() == -signal.SIGKILL
         shown = first.reps()
         sid, before = stored(db)

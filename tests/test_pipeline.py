@@ -20,7 +20,6 @@ from monitor.derive import SessionModel
 from monitor.pipeline import (
     Pipeline,
     PipelineError,
-    PipelineFailed,
     RepFinished,
     RepsRevised,
     RotationChanged,
@@ -262,27 +261,3 @@ async def test_sources_that_speak_different_protocols_are_refused(store, tmp_pat
     assert all(s.status.state.value == "closed" for s in sources)
     with pytest.raises(PipelineError, match="the same source twice"):  # options do not make it another
         Pipeline(store, [create(f"replay:{path}"), create(f"replay:{path}?speed=max")], course=COURSE)
-
-
-async def test_when_the_store_cannot_commit_nothing_more_is_shown(store, tmp_path):
-    session = sim(reps=3)
-    path = tmp_path / "s.cap"
-    write_capture(session, str(path))
-    pipeline = Pipeline(store, [create(f"replay:{path}?speed=20")], course=COURSE, athletes=names(session))
-    messages = pipeline.subscribe()
-    await pipeline.start()
-    await wait_for(lambda: len(pipeline.model.results) >= 1)
-    store._db.execute("PRAGMA query_only = ON")  # every write now fails, as on a full or read-only disk
-    await asyncio.wait_for(pipeline.wait(), WAIT_S)
-    assert pipeline.failure and "readonly" in pipeline.failure
-    shown = drain(messages)
-    failed_at = next(i for i, m in enumerate(shown) if isinstance(m, PipelineFailed))
-    assert not any(isinstance(m, RepFinished) for m in shown[failed_at:])
-    stored_ids = {s.event.device_us for s in store.events(pipeline.session)}
-    for message in shown[:failed_at]:
-        if isinstance(message, RepFinished):
-            rep = message.result.rep
-            assert rep.start_us + rep.time_us in stored_ids
-    store._db.execute("PRAGMA query_only = OFF")
-    await pipeline.stop()
-    assert not store.session(pipeline.session).ended  # a failed run leaves the session to resume

@@ -99,6 +99,7 @@ class DashboardApp(App):
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
+        self.not_saving = Label("", id="not-saving")  # shown only while the disk refuses writes
         yield Header()
         with Horizontal(id="top"):
             yield self.verdict
@@ -106,6 +107,7 @@ class DashboardApp(App):
         yield self.table
         yield self.plots
         yield self.gates
+        yield self.not_saving
         yield self.status_line
         yield Footer()
 
@@ -168,6 +170,14 @@ class DashboardApp(App):
         elif isinstance(item, pl.PipelineFailed):
             self._status(f"STOPPED: {item.reason}")
             self.notify(item.reason, title="The pipeline stopped", severity="error", timeout=30)
+        elif isinstance(item, pl.StoreFailed):
+            self.not_saving.update(f"NOT SAVING — {item.reason} · the session goes on in memory; "
+                                   "it is written as soon as the disk takes it")
+            self.not_saving.add_class("-on")
+            self.notify(item.reason, title="NOT SAVING", severity="error", timeout=30)
+        elif isinstance(item, pl.StoreSaving):
+            self.not_saving.remove_class("-on")
+            self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
         athlete = self.board.add(result, at)

@@ -79,7 +79,7 @@ class PipelineControls:
 
     def undo(self) -> str | None:
         pipeline = self.pipeline
-        standing = {note.id: note for note in st.effective(pipeline.store.annotations(pipeline.session))}
+        standing = {note.id: note for note in st.effective(pipeline.annotations())}
         while self._mine:
             note = standing.get(self._mine.pop())
             if note is not None:
@@ -120,4 +120,4 @@ async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, sp
         await app.run_async()
     finally:
         await pipeline.stop(end=end_on_exit, reason="the dashboard was closed")
-    return 1 if pipeline.failure else 0
+    return 1 if pipeline.failure or pipeline.unsaved else 0
