@@ -25,6 +25,7 @@ from gates.events import GateEvent  # noqa: E402
 from gates.gateline import GatelineDecoder, encode_event  # noqa: E402
 from monitor import store as st  # noqa: E402
 from monitor.unsaved import Unsaved  # noqa: E402
+from results import result  # noqa: E402
 from simulators.stress import burst_session, with_garbage  # noqa: E402
 
 LINE_RATE = 115200 // 10
@@ -46,6 +47,7 @@ def garbage_lines() -> float:
     rate = len(data) / best
     print(f"garbage-laden gateline: {len(data) / 1e6:.1f} MB, {rate / 1e6:.1f} MB/s = {rate / LINE_RATE:,.0f} lines "
           f"at 115200 baud (goal >= {GOAL_LINES}: x{rate / LINE_RATE / GOAL_LINES:.0f})")
+    result("faults.garbage_links", rate / LINE_RATE, "links", f">={GOAL_LINES}")
     return rate / LINE_RATE
 
 
@@ -64,6 +66,7 @@ def backlog_seconds() -> float:
             best = min(best, time.perf_counter() - started)
     print(f"backlog of {BACKLOG:,} events written in {best * 1000:.0f} ms (goal <= {GOAL_BACKLOG_S * 1000:.0f} ms: "
           f"x{GOAL_BACKLOG_S / best:.1f})")
+    result("faults.backlog_write", best, "s", f"<={GOAL_BACKLOG_S:g}")
     return best
 
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from gates.course import Course  # noqa: E402
 from gates.sprint_fit import CORRECTIONS, FitError, fit  # noqa: E402
+from results import result  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.plans import get_plan  # noqa: E402
 from simulators.session import SessionConfig, schedule  # noqa: E402
@@ -76,6 +77,7 @@ def main() -> int:
         worst = min(worst, rate)
         print(f"model {correction:4s} {rate:8,.0f} fits/s  {1e6 / rate:6.0f} us/fit  "
               f"{iterations:4.1f} iterations/fit  {refused} refused  {rate / GOAL_FITS_PER_S:.2f}x the goal")
+        result(f"fit.{correction}", rate, "fits/s", f">={GOAL_FITS_PER_S}")
     ratio = worst / GOAL_FITS_PER_S
     print(f"goal >= {GOAL_FITS_PER_S:,} fits/s for every model: {ratio:.2f}x the goal "
           f"({'met' if ratio >= 1 else 'NOT met'})")
