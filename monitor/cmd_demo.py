@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.analyzer import StopRule
     from monitor.pipeline import Pipeline
     from monitor.sim_source import SimulatorSource
+    from monitor.store import DEMO
     from monitor.tui.bridge import require_terminal, run_dashboard
     from simulators.live import LiveSimulator
     from simulators.session import simulate
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
-                                athletes=[a.name for a in config.athletes], rule=rule, resume=False)
+                                athletes=[a.name for a in config.athletes], rule=rule, resume=False,
+                                name=DEMO)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
                                              speed=args.speed))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
@@ -129,6 +131,7 @@ async def ble_demo(store, config, speed: float, rule=None):
 
     from drivers.ble_source import BleSource
     from monitor.pipeline import Pipeline
+    from monitor.store import DEMO
     from simulators.ble_backend import quiet_bumble
     from simulators.ble_gate import BleSimulation
     from simulators.session import simulate
@@ -138,7 +141,7 @@ async def ble_demo(store, config, speed: float, rule=None):
     await sim.start()
     source = BleSource(BLE_GATES, radio=sim.radio, clock=sim.clock_ns, samples_per_s=min(50.0, 10.0 * speed))
     pipeline = Pipeline(store, [source], course=config.course, athletes=[a.name for a in config.athletes],
-                        rule=rule, resume=False, clock=sim.clock_ns)
+                        rule=rule, resume=False, name=DEMO, clock=sim.clock_ns)
     return sim, pipeline
 
 

@@ -23,11 +23,14 @@ _derived: dict[tuple[Path, int], tuple[tuple[int, int], Bests]] = {}  # (store, 
 
 
 def personal_bests(store: st.SessionStore, session: int) -> Bests:
-    """The best valid rep of each athlete on each course in the sessions before `session`."""
+    """The best valid rep of each athlete on each course in the sessions before `session`. The demo's
+    simulated athletes (Ada, Ben, …) and real ones never count toward each other's bests."""
     bests: Bests = {}
-    for info in store.sessions():
-        if info.id >= session:
-            break
+    earlier = [info for info in store.sessions() if info.id <= session]
+    demo = bool(earlier) and earlier[-1].id == session and earlier[-1].demo
+    for info in earlier:
+        if info.id == session or info.demo != demo:
+            continue
         for key, us in session_bests(store, info.id).items():
             if key not in bests or us < bests[key]:
                 bests[key] = us

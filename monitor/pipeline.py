@@ -114,7 +114,7 @@ class Pipeline:
 
     def __init__(self, store: st.SessionStore, sources: Sequence[Source], *, course: Course,
                  athletes: Sequence[str] = (), rule: StopRule | None = None, debounce_us: int | None = None,
-                 session: int | None = None, resume: bool = True,
+                 session: int | None = None, resume: bool = True, name: str = "",
                  clock: Callable[[], int] = time.monotonic_ns) -> None:
         if not sources:
             raise PipelineError("no sources")
@@ -129,6 +129,7 @@ class Pipeline:
         self.debounce_us = Settings().debounce_us if debounce_us is None else debounce_us
         self.session: int | None = session
         self.resume = resume
+        self.name = name  # a new session's name (st.DEMO for the demo's simulated athletes)
         self.clock = clock
         self.model: SessionModel | None = None
         self.pbs: Bests = {}  # the athletes' personal bests from the sessions before this one
@@ -194,7 +195,7 @@ class Pipeline:
             if self.athletes and self.model.rotation.names != self.athletes:
                 self._note(st.ROSTER, athletes=self.athletes)
         else:
-            self.session = store.start_session(course=self.course.label(), athletes=self.athletes,
+            self.session = store.start_session(course=self.course.label(), athletes=self.athletes, name=self.name,
                                                sources=specs, settings=settings.as_dict())
             self.pbs = personal_bests(store, self.session)
             self.model = self._derive()

@@ -25,6 +25,7 @@ from pathlib import Path
 from gates.events import GateEvent, Kind
 
 DB_NAME = "gates.sqlite3"
+DEMO = "demo"  # the name `gates demo` gives its sessions: simulated athletes, whose bests are nobody's
 
 # Annotation kinds: the coach's (and the monitor's) decisions, in the order they were taken.
 START = "start"  # {"sources": [spec, ...], "settings": {...}}: a monitor began writing the session
@@ -154,6 +155,10 @@ class SessionInfo:
     @property
     def ended(self) -> bool:
         return self.ended_ns is not None
+
+    @property
+    def demo(self) -> bool:
+        return self.name == DEMO
 
 
 def default_path() -> Path:

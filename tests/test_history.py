@@ -26,14 +26,14 @@ def store(tmp_path):
         yield s
 
 
-async def replayed(store, tmp_path, seed: int, rule: StopRule | None = None) -> Pipeline:
+async def replayed(store, tmp_path, seed: int, rule: StopRule | None = None, name: str = "") -> Pipeline:
     """One whole simulated session replayed into the store as `gates monitor` would store it."""
     config = SessionConfig(course=COURSE, athletes=tuple(presets(2)), plan=get_plan("rsa").with_reps(3), seed=seed)
     session = simulate(config)
     path = tmp_path / f"{seed}.cap"
     write_capture(session, str(path))
     pipeline = Pipeline(store, [create(f"replay:{path}?speed=max")], course=COURSE, rule=rule, resume=False,
-                        athletes=[a.name for a in config.athletes])
+                        athletes=[a.name for a in config.athletes], name=name)
     await pipeline.start()
     await pipeline.wait()
     return pipeline
@@ -63,6 +63,15 @@ async def test_the_second_session_is_judged_against_the_first_sessions_bests(sto
             ever = min(pb, result.best_us)
             assert result.intensity_pb_pct == pytest.approx(ever / rep.time_us * 100)
     assert personal_bests(store, first.session) == {}  # nothing before the first session
+
+
+async def test_the_demos_simulated_athletes_and_real_ones_never_share_bests(store, tmp_path):
+    demo = await replayed(store, tmp_path, seed=1, name=st.DEMO)
+    real = await replayed(store, tmp_path, seed=2)
+    assert real.pbs == {}  # a real Ada is not the demo's Ada
+    second_demo = await replayed(store, tmp_path, seed=3, name=st.DEMO)
+    assert second_demo.pbs == fastest(demo)
+    assert (await replayed(store, tmp_path, seed=4)).pbs == fastest(real)
 
 
 async def test_a_rep_voided_in_an_earlier_session_no_longer_counts_as_a_pb(store, tmp_path):
