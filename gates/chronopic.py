@@ -37,8 +37,9 @@ MAX_TICKS = 0xFFFFFF
 SATURATED = 0xFF0000  # the timer's top byte stops here
 _START = re.compile(rb"[XE][\x00\x01]")
 # (skipped bytes, then a change frame or a status reply) repeatedly; a change frame that the data
-# cuts off matches empty and ends the fast path, as it ends `_scan`.
-_FRAMES = re.compile(rb"(.*?)(?:(X[\x00\x01]...)|(E[\x00\x01])|(?=X[\x00\x01]))", re.DOTALL)
+# cuts off, or the end of the data (less a last 'X' or 'E'), matches empty and ends the fast path, as
+# it ends `_scan`. Every search ends in a match, so bytes without a frame cost linear time.
+_FRAMES = re.compile(rb"(.*?)(?:(X[\x00\x01]...)|(E[\x00\x01])|(?=X[\x00\x01])|(?=[XE]?\Z))", re.DOTALL)
 _BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
 _SATURATED = "saturated"
 

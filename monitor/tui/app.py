@@ -54,7 +54,7 @@ SHORT_ROWS = 32  # below this the plots give their rows to the table
 
 # key, action, footer label, help text: one table for the bindings, the footer, the palette and help
 KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("v", "void", "Void rep", "void the last rep (false start, slip): it stops counting"),
+    ("v", "void", "Void", "void the last rep (false start, slip): it stops counting"),
     ("r", "reassign", "Reassign", "give the last rep to another athlete (the wrong one ran)"),
     ("s", "skip", "Skip", "the athlete up next sits this turn out"),
     ("o", "order", "Order", "set the running order (type the names, the first runs next)"),
@@ -114,8 +114,11 @@ class DashboardApp(App):
     def on_resize(self, event: events.Resize) -> None:
         """A small terminal keeps what matters most: the banner wide enough for its block letters
         (without the last-rep card) and, when short, the table before the plots."""
-        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        narrow = event.size.width < NARROW_COLUMNS
+        self.set_class(narrow, "-narrow")
         self.set_class(event.size.height < SHORT_ROWS, "-short")
+        footer = self.query_one(Footer)  # narrow: every key still shows, down to `? Help` and `q Quit`
+        footer.compact, footer.show_command_palette = narrow, not narrow
 
     def on_mount(self) -> None:
         table = self.table
