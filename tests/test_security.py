@@ -256,6 +256,7 @@ REVIEWED = {
     ("monitor/store.py", "_sessions", "f'SELECT s.id, s.created_ns, s.name, (SELECT count(*) FROM events e "
                                       "WHERE e.session_id = s.id) FROM sessions s {where} ORDER BY s.id'"),
     ("monitor/store.py", "events", "query + ' ORDER BY id'"),  # literal fragments; values are parameters
+    ("monitor/store.py", "_execute", "statement"),  # the transaction's own BEGIN IMMEDIATE and COMMIT
 }
 
 

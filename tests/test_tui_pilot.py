@@ -209,7 +209,7 @@ async def test_help_screen_and_command_palette(live):
     await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help to close")
     await pilot.press("ctrl+p")
     await until(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "the command palette")
-    await pilot.press(*"Void rep")
+    await pilot.press(*"Void")
     await pilot.pause(0.3)
     await pilot.press("enter")
     await until(pilot, lambda: notes(pipeline, st.VOID), "the palette's void to be stored")
