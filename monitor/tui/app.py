@@ -61,7 +61,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
     ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
     ("u", "undo", "Undo", "take back your latest change (void, reassign, rotation), then the one before"),
-    ("e", "end_session", "End session", "end the session for everyone (asks first)"),
+    ("e", "end_session", "End", "end the session for everyone (asks first)"),
     ("question_mark", "help", "Help", "this help"),
     ("q", "quit", "Quit", "leave: all is stored (a monitor's session resumes next time)"),
 )
