@@ -184,6 +184,13 @@ class SessionModel:
     def ordered_results(self) -> list[RepResult]:
         return [self.results[n] for n in sorted(self.results)]
 
+    def results_by_athlete(self) -> dict[tuple[str, Course], list[RepResult]]:
+        """Results per athlete and course (what the analyzer judges together), in order of first rep."""
+        grouped: dict[tuple[str, Course], list[RepResult]] = {}
+        for result in self.ordered_results():
+            grouped.setdefault((result.rep.athlete, result.rep.course), []).append(result)
+        return grouped
+
     def _take(self, reps: list[Rep], host_ns: int) -> list[Change]:
         changes: list[Change] = []
         for rep in reps:

@@ -20,7 +20,7 @@ from gates.rep_profile import rep_profile
 from monitor import saved_session
 from monitor import store as st
 from monitor.derive import SessionModel
-from monitor.report.page import groups, render
+from monitor.report.page import render
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
@@ -84,7 +84,7 @@ def report(tmp_path_factory):
 
 def test_one_section_per_athlete_with_its_charts_inline(report):
     _, page, model = report
-    athletes = groups(model.ordered_results())
+    athletes = list(model.results_by_athlete().values())
     assert [s["name"] for s in page.sections] == [g[0].rep.athlete for g in athletes]
     assert sorted(s["name"] for s in page.sections) == sorted(NAMES)
     for section, results in zip(page.sections, athletes):
@@ -100,7 +100,7 @@ def test_one_section_per_athlete_with_its_charts_inline(report):
 
 def test_the_floor_line_is_the_best_divided_by_the_floor(report):
     _, page, model = report
-    for section, results in zip(page.sections, groups(model.ordered_results())):
+    for section, results in zip(page.sections, list(model.results_by_athlete().values())):
         best = min(r.rep.time_us for r in results if r.rep.valid) / 1e6
         text = " ".join(section["text"])
         assert f"best {best:.2f} s" in text

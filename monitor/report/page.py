@@ -29,14 +29,6 @@ def _count(n: int, thing: str) -> str:
     return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
-def groups(results: list[RepResult]) -> list[list[RepResult]]:
-    """Results per athlete and course (what the analyzer judges together), in order of first rep."""
-    by_key: dict[tuple, list[RepResult]] = {}
-    for result in results:
-        by_key.setdefault((result.rep.athlete, result.rep.course), []).append(result)
-    return list(by_key.values())
-
-
 def _verdict(result: RepResult | None) -> str:
     if result is None or result.verdict is None:
         return '<span class="badge v-none">no verdict yet</span>'
@@ -120,7 +112,7 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
 def render(saved: SavedSession) -> str:
     info, model = saved.info, saved.model
     rule = model.settings.rule
-    athletes = groups(model.ordered_results())
+    athletes = list(model.results_by_athlete().values())
     several_courses = len({g[0].rep.course for g in athletes}) > 1
     title = f"Session {info.id}" + (f" · {info.name}" if info.name else "") + f" · {_when(info.created_ns)}"
     state = f"ended {_when(info.ended_ns)}" if info.ended_ns else "not ended"

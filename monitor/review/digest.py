@@ -69,11 +69,8 @@ def digest(store: st.SessionStore, session: int) -> SessionDigest:
     """The session `session` of `store` (StoreError if there is none), derived from its rows."""
     info = store.session(session)
     model = SessionModel.derive(store.events(session), store.annotations(session))
-    grouped: dict[tuple[str, Course], list[RepResult]] = {}
-    for result in model.ordered_results():
-        grouped.setdefault((result.rep.athlete, result.rep.course), []).append(result)
     athletes = []
-    for (name, course), results in grouped.items():
+    for (name, course), results in model.results_by_athlete().items():
         best, verdict, reason = model.analyzer.standing(name, course)
         athletes.append(AthleteDigest(name, course, tuple(results), best, verdict, reason))
     return SessionDigest(info, model.settings.rule, tuple(athletes), len(model.abandoned))
