@@ -30,9 +30,9 @@ from results import result  # noqa: E402
 from textual.widgets import Label  # noqa: E402
 
 from gates.course import Course  # noqa: E402
-from monitor import pipeline as pl  # noqa: E402
-from monitor import store as st  # noqa: E402
-from monitor.sim_source import SimulatorSource  # noqa: E402
+from monitor.live import pipeline as pl  # noqa: E402
+from monitor.store import db as st  # noqa: E402
+from simulators.sim_source import SimulatorSource  # noqa: E402
 from monitor.tui.bridge import open_dashboard  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.live import LiveSimulator  # noqa: E402

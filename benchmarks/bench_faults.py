@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gates.events import GateEvent  # noqa: E402
 from gates.gateline import GatelineDecoder, encode_event  # noqa: E402
-from monitor import store as st  # noqa: E402
-from monitor.unsaved import Unsaved  # noqa: E402
+from monitor.store import db as st  # noqa: E402
+from monitor.store.unsaved import Unsaved  # noqa: E402
 from results import result  # noqa: E402
 from simulators.stress import burst_session, with_garbage  # noqa: E402
 

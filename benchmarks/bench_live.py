@@ -47,8 +47,8 @@ from drivers.source import State  # noqa: E402
 from gates.course import Course  # noqa: E402
 from gates.events import GateEvent, Kind  # noqa: E402
 from gates.gateline import GatelineDecoder  # noqa: E402
-from monitor import store as st  # noqa: E402
-from monitor.pipeline import Pipeline, RepFinished  # noqa: E402
+from monitor.store import db as st  # noqa: E402
+from monitor.live.pipeline import Pipeline, RepFinished  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.plans import get_plan  # noqa: E402
 from simulators.pty_device import PtyDevice  # noqa: E402

@@ -30,10 +30,10 @@ from results import result  # noqa: E402
 
 from gates import protocols  # noqa: E402
 from gates.course import Course  # noqa: E402
-from monitor import store as st  # noqa: E402
-from monitor.derive import RepFinished  # noqa: E402
-from monitor.pipeline import Pipeline  # noqa: E402
-from monitor.sim_source import SimulatorSource  # noqa: E402
+from monitor.store import db as st  # noqa: E402
+from monitor.session.model import RepFinished  # noqa: E402
+from monitor.live.pipeline import Pipeline  # noqa: E402
+from simulators.sim_source import SimulatorSource  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.gate_device import Faults  # noqa: E402
 from simulators.live import LiveSimulator  # noqa: E402

@@ -148,7 +148,8 @@ class BleSource(Source):
         self._closing = False
 
     @classmethod
-    def from_spec(cls, spec: Spec) -> BleSource:
+    def from_spec(cls, spec: Spec, *, radio: Radio | None = None) -> BleSource:
+        """`radio`: the BLE stack to use instead of the system's (a simulated one, in tests and demos)."""
         options = spec.take(OPTIONS)
         try:
             allow = AllowList.parse(spec.target)
@@ -161,7 +162,7 @@ class BleSource(Source):
             rate = -1.0
         if not 0 <= rate <= 50:
             raise spec.error(f"samples must be a number from 0 to 50 per second, not {samples!r}")
-        return cls(allow, name=spec.text, samples_per_s=rate)
+        return cls(allow, name=spec.name, samples_per_s=rate, radio=radio)
 
     def resume(self, seen: Iterable[tuple[int, int]], baselines: Iterable[tuple[int, int]] = ()) -> None:
         """Applied to each gate when it is first heard: which peripheral serves it is not known before."""

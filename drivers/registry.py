@@ -29,6 +29,8 @@ BUILTIN = {
     "replay": "drivers.replay_source:ReplaySource",
     "ble": "drivers.ble_source:BleSource",
 }
+# The bundled simulator (`sim:`) registers through the entry-point group like any vendor's driver
+# (pyproject.toml): drivers never import the simulators that sit above them.
 
 
 class SpecError(ValueError):
@@ -95,14 +97,15 @@ def schemes() -> dict[str, str]:
     return found
 
 
-def create(text: str) -> Source:
-    """The (unopened) source for a spec; SpecError, naming the spec, for anything we cannot open."""
+def create(text: str, **context: object) -> Source:
+    """The (unopened) source for a spec; SpecError, naming the spec, for anything we cannot open.
+    `context` goes to the driver's `from_spec` (a BLE source's `radio`)."""
     spec = parse(text)
     known = schemes()
     if spec.scheme not in known:
         raise SpecError(f"{text!r}: unknown source type {spec.scheme!r} (known: {', '.join(sorted(known))})")
     driver = _load(spec.scheme, known[spec.scheme])
-    return driver.from_spec(spec)
+    return driver.from_spec(spec, **context)
 
 
 def _load(scheme: str, where: str) -> object:

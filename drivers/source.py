@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from gates.clocksync import ClockState
 from gates.events import GateEvent
+from gates.protocols import Protocol
 
 
 class State(StrEnum):
@@ -47,7 +49,13 @@ class Source:
     """Base for sources: a bounded event queue and a status stream fed by the subclass's I/O task.
 
     The status stream is bounded too and keeps the newest: a status is a state, so a consumer that
-    fell behind needs the latest, not the whole history."""
+    fell behind needs the latest, not the whole history.
+
+    Optional capabilities are declared here with their defaults, so callers ask every source the
+    same way: `protocol` (the wire format whose events it delivers; None: gate ids as they come, the
+    gateline way) and `clock_state` (how well a gate's own clock is pinned; None for shared clocks)."""
+
+    protocol: Protocol | None = None
 
     def __init__(self, name: str, queue_size: int = 65536, status_queue_size: int = 1024) -> None:
         self.name = name
@@ -60,6 +68,10 @@ class Source:
         """Before `open`: the (gate, seq) of events a resumed session already stored, and where each
         gate's part of the session began, so a source whose gates can resend asks for what it missed
         while nobody was listening. Sources that cannot resend have nothing to do with it."""
+
+    def clock_state(self, gate: int) -> ClockState | None:
+        """How well `gate`'s own clock is tied to the session clock; None where the gates share one."""
+        return None
 
     async def open(self) -> None:
         raise NotImplementedError

@@ -23,10 +23,10 @@ from typing import Any
 from gates import protocols
 from gates.course import Course, CourseError
 from gates.events import GateEvent, Kind
-from monitor import store as st
-from monitor.derive import Settings
-from monitor.records import incomplete_record, rep_record
-from monitor.saved_session import SavedSession
+from monitor.present.records import incomplete_record, rep_record
+from monitor.session import facts
+from monitor.session.model import Settings
+from monitor.store.saved import SavedSession
 
 FORMAT = "gates-session"
 VERSION = 1
@@ -82,7 +82,7 @@ def document(saved: SavedSession) -> dict[str, Any]:
     }
 
 
-def _event_row(stored: st.StoredEvent) -> dict[str, Any]:
+def _event_row(stored: facts.StoredEvent) -> dict[str, Any]:
     e = stored.event
     return {"id": stored.id, "source": stored.source, "gate": e.gate, "seq": e.seq, "device_us": e.device_us,
             "host_ns": e.host_ns, "kind": e.kind.value, "start_number": e.start_number, "channel": e.channel,
@@ -113,8 +113,8 @@ class Imported:
     session: int
     created_ns: int
     name: str
-    events: list[st.StoredEvent]
-    annotations: list[st.Annotation]
+    events: list[facts.StoredEvent]
+    annotations: list[facts.Annotation]
     baselines: list[tuple[str, int, int]]
 
 
@@ -124,10 +124,10 @@ _KINDS_OF = {_INT: (int,), _NUMBER: (int, float), _TEXT: (str,), _TEXTS: (list,)
 _INT64 = 2 ** 63  # what SQLite stores
 # what each annotation kind carries (store.py documents them): key -> expected type
 _NOTE_DATA = {
-    st.START: {"sources": _TEXTS, "settings": _OBJECT}, st.RESUME: {"sources": _TEXTS, "settings": _OBJECT},
-    st.COURSE: {"course": _TEXT}, st.ROSTER: {"athletes": _TEXTS}, st.SKIP: {}, st.NEXT_UP: {"athlete": _TEXT},
-    st.ADD_ATHLETE: {"athlete": _TEXT}, st.REMOVE_ATHLETE: {"athlete": _TEXT}, st.VOID: {"rep": _INT},
-    st.REASSIGN: {"rep": _INT, "athlete": _TEXT}, st.UNDO: {"annotation": _INT}, st.END: {},
+    facts.START: {"sources": _TEXTS, "settings": _OBJECT}, facts.RESUME: {"sources": _TEXTS, "settings": _OBJECT},
+    facts.COURSE: {"course": _TEXT}, facts.ROSTER: {"athletes": _TEXTS}, facts.SKIP: {}, facts.NEXT_UP: {"athlete": _TEXT},
+    facts.ADD_ATHLETE: {"athlete": _TEXT}, facts.REMOVE_ATHLETE: {"athlete": _TEXT}, facts.VOID: {"rep": _INT},
+    facts.REASSIGN: {"rep": _INT, "athlete": _TEXT}, facts.UNDO: {"annotation": _INT}, facts.END: {},
 }
 
 _SETTINGS = {"protocol": _TEXT, "floor_pct": _NUMBER, "consecutive": _INT, "min_reps": _INT, "max_reps": _INT,
@@ -155,7 +155,7 @@ def _list(doc: dict, key: str) -> list[dict]:
     return items
 
 
-def _event(item: dict, i: int) -> st.StoredEvent:
+def _event(item: dict, i: int) -> facts.StoredEvent:
     where = f"events[{i}]"
     try:
         kind = Kind(_get(item, "kind", _TEXT, where))
@@ -169,10 +169,10 @@ def _event(item: dict, i: int) -> st.StoredEvent:
                       _get(item, "device_us", _INT, where), _get(item, "host_ns", _INT, where), kind,
                       _get(item, "start_number", _INT, where, optional=True),
                       _get(item, "channel", _TEXT, where, optional=True), _get(item, "flag", _TEXT, where), raw)
-    return st.StoredEvent(_get(item, "id", _INT, where), _get(item, "source", _TEXT, where), event)
+    return facts.StoredEvent(_get(item, "id", _INT, where), _get(item, "source", _TEXT, where), event)
 
 
-def _annotation(item: dict, i: int, session: int) -> st.Annotation:
+def _annotation(item: dict, i: int, session: int) -> facts.Annotation:
     where = f"annotations[{i}]"
     kind = _get(item, "kind", _TEXT, where)
     if kind not in _NOTE_DATA:
@@ -181,9 +181,9 @@ def _annotation(item: dict, i: int, session: int) -> st.Annotation:
     for key, expected in _NOTE_DATA[kind].items():
         _get(data, key, expected, f"{where} ({kind})")
     try:
-        if kind == st.COURSE:
+        if kind == facts.COURSE:
             Course.parse(data["course"])
-        elif kind in (st.START, st.RESUME):
+        elif kind in (facts.START, facts.RESUME):
             settings = data["settings"]
             for key, expected in _SETTINGS.items():
                 if key in settings:
@@ -191,7 +191,7 @@ def _annotation(item: dict, i: int, session: int) -> st.Annotation:
             protocols.get(Settings.from_dict(settings).protocol)
     except (CourseError, protocols.UnknownProtocol, ValueError) as err:
         raise ExchangeError(f"{where} ({kind}): {err}") from None
-    return st.Annotation(_get(item, "id", _INT, where), session, _get(item, "after_event", _INT, where),
+    return facts.Annotation(_get(item, "id", _INT, where), session, _get(item, "after_event", _INT, where),
                          _get(item, "created_ns", _INT, where), kind, data)
 
 

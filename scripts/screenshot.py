@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.analyzer import Verdict  # noqa: E402
+from monitor.session.analyzer import Verdict  # noqa: E402
 from monitor.tui.app import DashboardApp  # noqa: E402
 from monitor.tui.sample import FrozenClock, post, sample  # noqa: E402
 

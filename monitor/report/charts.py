@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from gates.rep import CANCELLED, IMPOSSIBLE, INCOMPLETE, VOIDED
 from gates.sprint_fit import SprintProfile
 from gates.sprint_model import velocity_at_time
-from monitor.analyzer import RepResult
 from monitor.report.svg import Plot, esc, nice_ticks, polyline
+from monitor.session.analyzer import RepResult
 
 CURVE_POINTS = 48
 

@@ -13,12 +13,12 @@ import time
 
 from gates.rep_profile import rep_profile
 from gates.sprint_fit import SprintProfile
-from monitor.analyzer import RepResult
-from monitor.records import fmt_pct, fmt_time
+from monitor.present.records import fmt_pct, fmt_time
 from monitor.report import charts
 from monitor.report.style import CSS
 from monitor.report.svg import esc
-from monitor.saved_session import SavedSession
+from monitor.session.analyzer import RepResult
+from monitor.store.saved import SavedSession
 
 
 def _when(ns: int) -> str:

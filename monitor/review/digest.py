@@ -14,9 +14,9 @@ from gates.course import Course
 from gates.rep import Rep
 from gates.rep_profile import rep_profile
 from gates.sprint_fit import SprintProfile
-from monitor import store as st
-from monitor.analyzer import RepResult, StopRule, Verdict
-from monitor.derive import SessionModel
+from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.session.model import SessionModel
+from monitor.store import db as st
 
 SEVERITY = (Verdict.END, Verdict.CAUTION, Verdict.GO)  # the order a summary names them in
 

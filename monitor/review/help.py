@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from monitor.tui.screens.help import _grid  # the dashboard help's two-column layout
+from monitor.present.grid import two_columns
 
 FIGURES = (
     ("Reps", "reps that counted / all reps (voided, cancelled or impossible ones do not count)"),
@@ -35,8 +35,8 @@ class ReviewHelp(ModalScreen):
 
     def compose(self) -> ComposeResult:
         heading = {"style": "bold underline"}
-        body = Group(Text("Keys", **heading), _grid(self.keys), Text(""), Text("The figures", **heading),
-                     _grid(list(FIGURES)), Text(""),
+        body = Group(Text("Keys", **heading), two_columns(self.keys), Text(""), Text("The figures", **heading),
+                     two_columns(list(FIGURES)), Text(""),
                      Text("Read-only: nothing you do here changes the stored session. Esc closes this help.",
                           style="dim"))
         yield VerticalScroll(Static(body), id="help")

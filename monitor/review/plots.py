@@ -18,7 +18,7 @@ from gates.rep import Rep
 from gates.sprint_fit import SprintProfile
 from gates.sprint_model import velocity_at_time
 from monitor.review.digest import AthleteDigest
-from monitor.tui.widgets.plots import floor_time_s
+from monitor.session.analyzer import floor_time_s
 
 CURVE_POINTS = 80
 

@@ -16,10 +16,10 @@ from textual.widgets import DataTable
 from gates.course import Course
 from gates.rep import Rep
 from gates.sprint_fit import SprintProfile
-from monitor.analyzer import RepResult, Verdict
-from monitor.records import fmt_pct, fmt_time
+from monitor.present.records import fmt_pct, fmt_time
+from monitor.present.styles import VERDICT_STYLE
 from monitor.review.digest import AthleteDigest
-from monitor.tui.widgets.athletes import VERDICT_STYLE
+from monitor.session.analyzer import RepResult, Verdict
 
 
 def verdict_cell(verdict: Verdict | None) -> Text:

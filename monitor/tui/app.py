@@ -23,8 +23,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from gates.course import Course
-from monitor import pipeline as pl
-from monitor.analyzer import RepResult, StopRule, Verdict
+from monitor.live import pipeline as pl
+from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.tui.board import Board
 from monitor.tui.messages import GateClock, Update
 from monitor.tui.widgets.athletes import AthleteTable

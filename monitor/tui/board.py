@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from monitor.analyzer import RepResult, Verdict
+from monitor.session.analyzer import RepResult, Verdict
 
 KEEP_REPS = 40  # per athlete: more than any plot or table row can show
 

@@ -9,30 +9,28 @@ crash (the coach ends a session with `e`).
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from monitor import store as st
-from monitor.cli import UsageError
-from monitor.pipeline import LinkChanged, Message, Pipeline, PipelineError
+from monitor.live.pipeline import LinkChanged, Message, Pipeline
+from monitor.session import facts
 from monitor.tui.messages import GateClock, Update
 
 if TYPE_CHECKING:
     from monitor.tui.app import DashboardApp
 
 
-def describe(note: st.Annotation) -> str:
+def describe(note: facts.Annotation) -> str:
     """A coach's annotation in a few words, for the undo notice."""
     data = note.data
     return {
-        st.VOID: lambda: f"void of rep {data.get('rep')}",
-        st.REASSIGN: lambda: f"rep {data.get('rep')} to {data.get('athlete')}",
-        st.SKIP: lambda: "skip",
-        st.NEXT_UP: lambda: f"{data.get('athlete')} next",
-        st.ADD_ATHLETE: lambda: f"adding {data.get('athlete')}",
-        st.REMOVE_ATHLETE: lambda: f"removing {data.get('athlete')}",
-        st.ROSTER: lambda: f"order {', '.join(data.get('athletes', []))}",
+        facts.VOID: lambda: f"void of rep {data.get('rep')}",
+        facts.REASSIGN: lambda: f"rep {data.get('rep')} to {data.get('athlete')}",
+        facts.SKIP: lambda: "skip",
+        facts.NEXT_UP: lambda: f"{data.get('athlete')} next",
+        facts.ADD_ATHLETE: lambda: f"adding {data.get('athlete')}",
+        facts.REMOVE_ATHLETE: lambda: f"removing {data.get('athlete')}",
+        facts.ROSTER: lambda: f"order {', '.join(data.get('athletes', []))}",
     }.get(note.kind, lambda: note.kind)()
 
 
@@ -47,7 +45,7 @@ class PipelineControls:
         self._ending: asyncio.Task | None = None
 
     async def run(self, post: Callable[[Update], object]) -> None:
-        clocks = {s.name: s.clock_state for s in self.pipeline.sources if hasattr(s, "clock_state")}
+        clocks = {s.name: s.clock_state for s in self.pipeline.sources}
         while True:
             item = await self.messages.get()
             post(Update(item))
@@ -60,30 +58,30 @@ class PipelineControls:
         self._mine.append(self.pipeline.annotate(kind, **data).id)
 
     def void(self, rep: int) -> None:
-        self._decide(st.VOID, rep=rep)
+        self._decide(facts.VOID, rep=rep)
 
     def reassign(self, rep: int, athlete: str) -> None:
-        self._decide(st.REASSIGN, rep=rep, athlete=athlete)
+        self._decide(facts.REASSIGN, rep=rep, athlete=athlete)
 
     def skip(self) -> None:
-        self._decide(st.SKIP)
+        self._decide(facts.SKIP)
 
     def next_up(self, name: str) -> None:
-        self._decide(st.NEXT_UP, athlete=name)
+        self._decide(facts.NEXT_UP, athlete=name)
 
     def set_order(self, names: list[str]) -> None:
-        self._decide(st.ROSTER, athletes=names)
+        self._decide(facts.ROSTER, athletes=names)
 
     def add_athlete(self, name: str) -> None:
-        self._decide(st.ADD_ATHLETE, athlete=name)
+        self._decide(facts.ADD_ATHLETE, athlete=name)
 
     def undo(self) -> str | None:
         pipeline = self.pipeline
-        standing = {note.id: note for note in st.effective(pipeline.annotations())}
+        standing = {note.id: note for note in facts.effective(pipeline.annotations())}
         while self._mine:
             note = standing.get(self._mine.pop())
             if note is not None:
-                pipeline.annotate(st.UNDO, annotation=note.id)
+                pipeline.annotate(facts.UNDO, annotation=note.id)
                 return describe(note)
         return None
 
@@ -99,22 +97,13 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0) 
     from monitor.tui.app import DashboardApp
 
     messages = pipeline.subscribe()
-    try:
-        await pipeline.start()
-    except PipelineError as err:
-        raise UsageError(str(err)) from None
+    await pipeline.start()
     return DashboardApp(PipelineControls(pipeline, messages), course=pipeline.course, rule=pipeline.rule,
                         roster=pipeline.athletes, where=where, speed=speed,
                         clock=lambda: pipeline.clock() / 1e9)  # rest and heartbeat ages on the arrivals' clock
 
 
-def require_terminal() -> None:
-    if not (sys.stdin.isatty() and sys.__stderr__.isatty()):  # Textual reads keys on stdin, draws on stderr
-        raise UsageError("the dashboard needs a terminal; without one, `gates monitor --headless` prints lines")
-
-
 async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, speed: float = 1.0) -> int:
-    require_terminal()
     app = await open_dashboard(pipeline, where=where, speed=speed)
     try:
         await app.run_async()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from gates.clocksync import ClockState
-from monitor import pipeline
+from monitor.live import pipeline
 
 
 @dataclass(frozen=True, slots=True)

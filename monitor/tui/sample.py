@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 from drivers.source import SourceStatus, State
 from gates import protocols
-from gates.assembly import RepAssembler
 from gates.course import Course
-from monitor.analyzer import Analyzer, RepResult, Verdict
-from monitor.history import Bests, bests_of
-from monitor.offline import analyse
-from monitor.pipeline import LinkChanged, RepFinished, RotationChanged
+from monitor.live.pipeline import LinkChanged, RepFinished, RotationChanged
+from monitor.session import batch
+from monitor.session.analyzer import RepResult, Verdict
+from monitor.session.model import Settings
+from monitor.store.history import Bests, bests_of
 from monitor.tui.messages import Update
 from simulators.athletes import presets
 from simulators.plans import get_plan
@@ -70,10 +70,10 @@ def sample(seed: int = SEED, athletes: int = ATHLETES, plan: str = PLAN) -> Samp
 def _analysed(course: Course, group: list, plan: str, seed: int, pbs: Bests):
     """One simulated session's results, judged against `pbs`: (results, the simulated session)."""
     session = simulate(SessionConfig(course=course, athletes=tuple(group), plan=get_plan(plan), seed=seed))
-    protocol = protocols.get("gateline")
-    assembler = RepAssembler(course, protocol, [a.name for a in group])
-    items = analyse([session.capture()], protocol.decoder(), assembler, Analyzer(pbs=pbs, profiles=True))
-    return [item for item in items if isinstance(item, RepResult)], session
+    model = batch.session(Settings(), course, [a.name for a in group], pbs=pbs)
+    for _ in batch.analyse([session.capture()], protocols.get("gateline").decoder(), model):
+        pass
+    return model.ordered_results(), session
 
 
 def finish_s(result: RepResult) -> float:

@@ -16,13 +16,15 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
+from support.stored_sessions import NAMES, make_session, make_small_session
 
 from gates.rep import MISSED_GATE, VOIDED
-from monitor import exchange, saved_session
-from monitor import store as st
-from monitor.derive import SessionModel
-from monitor.records import rep_record
+from monitor import exchange
+from monitor.store import saved as saved_session
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.session.model import SessionModel
+from monitor.present.records import rep_record
 
 
 def gates(*args: str, prefix: tuple[str, ...] = (), env: dict | None = None) -> subprocess.CompletedProcess:
@@ -135,7 +137,7 @@ def test_a_session_without_events_exports_and_imports(tmp_path):
     assert gates("export", str(sid), "--format", "json", "-o", str(out), "--db", str(db)).returncode == 0
     doc = json.loads(out.read_text())
     assert doc["events"] == [] and doc["reps"] == [] and [n["kind"] for n in doc["annotations"]] == [
-        st.START, st.COURSE, st.ROSTER]
+        facts.START, facts.COURSE, facts.ROSTER]
     proc = gates("import", str(out), "--db", str(tmp_path / "other.sqlite3"))
     assert proc.returncode == 0 and "0 events, 3 annotations, 0 reps" in proc.stdout
     with st.SessionStore(tmp_path / "other.sqlite3", readonly=True) as store:
@@ -160,7 +162,7 @@ def test_json_carries_events_annotations_baselines_and_reps(stored, exported):
         (n.kind, n.data, n.after_event, n.created_ns) for n in notes]
     assert doc["reps"] == [rep_record(r) for r in derived(path, sid).ordered_results()]
     assert doc["settings"]["floor_pct"] == 95.0
-    assert {st.VOID, st.REASSIGN, st.UNDO, st.END} <= {n["kind"] for n in doc["annotations"]}
+    assert {facts.VOID, facts.REASSIGN, facts.UNDO, facts.END} <= {n["kind"] for n in doc["annotations"]}
 
 
 def test_export_then_import_into_a_fresh_database_gives_the_same_reps(stored, exported, tmp_path):
@@ -196,9 +198,9 @@ def test_an_import_beside_other_sessions_maps_every_reference_to_the_new_ids(sto
         position = {eid: i for i, eid in enumerate(old_events)} | {0: -1}
         new_position = {eid: i for i, eid in enumerate(new_events)} | {0: -1}
         assert [position[n.after_event] for n in old_notes] == [new_position[n.after_event] for n in new_notes]
-        undo_old, undo_new = (next(n for n in notes if n.kind == st.UNDO) for notes in (old_notes, new_notes))
+        undo_old, undo_new = (next(n for n in notes if n.kind == facts.UNDO) for notes in (old_notes, new_notes))
         target = next(n for n in new_notes if n.id == undo_new.data["annotation"])
-        assert target.kind == st.VOID and target.data == next(
+        assert target.kind == facts.VOID and target.data == next(
             n for n in old_notes if n.id == undo_old.data["annotation"]).data
     assert derived(busy, new).ordered_results() == derived(path, sid).ordered_results()
 

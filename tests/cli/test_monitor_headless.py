@@ -17,14 +17,15 @@ import pytest
 
 from gates.course import Course
 from gates.gateline import GatelineDecoder
-from monitor import store as st
-from monitor.derive import SessionModel
+from monitor.store import db as st
+from monitor.session.model import SessionModel
 from simulators.athletes import presets
 from simulators.capture import write_capture
 from simulators.gate_device import Faults
 from simulators.plans import get_plan
 from simulators.pty_device import PtyDevice
 from simulators.session import SessionConfig, simulate
+from simulators.wire import WIRES
 from support.headless import GATES, WAIT_S, Monitor
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux ptys")
@@ -154,19 +155,25 @@ def without_profile(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in ("mss", "mac", "mss_dropoff_pct")}
 
 
-def test_headless_replay_prints_what_analyze_prints_and_the_sprint_profile(tmp_path):
+@pytest.mark.parametrize("protocol", sorted(WIRES))
+def test_headless_replay_prints_exactly_what_analyze_prints_for_every_codec(tmp_path, protocol):
+    """One engine: the same capture gives the same rep lines, profiles included, through both commands."""
     path = tmp_path / "s.cap"
-    write_capture(sim(reps=3, faults=Faults(double=0.1, noise=0.05)), str(path))
-    analyzed = run_cli("analyze", str(path), "--json", "--athletes", "Ada,Ben,Cleo")
-    monitored = run_cli("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max",
+    write_capture(sim(reps=3, protocol=protocol, faults=Faults(double=0.1)), str(path))
+    names = ["--athletes", "Ada,Ben,Cleo", "--protocol", protocol]
+    analyzed = run_cli("analyze", str(path), "--json", *names)
+    monitored = run_cli("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max&protocol={protocol}",
                         "--db", str(tmp_path / "g.sqlite3"), "--athletes", "Ada,Ben,Cleo")
-    assert monitored.returncode == 0, monitored.stderr
+    assert analyzed.returncode == 0 and monitored.returncode == 0, analyzed.stderr + monitored.stderr
     reps = [json.loads(line) for line in monitored.stdout.splitlines() if '"type": "rep"' in line]
     offline = [json.loads(line) for line in analyzed.stdout.splitlines() if '"type": "rep"' in line]
-    assert reps and [without_profile(r) for r in reps] == [without_profile(r) for r in offline]
-    assert all(r["mss"] is None and r["mss_dropoff_pct"] is None for r in offline)  # no fits offline: speed
+    assert reps and reps == offline
     fitted = [r for r in reps if r["valid"] and None not in r["splits_s"]]
     assert fitted and all(r["mss"] > 0 and r["mac"] > 0 and r["mss_dropoff_pct"] >= 0 for r in fitted)
+    quick = run_cli("analyze", str(path), "--json", "--no-profiles", *names)
+    unfitted = [json.loads(line) for line in quick.stdout.splitlines() if '"type": "rep"' in line]
+    assert [without_profile(r) for r in unfitted] == [without_profile(r) for r in reps]
+    assert all(r["mss"] is None and r["mss_dropoff_pct"] is None for r in unfitted)
     assert all(r["pb_s"] is None and r["intensity_pb_pct"] is None and not r["new_pb"] for r in reps)
     listed = run_cli("sessions", "--db", str(tmp_path / "g.sqlite3"), "--json")
     assert listed.returncode == 0

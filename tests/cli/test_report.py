@@ -17,9 +17,9 @@ from hypothesis import strategies as hs
 from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
 
 from gates.rep_profile import rep_profile
-from monitor import saved_session
-from monitor import store as st
-from monitor.derive import SessionModel
+from monitor.store import saved as saved_session
+from monitor.store import db as st
+from monitor.session.model import SessionModel
 from monitor.report.page import render
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

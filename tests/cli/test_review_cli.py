@@ -17,8 +17,8 @@ import time
 import pytest
 from support.review_store import GATES, gates, stored_session
 
-from monitor import store as st
-from monitor.cli import main
+from monitor.store import db as st
+from monitor.cli.main import main
 
 WAIT_S = 120.0
 

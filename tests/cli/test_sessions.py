@@ -9,8 +9,8 @@ import json
 import pytest
 from support.review_store import ATHLETES, derived, gates, stored_session
 
-from monitor import store as st
-from monitor.analyzer import Verdict
+from monitor.store import db as st
+from monitor.session.analyzer import Verdict
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 
 
 def test_simulate_writes_capture_and_truth_byte_identical_for_a_seed(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 
 
 def gates(argv: list[str]) -> int:

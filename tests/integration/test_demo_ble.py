@@ -23,11 +23,11 @@ import pytest
 from drivers.ble_source import BleSource
 from gates.assembly import default_timeout_us
 from gates.course import Course
-from monitor import store as st
-from monitor.cli import main
-from monitor.cmd_demo import BLE_MAX_SPEED, DEFAULT_SPEED, ble_demo, play_out
-from monitor.derive import SessionModel
-from monitor.pipeline import Pipeline, StartAbandoned
+from monitor.store import db as st
+from monitor.cli.main import main
+from monitor.cli.demo import BLE_MAX_SPEED, DEFAULT_SPEED, ble_demo, play_out
+from monitor.session.model import SessionModel
+from monitor.live.pipeline import Pipeline, StartAbandoned
 from monitor.tui.app import DashboardApp
 from monitor.tui.bridge import open_dashboard
 from monitor.tui.widgets.gates import GateChip

@@ -28,8 +28,9 @@ from gates.course import Course
 from gates.events import GateEvent, Kind
 from gates.gateline import GatelineDecoder, encode_event
 from gates.rep import MISSED_GATE
-from monitor import store as st
-from monitor.pipeline import LinkChanged, Pipeline
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.live.pipeline import LinkChanged, Pipeline
 from simulators.athletes import presets
 from simulators.plans import get_plan
 from simulators.pty_device import PtyDevice
@@ -71,7 +72,7 @@ class Live:
             if isinstance(message, LinkChanged) and message.status.gate is None:
                 self.reasons.append(message.status.reason)
 
-    def stored(self) -> list[st.StoredEvent]:
+    def stored(self) -> list[facts.StoredEvent]:
         return list(self.pipeline.store.events(self.pipeline.session))
 
 

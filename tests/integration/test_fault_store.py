@@ -27,12 +27,13 @@ from drivers.registry import create
 from gates.course import Course
 from gates.events import GateEvent
 from gates.rep import VOIDED
-from monitor import store as st
-from monitor.derive import SessionModel
-from monitor.pipeline import Pipeline, RepFinished, StoreFailed, StoreSaving
-from monitor.sim_source import SimulatorSource
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.session.model import SessionModel
+from monitor.live.pipeline import Pipeline, RepFinished, StoreFailed, StoreSaving
+from simulators.sim_source import SimulatorSource
 from monitor.tui.bridge import open_dashboard
-from monitor.unsaved import Unsaved
+from monitor.store.unsaved import Unsaved
 from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.plans import get_plan
@@ -124,8 +125,8 @@ async def test_a_full_disk_mid_session_keeps_the_session_in_memory_and_loses_not
                 shown = len(pipeline.model.results)
                 await wait_for(lambda: len(pipeline.model.results) > shown)  # reps go on from memory
                 voided = max(pipeline.model.results)
-                pipeline.annotate(st.VOID, rep=voided)  # and so do the coach's decisions
-                assert not any(n.kind == st.VOID for n in store.annotations(pipeline.session))  # not on disk yet
+                pipeline.annotate(facts.VOID, rep=voided)  # and so do the coach's decisions
+                assert not any(n.kind == facts.VOID for n in store.annotations(pipeline.session))  # not on disk yet
                 small_disk.free()
                 await wait_for(lambda: pipeline.unsaved is None)  # the backlog is written
                 await device.finished()
@@ -277,8 +278,8 @@ def test_a_backlog_keeps_its_order_when_another_program_took_its_ids(tmp_path):
         store.append(mine, "serial:a", [ev(0)])
         unsaved = Unsaved(store, mine, st.StoreWriteError(store.path, "disk full"))
         assert [e.event.seq for e in unsaved.append("serial:a", [ev(0), ev(1), ev(2)])] == [1, 2]  # 0 is stored
-        void = unsaved.annotate(st.VOID, {"rep": 1})
-        unsaved.annotate(st.UNDO, {"annotation": void.id})
+        void = unsaved.annotate(facts.VOID, {"rep": 1})
+        unsaved.annotate(facts.UNDO, {"annotation": void.id})
         assert unsaved.append("serial:a", [ev(2), ev(3)])[0].event.seq == 3  # 2 is held already
         other = store.start_session(course="0,30")  # meanwhile another program takes those ids
         store.append(other, "serial:b", [ev(0), ev(1)])
@@ -287,7 +288,7 @@ def test_a_backlog_keeps_its_order_when_another_program_took_its_ids(tmp_path):
         notes = store.annotations(mine)
     assert [e.event.seq for e in events] == [0, 1, 2, 3]
     void_row, undo_row = notes[-2:]
-    assert (void_row.kind, undo_row.kind) == (st.VOID, st.UNDO)
+    assert (void_row.kind, undo_row.kind) == (facts.VOID, facts.UNDO)
     assert undo_row.data == {"annotation": void_row.id}  # the undo still names the void
     assert void_row.after_event == events[2].id  # and the void still comes after the events it followed
-    assert st.effective(notes)[-1].kind == st.COURSE
+    assert facts.effective(notes)[-1].kind == facts.COURSE

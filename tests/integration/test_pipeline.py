@@ -15,9 +15,10 @@ from drivers.registry import create
 from gates.course import Course
 from gates.gateline import GatelineDecoder
 from gates.rep import VOIDED
-from monitor import store as st
-from monitor.derive import SessionModel
-from monitor.pipeline import (
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.session.model import SessionModel
+from monitor.live.pipeline import (
     Pipeline,
     PipelineError,
     RepFinished,
@@ -154,10 +155,10 @@ async def test_annotations_change_the_reps_and_rederive_exactly(store, tmp_path)
     messages = pipeline.subscribe()
     await pipeline.start()
     await wait_for(lambda: len(pipeline.model.results) >= 4)
-    void = pipeline.annotate(st.VOID, rep=2)
-    pipeline.annotate(st.REASSIGN, rep=3, athlete="Guest")
-    pipeline.annotate(st.VOID, rep=99)  # not run yet: applies when it finishes (it never does here)
-    pipeline.annotate(st.SKIP)
+    void = pipeline.annotate(facts.VOID, rep=2)
+    pipeline.annotate(facts.REASSIGN, rep=3, athlete="Guest")
+    pipeline.annotate(facts.VOID, rep=99)  # not run yet: applies when it finishes (it never does here)
+    pipeline.annotate(facts.SKIP)
     await pipeline.wait()
     model = pipeline.model
     assert VOIDED in model.results[2].rep.flags and not model.results[2].rep.valid
@@ -168,7 +169,7 @@ async def test_annotations_change_the_reps_and_rederive_exactly(store, tmp_path)
     assert derived.ordered_results() == model.ordered_results()
     # undoing the void afterwards (say, in review): rep 2 counts again, the reassignment stands
     sid = pipeline.session
-    store.annotate(sid, st.UNDO, annotation=void.id)
+    store.annotate(sid, facts.UNDO, annotation=void.id)
     undone = SessionModel.derive(store.events(sid), store.annotations(sid))
     assert VOIDED not in undone.results[2].rep.flags and undone.results[3].rep.athlete == "Guest"
 
@@ -181,9 +182,9 @@ async def test_undo_in_a_running_pipeline_rederives_and_says_so(store, tmp_path)
     messages = pipeline.subscribe()
     await pipeline.start()
     await wait_for(lambda: len(pipeline.model.results) >= 2)
-    void = pipeline.annotate(st.VOID, rep=1)
+    void = pipeline.annotate(facts.VOID, rep=1)
     assert not pipeline.model.results[1].rep.valid
-    pipeline.annotate(st.UNDO, annotation=void.id)
+    pipeline.annotate(facts.UNDO, annotation=void.id)
     assert pipeline.model.results[1].rep.valid
     got = drain(messages)
     assert isinstance(got[-1], RotationChanged) and isinstance(got[-2], RepsRevised)
@@ -239,14 +240,14 @@ async def test_a_new_course_on_resume_is_an_annotation_and_numbering_continues(s
     await first.start()
     await first.wait()
     count = len(first.model.results)
-    store.annotate(first.session, st.UNDO, annotation=[a for a in store.annotations(first.session)
-                                                       if a.kind == st.END][0].id)
+    store.annotate(first.session, facts.UNDO, annotation=[a for a in store.annotations(first.session)
+                                                       if a.kind == facts.END][0].id)
     second = Pipeline(store, [create(f"replay:{path}?speed=max")], course=Course.parse("0,10,20,40"),
                       session=first.session)
     await second.start()
     await second.stop(end=False)
     kinds = [a.kind for a in store.annotations(first.session)]
-    assert kinds[-2:] == [st.RESUME, st.COURSE]
+    assert kinds[-2:] == [facts.RESUME, facts.COURSE]
     assert second.model.course == Course.parse("0,10,20,40") and len(second.model.results) == count
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from gates.course import Course
-from monitor.cli import main
+from monitor.cli.main import main
 from simulators.athletes import Fatigue, presets
 from simulators.capture import write_capture
 from simulators.gate_device import Faults

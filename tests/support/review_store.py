@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitor import store as st
-from monitor.derive import SessionModel
+from monitor.store import db as st
+
+from monitor.session import facts
+from monitor.session.model import SessionModel
 
 GATES = [sys.executable, "-m", "monitor"]
 ATHLETES = "Ada,Ben,Cleo,Dev"
@@ -32,7 +34,7 @@ def stored_session(where: Path, *, seed: int = 7, void: int | None = VOIDED_REP)
           "--db", str(db))
     if void is not None:
         with st.SessionStore(db) as store:
-            store.annotate(store.sessions()[-1].id, st.VOID, rep=void)
+            store.annotate(store.sessions()[-1].id, facts.VOID, rep=void)
     return db
 
 

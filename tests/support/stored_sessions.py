@@ -12,8 +12,9 @@ from pathlib import Path
 
 from gates.course import Course
 from gates.gateline import GatelineDecoder, encode_event
-from monitor import store as st
-from monitor.derive import Settings
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.session.model import Settings
 from simulators.athletes import presets
 from simulators.gate_device import Faults
 from simulators.plans import get_plan
@@ -36,11 +37,11 @@ def make_session(path: Path, reps: int = 8, seed: int = 7) -> int:
                                   settings=Settings().as_dict(), name="Tuesday speed")
         store.set_baseline(sid, "replay:sim.cap", 1, 0)
         store.append(sid, "replay:sim.cap", events[:third])
-        void = store.annotate(sid, st.VOID, rep=2)
-        store.annotate(sid, st.REASSIGN, rep=3, athlete="Zoë")
+        void = store.annotate(sid, facts.VOID, rep=2)
+        store.annotate(sid, facts.REASSIGN, rep=3, athlete="Zoë")
         store.append(sid, "replay:sim.cap", events[third:2 * third])
-        store.annotate(sid, st.VOID, rep=5)
-        store.annotate(sid, st.UNDO, annotation=void.id)  # rep 2 counts again
+        store.annotate(sid, facts.VOID, rep=5)
+        store.annotate(sid, facts.UNDO, annotation=void.id)  # rep 2 counts again
         store.append(sid, "replay:sim.cap", events[2 * third:])
         store.end_session(sid)
     return sid

@@ -21,9 +21,10 @@ from gates.gateline import GatelineDecoder
 from gates.rep import MISSED_GATE, VOIDED
 from gates.rep_profile import rep_profile
 from gates.sprint_model import velocity_at_time
-from monitor import store as st
-from monitor.cmd_review import load
-from monitor.pipeline import Pipeline
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.cli.review import load
+from monitor.live.pipeline import Pipeline
 from monitor.review.app import ReviewApp
 from monitor.review.help import ReviewHelp
 from simulators.athletes import presets
@@ -251,7 +252,7 @@ async def test_a_session_whose_gates_moved_lists_each_athlete_per_course(tmp_pat
         sid = store.start_session(course=short.label(), athletes=NAMES[:2], sources=["replay:a", "replay:b"])
         for source, course in (("replay:a", short), ("replay:b", long)):
             if course is long:
-                store.annotate(sid, st.COURSE, course=course.label())
+                store.annotate(sid, facts.COURSE, course=course.label())
             capture = simulate(SessionConfig(course=course, athletes=tuple(presets(2)),
                                              plan=get_plan("rsa").with_reps(3), seed=5)).capture()
             store.append(sid, source, GatelineDecoder().feed(capture))

@@ -15,7 +15,7 @@ import time
 import pytest
 from support.review_store import stored_session
 
-from monitor.cmd_review import load
+from monitor.cli.review import load
 from monitor.review.app import ReviewApp
 
 STARTED_NS = 1_764_612_000 * 10**9  # 2025-12-01 18:00 UTC

@@ -16,13 +16,14 @@ from textual.widgets import Label
 
 from gates.course import Course
 from gates.rep import VOIDED
-from monitor import store as st
-from monitor.analyzer import StopRule, Verdict
-from monitor.derive import SessionModel
-from monitor.history import bests_of, personal_bests
-from monitor.pipeline import Pipeline
-from monitor.records import fmt_pct, fmt_speed, fmt_time
-from monitor.sim_source import SimulatorSource
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.session.analyzer import StopRule, Verdict
+from monitor.session.model import SessionModel
+from monitor.store.history import bests_of, personal_bests
+from monitor.live.pipeline import Pipeline
+from monitor.present.records import fmt_pct, fmt_speed, fmt_time
+from simulators.sim_source import SimulatorSource
 from monitor.tui.app import DashboardApp
 from monitor.tui.bridge import open_dashboard
 from monitor.tui.screens.help import HelpScreen
@@ -59,7 +60,7 @@ def stored(pipeline: Pipeline) -> SessionModel:
     return SessionModel.derive(pipeline.store.events(pipeline.session), pipeline.store.annotations(pipeline.session))
 
 
-def notes(pipeline: Pipeline, kind: str) -> list[st.Annotation]:
+def notes(pipeline: Pipeline, kind: str) -> list[facts.Annotation]:
     return [n for n in pipeline.store.annotations(pipeline.session) if n.kind == kind]
 
 
@@ -105,7 +106,7 @@ async def test_a_whole_session_shows_reps_verdicts_and_end_with_its_reason(store
         assert all(" reps under 95 % of session best " in d for d in end_banners)
         final = app.verdict.banner
         assert final.word == "SESSION ENDED" and "every source has ended" in final.detail
-        assert notes(pipeline, st.END)
+        assert notes(pipeline, facts.END)
 
 
 @pytest.fixture
@@ -129,17 +130,17 @@ def shown_result(app, number: int):
 async def test_void_then_undo(live):
     pilot, app, pipeline = live
     await pilot.press("v")
-    await until(pilot, lambda: notes(pipeline, st.VOID), "the void to be stored")
-    void = notes(pipeline, st.VOID)[0]
+    await until(pilot, lambda: notes(pipeline, facts.VOID), "the void to be stored")
+    void = notes(pipeline, facts.VOID)[0]
     number = void.data["rep"]
     await until(pilot, lambda: VOIDED in shown_result(app, number).rep.flags, f"rep {number} shown void")
     await pilot.press("u")
-    await until(pilot, lambda: notes(pipeline, st.UNDO), "the undo to be stored")
-    assert notes(pipeline, st.UNDO)[0].data == {"annotation": void.id}
+    await until(pilot, lambda: notes(pipeline, facts.UNDO), "the undo to be stored")
+    assert notes(pipeline, facts.UNDO)[0].data == {"annotation": void.id}
     await until(pilot, lambda: VOIDED not in shown_result(app, number).rep.flags, f"rep {number} counting again")
     await pilot.press("u")  # nothing of the coach's left to undo: nothing more is stored
     await pilot.pause()
-    assert len(notes(pipeline, st.UNDO)) == 1
+    assert len(notes(pipeline, facts.UNDO)) == 1
 
 
 async def test_reassign_picks_another_athlete(live):
@@ -148,8 +149,8 @@ async def test_reassign_picks_another_athlete(live):
     await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the athlete picker")
     offered = app.screen.names
     await pilot.press("down", "enter")
-    await until(pilot, lambda: notes(pipeline, st.REASSIGN), "the reassignment to be stored")
-    data = notes(pipeline, st.REASSIGN)[0].data
+    await until(pilot, lambda: notes(pipeline, facts.REASSIGN), "the reassignment to be stored")
+    data = notes(pipeline, facts.REASSIGN)[0].data
     assert data["athlete"] == offered[1]
     await until(pilot, lambda: (r := shown_result(app, data["rep"])) is not None and r.rep.athlete == offered[1],
                 "the rep under its new athlete")
@@ -158,26 +159,26 @@ async def test_reassign_picks_another_athlete(live):
 async def test_rotation_keys_skip_next_add_and_order(live):
     pilot, app, pipeline = live
     await pilot.press("s")
-    await until(pilot, lambda: notes(pipeline, st.SKIP), "the skip to be stored")
+    await until(pilot, lambda: notes(pipeline, facts.SKIP), "the skip to be stored")
 
     await pilot.press("n")
     await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the next-up picker")
     chosen = app.screen.names[2]
     await pilot.press("down", "down", "enter")
-    await until(pilot, lambda: notes(pipeline, st.NEXT_UP), "next-up to be stored")
-    assert notes(pipeline, st.NEXT_UP)[0].data == {"athlete": chosen}
+    await until(pilot, lambda: notes(pipeline, facts.NEXT_UP), "next-up to be stored")
+    assert notes(pipeline, facts.NEXT_UP)[0].data == {"athlete": chosen}
 
     await pilot.press("a")
     await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
     await pilot.press(*"Zoe", "enter")
     await until(pilot, lambda: "Zoe" in app.board.order, "Zoe in the rotation")
-    assert notes(pipeline, st.ADD_ATHLETE)[0].data == {"athlete": "Zoe"}
+    assert notes(pipeline, facts.ADD_ATHLETE)[0].data == {"athlete": "Zoe"}
     assert "Zoe" in app.table.rows
 
     await pilot.press("o")
     await until(pilot, lambda: isinstance(app.screen, AskText), "the order prompt")
     await pilot.press("ctrl+u", *"Zoe, Cleo, Ada, Ben", "enter")  # ctrl+u clears the line before the cursor
-    await until(pilot, lambda: notes(pipeline, st.ROSTER)[-1].data == {"athletes": ["Zoe", "Cleo", "Ada", "Ben"]},
+    await until(pilot, lambda: notes(pipeline, facts.ROSTER)[-1].data == {"athletes": ["Zoe", "Cleo", "Ada", "Ben"]},
                 "the new order to be stored")
     await until(pilot, lambda: app.board.order == ["Zoe", "Cleo", "Ada", "Ben"], "the new order shown")
     await until(pilot, lambda: app.board.next_up == pipeline.model.rotation.next_up, "next up as stored")
@@ -189,16 +190,16 @@ async def test_end_session_asks_first_then_ends(live):
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
     await pilot.press("n")
     await until(pilot, lambda: not isinstance(app.screen, Confirm), "the confirmation to close")
-    assert not notes(pipeline, st.END)
+    assert not notes(pipeline, facts.END)
     await pilot.press("e")
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
     await pilot.press("y")
     await until(pilot, lambda: app.verdict.banner.word == "SESSION ENDED", "the session ended")
     assert "ended by the coach" in app.verdict.banner.detail
-    assert len(notes(pipeline, st.END)) == 1
+    assert len(notes(pipeline, facts.END)) == 1
     await pilot.press("v")  # after the end nothing more is stored
     await pilot.pause()
-    assert not notes(pipeline, st.VOID)
+    assert not notes(pipeline, facts.VOID)
 
 
 async def test_help_screen_and_command_palette(live):
@@ -212,7 +213,7 @@ async def test_help_screen_and_command_palette(live):
     await pilot.press(*"Void")
     await pilot.pause(0.3)
     await pilot.press("enter")
-    await until(pilot, lambda: notes(pipeline, st.VOID), "the palette's void to be stored")
+    await until(pilot, lambda: notes(pipeline, facts.VOID), "the palette's void to be stored")
 
 
 async def test_a_resumed_session_shows_what_it_already_had(store):
@@ -240,7 +241,7 @@ async def test_a_resumed_session_shows_what_it_already_had(store):
 async def test_gate_strip_follows_links_heartbeats_and_clocks():
     from drivers.source import SourceStatus, State
     from gates.clocksync import ClockState
-    from monitor.pipeline import LinkChanged
+    from monitor.live.pipeline import LinkChanged
     from monitor.tui.messages import GateClock, Update
     from monitor.tui.sample import FrozenClock
     from monitor.tui.widgets.gates import GateChip
@@ -296,7 +297,7 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
 
 
 async def test_the_pbs_show_before_the_first_rep():
-    from monitor.pipeline import SessionOpened
+    from monitor.live.pipeline import SessionOpened
     from monitor.tui.messages import Update
 
     course = Course.parse("0,10,20,30")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.analyzer import Verdict
+from monitor.session.analyzer import Verdict
 from monitor.tui.app import DashboardApp
 from monitor.tui.sample import FrozenClock, post, sample
 

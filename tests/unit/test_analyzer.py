@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from gates.course import Course
 from gates.rep import IMPOSSIBLE, VOIDED, Rep
 from gates.sprint_model import time_at_distance
-from monitor.analyzer import Analyzer, StopRule, Verdict
+from monitor.session.analyzer import Analyzer, StopRule, Verdict
 
 COURSE = Course((0, 30))
 

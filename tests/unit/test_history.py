@@ -7,11 +7,12 @@ import pytest
 
 from drivers.registry import create
 from gates.course import Course
-from monitor import store as st
-from monitor.analyzer import StopRule
-from monitor.derive import SessionModel
-from monitor.history import personal_bests, session_bests
-from monitor.pipeline import Pipeline
+from monitor.store import db as st
+from monitor.session import facts
+from monitor.session.analyzer import StopRule
+from monitor.session.model import SessionModel
+from monitor.store.history import personal_bests, session_bests
+from monitor.live.pipeline import Pipeline
 from simulators.athletes import presets
 from simulators.capture import write_capture
 from simulators.plans import get_plan
@@ -81,7 +82,7 @@ async def test_a_rep_voided_in_an_earlier_session_no_longer_counts_as_a_pb(store
     before = session_bests(store, first.session)
     assert before[(athlete, COURSE)] == fastest.rep.time_us
     assert session_bests(store, first.session) is before  # facts unchanged: not derived again
-    store.annotate(first.session, st.VOID, rep=fastest.rep.number)  # in review, after the session ended
+    store.annotate(first.session, facts.VOID, rep=fastest.rep.number)  # in review, after the session ended
     after = session_bests(store, first.session)
     others = [r.rep.time_us for r in first.model.results.values()
               if r.rep.valid and r.rep.athlete == athlete and r.rep.number != fastest.rep.number]
@@ -93,7 +94,7 @@ async def test_judged_against_the_pb_the_stored_settings_replay_the_same_verdict
     await replayed(store, tmp_path, seed=1)
     second = await replayed(store, tmp_path, seed=2, rule=StopRule(floor_pct=99.0, against="pb"))
     sid = second.session
-    settings = next(n for n in store.annotations(sid) if n.kind == st.START).data["settings"]
+    settings = next(n for n in store.annotations(sid) if n.kind == facts.START).data["settings"]
     assert settings["against"] == "pb"
     judged = [r for r in second.model.results.values() if r.verdict is not None and r.reason]
     assert judged and all(" of PB " in r.reason for r in judged)

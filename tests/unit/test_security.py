@@ -251,12 +251,12 @@ def test_random_bytes_never_raise_and_the_decoder_resyncs_at_the_next_frame(name
 SQL_CALLS = ("execute", "executemany", "executescript")
 # SQL that is not a literal, each checked by hand: module constants and literal fragments only
 REVIEWED = {
-    ("monitor/store.py", "_migrate", "statement"),  # from MIGRATIONS, the module's own schema scripts
-    ("monitor/store.py", "_migrate", "f'PRAGMA user_version = {number + 1}'"),  # an int: PRAGMA takes no parameters
-    ("monitor/store.py", "_sessions", "f'SELECT s.id, s.created_ns, s.name, (SELECT count(*) FROM events e "
+    ("monitor/store/db.py", "_migrate", "statement"),  # from MIGRATIONS, the module's own schema scripts
+    ("monitor/store/db.py", "_migrate", "f'PRAGMA user_version = {number + 1}'"),  # an int: PRAGMA takes no parameters
+    ("monitor/store/db.py", "_sessions", "f'SELECT s.id, s.created_ns, s.name, (SELECT count(*) FROM events e "
                                       "WHERE e.session_id = s.id) FROM sessions s {where} ORDER BY s.id'"),
-    ("monitor/store.py", "events", "query + ' ORDER BY id'"),  # literal fragments; values are parameters
-    ("monitor/store.py", "_execute", "statement"),  # the transaction's own BEGIN IMMEDIATE and COMMIT
+    ("monitor/store/db.py", "events", "query + ' ORDER BY id'"),  # literal fragments; values are parameters
+    ("monitor/store/db.py", "_execute", "statement"),  # the transaction's own BEGIN IMMEDIATE and COMMIT
 }
 
 

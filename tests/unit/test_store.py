@@ -12,9 +12,9 @@ import threading
 import pytest
 
 from gates.events import GateEvent, Kind
-from monitor import store as store_mod
-from monitor.store import (COURSE, END, REASSIGN, RESUME, ROSTER, START, UNDO, VOID, SessionStore,
-                           StoreError)
+from monitor.store import db as store_mod
+from monitor.session.facts import COURSE, END, REASSIGN, RESUME, ROSTER, START, UNDO, VOID
+from monitor.store.db import SessionStore, StoreError
 
 
 def ev(gate: int, seq: int, device_us: int, **kw: object) -> GateEvent:
@@ -156,7 +156,7 @@ def test_reader_in_another_process_while_writer_appends(tmp_path):
     sid = writer.start_session(course="0,30")
     script = textwrap.dedent(f"""
         import sys, time
-        from monitor.store import SessionStore
+        from monitor.store.db import SessionStore
         seen = 0
         with SessionStore({str(path)!r}, readonly=True) as r:
             deadline = time.monotonic() + 60

@@ -8,13 +8,13 @@ from dataclasses import replace
 from drivers.source import SourceStatus, State
 from gates.course import Course
 from gates.rep import IMPOSSIBLE, VOIDED, Rep
-from monitor.analyzer import Analyzer, StopRule, Verdict
+from monitor.session.analyzer import Analyzer, StopRule, Verdict
 from monitor.tui import bigtext
 from monitor.tui.board import Board
 from monitor.tui.widgets.athletes import fmt_rest
 from monitor.tui.widgets.gates import chip_text
 from monitor.tui.widgets.last_rep import best_line
-from monitor.tui.widgets.plots import floor_time_s
+from monitor.session.analyzer import floor_time_s
 from monitor.tui.widgets.verdict import banner_for
 
 COURSE = Course.parse("0,10,20,30")

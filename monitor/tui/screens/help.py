@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from monitor.present.grid import two_columns
 
 VERDICTS = (
     ("GO", "intensity ({reference} / time) is at or above the floor: the next rep can follow"),
@@ -32,15 +33,6 @@ NOTES = (
 )
 
 
-def _grid(rows: list[tuple[str, str]]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    for left, right in rows:
-        table.add_row(left, right)
-    return table
-
-
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close help")]
 
@@ -55,9 +47,9 @@ class HelpScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(Text("Keys", style="bold underline"))
-            yield Static(_grid(self.keys))
+            yield Static(two_columns(self.keys))
             yield Static(Text("Reading the dashboard", style="bold underline"), classes="help-heading")
-            yield Static(_grid(self.verdicts))
+            yield Static(two_columns(self.verdicts))
             for note in (self.judged, *NOTES):
                 yield Static(note, classes="help-note")
             yield Static(Text("Esc closes this help · Ctrl+P opens the command palette", style="dim"),

@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gates.course import Course
-from monitor.analyzer import Verdict
-from monitor.records import fmt_pct, fmt_speed, fmt_time
+from monitor.present.records import fmt_pct, fmt_speed, fmt_time
+from monitor.present.styles import VERDICT_STYLE
+from monitor.session.analyzer import Verdict
 from monitor.tui.board import AthleteBoard
 
 RECENT = 3  # rep times shown per athlete; the plot shows more
-VERDICT_STYLE = {Verdict.GO: "bold green", Verdict.CAUTION: "bold yellow", Verdict.END: "bold reverse red"}
 
 
 def fmt_rest(seconds: float | None) -> str:

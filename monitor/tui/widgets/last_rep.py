@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Label
 
-from monitor.analyzer import RepResult
-from monitor.records import fmt_pct, fmt_speed, fmt_time
+from monitor.present.records import fmt_pct, fmt_speed, fmt_time
+from monitor.session.analyzer import RepResult
 
 
 def splits_line(result: RepResult) -> str:

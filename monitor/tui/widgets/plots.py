@@ -12,12 +12,8 @@ from functools import cache
 from textual.containers import Grid
 from textual.widget import Widget
 
+from monitor.session.analyzer import floor_time_s
 from monitor.tui.board import AthleteBoard
-
-
-def floor_time_s(best_us: int | None, floor_pct: float) -> float | None:
-    """A valid rep slower than this is under the floor (intensity = best / t < floor)."""
-    return None if best_us is None else best_us / 1e6 / (floor_pct / 100.0)
 
 
 @cache

@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 from gates.rep import CANCELLED, IMPOSSIBLE, VOIDED
-from monitor.analyzer import RepResult, Verdict
-from monitor.records import fmt_time
+from monitor.present.records import fmt_time
+from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui import bigtext
 
 

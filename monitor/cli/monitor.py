@@ -12,8 +12,15 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.cli import UsageError
-from monitor.cmd_analyze import add_session_options, session_options
+from monitor.cli.options import (
+    UsageError,
+    add_against_option,
+    add_session_options,
+    open_store,
+    require_terminal,
+    run_dashboard,
+    session_options,
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -32,47 +39,29 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def add_against_option(parser: argparse.ArgumentParser) -> None:
-    """What the floor is a percentage of: shared by the commands that run a live session."""
-    parser.add_argument("--against", choices=("session", "pb"), default="session",
-                        help="judge each rep against the athlete's session best (default) or personal best: "
-                             "the best of earlier sessions in the database and today's (no PB yet: the session best)")
-
-
-def open_store(db: str | None):
-    """The session database `--db` names (default: in the user's data directory), or UsageError."""
-    from monitor import store as st
-
-    try:
-        return st.SessionStore(Path(db) if db else st.default_path())
-    except st.StoreError as err:
-        raise UsageError(f"--db {err}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from drivers import registry
-    from monitor.pipeline import Pipeline, PipelineError, run_headless
+    from monitor.live.pipeline import Pipeline, PipelineError, run_headless
 
     options = session_options(args)
     if args.json and not args.headless:
         raise UsageError("--json goes with --headless")
     sources = []
     for spec in args.source:
+        context = {}
+        if spec.startswith("ble:") and os.environ.get("GATES_BLE_HCI"):  # the radio `gates simulate --ble` serves
+            from simulators.ble_backend import radio_from_env
+
+            context["radio"] = radio_from_env()
         try:
-            source = registry.create(spec)
+            source = registry.create(spec, **context)
         except registry.SpecError as err:
             raise UsageError(f"--source {err}") from None
         path = getattr(source, "path", None)
         if spec.startswith("replay:") and path is not None and not Path(path).is_file():
             raise UsageError(f"--source {spec!r}: no such file {path}")
-        if spec.startswith("ble:") and os.environ.get("GATES_BLE_HCI"):  # the radio `gates simulate --ble` serves
-            from simulators.ble_backend import radio_from_env
-
-            source.radio = radio_from_env()
         sources.append(source)
     if not args.headless:  # before the store: no database is made for a dashboard that cannot open
-        from monitor.tui.bridge import require_terminal
-
         require_terminal()
     store = open_store(args.db)
     with store:
@@ -83,7 +72,5 @@ def run(args: argparse.Namespace) -> int:
         except PipelineError as err:  # sources that cannot run together
             raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
-            from monitor.tui.bridge import run_dashboard
-
             return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False))
         return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(store.path)))

@@ -108,6 +108,11 @@ def _profile(course: Course, splits_us: tuple[int | None, ...]) -> SprintProfile
     return rep_profile(Rep(0, "", course, 0, splits_us))
 
 
+def floor_time_s(best_us: int | None, floor_pct: float) -> float | None:
+    """A valid rep slower than this is under the floor (intensity = best / t < floor)."""
+    return None if best_us is None else best_us / 1e6 / (floor_pct / 100.0)
+
+
 class Analyzer:
     """Feed reps in finish order with `add`; `revise` takes a rep that changed (voided, reassigned,
     cancelled by the timer) and returns the recomputed results of the athletes it touches."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from monitor import store as st
-from monitor.cli import UsageError
+from monitor.cli.options import UsageError
+from monitor.store import db as st
 
 
 def write(path: str | None, text: str, *, database: Path) -> None:

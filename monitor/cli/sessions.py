@@ -8,7 +8,7 @@ import argparse
 import json
 import time
 
-from monitor.cli import UsageError
+from monitor.cli.options import UsageError, database_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -18,9 +18,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor import store as st
     from monitor.review.digest import digest
-    from monitor.saved_session import database_path
+    from monitor.store import db as st
 
     if not args.db and not st.default_path().exists():
         print(f"no sessions yet ({st.default_path()} does not exist)")

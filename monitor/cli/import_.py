@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from monitor.cli import UsageError
+from monitor.cli.options import UsageError, open_store
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -30,9 +30,8 @@ def _read(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from monitor import exchange
-    from monitor import store as st
-    from monitor.cmd_monitor import open_store
-    from monitor.derive import SessionModel
+    from monitor.session.model import SessionModel
+    from monitor.store import db as st
 
     path = Path(args.file)
     try:

@@ -14,9 +14,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor import output, saved_session
+    from monitor.cli import output
+    from monitor.cli.options import load_saved
     from monitor.report.page import render
 
-    saved = saved_session.load(args.db, args.session)
+    saved = load_saved(args.db, args.session)
     output.write(args.output, render(saved), database=saved.path)
     return 0

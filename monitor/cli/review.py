@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from monitor.cli import UsageError
+from monitor.cli.options import UsageError, database_path, session_id
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,9 +23,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def load(db: str | None, session: str | None):
     """The SessionDigest the arguments name, or UsageError saying which argument is wrong."""
-    from monitor import store as st
     from monitor.review.digest import digest
-    from monitor.saved_session import database_path, session_id
+    from monitor.store import db as st
 
     wanted = None if session is None else session_id(session)
     path = database_path(db)

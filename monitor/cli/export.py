@@ -16,9 +16,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor import exchange, output, saved_session
+    from monitor import exchange
+    from monitor.cli import output
+    from monitor.cli.options import load_saved
 
-    saved = saved_session.load(args.db, args.session)
+    saved = load_saved(args.db, args.session)
     text = exchange.csv_text(saved) if args.format == "csv" else exchange.json_text(saved)
     output.write(args.output, text, database=saved.path)
     return 0

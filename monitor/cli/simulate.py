@@ -9,12 +9,10 @@ import os
 import stat
 from pathlib import Path
 
-from gates.course import Course, CourseError
-from monitor.cli import UsageError, check_names
-from simulators.athletes import AthleteProfile, group
+from monitor.cli.options import UsageError, group_session
 from simulators.capture import write_capture, write_truth
 from simulators.gate_device import Faults
-from simulators.plans import PLANS, Plan, get_plan
+from simulators.plans import PLANS
 from simulators.session import SessionConfig, SimSession, simulate
 from simulators.wire import WIRES
 
@@ -48,30 +46,6 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hci-socket", metavar="PATH", help="with --ble: the unix socket the radio's host side is "
                         "served on (default: a new one in the temp directory)")
     parser.set_defaults(run=run)
-
-
-def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile], Plan]:
-    """Course, athletes and plan from the options `gates simulate` and `gates demo` share (and the
-    seed checked), or UsageError naming the option that is wrong."""
-    try:
-        course = Course.parse(args.course)
-    except CourseError as err:
-        raise UsageError(f"--course {err}") from None
-    count = args.athletes.strip()
-    if count.lstrip("+-").isdigit() and not count.isdigit():  # a signed count, not a name
-        raise UsageError(f"--athletes {count!r}: give 1 to 255 athletes")
-    try:
-        athletes = group(args.athletes)
-    except ValueError as err:
-        raise UsageError(f"--athletes {err}") from None
-    check_names("--athletes", [a.name for a in athletes])
-    try:
-        plan = get_plan(args.plan)
-    except ValueError as err:
-        raise UsageError(f"--plan: {err}") from None
-    if args.seed < 0:
-        raise UsageError(f"--seed must not be negative, got {args.seed}")
-    return course, athletes, plan
 
 
 def config_from_args(args: argparse.Namespace) -> SessionConfig:

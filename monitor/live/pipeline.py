@@ -29,16 +29,23 @@ from dataclasses import dataclass, field
 from typing import TextIO, TypeVar
 
 from drivers.source import Source, SourceStatus
-from gates import protocols
 from gates.course import Course
 from gates.events import GateEvent
 from gates.rep import Rep
-from monitor import store as st
-from monitor.analyzer import RepResult, StopRule
-from monitor.derive import Change, RepFinished, RepsRevised, SessionModel, Settings, StartAbandoned
-from monitor.history import Bests, personal_bests
-from monitor.records import fmt_pct, fmt_time, incomplete_record, rep_record
-from monitor.unsaved import Unsaved
+from monitor.present.records import change_records, fmt_pct, fmt_time, rep_record
+from monitor.session import facts
+from monitor.session.analyzer import RepResult, StopRule
+from monitor.session.model import (
+    Change,
+    RepFinished,
+    RepsRevised,
+    SessionModel,
+    Settings,
+    StartAbandoned,
+)
+from monitor.store import db as st
+from monitor.store.history import Bests, personal_bests
+from monitor.store.unsaved import Unsaved
 
 RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
 TICK_S = 0.5  # how often starts nobody finished are checked for their timeout
@@ -191,9 +198,9 @@ class Pipeline:
             self.pbs = personal_bests(store, self.session)
             self.model = self._derive()
             if self.model.course != self.course:
-                self._note(st.COURSE, course=self.course.label())
+                self._note(facts.COURSE, course=self.course.label())
             if self.athletes and self.model.rotation.names != self.athletes:
-                self._note(st.ROSTER, athletes=self.athletes)
+                self._note(facts.ROSTER, athletes=self.athletes)
         else:
             self.session = store.start_session(course=self.course.label(), athletes=self.athletes, name=self.name,
                                                sources=specs, settings=settings.as_dict())
@@ -238,8 +245,7 @@ class Pipeline:
 
     def _protocol(self) -> str:
         """The wire format reps are assembled by: the sources' (gate ids for sources without one)."""
-        names = {getattr(s, "protocol", None) for s in self.sources}
-        names = {p.name if isinstance(p, protocols.Protocol) else (p or "gateline") for p in names}
+        names = {s.protocol.name if s.protocol else "gateline" for s in self.sources}
         if len(names) > 1:
             raise PipelineError(f"the sources speak different protocols ({', '.join(sorted(names))}); "
                                 "one session takes one")
@@ -343,7 +349,7 @@ class Pipeline:
         elif str(unsaved.failure) != reason:
             self._publish(StoreFailed(str(unsaved.failure)))
 
-    def annotations(self) -> list[st.Annotation]:
+    def annotations(self) -> list[facts.Annotation]:
         """Every annotation of the session, those the disk has not taken yet included."""
         notes = self.store.annotations(self.session)
         return notes + self.unsaved.notes if self.unsaved is not None else notes
@@ -359,17 +365,17 @@ class Pipeline:
 
     # -- the coach's actions --------------------------------------------------------------------
 
-    def annotate(self, kind: str, **data: object) -> st.Annotation:
+    def annotate(self, kind: str, **data: object) -> facts.Annotation:
         """Store a decision and apply it; an UNDO derives the session again without its target."""
         note = self._annotate(kind, data)
         model = self.model
         assert model is not None
-        if kind == st.UNDO:
+        if kind == facts.UNDO:
             self.model = model = self._derive()
             self._publish(RepsRevised(model.ordered_results()))
         else:
             self._publish_changes(model.apply(note))
-        if kind in (st.ROSTER, st.SKIP, st.NEXT_UP, st.ADD_ATHLETE, st.REMOVE_ATHLETE, st.UNDO):
+        if kind in (facts.ROSTER, facts.SKIP, facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE, facts.UNDO):
             self._publish_rotation()
         return note
 
@@ -386,7 +392,7 @@ class Pipeline:
         assert self.model is not None
         self._publish_changes(self.model.apply(note))
 
-    def _annotate(self, kind: str, data: dict) -> st.Annotation:
+    def _annotate(self, kind: str, data: dict) -> facts.Annotation:
         return self._write(lambda: self.store.annotate(self.session, kind, **data),
                            lambda unsaved: unsaved.annotate(kind, data))
 
@@ -403,7 +409,7 @@ class Pipeline:
             task.cancel()
         await asyncio.gather(*self._watchers, return_exceptions=True)
         if end and self.session is not None and self.failure is None:
-            note = self._annotate(st.END, {})
+            note = self._annotate(facts.END, {})
             if self.model is not None:
                 self._publish_changes(self.model.apply(note))
             self._publish(SessionEnded(self.session, reason))
@@ -495,16 +501,16 @@ class _Printer:
                            f"{f' with {len(message.results)} reps' if message.resumed else ''}\n")
             for result in message.results:
                 self.rep(result)
+        elif isinstance(message, (RepFinished, RepsRevised, StartAbandoned)) and self.as_json:
+            for record in change_records(message):
+                self.line(json.dumps(record))
         elif isinstance(message, RepFinished):
             self.rep(message.result)
         elif isinstance(message, RepsRevised):
             for result in message.results:
                 self.rep(result)
         elif isinstance(message, StartAbandoned):
-            if self.as_json:
-                self.line(json.dumps(incomplete_record(message.rep)))
-            else:
-                self.line(f"start abandoned ({', '.join(sorted(message.rep.flags))})")
+            self.line(f"start abandoned ({', '.join(sorted(message.rep.flags))})")
         elif isinstance(message, LinkChanged):
             self.link(message.status)
         elif isinstance(message, SessionEnded):

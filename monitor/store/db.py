@@ -23,25 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.events import GateEvent, Kind
+from monitor.session.facts import (
+    COURSE,
+    END,
+    KINDS,
+    RESUME,
+    ROSTER,
+    START,
+    UNDO,
+    Annotation,
+    StoredEvent,
+    effective,
+)
 
 DB_NAME = "gates.sqlite3"
 DEMO = "demo"  # the name `gates demo` gives its sessions: simulated athletes, whose bests are nobody's
-
-# Annotation kinds: the coach's (and the monitor's) decisions, in the order they were taken.
-START = "start"  # {"sources": [spec, ...], "settings": {...}}: a monitor began writing the session
-RESUME = "resume"  # same data as START: a monitor took up an unfinished session again
-COURSE = "course"  # {"course": "0,10,20,30"}: the course from the next event on
-ROSTER = "roster"  # {"athletes": [name, ...]}: the rotation from the next rep on, first name up
-SKIP = "skip"  # {}: the athlete who is up sits this turn out
-NEXT_UP = "next_up"  # {"athlete": name}: send them now; the rotation carries on after them
-ADD_ATHLETE = "add_athlete"  # {"athlete": name}: joins the end of the rotation
-REMOVE_ATHLETE = "remove_athlete"  # {"athlete": name}: leaves the rotation
-VOID = "void"  # {"rep": n}
-REASSIGN = "reassign"  # {"rep": n, "athlete": name}
-UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation (an undone undo redoes)
-END = "end"  # {}: the session is over
-KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, VOID, REASSIGN,
-                   UNDO, END})
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions, raw events, annotations, gate baselines
@@ -118,25 +114,6 @@ def write_failure(path: Path, err: sqlite3.Error) -> StoreWriteError | None:
     code = getattr(err, "sqlite_errorcode", None)
     reason = WRITE_FAILURES.get(code & 0xFF) if code is not None else None
     return StoreWriteError(path, reason) if reason else None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """A raw event as stored: its store id gives the arrival order, `source` where it came from."""
-
-    id: int
-    source: str
-    event: GateEvent
-
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    id: int
-    session_id: int
-    after_event: int
-    created_ns: int
-    kind: str
-    data: dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,15 +494,6 @@ def _json(data: dict) -> str:
 def files(path: Path) -> tuple[Path, ...]:
     """A database's file and the WAL files SQLite keeps beside it."""
     return path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
-
-
-def effective(annotations: list[Annotation]) -> list[Annotation]:
-    """The annotations that stand: an UNDO cancels its target (an undone UNDO no longer cancels)."""
-    cancelled: set[int] = set()
-    for note in reversed(annotations):
-        if note.kind == UNDO and note.id not in cancelled:
-            cancelled.add(note.data["annotation"])
-    return [n for n in annotations if n.kind != UNDO and n.id not in cancelled]
 
 
 class _Transaction:

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gates.course import Course
-from monitor import store as st
-from monitor.analyzer import RepResult
-from monitor.derive import SessionModel
+from monitor.session.analyzer import RepResult
+from monitor.session.model import SessionModel
+from monitor.store import db as st
 
 Bests = dict[tuple[str, Course], int]  # (athlete, course) -> best valid rep time, µs
 

@@ -7,7 +7,7 @@ import json
 import math
 
 from gates.sprint_fit import CORRECTIONS, FitError, SprintProfile, fit
-from monitor.cli import UsageError
+from monitor.cli.options import UsageError
 
 MODELS = {"none": "model_timing_gates", "tc": "model_timing_gates_TC", "fd": "model_timing_gates_FD"}
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from gates.course import Course
-from monitor.analyzer import Analyzer, RepResult
-from monitor.records import fmt_pct, fmt_time
+from monitor.present.records import fmt_pct, fmt_time
+from monitor.session.model import SessionModel
 
 
-def athlete_tables(results: list[RepResult], analyzer: Analyzer) -> str:
-    if not results:
+def athlete_tables(model: SessionModel) -> str:
+    by_athlete = model.results_by_athlete()
+    if not by_athlete:
         return "no reps found\n"
-    latest: dict[int, RepResult] = {r.rep.number: r for r in results}  # a revision replaces its rep
-    by_athlete: dict[tuple[str, Course], list[RepResult]] = defaultdict(list)
-    for result in latest.values():
-        by_athlete[(result.rep.athlete, result.rep.course)].append(result)
     blocks = []
     for (athlete, course), rows in by_athlete.items():
         split_heads = [f"@{d:g}m" for d in course.distances_m[1:]]
@@ -31,7 +25,7 @@ def athlete_tables(results: list[RepResult], analyzer: Analyzer) -> str:
             table.append([str(rep.number), fmt_time(rep.time_us), *(fmt_time(s) for s in rep.splits_us),
                           fmt_pct(r.dropoff_pct), fmt_pct(r.intensity_pct), fmt_pct(r.sdec_pct),
                           r.verdict.value if r.verdict else "—", notes])
-        best_us, verdict, _ = analyzer.standing(athlete, course)
+        best_us, verdict, _ = model.analyzer.standing(athlete, course)
         title = f"{athlete} — course {course.label()} m — best {fmt_time(best_us)} s — {verdict.value if verdict else 'no verdict yet'}"
         blocks.append(title + "\n" + _render(table))
     return "\n".join(blocks) + "\n"

@@ -16,7 +16,8 @@ import sqlite3
 import time
 
 from gates.events import GateEvent
-from monitor import store as st
+from monitor.session import facts
+from monitor.store import db as st
 
 
 class Unsaved:
@@ -26,14 +27,14 @@ class Unsaved:
         self.store = store
         self.session = session
         self.failure = failure
-        self.items: list[st.StoredEvent | st.Annotation | tuple[str, int, int]] = []
-        self.events: list[st.StoredEvent] = []
-        self.notes: list[st.Annotation] = []
+        self.items: list[facts.StoredEvent | facts.Annotation | tuple[str, int, int]] = []
+        self.events: list[facts.StoredEvent] = []
+        self.notes: list[facts.Annotation] = []
         self._keys: set[tuple] = set()  # (source, gate, seq, device_us, kind) of the events held here
         self._next_event, self._next_note = store.next_ids()
         self._last_event = store.last_event_id(session)
 
-    def append(self, source: str, batch: list[GateEvent]) -> list[st.StoredEvent]:
+    def append(self, source: str, batch: list[GateEvent]) -> list[facts.StoredEvent]:
         """Keep the events of `batch` that are new (as the store drops a resent duplicate)."""
         try:
             stored = self.store.stored_keys(self.session, source, batch)
@@ -45,7 +46,7 @@ class Unsaved:
             if key in stored or (source, *key) in self._keys:
                 continue
             self._keys.add((source, *key))
-            item = st.StoredEvent(self._next_event, source, ev)
+            item = facts.StoredEvent(self._next_event, source, ev)
             self._next_event += 1
             self._last_event = item.id
             kept.append(item)
@@ -53,11 +54,11 @@ class Unsaved:
         self.events += kept
         return kept
 
-    def annotate(self, kind: str, data: dict) -> st.Annotation:
-        if kind not in st.KINDS:
+    def annotate(self, kind: str, data: dict) -> facts.Annotation:
+        if kind not in facts.KINDS:
             raise ValueError(f"unknown annotation kind {kind!r}")
         data = json.loads(json.dumps(data))  # as the store gives it back
-        note = st.Annotation(self._next_note, self.session, self._last_event, time.time_ns(), kind, data)
+        note = facts.Annotation(self._next_note, self.session, self._last_event, time.time_ns(), kind, data)
         self._next_note += 1
         self.items.append(note)
         self.notes.append(note)

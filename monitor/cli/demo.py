@@ -21,8 +21,14 @@ from __future__ import annotations
 import argparse
 import math
 
-from monitor.cli import UsageError
-from monitor.cmd_monitor import add_against_option
+from monitor.cli.options import (
+    UsageError,
+    add_against_option,
+    group_session,
+    open_store,
+    require_terminal,
+    run_dashboard,
+)
 
 DEFAULT_ATHLETES = "6"
 DEFAULT_PLAN = "rsa"
@@ -58,7 +64,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace):
     """The simulated session the options ask for, or UsageError naming the option that is wrong."""
-    from monitor.cmd_simulate import group_session
     from simulators.session import SessionConfig
 
     course, athletes, plan = group_session(args)
@@ -70,13 +75,12 @@ def _config(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from monitor.analyzer import StopRule
-    from monitor.pipeline import Pipeline
-    from monitor.sim_source import SimulatorSource
-    from monitor.store import DEMO
-    from monitor.tui.bridge import require_terminal, run_dashboard
+    from monitor.live.pipeline import Pipeline
+    from monitor.session.analyzer import StopRule
+    from monitor.store.db import DEMO
     from simulators.live import LiveSimulator
     from simulators.session import simulate
+    from simulators.sim_source import SimulatorSource
 
     config = _config(args)
     rule = StopRule(against=args.against)
@@ -90,7 +94,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--ble needs bumble ({err}): pip install 'gates[dev]'") from None
         config = ble_config(config)
     require_terminal()
-    from monitor.cmd_monitor import open_store
 
     store = open_store(args.db)
     with store:
@@ -111,8 +114,6 @@ async def _over_ble(store, config, speed: float, rule):
     """The demo's session on simulated BLE gates: (the pipeline, the dashboard's exit code)."""
     import asyncio
 
-    from monitor.tui.bridge import run_dashboard
-
     sim, pipeline = await ble_demo(store, config, speed, rule)
     play = asyncio.create_task(play_out(sim, pipeline), name="BLE gates")
     try:  # speed 1 for the dashboard: its clock, the pipeline's, already runs on session time
@@ -130,8 +131,8 @@ async def ble_demo(store, config, speed: float, rule=None):
     from dataclasses import replace
 
     from drivers.ble_source import BleSource
-    from monitor.pipeline import Pipeline
-    from monitor.store import DEMO
+    from monitor.live.pipeline import Pipeline
+    from monitor.store.db import DEMO
     from simulators.ble_backend import quiet_bumble
     from simulators.ble_gate import BleSimulation
     from simulators.session import simulate

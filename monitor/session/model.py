@@ -1,6 +1,6 @@
 """Reps and verdicts derived from a session's raw events and the coach's annotations.
 
-The store keeps only facts (monitor/store.py); everything the coach sees is computed here from them,
+The store keeps only facts (monitor/session/facts.py, stored by monitor/store/db.py); everything the coach sees is computed here from them,
 live one event at a time, or again from the start for review or after an undo. Both ways run the same
 code on the same order (store ids; an annotation applies after the event committed before it), so a
 re-derived session is the live one, rep for rep.
@@ -24,8 +24,8 @@ from gates.course import Course
 from gates.events import GateEvent
 from gates.rep import INCOMPLETE, VOIDED, Rep
 from gates.rotation import Rotation
-from monitor import store as st
-from monitor.analyzer import Analyzer, RepResult, StopRule
+from monitor.session import facts
+from monitor.session.analyzer import Analyzer, RepResult, StopRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +98,13 @@ class SessionModel:
         self._raw: dict[int, Rep] = {}  # rep -> as the assembler made it, before overrides
 
     @classmethod
-    def derive(cls, events: Iterable[st.StoredEvent], annotations: list[st.Annotation], *,
+    def derive(cls, events: Iterable[facts.StoredEvent], annotations: list[facts.Annotation], *,
                pbs: Mapping[tuple[str, Course], int] | None = None, profiles: bool = True) -> SessionModel:
         """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
-        notes = st.effective(annotations)
+        notes = facts.effective(annotations)
         settings = Settings()
         for note in notes:
-            if note.kind in (st.START, st.RESUME) and note.data.get("settings"):
+            if note.kind in (facts.START, facts.RESUME) and note.data.get("settings"):
                 settings = Settings.from_dict(note.data["settings"])
         model = cls(settings, pbs=pbs, profiles=profiles)
         pending = iter(notes)
@@ -126,43 +126,52 @@ class SessionModel:
             return []  # no course yet: kept in the store, judged once there is one
         return self._take(self.assembler.feed(event), event.host_ns)
 
+    def events(self, events: list[GateEvent]) -> list[Change]:
+        """Many events at once (a capture, a backlog): the assembler's batch path, the same reps."""
+        if self.assembler is None:
+            return []
+        return self._take(self.assembler.feed_all(events), events[-1].host_ns if events else 0)
+
     def tick(self, now_us: int) -> list[Change]:
         """Time out starts nobody finished (the session clock is the gates' clock)."""
         if self.assembler is None:
             return []
         return self._take(self.assembler.tick(now_us), 0)
 
-    def apply(self, note: st.Annotation) -> list[Change]:
-        """One annotation (UNDO is handled by deriving again: see `store.effective`)."""
+    def apply(self, note: facts.Annotation) -> list[Change]:
+        """One annotation (UNDO is handled by deriving again: see `facts.effective`)."""
         kind, data = note.kind, note.data
-        if kind == st.COURSE:
+        if kind == facts.COURSE:
             return self.set_course(Course.parse(data["course"]))
-        if kind == st.ROSTER:
-            self.rotation = Rotation(data["athletes"])
-            if self.assembler is not None:
-                self.assembler.rotation = self.rotation
-        elif kind == st.SKIP:
+        if kind == facts.ROSTER:
+            self.set_roster(data["athletes"])
+        elif kind == facts.SKIP:
             self.rotation.skip()
-        elif kind in (st.NEXT_UP, st.ADD_ATHLETE, st.REMOVE_ATHLETE):
+        elif kind in (facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE):
             name = data["athlete"]
-            if kind == st.ADD_ATHLETE:
+            if kind == facts.ADD_ATHLETE:
                 self.rotation.add(name)
             elif name in self.rotation.names:
-                (self.rotation.set_next if kind == st.NEXT_UP else self.rotation.remove)(name)
-        elif kind in (st.VOID, st.REASSIGN):
+                (self.rotation.set_next if kind == facts.NEXT_UP else self.rotation.remove)(name)
+        elif kind in (facts.VOID, facts.REASSIGN):
             number = data["rep"]
             voided, athlete = self._overrides.get(number, (False, None))
-            if kind == st.VOID:
+            if kind == facts.VOID:
                 voided = True
             else:
                 athlete = data["athlete"]
             self._overrides[number] = (voided, athlete)
             if number in self._raw:
                 return self._revise(self._override(self._raw[number]))
-        elif kind == st.END:
+        elif kind == facts.END:
             self.ended = True
             return self.flush()
         return []
+
+    def set_roster(self, athletes: list[str]) -> None:
+        self.rotation = Rotation(athletes)
+        if self.assembler is not None:
+            self.assembler.rotation = self.rotation
 
     def set_course(self, course: Course) -> list[Change]:
         changes = self.flush()

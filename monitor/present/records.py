@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from gates.rep import Rep
-from monitor.analyzer import RepResult
+from monitor.session.analyzer import RepResult
+from monitor.session.model import Change, RepFinished, RepsRevised, StartAbandoned
 
 
 def _seconds(us: int | None) -> float | None:
@@ -53,6 +54,18 @@ def incomplete_record(rep: Rep) -> dict[str, Any]:
         "splits_s": [_seconds(s) for s in rep.splits_us],
         "flags": sorted(rep.flags),
     }
+
+
+def change_records(change: Change) -> list[dict[str, Any]]:
+    """The JSON lines one engine change prints, the same from `gates analyze` and `gates monitor`:
+    a finished rep, every result a revision touched, or an abandoned start."""
+    if isinstance(change, RepFinished):
+        return [rep_record(change.result)]
+    if isinstance(change, RepsRevised):
+        return [rep_record(result) for result in change.results]
+    if isinstance(change, StartAbandoned):
+        return [incomplete_record(change.rep)]
+    return []
 
 
 def fmt_time(us: int | None) -> str:

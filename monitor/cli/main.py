@@ -1,0 +1,63 @@
+"""The `gates` command. Each subcommand lives in its own module here (`monitor/cli/<name>.py`) with
+`register(parser)` and `run(args) -> int`. Only the command that runs is imported, so `gates --help`
+loads no subcommand at all. A user's mistake ends as one line on stderr and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# name -> (module, one-line help); order is the order shown in `gates --help`
+COMMANDS = {
+    "demo": ("monitor.cli.demo", "the live dashboard on the bundled simulator: no hardware needed"),
+    "analyze": ("monitor.cli.analyze", "decode a capture file and print reps, splits and verdicts"),
+    "simulate": ("monitor.cli.simulate", "a simulated session into a capture file or onto a pseudo-terminal, with truth"),
+    "monitor": ("monitor.cli.monitor", "live gates into a stored session, judged rep by rep (--headless: lines)"),
+    "sessions": ("monitor.cli.sessions", "list the stored sessions"),
+    "review": ("monitor.cli.review", "browse a stored session: each athlete's reps, splits, profiles and plots"),
+    "fit": ("monitor.cli.fit", "the sprint profile (MSS, MAC, tau, PMAX) of one set of splits"),
+    "export": ("monitor.cli.export", "a stored session as CSV (one row per split) or JSON (everything)"),
+    "import": ("monitor.cli.import_", "a session exported as JSON into a database, as a new session"),
+    "report": ("monitor.cli.report", "a stored session as one self-contained HTML page, athlete by athlete"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other user error
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="gates", description="Timing-gate session monitor for sprint coaches.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    wanted = argv[0] if argv and argv[0] in COMMANDS else None
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == wanted:
+            importlib.import_module(module).register(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from monitor.cli.options import UsageError
+
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as err:
+        sys.stderr.write(f"gates {args.command}: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `gates analyze … | head`: the reader has all it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        return 0

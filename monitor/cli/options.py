@@ -1,0 +1,188 @@
+"""What the commands share: the user's-mistake error, option groups and their checks, and opening the
+store. Commands import from here, never from each other, so each loads only what it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gates import protocols
+from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
+from gates.course import Course, CourseError
+
+if TYPE_CHECKING:
+    from monitor.live.pipeline import Pipeline
+    from monitor.session.analyzer import StopRule
+    from monitor.store.db import SessionStore
+    from monitor.store.saved import SavedSession
+    from simulators.athletes import AthleteProfile
+    from simulators.plans import Plan
+
+MAX_DEBOUNCE_MS = 10_000.0  # far above any arm swing; beyond it a rep's own gates would be merged
+_RULE_OPTIONS = {"floor": "--floor", "consecutive": "--consecutive", "max reps": "--max-reps"}
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for: printed as one line, exit 2."""
+
+
+MAX_NAME = 60  # characters: an athlete's name fits a table column and a banner line
+
+
+def check_names(option: str, names: list[str]) -> list[str]:
+    """Athlete names as typed, or UsageError: they are drawn on the dashboard and stored as text, so
+    no control characters (terminal escapes), no bytes that are not UTF-8, and a readable length."""
+    for name in names:
+        if not name.isprintable():
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(f"{option}: '{shown}' is not a name: control characters or bytes that are not UTF-8")
+        if len(name) > MAX_NAME:
+            raise UsageError(f"{option}: a name is at most {MAX_NAME} characters, got {len(name)}")
+    return names
+
+
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """Course, roster, stop rule and debounce: shared by every command that assembles reps."""
+    parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
+    parser.add_argument("--athletes", default="", help="roster rotation A,B,C: rep n goes to the next in turn")
+    parser.add_argument("--floor", type=float, default=95.0, help="intensity floor, %% of session best (default 95)")
+    parser.add_argument("--consecutive", type=int, default=2, help="reps in a row under the floor that END (default 2)")
+    parser.add_argument("--max-reps", type=int, default=None, help="volume cap: END after this many valid reps")
+    parser.add_argument("--debounce-ms", type=float, default=DEFAULT_DEBOUNCE_US / 1000,
+                        help="a second break of a gate within this window counts once (default 300)")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    course: Course
+    rule: StopRule
+    roster: list[str]
+    debounce_us: int
+
+    def assembler(self, protocol: protocols.Protocol) -> RepAssembler:
+        return RepAssembler(self.course, protocol, self.roster, debounce_us=self.debounce_us)
+
+
+def session_options(args: argparse.Namespace) -> SessionOptions:
+    """Check the shared options, or raise UsageError naming the one that is wrong."""
+    from monitor.session.analyzer import StopRule
+
+    try:
+        course = Course.parse(args.course)
+    except CourseError as err:
+        raise UsageError(f"--course {err}") from None
+    try:
+        rule = StopRule(floor_pct=args.floor, consecutive=args.consecutive, max_reps=args.max_reps)
+    except ValueError as err:  # StopRule names its field ("floor must be ..."): name the option instead
+        message = str(err)
+        for field, option in _RULE_OPTIONS.items():
+            if message.startswith(field):
+                message = option + message[len(field):]
+        raise UsageError(message) from None
+    if not 0 <= args.debounce_ms <= MAX_DEBOUNCE_MS:  # NaN fails this too
+        raise UsageError(f"--debounce-ms must be 0 to {MAX_DEBOUNCE_MS:g}, got {args.debounce_ms:g}")
+    roster = check_names("--athletes", [name.strip() for name in args.athletes.split(",") if name.strip()])
+    return SessionOptions(course, rule, roster, int(args.debounce_ms * 1000))
+
+
+def add_against_option(parser: argparse.ArgumentParser) -> None:
+    """What the floor is a percentage of: shared by the commands that run a live session."""
+    parser.add_argument("--against", choices=("session", "pb"), default="session",
+                        help="judge each rep against the athlete's session best (default) or personal best: "
+                             "the best of earlier sessions in the database and today's (no PB yet: the session best)")
+
+
+def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile], Plan]:
+    """Course, athletes and plan from the options `gates simulate` and `gates demo` share (and the
+    seed checked), or UsageError naming the option that is wrong."""
+    from simulators.athletes import group
+    from simulators.plans import get_plan
+
+    try:
+        course = Course.parse(args.course)
+    except CourseError as err:
+        raise UsageError(f"--course {err}") from None
+    count = args.athletes.strip()
+    if count.lstrip("+-").isdigit() and not count.isdigit():  # a signed count, not a name
+        raise UsageError(f"--athletes {count!r}: give 1 to 255 athletes")
+    try:
+        athletes = group(args.athletes)
+    except ValueError as err:
+        raise UsageError(f"--athletes {err}") from None
+    check_names("--athletes", [a.name for a in athletes])
+    try:
+        plan = get_plan(args.plan)
+    except ValueError as err:
+        raise UsageError(f"--plan: {err}") from None
+    if args.seed < 0:
+        raise UsageError(f"--seed must not be negative, got {args.seed}")
+    return course, athletes, plan
+
+
+def open_store(db: str | None) -> SessionStore:
+    """The session database `--db` names (default: in the user's data directory), or UsageError."""
+    from monitor.store import db as st
+
+    try:
+        return st.SessionStore(Path(db) if db else st.default_path())
+    except st.StoreError as err:
+        raise UsageError(f"--db {err}") from None
+
+
+def session_id(text: str) -> int:
+    """The SESSION argument: a positive whole number, as `gates sessions` lists them."""
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise UsageError(f"session {text!r} is not a session id (a whole number from `gates sessions`)")
+    return int(text)
+
+
+def database_path(db: str | None) -> Path:
+    """The database `--db` names (or the default one), which must exist: reading never creates one
+    (whether it is a gates database is the store's to say)."""
+    from monitor.store import db as st
+
+    path = Path(db) if db else st.default_path()
+    if not path.exists() and db:
+        raise UsageError(f"--db {path}: no such session database")
+    if not path.exists():
+        raise UsageError(f"no sessions yet: {path} does not exist (--db names another database)")
+    return path
+
+
+def load_saved(db: str | None, session: str) -> SavedSession:
+    """The stored session the SESSION and --db arguments name, or UsageError saying which is wrong."""
+    from monitor.store import db as st
+    from monitor.store import saved
+
+    sid = session_id(session)
+    path = database_path(db)
+    try:
+        return saved.load(path, sid)
+    except st.StoreError as err:
+        text = str(err)
+        raise UsageError(text if text.startswith("session") else f"--db {path}: {text}" if str(path) not in text
+                         else f"--db {text}") from None
+
+
+def require_terminal() -> None:
+    """The dashboards read keys on stdin and draw on stderr: both must be a terminal."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.__stderr__.isatty()):
+        raise UsageError("the dashboard needs a terminal; without one, `gates monitor --headless` prints lines")
+
+
+async def run_dashboard(pipeline: Pipeline, **options: object) -> int:
+    """The live dashboard on `pipeline` until the coach quits; sources that cannot start are the
+    user's to fix (a port that is not there, a busy one), so they end as one line."""
+    from monitor.live.pipeline import PipelineError
+    from monitor.tui import bridge
+
+    require_terminal()
+    try:
+        return await bridge.run_dashboard(pipeline, **options)
+    except PipelineError as err:
+        raise UsageError(str(err)) from None
