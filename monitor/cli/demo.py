@@ -13,7 +13,7 @@ The simulation runs on session time (× `--speed`), so the host clock BleSource 
 is the simulation's, and the pipeline (its rep timeouts) and the dashboard (rest, heartbeat ages)
 read that same clock. The host's own processing delays count `speed` times over on that clock, so
 faster than BLE_MAX_SPEED is refused. The gates warm up for 30 s of session time before the first
-rep, as issue 6's clock test does, and the dashboard shows their clocks being pinned meanwhile.
+rep (as the BLE clock tests do), and the dashboard shows their clocks being pinned meanwhile.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ DEFAULT_SPEED = 6.0
 # at 50x within 36 ms and the first reps missed gates
 BLE_MAX_SPEED = 20.0
 BLE_GATES = "name=GATE-*"  # the allow-list: the names the simulated gates advertise
-BLE_WARMUP_S = 30.0  # session seconds of heartbeats before the first rep: every gate's clock pinned (issue 6)
+BLE_WARMUP_S = 30.0  # session seconds of heartbeats before the first rep: every gate's clock pinned
 READY_POLL_S = 0.05  # how often the start of play looks whether every gate is connected and pinned
 LAST_DELIVERIES_S = 1.0  # after the last crossing: the radio's slowest retry and the source's hole check
 

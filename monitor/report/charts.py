@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gates.rep import CANCELLED, IMPOSSIBLE, INCOMPLETE, VOIDED
 from gates.sprint_fit import SprintProfile
 from gates.sprint_model import velocity_at_time
+from monitor.present.words import not_counted_flag
 from monitor.report.svg import Plot, esc, nice_ticks, polyline
 from monitor.session.analyzer import RepResult
 
@@ -22,12 +22,6 @@ def verdict_class(result: RepResult) -> str:
     if not result.rep.valid:
         return "v-invalid"
     return f"v-{result.verdict.value}" if result.verdict is not None else "v-none"
-
-
-def invalid_label(result: RepResult) -> str:
-    """Why a rep counts for nothing, in a word: the most telling of its flags."""
-    flags = result.rep.flags
-    return next((flag for flag in (VOIDED, CANCELLED, IMPOSSIBLE, INCOMPLETE) if flag in flags), "no finish")
 
 
 def curve_colour(index: int, count: int) -> str:
@@ -45,13 +39,9 @@ def _rep_ticks(results: Sequence[RepResult]) -> list[tuple[float, str]]:
     return [(i, f"#{r.rep.number}") for i, r in enumerate(results)]
 
 
-def _best_us(results: Sequence[RepResult]) -> int | None:
-    return min((r.rep.time_us for r in results if r.rep.valid and r.rep.time_us is not None), default=None)
-
-
 def rep_times(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
     timed = [(i, r) for i, r in enumerate(results) if r.rep.time_us is not None]
-    best_us = _best_us(results)
+    best_us = results[-1].best_us if results else None  # the engine's best after the athlete's last rep
     floor_s = None if best_us is None else best_us / 1e6 / (floor_pct / 100)
     values = [r.rep.time_us / 1e6 for _, r in timed] + ([best_us / 1e6, floor_s] if best_us is not None else [])
     lo, hi = min(values, default=0.0), max(values, default=1.0)
@@ -85,7 +75,7 @@ def dropoff(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
         x = plot.x(i)
         if r.dropoff_pct is None:
             body.append(f'<text class="note" x="{x:.1f}" y="{plot.y(0) - 6:.1f}" text-anchor="middle">'
-                        f'{esc(invalid_label(r))}</text>')
+                        f'{esc(not_counted_flag(r.rep))}</text>')
             continue
         y = plot.y(r.dropoff_pct)
         body.append(f'<rect class="bar {verdict_class(r)}" x="{x - half:.1f}" y="{y:.1f}" width="{2 * half:.1f}" '

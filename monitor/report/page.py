@@ -3,7 +3,7 @@
 Everything is inline (CSS and SVG charts) and the page names no URL at all, so it renders the same
 offline and leaks nothing. Per athlete and course: a summary card, rep times against the floor,
 drop-off per rep, the splits with segment speeds, and the sprint profile of every valid rep
-(`gates.rep_profile`, the same fit the live analyzer and review use). Every name that came from a
+(the engine's own, as live and in review). Every name that came from a
 user is escaped.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 
-from gates.rep_profile import rep_profile
 from gates.sprint_fit import SprintProfile
 from monitor.present.records import fmt_pct, fmt_time
+from monitor.present.words import not_counted_flag
 from monitor.report import charts
 from monitor.report.style import CSS
 from monitor.report.svg import esc
@@ -37,7 +37,7 @@ def _verdict(result: RepResult | None) -> str:
 
 def _notes(result: RepResult) -> str:
     rep = result.rep
-    words = [charts.invalid_label(result)] if not rep.valid else []
+    words = [not_counted_flag(rep)] if not rep.valid else []
     words += sorted(flag for flag in rep.flags if flag not in words)
     words = [word.replace("_", " ") for word in words]
     if result.new_best and rep.valid:
@@ -80,7 +80,7 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
     name = rep.athlete
     valid = [r for r in results if r.rep.valid]
     last = valid[-1] if valid else None
-    fitted = [(r, p) for r in valid if (p := rep_profile(r.rep)) is not None]
+    fitted = [(r, r.profile) for r in valid if r.profile is not None]
     course = f' <span class="course">{esc(rep.course.label())} m</span>' if show_course else ""
     facts = [f"{len(valid)} of {len(results)} reps valid",
              f"best {fmt_time(last.best_us)} s" if last else "no valid rep",

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label
 
-from monitor.review.digest import AthleteDigest, RepProfiles, SessionDigest
+from monitor.review.digest import AthleteDigest, SessionDigest
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
 
@@ -50,7 +50,6 @@ class ReviewApp(App):
     def __init__(self, session: SessionDigest) -> None:
         super().__init__()
         self.session = session
-        self.profile = RepProfiles()
         self.athlete: AthleteDigest | None = None
         info = session.info
         state = "ended" if info.ended else "open"
@@ -60,7 +59,7 @@ class ReviewApp(App):
     def compose(self) -> ComposeResult:
         self.athletes = AthleteList(self.session.athletes, several_courses=len(self.session.courses) > 1,
                                     id="athletes")
-        self.reps = RepTable(self.profile, id="reps")
+        self.reps = RepTable(id="reps")
         self.times_plot = TimesPlot(id="times-plot")
         self.speed_plot = SpeedPlot(id="speed-plot")
         self.detail = Label("", id="rep-detail")
@@ -104,7 +103,7 @@ class ReviewApp(App):
         result = next((r for r in athlete.results if r.rep.number == number), None)
         if result is None:  # a highlight from the athlete shown before: already replaced
             return
-        rep, fitted = result.rep, self.profile(result.rep)
+        rep, fitted = result.rep, result.profile
         self.times_plot.draw(athlete, self.session.rule.floor_pct, number)
         self.speed_plot.draw(rep, fitted)
         head = f"Rep {number} · {athlete.name} · {fmt_figure(rep.time_us and rep.time_us / 1e6)} s"

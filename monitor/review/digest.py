@@ -1,9 +1,8 @@
 """A stored session as the athlete looks back on it: per athlete and course, every rep with its result,
 the best and the verdict reached, derived from the store exactly as the live session judged it.
 
-Shared by `gates review` and `gates sessions`, so both say the same thing about a session. Sprint
-profiles are not fitted here (a listing of many sessions needs none): `RepProfiles` fits a rep when
-it is first looked at.
+Shared by `gates review` and `gates sessions`, so both say the same thing about a session. Every
+figure (best, verdict, reason, sprint profile) is the engine's, read from its results, never redone.
 """
 
 from __future__ import annotations
@@ -11,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gates.course import Course
-from gates.rep import Rep
-from gates.rep_profile import rep_profile
-from gates.sprint_fit import SprintProfile
 from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.session.model import SessionModel
 from monitor.store import db as st
@@ -74,15 +70,3 @@ def digest(store: st.SessionStore, session: int) -> SessionDigest:
         best, verdict, reason = model.analyzer.standing(name, course)
         athletes.append(AthleteDigest(name, course, tuple(results), best, verdict, reason))
     return SessionDigest(info, model.settings.rule, tuple(athletes), len(model.abandoned))
-
-
-class RepProfiles:
-    """Sprint profiles fitted on demand, once per rep (`rep_profile`: the one way a rep is fitted)."""
-
-    def __init__(self) -> None:
-        self._fitted: dict[Rep, SprintProfile | None] = {}
-
-    def __call__(self, rep: Rep) -> SprintProfile | None:
-        if rep not in self._fitted:
-            self._fitted[rep] = rep_profile(rep)
-        return self._fitted[rep]

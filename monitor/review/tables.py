@@ -8,14 +8,12 @@ by session rep number (reps), which is the number the coach's void and reassign 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 from gates.course import Course
 from gates.rep import Rep
-from gates.sprint_fit import SprintProfile
 from monitor.present.records import fmt_pct, fmt_time
 from monitor.present.styles import VERDICT_STYLE
 from monitor.review.digest import AthleteDigest
@@ -59,9 +57,8 @@ class AthleteList(DataTable):
 class RepTable(DataTable):
     """The selected athlete's reps; its columns follow the athlete's course (one per split)."""
 
-    def __init__(self, profile: Callable[[Rep], SprintProfile | None], **kwargs: object) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self.profile = profile
         self.course: Course | None = None
 
     def show(self, athlete: AthleteDigest) -> None:
@@ -84,7 +81,7 @@ class RepTable(DataTable):
 
     def _cells(self, result: RepResult, best_us: int | None) -> list[object]:
         rep = result.rep
-        fitted = self.profile(rep)
+        fitted = result.profile
         time = Text(fmt_time(rep.time_us), style="bold" if rep.valid else "strike dim")
         return [str(rep.number), *(fmt_time(s) for s in rep.splits_us[:-1]), time, speeds_cell(rep),
                 fmt_pct(result.dropoff_pct), fmt_pct(result.intensity_pct),

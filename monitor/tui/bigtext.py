@@ -52,10 +52,6 @@ def _parse(source: str) -> dict[str, tuple[str, ...]]:
 FONT = _parse(_FONT_SOURCE)
 
 
-def can_draw(word: str) -> bool:
-    return all(ch in FONT for ch in word.upper())
-
-
 def width(word: str) -> int:
     glyphs = [FONT[ch] for ch in word.upper()]
     return sum(len(g[0]) for g in glyphs) + max(0, len(glyphs) - 1)

@@ -1,10 +1,9 @@
 """`gates analyze` as scripts use it: the JSON contract, the table, and one-line errors."""
 
 import json
-import subprocess
-import sys
 
 import pytest
+from support.cli import gates
 
 from gates.gateline import encode_event
 
@@ -23,10 +22,6 @@ def capture(times, gap_s=60.0, doubles=()):
                 out += encode_event(gate, seq[gate], at + 90_000)
                 seq[gate] += 1
     return out
-
-
-def gates(*args):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture

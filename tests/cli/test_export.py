@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 from support.stored_sessions import NAMES, make_session, make_small_session
+from support.cli import gates
 
 from gates.rep import MISSED_GATE, VOIDED
 from monitor import exchange
@@ -25,11 +26,6 @@ from monitor.store import db as st
 from monitor.session import facts
 from monitor.session.model import SessionModel
 from monitor.present.records import rep_record
-
-
-def gates(*args: str, prefix: tuple[str, ...] = (), env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "monitor", *args], capture_output=True, text=True,
-                          encoding="utf-8", timeout=120, env=None if env is None else {**os.environ, **env})
 
 
 def refused(proc: subprocess.CompletedProcess, *words: str) -> str:

@@ -27,6 +27,7 @@ from simulators.pty_device import PtyDevice
 from simulators.session import SessionConfig, simulate
 from simulators.wire import WIRES
 from support.headless import GATES, WAIT_S, Monitor
+from support.truth import key
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux ptys")
 
@@ -35,10 +36,6 @@ def sim(reps: int = 4, **changes):
     config = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(3)),
                            plan=get_plan("rsa").with_reps(reps), seed=41)
     return simulate(replace(config, **changes))
-
-
-def key(e):
-    return e.gate, e.seq, e.device_us, e.kind
 
 
 def emitted(session) -> list[tuple]:

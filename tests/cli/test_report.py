@@ -8,13 +8,13 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
+from support.cli import gates
 
 from gates.rep_profile import rep_profile
 from monitor.store import saved as saved_session
@@ -61,10 +61,6 @@ class Page(HTMLParser):
             self.sections[-1]["text"].append(data)
             if self._heading and not self.sections[-1]["name"]:
                 self.sections[-1]["name"] = data
-
-
-def gates(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

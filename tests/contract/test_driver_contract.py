@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from support.conditions import wait_for
+from support.truth import key
 
 from drivers.registry import create
 from drivers.source import Source, SourceStatus, State
@@ -37,10 +38,6 @@ def session(reps: int = 3):
     config = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
                            plan=get_plan("rsa").with_reps(reps), seed=11)
     return simulate(config)
-
-
-def key(event: GateEvent) -> tuple:
-    return event.gate, event.seq, event.device_us, event.kind
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 import serial
 from support.conditions import wait_for
+from support.truth import key
 
 from drivers.registry import SpecError, create
 from drivers.serial_source import BACKOFF_S, SerialSource
@@ -30,10 +31,6 @@ def sim(reps: int = 4, **changes):
     config = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
                            plan=get_plan("rsa").with_reps(reps), seed=21)
     return simulate(replace(config, **changes))
-
-
-def key(e):
-    return e.gate, e.seq, e.device_us, e.kind
 
 
 def all_events(session) -> list[tuple]:

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 from support.conditions import wait_for
+from support.truth import key
 
 from drivers.registry import create
 from gates.course import Course
@@ -46,10 +47,6 @@ def sim(reps: int = 4, **changes):
 
 def names(session) -> list[str]:
     return [a["name"] for a in session.truth["athletes"]]
-
-
-def key(e):
-    return e.gate, e.seq, e.device_us, e.kind
 
 
 def emitted(session) -> list[tuple]:

@@ -4,6 +4,7 @@ import math
 from dataclasses import replace
 
 import pytest
+from support.truth import key
 
 from gates.assembly import RepAssembler
 from gates.course import Course
@@ -19,10 +20,6 @@ def session(**changes):
     config = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(3)),
                            plan=get_plan("rsa").with_reps(3), seed=2, faults=Faults(double=0.1, drop=0.02))
     return simulate(replace(config, **changes))
-
-
-def key(e):
-    return e.gate, e.seq, e.device_us, e.kind
 
 
 async def test_live_events_are_the_decoded_capture_in_order():

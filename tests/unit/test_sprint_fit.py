@@ -4,8 +4,6 @@ simulator's athletes and real Brower splits."""
 import csv
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -20,6 +18,7 @@ from simulators.plans import Block, Plan, Start
 from simulators.session import SessionConfig, schedule
 from support.shared_fixtures import BROWER_SPLITS as FIXTURE
 from support.shared_fixtures import needs_brower_splits
+from support.cli import gates as run_gates
 
 GATES = [5, 10, 20, 30, 35]
 
@@ -257,7 +256,7 @@ def test_bad_splits_are_refused(distances, times, kwargs, message):
 
 
 def gates(*args):
-    return subprocess.run([sys.executable, "-m", "monitor", "fit", *args], capture_output=True, text=True, timeout=60)
+    return run_gates("fit", *args)
 
 
 KIMBERLEY_ARGS = ["--distances", "5,10,15,20,30,40", "--times", "1.158,1.893,2.541,3.149,4.313,5.444"]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from gates.rep import CANCELLED, IMPOSSIBLE, VOIDED
 from monitor.present.records import fmt_time
+from monitor.present.words import why_not_counted
 from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui import bigtext
 
@@ -22,17 +22,6 @@ class Banner:
     word: str
     tone: str  # CSS class: -go, -caution, -end, -idle, -void, -over
     detail: str
-
-
-def _why_not_counted(result: RepResult) -> str:
-    flags = result.rep.flags
-    if VOIDED in flags:
-        return "voided by the coach"
-    if CANCELLED in flags:
-        return "cancelled by the timer"
-    if IMPOSSIBLE in flags:
-        return "impossible time: check the gates"
-    return "no finish time"
 
 
 def _intensity(result: RepResult, against: str) -> str:
@@ -54,7 +43,7 @@ def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, 
     rep = result.rep
     who = f"{rep.athlete} · rep {rep.number}"
     if not rep.valid:
-        return Banner("NOT COUNTED", "-void", f"{who} · {_why_not_counted(result)}")
+        return Banner("NOT COUNTED", "-void", f"{who} · {why_not_counted(result.rep)}")
     if result.verdict is Verdict.END:
         return Banner("END SESSION", "-end", f"{rep.athlete} · {result.reason}")
     if result.verdict is Verdict.CAUTION:
