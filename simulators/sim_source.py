@@ -22,7 +22,7 @@ from simulators.live import LiveSimulator
 OPTIONS = {"athletes": "a count of preset athletes or names A,B,C (default 4)",
            "plan": "the simulated plan (default rsa)", "course": "gate distances in metres (default 0,10,20,30)",
            "speed": "times faster than real time (default 1)", "seed": "same seed, same session (default 0)",
-           "protocol": "wire format (default gateline)"}
+           "protocol": "wire format (default gateline)", "reps": "reps per athlete (default: the plan's)"}
 
 
 class SimulatorSource(Source):
@@ -43,6 +43,8 @@ class SimulatorSource(Source):
             course = Course.parse(options.get("course", "0,10,20,30"))
             athletes = tuple(group(options.get("athletes", "4")))
             plan = get_plan(options.get("plan", "rsa"))
+            if "reps" in options:
+                plan = plan.with_reps(int(options["reps"]))
             speed, seed = float(options.get("speed", "1")), int(options.get("seed", "0"))
             protocol = protocols.get(options.get("protocol", "gateline")).name
         except (CourseError, ValueError) as err:

@@ -1,6 +1,8 @@
 """The contract every source keeps, run against each one on real parts: SerialSource on the simulator's
 pseudo-terminal, ReplaySource on a capture file, LineSource on pyserial's `loop://` (RTS->CTS,
-DTR->DSR; a pty has no modem lines).
+DTR->DSR; a pty has no modem lines), the simulator's own `sim:` driver, a vendor's plug-in installed
+through the entry-point group, and BleSource on the real bumble stack (on virtual time, so its
+minute of advertising and connecting takes a moment).
 
 - open: the status says connected;
 - events arrive, all of them, each gate's in order;
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from support.conditions import wait_for
+from support.vendor import install, uninstall
 from support.truth import key
 
 from drivers.registry import create
@@ -29,7 +32,11 @@ from simulators.athletes import presets
 from simulators.capture import write_capture
 from simulators.plans import get_plan
 from simulators.pty_device import PtyDevice
+from drivers.ble_source import BleSource
+from simulators.ble_backend import BumbleRadio, JitteryLink
+from simulators.ble_gate import BleGates, ble_config, gate_timelines
 from simulators.session import SessionConfig, simulate
+from simulators.virtual_time import run
 
 WAIT_S = 60.0  # generous: the machine is shared
 
@@ -90,12 +97,40 @@ async def line_case(tmp_path) -> AsyncIterator[Case]:
     yield case
 
 
-CASES = {"serial": serial_case, "replay": replay_case, "line": line_case}
+@contextlib.asynccontextmanager
+async def sim_case(tmp_path) -> AsyncIterator[Case]:
+    config = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
+                           plan=get_plan("rsa").with_reps(3), seed=0)
+    expected = [key(e) for e in GatelineDecoder().feed(simulate(config).capture())]
+
+    async def nothing() -> None:
+        return None
+
+    yield Case(create("sim:contract?athletes=2&reps=3&speed=1000"), expected, nothing)
+
+
+@pytest.fixture
+def vendor(tmp_path, monkeypatch):
+    install(tmp_path / "site", monkeypatch)
+    yield
+    uninstall()
+
+
+@contextlib.asynccontextmanager
+async def plugin_case(tmp_path) -> AsyncIterator[Case]:
+    async def nothing() -> None:
+        return None
+
+    yield Case(create("acme:5"), [(1, seq, seq * 1000, Kind.BREAK) for seq in range(5)], nothing)
+
+
+CASES = {"serial": serial_case, "replay": replay_case, "line": line_case, "sim": sim_case, "plugin": plugin_case}
 BAD_TARGETS = {
     "serial": ("serial:/dev/does-not-exist-gates", "does not exist"),
     "replay": ("replay:/nonexistent/session.cap", "cannot read"),
     "line": ("line:/dev/does-not-exist-gates", "does not exist"),
 }
+IN_PROCESS = {"sim", "plugin"}  # nothing to open that could be missing
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and loop:// on Linux")
 
@@ -106,25 +141,32 @@ async def collect_statuses(source: Source, into: list[SourceStatus]) -> None:
 
 
 @pytest.mark.parametrize("kind", CASES)
-async def test_open_deliver_in_order_and_close(kind, tmp_path):
+async def test_open_deliver_in_order_and_close(kind, tmp_path, request):
+    if kind == "plugin":
+        request.getfixturevalue("vendor")
     async with CASES[kind](tmp_path) as case:
-        source = case.source
-        statuses: list[SourceStatus] = []
-        got = case.arrived
+        await keeps_the_contract(case)
 
-        async def read() -> None:
-            async for event in source.events():
-                got.append(event)
 
-        async with source:
-            watcher = asyncio.create_task(collect_statuses(source, statuses))
-            reader = asyncio.create_task(read())
-            await wait_for(lambda: source.status.state is not State.CONNECTING)
-            assert source.status.state is State.CONNECTED, source.status
-            await case.drive()
-            await wait_for(lambda: len(got) >= len(case.expected))
-        await asyncio.wait_for(reader, WAIT_S)  # events() ended with the close
-        await asyncio.wait_for(watcher, WAIT_S)  # so did statuses(), on `closed`
+async def keeps_the_contract(case: Case) -> None:
+    """Open: connected; every event delivered once, each gate's in order; close ends both streams."""
+    source = case.source
+    statuses: list[SourceStatus] = []
+    got = case.arrived
+
+    async def read() -> None:
+        async for event in source.events():
+            got.append(event)
+
+    async with source:
+        watcher = asyncio.create_task(collect_statuses(source, statuses))
+        reader = asyncio.create_task(read())
+        await wait_for(lambda: source.status.state is not State.CONNECTING)
+        assert source.status.state is State.CONNECTED, source.status
+        await case.drive()
+        await wait_for(lambda: len(got) >= len(case.expected))
+    await asyncio.wait_for(reader, WAIT_S)  # events() ended with the close
+    await asyncio.wait_for(watcher, WAIT_S)  # so did statuses(), on `closed`
     assert sorted(map(case.key, got)) == sorted(case.expected)  # every event, once
     for gate in {e.gate for e in got}:
         mine = [e for e in got if e.gate == gate]
@@ -135,7 +177,31 @@ async def test_open_deliver_in_order_and_close(kind, tmp_path):
     assert State.CONNECTED in {s.state for s in statuses}
 
 
-@pytest.mark.parametrize("kind", CASES)
+def test_a_ble_source_on_the_real_stack_keeps_the_contract():
+    session = simulate(ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
+                                                plan=get_plan("rsa").with_reps(2), seed=7, warmup_s=30.0)))
+    expected = sorted({(m.gate, m.seq, m.kind) for timeline in gate_timelines(session).values()
+                       for _, m in timeline if isinstance(m, GateEvent)})
+
+    async def scenario() -> None:
+        link = JitteryLink(seed=1)
+        fleet = BleGates(session, link)
+        await fleet.start()
+        loop = asyncio.get_running_loop()
+        source = BleSource("name=GATE-*", radio=BumbleRadio.on_link(link), clock=lambda: round(loop.time() * 1e9))
+
+        async def drive() -> None:
+            await fleet.run()
+
+        try:
+            await keeps_the_contract(Case(source, expected, drive, key=lambda e: (e.gate, e.seq, e.kind)))
+        finally:
+            await fleet.stop()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("kind", sorted(set(CASES) - IN_PROCESS))
 async def test_a_target_that_cannot_be_opened_is_an_error_status_not_an_exception(kind):
     spec, words = BAD_TARGETS[kind]
     source = create(spec)

@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+from support.vendor import install, uninstall
 
 from drivers import registry
 from drivers.registry import SpecError, create, parse
@@ -50,48 +51,14 @@ def test_our_drivers_are_imported_only_when_used():
     assert out.strip() == "[]"
 
 
-VENDOR_DRIVER = '''
-"""A vendor's driver, installed as its own distribution: counts to N on gate 1."""
-import asyncio
-from drivers.source import Source, State
-from gates.events import GateEvent
-
-
-class CountingSource(Source):
-    def __init__(self, count, name):
-        super().__init__(name)
-        self.count = count
-
-    @classmethod
-    def from_spec(cls, spec):
-        spec.take({})
-        return cls(int(spec.target), spec.name)
-
-    async def open(self):
-        self._publish(state=State.CONNECTED)
-        for seq in range(self.count):
-            self._emit(GateEvent(1, seq, seq * 1000, host_ns=seq + 1))
-        self._finish()
-
-    async def close(self):
-        self._publish(state=State.CLOSED)
-'''
 
 
 @pytest.fixture
 def vendor(tmp_path, monkeypatch):
     """An installed distribution `acme-gates` whose entry point registers the `acme:` scheme."""
-    (tmp_path / "acme_gates").mkdir()
-    (tmp_path / "acme_gates" / "__init__.py").write_text("")
-    (tmp_path / "acme_gates" / "driver.py").write_text(VENDOR_DRIVER)
-    info = tmp_path / "acme_gates-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-gates\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[gates.drivers]\nacme = acme_gates.driver:CountingSource\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    install(tmp_path, monkeypatch)
     yield
-    sys.modules.pop("acme_gates.driver", None)
-    sys.modules.pop("acme_gates", None)
+    uninstall()
 
 
 async def test_a_vendor_driver_plugs_in_through_the_entry_point_group(vendor):
