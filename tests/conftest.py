@@ -20,3 +20,16 @@ settings.register_profile("ci", max_examples=300, deadline=None, suppress_health
 settings.register_profile("thorough", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+SLOW_FOLDERS = ("integration", "tui")  # real ptys, BLE stacks, terminals and browsers: seconds each
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything in the integration and terminal folders is `slow`; elsewhere a test says so itself.
+    The quick loop is `python3 -m pytest -m "not slow"`."""
+    import pytest
+
+    for item in items:
+        if any(f"/tests/{folder}/" in str(item.path) for folder in SLOW_FOLDERS):
+            item.add_marker(pytest.mark.slow)
