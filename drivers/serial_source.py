@@ -221,9 +221,9 @@ class SerialSource(Source):
 
     def _behind(self) -> bool:
         """Bytes wait unread in the port: what has been read is not what the gates send now."""
-        transport = self._transport
+        port = self._transport.serial if self._transport is not None else None
         try:
-            return transport is not None and transport.serial.in_waiting > 0
+            return port is not None and port.in_waiting > 0
         except (serial.SerialException, OSError):
             return False  # the port is going away: its loss is reported by the transport
 
