@@ -49,6 +49,7 @@ class Decoder:
         self.dropped_frames = 0
         self.control: list[Control] = []
         self._decoding: list[GateEvent] | None = None  # the events of the feed in progress, if it says
+        self._placed: _Placed | None = None  # where feed_in_order collects control frames, reused
 
     def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
         raise NotImplementedError
@@ -62,15 +63,24 @@ class Decoder:
         on the wire. A heartbeat tells where its gate stood when it was sent: read after events sent
         later, it looks like the gate's clock going back. A decoder whose `feed` does not keep
         `_decoding` up to date gets its control frames after its events."""
-        waiting, self.control = self.control, _Placed(self)
+        waiting = self.control
+        placed = self._placed
+        if placed is None:
+            placed = self._placed = _Placed(self)
+        self.control = placed
         try:
             events = self.feed(data, host_ns)
         finally:
-            placed, self.control = self.control, []
+            self.control = waiting if not waiting else []
             self._decoding = None
         if not placed and not waiting:
             return events  # type: ignore[return-value]
-        out: list[GateEvent | Control] = list(waiting)
+        if not events and not waiting:  # a read of heartbeats alone
+            out: list[GateEvent | Control] = list(placed)
+            placed.clear()
+            placed.at.clear()
+            return out
+        out = list(waiting)
         done = 0
         for at, frame in zip(placed.at, placed):
             at = len(events) if at is None else at
@@ -78,6 +88,8 @@ class Decoder:
             out.append(frame)
             done = at
         out += events[done:]
+        placed.clear()
+        placed.at.clear()
         return out
 
     def _drop(self, nbytes: int, frames: int = 1) -> None:
