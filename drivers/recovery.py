@@ -176,11 +176,12 @@ class Recovery:
 
     def _went_back(self, g: _Gate, last_seq: int, device_us: int) -> bool:
         """A heartbeat's clock behind one the gate had read before it sent the heartbeat: that of its
-        previous heartbeat, or of the event it names as its latest (our newest, if it names that or
-        a later one). Events after the one it names were sent after it, however early they came (a
+        previous heartbeat, and that of the event it names as its latest where we have it, else of our
+        newest. Events after the one it names may have been sent after it, however early they came (a
         resend answer can overtake what is still on its way), so their clocks say nothing about it."""
-        u = unwrap(last_seq, g.top)
-        named = g.newest_us if u >= g.top else g.seen.get(u)
+        named = g.seen.get(unwrap(last_seq, g.top))
+        if named is None:
+            named = g.newest_us
         known = [us for us in (g.clock_us, named) if us is not None]
         return bool(known) and device_us < max(known) - RESTART_BACK_US
 
