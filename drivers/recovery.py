@@ -16,9 +16,12 @@ A gate that restarts (power cycle, brown-out) numbers its events from 0 again on
 near 0, with an empty buffer, while the other gates carry on. Left alone its new events would look
 like ones already had and be dropped, or open a hole of thousands; so with `restarts=True` (gates
 whose device times are their raw clocks: serial gateline) an event that is neither new by seq nor a
-hole being filled, nor a copy of one we had, and whose clock is behind the gate's latest, starts the
-gate over (as does a heartbeat whose clock went back): its unfillable holes are lost, and its new
-numbering is taken from 0, asking for what of it did not arrive.
+hole being filled (or given up on), nor a copy of one we had, and whose clock is behind the gate's
+latest, starts the gate over (as does a heartbeat whose clock is behind one the gate read before
+sending it): its unfillable holes are lost, and its new numbering is taken from 0, asking for what of
+it did not arrive. That needs events and heartbeats in the order each gate sent them: a reader that
+fell behind reads seconds of gate time at once, and a heartbeat taken after events sent later would
+look like its clock going back.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class _Gate:
     top: int  # highest (unwrapped) seq known to exist: seen, or announced by a heartbeat
     seen: dict[int, int | None] = field(default_factory=dict)  # seq -> device_us (None: from a resumed store)
     holes: set[int] = field(default_factory=set)
+    gone: set[int] = field(default_factory=set)  # holes given up on: one arriving after all is late, not new
     synced: bool = True  # has reported where it stands since the last connect
     asked: tuple[int, int] | None = None  # (from seq, at ns) of the last resend request
     holes_since: int = 0  # connected-time clock when the current holes opened
@@ -131,8 +135,7 @@ class Recovery:
             self.baseline(gate, last_seq, now_ns)
             self.gates[gate].clock_us = device_us
             return self._release(), []
-        known = [us for us in (g.clock_us, g.newest_us) if us is not None]  # its clock read at least this
-        if self.restarts and device_us is not None and known and device_us < max(known) - RESTART_BACK_US:
+        if self.restarts and device_us is not None and self._went_back(g, last_seq, device_us):
             g = self._restart(gate, device_us, now_ns)
         g.clock_us = device_us if device_us is not None else g.clock_us
         g.synced = True
@@ -151,6 +154,7 @@ class Recovery:
                 continue
             if now_ns - g.holes_since > self.give_up_ns:
                 self.lost += len(g.holes)
+                g.gone |= g.holes
                 g.holes.clear()
             elif g.asked is None or now_ns - g.asked[1] >= self.retry_ns:
                 requests += self._ask(gate, now_ns, force=True)
@@ -170,13 +174,25 @@ class Recovery:
 
     # -- restarts -------------------------------------------------------------------------------
 
+    def _went_back(self, g: _Gate, last_seq: int, device_us: int) -> bool:
+        """A heartbeat's clock behind one the gate had read before it sent the heartbeat: that of its
+        previous heartbeat, and that of the event it names as its latest where we have it, else of our
+        newest. Events after the one it names may have been sent after it, however early they came (a
+        resend answer can overtake what is still on its way), so their clocks say nothing about it."""
+        named = g.seen.get(unwrap(last_seq, g.top))
+        if named is None:
+            named = g.newest_us
+        known = [us for us in (g.clock_us, named) if us is not None]
+        return bool(known) and device_us < max(known) - RESTART_BACK_US
+
     def _restarted(self, event: GateEvent) -> bool:
-        """Not new, not a hole being filled, not a copy of one we had, and behind the gate's clock."""
+        """Not new, not a hole being filled (or given up on), not a copy of one we had, and behind
+        the gate's clock."""
         g = self.gates.get(event.gate)
         if g is None or g.newest_us is None or event.device_us >= g.newest_us:
             return False
         u = unwrap(event.seq, g.top)
-        if u in g.holes:
+        if u in g.holes or u in g.gone:
             return False
         return u not in g.seen or g.seen[u] not in (None, event.device_us)
 
@@ -214,6 +230,7 @@ class Recovery:
         if len(g.seen) > 2 * self.window:
             floor = g.top - self.window
             g.seen = {s: us for s, us in g.seen.items() if s > floor}
+            g.gone = {s for s in g.gone if s > floor}
         return opened
 
     def _open_holes(self, g: _Gate, upto: int, now_ns: int) -> bool:

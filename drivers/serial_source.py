@@ -10,7 +10,9 @@ source reports `reconnecting` and reopens it with backoff. On reopening a gateli
 gate to resend from the last seq it saw (`$GR`), drops what arrives twice and holds events back until
 the holes are filled (drivers.recovery), so nothing downstream sees a gap or a reordering; a gate
 that restarts (its seq and clock from 0) is taken up on its new numbering, the status says so, and its
-new clock is tied to its old one through the host's (drivers.clock_bridge). A format
+new clock is tied to its old one through the host's (drivers.clock_bridge). A reader that fell
+behind (the loop busy for seconds) loses nothing: each read is taken frame by frame in the order the
+gates sent it, and no hole ages while bytes wait unread, as the answer may be among them. A format
 without resend cannot get back what was sent while the cable was out: the source counts that gap
 and says so. A port that does not exist, is busy or may not be opened is a status with a plain
 reason, never an exception; the source keeps trying, as the coach may plug the adapter in late.
@@ -168,28 +170,22 @@ class SerialSource(Source):
     # -- bytes in -------------------------------------------------------------------------------
 
     def _bytes(self, data: bytes) -> None:
+        """One read, frame by frame as the gates sent them: a read may hold seconds of gate time (the
+        loop was busy), and a heartbeat taken after events sent later would look like a restart."""
         now = time.monotonic_ns()
-        events = self._decoder.feed(data, now)
-        controls = self._decoder.pop_control() if self._decoder.control else ()
         recovery = self._recovery
         restarts = len(recovery.restarted) if recovery is not None else 0
-        if recovery is None:
-            for event in events:
-                self._emit(event)
-        else:
-            for event in events:
-                restarted, duplicates = len(recovery.restarted), recovery.duplicates
-                released, asks = recovery.event(event, now)
-                if len(recovery.restarted) != restarted:
-                    self._bridge.restarted(event.gate)
-                if recovery.duplicates == duplicates:  # held or passed on: remember which clock it is on
-                    self._epoch_of[id(event)] = self._bridge.epoch(event.gate)
-                    self._bridge.sample(event.gate, event.device_us, now, fresh=False)
-                self._pass_on(released)
-                self._send(asks)
-        for control in controls:
-            if isinstance(control, GateStatus):
-                self._heartbeat(control, now)
+        behind: bool | None = None  # whether more waits unread: asked of the port once, at a heartbeat
+        for frame in self._decoder.feed_in_order(data, now):
+            if isinstance(frame, GateEvent):
+                if recovery is None:
+                    self._emit(frame)
+                else:
+                    self._event(frame, now)
+            elif isinstance(frame, GateStatus):
+                if behind is None:
+                    behind = self._behind()
+                self._heartbeat(frame, now, fresh=not behind)
         if recovery is not None and len(recovery.restarted) != restarts:
             self._publish(reason=f"gate {recovery.restarted[-1]} restarted: its seq and clock start over",
                           **self._counts())
@@ -197,25 +193,47 @@ class SerialSource(Source):
                 and now - self._published_ns >= STATUS_EVERY_NS):
             self._publish_counts(now)
 
-    def _heartbeat(self, status: GateStatus, now: int) -> None:
+    def _event(self, event: GateEvent, now: int) -> None:
+        recovery = self._recovery
+        assert recovery is not None
+        restarted, duplicates = len(recovery.restarted), recovery.duplicates
+        released, asks = recovery.event(event, now)
+        if len(recovery.restarted) != restarted:
+            self._bridge.restarted(event.gate)
+        if recovery.duplicates == duplicates:  # held or passed on: remember which clock it is on
+            self._epoch_of[id(event)] = self._bridge.epoch(event.gate)
+            self._bridge.sample(event.gate, event.device_us, now, fresh=False)
+        self._pass_on(released)
+        self._send(asks)
+
+    def _heartbeat(self, status: GateStatus, now: int, fresh: bool) -> None:
+        """`fresh`: read as it was sent (nothing waits unread), so its clock may pin the gate's."""
         if self._recovery is not None:
             restarted = len(self._recovery.restarted)
             released, asks = self._recovery.heartbeat(status.gate, status.last_seq, now, status.device_us)
             if len(self._recovery.restarted) != restarted:
                 self._bridge.restarted(status.gate)
-            self._bridge.sample(status.gate, status.device_us, now, fresh=True)
+            self._bridge.sample(status.gate, status.device_us, now, fresh=fresh)
             self._pass_on(released)
             self._send(asks)
         self._publish_gate(status.gate, last_heartbeat_ns=now, battery_pct=status.battery_pct,
                            last_seq=status.last_seq, **self._counts())
+
+    def _behind(self) -> bool:
+        """Bytes wait unread in the port: what has been read is not what the gates send now."""
+        port = self._transport.serial if self._transport is not None else None
+        try:
+            return port is not None and port.in_waiting > 0
+        except (serial.SerialException, OSError):
+            return False  # the port is going away: its loss is reported by the transport
 
     async def _tick(self) -> None:
         recovery = self._recovery
         assert recovery is not None
         while True:
             await asyncio.sleep(TICK_S)
-            if self._transport is None:
-                continue
+            if self._transport is None or self._behind():
+                continue  # answers to what was asked may be among the bytes not read yet: no hole ages
             lost = recovery.lost
             released, asks = recovery.tick(time.monotonic_ns())
             self._pass_on(released)

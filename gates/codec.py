@@ -3,7 +3,8 @@
 A decoder is fed bytes as they arrive and returns the events it could complete. It never reads a
 port, never sleeps, never logs and never raises on input: garbage is dropped and counted, and it
 resyncs at the next frame start. Buffers are bounded: a line longer than its format allows is dropped,
-not accumulated. Frames that are not gate events (heartbeats, resend requests) wait in `control`.
+not accumulated. Frames that are not gate events (heartbeats, resend requests) wait in `control`;
+`feed_in_order` returns both kinds as they were on the wire.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Decoder:
         self.dropped_bytes = 0
         self.dropped_frames = 0
         self.control: list[Control] = []
+        self._decoding: list[GateEvent] | None = None  # the events of the feed in progress, if it says
+        self._placed: _Placed | None = None  # where feed_in_order collects control frames, reused
 
     def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
         raise NotImplementedError
@@ -55,9 +58,57 @@ class Decoder:
         out, self.control = self.control, []
         return out
 
+    def feed_in_order(self, data: bytes, host_ns: int = 0) -> list[GateEvent | Control]:
+        """`feed`, with the control frames (and any still waiting) among the events where they were
+        on the wire. A heartbeat tells where its gate stood when it was sent: read after events sent
+        later, it looks like the gate's clock going back. A decoder whose `feed` does not keep
+        `_decoding` up to date gets its control frames after its events."""
+        waiting = self.control
+        placed = self._placed
+        if placed is None:
+            placed = self._placed = _Placed(self)
+        self.control = placed
+        try:
+            events = self.feed(data, host_ns)
+        finally:
+            self.control = waiting if not waiting else []
+            self._decoding = None
+        if not placed and not waiting:
+            return events  # type: ignore[return-value]
+        if not events and not waiting:  # a read of heartbeats alone
+            out: list[GateEvent | Control] = list(placed)
+            placed.clear()
+            placed.at.clear()
+            return out
+        out = list(waiting)
+        done = 0
+        for at, frame in zip(placed.at, placed):
+            at = len(events) if at is None else at
+            out += events[done:at]
+            out.append(frame)
+            done = at
+        out += events[done:]
+        placed.clear()
+        placed.at.clear()
+        return out
+
     def _drop(self, nbytes: int, frames: int = 1) -> None:
         self.dropped_bytes += nbytes
         self.dropped_frames += frames
+
+
+class _Placed(list):
+    """Control frames, each with how many events the feed had decoded when it came."""
+
+    def __init__(self, decoder: Decoder) -> None:
+        super().__init__()
+        self._decoder = decoder
+        self.at: list[int | None] = []
+
+    def append(self, frame: Control) -> None:
+        decoding = self._decoder._decoding
+        self.at.append(None if decoding is None else len(decoding))
+        super().append(frame)
 
 
 class LineDecoder(Decoder):
@@ -83,6 +134,7 @@ class LineDecoder(Decoder):
         buf = self._partial + data
         end = self._lines_end(buf)
         events: list[GateEvent] = []
+        self._decoding = events
         if end >= 0:
             start = 0
             if self._overlong:  # the rest of an overlong line, up to its terminator, is dropped, but
