@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from gates.codec import Decoder, GateStatus
+from gates.codec import Decoder, Encoder, GateStatus
 from gates.events import GateEvent, Kind
 
 PROTOCOL = "chronopic"
@@ -58,7 +58,7 @@ def encode_status(state: int) -> bytes:
     return bytes((STATUS, state))
 
 
-class ChronopicEncoder:
+class ChronopicEncoder(Encoder):
     """Edges at absolute device times to frames, counting the way the firmware does: 0 for the first
     edge, whole ticks since the previous edge after that, and a top byte that sticks at 0xFF."""
 
@@ -76,6 +76,9 @@ class ChronopicEncoder:
         if delta >= SATURATED:
             delta = SATURATED | (delta & 0xFFFF)
         return encode_edge(state, delta)
+
+    def event(self, event: GateEvent) -> bytes:
+        return self.edge(1 if event.kind is Kind.BREAK else 0, event.device_us)
 
 
 class ChronopicDecoder(Decoder):

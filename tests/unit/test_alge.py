@@ -303,7 +303,7 @@ def test_course_index(line, gates, index):
 @needs_alge_captures
 def test_registered_and_detected():
     proto = protocols.get("alge-timy")
-    assert (proto.baud, proto.resend, proto.course_index) == (9600, False, course_index)
+    assert (proto.baud, proto.resend, proto.resend_request, proto.course_index) == (9600, True, b"RSM\r", course_index)
     assert isinstance(proto.decoder(), AlgeDecoder)
     assert protocols.detect(FIXTURES[1].read_bytes()[:2000]) is proto
 
