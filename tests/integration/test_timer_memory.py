@@ -9,8 +9,9 @@ The simulated timer answers with every impulse it made, including those the outa
 from __future__ import annotations
 
 import asyncio
+import os
+import pty
 import sys
-from dataclasses import replace
 
 import pytest
 from support.conditions import wait_for
@@ -20,6 +21,7 @@ from drivers.source import SourceStatus
 from gates import protocols
 from gates.course import Course
 from gates.events import Kind
+from gates.microgate import SETUP
 from simulators.athletes import presets
 from simulators.plans import get_plan
 from simulators.pty_device import PtyDevice
@@ -76,3 +78,21 @@ async def test_a_reconnect_asks_for_the_memory_and_fills_the_gap_without_doubles
     assert len(breaks) == len(set(breaks))
     assert source.status.gaps == 0
     assert any("asking the timer for what it stored" in s.reason for s in statuses)
+
+
+async def test_a_microgate_port_is_opened_with_the_references_set_up_string(tmp_path):
+    """RaceHorology opens a Microgate port with Handshake.RequestToSend and writes its set-up string
+    (github.com/RaceHorology/RaceHorology, RaceHorologyLib/MicrogateV2TimeMeasurement.cs `MainLoop`)."""
+    master, slave = pty.openpty()
+    source = create(f"serial:{os.ttyname(slave)}?protocol=microgate")
+    try:
+        await source.open()
+        assert protocols.get("microgate").rtscts
+        got = b""
+        while len(got) < len(SETUP):
+            got += await asyncio.get_running_loop().run_in_executor(None, os.read, master, 256)
+        assert got == SETUP
+    finally:
+        await source.close()
+        os.close(master)
+        os.close(slave)

@@ -3,8 +3,11 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gates.assembly import RepAssembler
+from gates.course import Course
 from gates.events import GateEvent, Kind
 from gates.microgate import EXTENDED, REDUCED, STATIC, MicrogateDecoder, course_index, encode_event, request
+from gates.protocols import get
 from gates.timeofday import DAY_US, DayClock
 from support.profiles import examples
 
@@ -243,3 +246,20 @@ def test_encode_decode_round_trip(session):
     assert [(e.gate, e.channel, e.start_number, e.flag, e.kind, e.device_us) for e in out] == [
         (ch, "%03d" % ch, n or None, flag, Kind.BREAK if flag == "0" else Kind.CANCEL, t - t % 100)
         for ch, n, flag, t in session]
+
+
+def test_status_codes_become_the_reps_flags():
+    """P, A and Q carry a run's status, not a time (RaceHorology's MicrogateV2TimeMeasurement.cs maps them
+    to its disqualification codes 1-3, github.com/RaceHorology/RaceHorology): did not start, did not
+    finish, disqualified become the rep's dns / dnf / dsq flag, and such a rep does not count."""
+    data = (layout_line(EXTENDED, "00008", "000", "0", "1000000000")
+            + layout_line(EXTENDED, "00008", "255", "0", "1000045000")
+            + layout_line(EXTENDED, "00008", "255", "A", "1000050000")  # #8's finished run: did not finish
+            + layout_line(EXTENDED, "00009", "000", "0", "1001000000")
+            + layout_line(EXTENDED, "00009", "000", "Q", "1001010000")  # #9, still on course: disqualified
+            + layout_line(EXTENDED, "00010", "000", "P", "1002000000"))  # #10 never started: no rep to flag
+    assembler = RepAssembler(Course((0, 30)), get("microgate"))
+    reps = assembler.feed_all(decode_all(data)[0])
+    assert [(r.athlete, r.number, sorted(r.flags), r.valid) for r in reps] == [
+        ("#8", 1, [], True), ("#8", 1, ["dnf"], False), ("#9", 0, ["dsq", "incomplete"], False)]
+    assert assembler.open_reps == 0
