@@ -48,6 +48,7 @@ _FRAMES = re.compile(rb"(.*?)(?:(X[\x00\x01]...)|(E[\x00\x01])|(?=X[\x00\x01])|(
 _BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
 _SATURATED = "saturated"
 _REPLIES = re.compile(rb"(?:J|\d\.\d|-1|\d)+")
+MAX_REPLY = 16  # a few answers in a row; a longer run of such bytes between frames is garbage
 
 
 def encode_edge(state: int, ticks: int) -> bytes:
@@ -175,7 +176,7 @@ class ChronopicDecoder(Decoder):
 
     def _garbage(self, data: bytes) -> None:
         """Bytes between frames: the firmware's answers to a query, or garbage."""
-        if data and _REPLIES.fullmatch(data):
+        if data and len(data) <= MAX_REPLY and _REPLIES.fullmatch(data):
             self.replies += len(data)
             return
         self._skip(len(data))

@@ -76,11 +76,6 @@ class Protocol:
     decoder_options: tuple[str, ...] = ()
 
     @property
-    def protocol(self) -> str:
-        """The name, as the simulator's wire calls it."""
-        return self.name
-
-    @property
     def resends_by_seq(self) -> bool:
         return self.resend and not self.resend_request
 
