@@ -74,11 +74,12 @@ _DIGITS = frozenset(b"0123456789")
 _FOOTERS = (b"ALGE TIMING", b"ALGE-TIMING")
 _FOOTER_LINES = 3  # model, version, date after the footer
 _CLASSEMENT_LINES = 1000  # a classement print longer than this was never one
-# A block of lines at once: (skipped bytes, then a whole plain impulse line) repeatedly, and what
-# follows the last one. Such a line parses as `parse_line` would; the rest goes through `_gap`.
+# A block of lines at once: (skipped bytes, then a whole plain impulse line, '.' or ',' before the
+# fraction, with or without its CHK1 checksum) repeatedly, and what follows the last one. Such a line
+# parses as `parse_line` would; the rest goes through `_gap`.
 _IMPULSES = re.compile(
-    rb"(.*?)(?:(?<![^\r\n])(([ ?it])(\d{4}) (C[0-8][ M]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)\.(\d{4}) \d\d)(?=[\r\n])"
-    rb"|\Z)", re.DOTALL)
+    rb"(.*?)(?:(?<![^\r\n])(([ ?it])(\d{4}) (C[0-8][ M]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)[.,](\d{4}) \d\d)"
+    rb"([0-?]{2})?(?=[\r\n])|\Z)", re.DOTALL)
 _LANE = re.compile(rb"(\d{4}) c(\d) (\d\d:\d\d:\d\d[.,]\d{1,4}) (\d\d| {2})")
 _RUNNING = re.compile(rb" *(?:\d{1,2}:){0,2}\d{1,2}[.,]\d{1,4} *")
 _FLAG_TEXT = {flag.encode(): flag.strip() for flag in FLAGS}
@@ -248,11 +249,16 @@ class AlgeDecoder(LineDecoder):
 
     def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
         impulse = self._impulse
-        for gap, line, flag, number, channel, hh, mm, ss, frac in _IMPULSES.findall(block):
+        for gap, line, flag, number, channel, hh, mm, ss, frac, check in _IMPULSES.findall(block):
             if gap and gap != b"\r":
                 self._gap(gap, host_ns, events, bool(line))
             if not line:
                 continue
+            if check:
+                if checksum(line) != check:
+                    self._line(line + check, host_ns, events)
+                    continue
+                line += check
             if self._classement or self._footer:
                 self._line(line, host_ns, events)
                 continue
@@ -293,10 +299,10 @@ class AlgeDecoder(LineDecoder):
         if n == CHECKSUM_LEN and line[26] >> 4 == 3 and line[27] >> 4 == 3:
             if checksum(line[:LINE_LEN]) != line[26:]:
                 raise ValueError("checksum")
-            self._frame(line[:LINE_LEN], host_ns, events)
+            self._frame(line[:LINE_LEN], host_ns, events, raw=line)
             return
         if n == LINE_LEN + 5 and line[26] == 0x20 and set(line[27:]) <= _DIGITS:  # a ranked classement line
-            self._frame(line[:LINE_LEN], host_ns, events, computed_only=True)
+            self._frame(line[:LINE_LEN], host_ns, events, computed_only=True, raw=line)
             return
         m = _LANE.fullmatch(line)
         if m is not None:
@@ -334,7 +340,10 @@ class AlgeDecoder(LineDecoder):
                                         int(line[1:]), channel, "C", line))
         return True
 
-    def _frame(self, line: bytes, host_ns: int, events: list[GateEvent], computed_only: bool = False) -> None:
+    def _frame(self, line: bytes, host_ns: int, events: list[GateEvent], computed_only: bool = False,
+               raw: bytes | None = None) -> None:
+        """One line of the impulse layout; `raw` is the line as received, where it carries more (CHK1)."""
+        raw = line if raw is None else raw
         flag, number, channel = chr(line[0]), line[1:5], line[6:9]
         if flag not in FLAGS or not set(number) <= _DIGITS or line[5] not in b" rb" or line[9] != 0x20:
             raise ValueError(line)
@@ -347,7 +356,7 @@ class AlgeDecoder(LineDecoder):
         kind = _COMPUTED.get(channel[:2]) if channel[2] in b" M" else None
         if kind is not None:
             events.append(GateEvent(TIMER_GATE, self._seq.next(TIMER_GATE), _parse_time(line[10:23], 99), host_ns,
-                                    kind, start_number, channel.strip().decode(), flag.strip(), line))
+                                    kind, start_number, channel.strip().decode(), flag.strip(), raw))
             return
         if channel[:2] == b"DT" and channel[2] in b"RT " and not computed_only:
             _parse_time(line[10:23], 99)  # a parallel-slalom difference time: checked, not an event
@@ -355,7 +364,7 @@ class AlgeDecoder(LineDecoder):
         if computed_only or channel[0] != 0x43 or channel[1] not in b"012345678" or channel[2] not in b" M":
             raise ValueError(line)
         self._impulse(channel[1] - 0x30, _parse_time(line[10:23], 23), flag.strip(), start_number,
-                      _CHANNEL_TEXT[channel], line, host_ns, events)
+                      _CHANNEL_TEXT[channel], raw, host_ns, events)
 
     def _impulse(self, gate: int, tod: int, flag: str, number: int | None, channel: str, line: bytes,
                  host_ns: int, events: list[GateEvent]) -> None:
