@@ -19,6 +19,7 @@ from importlib.metadata import entry_points
 from urllib.parse import parse_qsl
 
 from drivers.source import Source
+from gates import protocols
 
 ENTRY_POINT_GROUP = "gates.drivers"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # as in a URL
@@ -87,6 +88,18 @@ def parse(text: str) -> Spec:
             raise SpecError(f"{text!r}: option {key!r} given twice")
         options[key] = value
     return Spec(text, scheme.lower(), target, options)
+
+
+def decoder_options(spec: Spec, protocol: protocols.Protocol, options: dict[str, str]) -> dict[str, str]:
+    """The spec's options that configure the protocol's decoder (`numbering`), checked."""
+    chosen = {key: options[key] for key in ("numbering",) if key in options}
+    for key, value in chosen.items():
+        if key not in protocol.decoder_options:
+            owners = ", ".join(p.name for p in protocols.PROTOCOLS.values() if key in p.decoder_options)
+            raise spec.error(f"{key} is an option of {owners}, not of {protocol.name}")
+        if value not in ("auto", "start", "impulse"):
+            raise spec.error(f"numbering must be auto, start or impulse, not {value!r}")
+    return chosen
 
 
 def schemes() -> dict[str, str]:

@@ -9,8 +9,8 @@ gate whose first frame would land more than a minute away from the frames before
 its own and is anchored where it first appears (its heartbeats put that within a second). Times the
 timer computed itself (run/total/lap times) are durations and go out with the frame before them.
 
-Spec: `replay:FILE[?protocol=NAME&speed=X]`; without `protocol` the format is detected from the
-first bytes (gates.protocols.detect).
+Spec: `replay:FILE[?protocol=NAME&speed=X&numbering=auto|start|impulse]`; without `protocol` the format
+is detected from the first bytes (gates.protocols.detect).
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from drivers.registry import Spec
+from drivers.registry import Spec, decoder_options
 from drivers.source import Source, State
 from gates import protocols
-from gates.codec import GateStatus, LineDecoder
+from gates.codec import GateStatus
 from gates.events import DURATION_KINDS, GateEvent
 
 OPTIONS = {"protocol": "wire format; default: detected from the file",
-           "speed": "1 = original pace, 10 = ten times faster, max = as fast as possible; default 1"}
+           "speed": "1 = original pace, 10 = ten times faster, max = as fast as possible; default 1",
+           "numbering": "alge-timy: start (start numbers), impulse (the timer's running count) or auto; default auto"}
 CHUNK = 256  # bytes decoded at a time: a few frames, so frames keep their order in time
 DETECT_BYTES = 8192
 OWN_CLOCK_S = 60.0  # a gate first seen this far from the replay clock has a clock of its own
@@ -35,9 +36,10 @@ OWN_CLOCK_S = 60.0  # a gate first seen this far from the replay clock has a clo
 
 class ReplaySource(Source):
     def __init__(self, path: str | Path, *, protocol: str | None = None, speed: float | None = 1.0,
-                 name: str | None = None) -> None:
+                 name: str | None = None, decoder_options: dict[str, str] | None = None) -> None:
         super().__init__(name or f"replay:{path}")
         self.path = Path(path)
+        self.decoder_options = decoder_options or {}
         self.protocol = protocols.get(protocol) if protocol else None
         if speed is not None and not speed > 0:
             raise ValueError(f"speed must be above 0, not {speed:g}")
@@ -66,7 +68,8 @@ class ReplaySource(Source):
                 speed = 0.0
             if not 0 < speed < float("inf"):
                 raise spec.error(f"speed must be a number above 0 or 'max', not {speed_text!r}")
-        return cls(spec.target, protocol=protocol, speed=speed, name=spec.name)
+        chosen = decoder_options(spec, protocols.get(protocol or "alge-timy"), options)
+        return cls(spec.target, protocol=protocol, speed=speed, name=spec.name, decoder_options=chosen)
 
     async def open(self) -> None:
         """Read the capture and start playing; an unreadable file is an error status, not an exception."""
@@ -96,13 +99,12 @@ class ReplaySource(Source):
 
     async def _play(self, data: bytes) -> None:
         assert self.protocol is not None
-        decoder = self.protocol.decoder()
+        options = self.decoder_options if set(self.decoder_options) <= set(self.protocol.decoder_options) else {}
+        decoder = self.protocol.decoder(**options)
         started = time.monotonic()
-        chunks = [data[offset:offset + CHUNK] for offset in range(0, len(data), CHUNK)]
-        if isinstance(decoder, LineDecoder):
-            chunks.append(b"\n")  # a last line without its terminator still counts
-        for chunk in chunks:
-            events = decoder.feed(chunk)
+        chunks: list[bytes | None] = [data[offset:offset + CHUNK] for offset in range(0, len(data), CHUNK)]
+        for chunk in [*chunks, None]:  # None: the end, where a last line without its terminator still counts
+            events = decoder.finish() if chunk is None else decoder.feed(chunk)
             for event in events:
                 await self._wait(started, self._due(event.gate, event.device_us, event))
                 await self._events.put(replace(event, host_ns=time.monotonic_ns()))

@@ -10,11 +10,13 @@ source reports `reconnecting` and reopens it with backoff. On reopening a gateli
 gate to resend from the last seq it saw (`$GR`), drops what arrives twice and holds events back until
 the holes are filled (drivers.recovery), so nothing downstream sees a gap or a reordering; a gate
 that restarts (its seq and clock from 0) is taken up on its new numbering, the status says so, and its
-new clock is tied to its old one through the host's (drivers.clock_bridge). A reader that fell
+new clock is tied to its old one through the host's (drivers.clock_bridge). A timer that keeps its
+impulses in memory (ALGE, Microgate) is sent the protocol's resend request instead (`RSM`, the static
+request): the decoder drops what it had already and what was missed arrives late. A reader that fell
 behind (the loop busy for seconds) loses nothing: each read is taken frame by frame in the order the
 gates sent it, and no hole ages while bytes wait unread, as the answer may be among them. A format
 without resend cannot get back what was sent while the cable was out: the source counts that gap
-and says so. A port that does not exist, is busy or may not be opened is a status with a plain
+and says so. Flow control and a set-up string to send on opening come from the protocol too. A port that does not exist, is busy or may not be opened is a status with a plain
 reason, never an exception; the source keeps trying, as the coach may plug the adapter in late.
 """
 
@@ -32,14 +34,15 @@ import serial_asyncio_fast
 from drivers.clock_bridge import ClockBridge
 from drivers.port_errors import diagnose, strerror
 from drivers.recovery import Recovery
-from drivers.registry import Spec
+from drivers.registry import Spec, decoder_options
 from drivers.source import Source, State
 from gates import gateline, protocols
-from gates.codec import GateStatus, LineDecoder, ResendRequest
+from gates.codec import GateStatus, ResendRequest
 from gates.events import GateEvent
 
 OPTIONS = {"protocol": f"wire format: {', '.join(sorted(protocols.PROTOCOLS))}; default gateline",
-           "baud": "bits per second; default the protocol's own"}
+           "baud": "bits per second; default the protocol's own",
+           "numbering": "alge-timy: start (start numbers), impulse (the timer's running count) or auto; default auto"}
 BACKOFF_S = (0.1, 1.0)  # first retry, longest wait between retries
 TICK_S = 0.2  # how often open holes are looked at (asked again, given up)
 STATUS_EVERY_NS = 250_000_000  # the fastest a changing dropped-bytes count is republished
@@ -47,14 +50,15 @@ STATUS_EVERY_NS = 250_000_000  # the fastest a changing dropped-bytes count is r
 
 class SerialSource(Source):
     def __init__(self, port: str, *, protocol: str = "gateline", baud: int | None = None,
-                 name: str | None = None, backoff_s: tuple[float, float] = BACKOFF_S) -> None:
+                 name: str | None = None, backoff_s: tuple[float, float] = BACKOFF_S,
+                 decoder_options: dict[str, str] | None = None) -> None:
         super().__init__(name or f"serial:{port}")
         self.port = port
         self.protocol = protocols.get(protocol)
         self.baud = baud or self.protocol.baud
         self.backoff_s = backoff_s
-        self._decoder = self.protocol.decoder()
-        self._recovery = Recovery(restarts=True) if self.protocol.resend else None
+        self._decoder = self.protocol.decoder(**(decoder_options or {}))
+        self._recovery = Recovery(restarts=True) if self.protocol.resends_by_seq else None
         self._bridge = ClockBridge()
         self._epoch_of: dict[int, int] = {}  # id() of an event Recovery holds -> its gate's clock epoch
         self._transport: asyncio.Transport | None = None
@@ -76,7 +80,8 @@ class SerialSource(Source):
         baud = options.get("baud")
         if baud is not None and not (baud.isdigit() and int(baud) > 0):
             raise spec.error(f"baud must be a positive whole number, not {baud!r}")
-        return cls(spec.target, protocol=protocol, baud=int(baud) if baud else None, name=spec.name)
+        return cls(spec.target, protocol=protocol, baud=int(baud) if baud else None, name=spec.name,
+                   decoder_options=decoder_options(spec, protocols.get(protocol), options))
 
     def resume(self, seen: Iterable[tuple[int, int]], baselines: Iterable[tuple[int, int]] = ()) -> None:
         if self._recovery is not None:
@@ -120,7 +125,7 @@ class SerialSource(Source):
     async def _connect(self) -> bool:
         loop = asyncio.get_running_loop()
         opening = loop.run_in_executor(None, partial(serial.serial_for_url, self.port, baudrate=self.baud,
-                                                     exclusive=True))
+                                                     exclusive=True, rtscts=self.protocol.rtscts))
         try:
             port = await asyncio.shield(opening)
         except asyncio.CancelledError:  # closed while the port was opening: do not leak it
@@ -133,6 +138,8 @@ class SerialSource(Source):
             return False
         transport, _ = await serial_asyncio_fast.connection_for_serial(loop, lambda: _Link(self), port)
         self._transport = transport
+        if self.protocol.setup:
+            transport.write(self.protocol.setup)
         self._down.clear()
         self._up(time.monotonic_ns())
         return True
@@ -144,21 +151,26 @@ class SerialSource(Source):
             outage = f"{(now - self._down_since) / 1e9:.1f} s"
             if self._recovery is not None:
                 reason = f"reconnected after {outage}; asking the gates to resend"
+            elif self.protocol.resend_request:
+                reason = f"reconnected after {outage}; asking the timer for what it stored"
             else:
                 gaps += 1
                 reason = (f"reconnected after {outage}; {self.protocol.name} cannot resend, so events in "
                           "that time are lost")
-        if isinstance(self._decoder, LineDecoder):
-            self._decoder.feed(b"\n", now)  # a line cut off by the outage ends here, not in the next one
+        asks_memory = self._was_connected and self._down_since is not None and bool(self.protocol.resend_request)
         self._was_connected = True
         self._down_since = None
         self._publish(state=State.CONNECTED, reason=reason, gaps=gaps, **self._counts())
         if self._recovery is not None:
             self._send(self._recovery.connected(now))
+        elif asks_memory and self._transport is not None:
+            self._transport.write(self.protocol.resend_request)
 
     def _link_lost(self, exc: Exception | None) -> None:
         self._transport = None
         self._down.set()
+        now = time.monotonic_ns()
+        self._frames(self._decoder.finish(now), now)  # a line cut off ends here
         if self._closing:
             return
         self._down_since = time.monotonic_ns()
@@ -173,10 +185,13 @@ class SerialSource(Source):
         """One read, frame by frame as the gates sent them: a read may hold seconds of gate time (the
         loop was busy), and a heartbeat taken after events sent later would look like a restart."""
         now = time.monotonic_ns()
+        self._frames(self._decoder.feed_in_order(data, now), now)
+
+    def _frames(self, frames: list, now: int) -> None:
         recovery = self._recovery
         restarts = len(recovery.restarted) if recovery is not None else 0
         behind: bool | None = None  # whether more waits unread: asked of the port once, at a heartbeat
-        for frame in self._decoder.feed_in_order(data, now):
+        for frame in frames:
             if isinstance(frame, GateEvent):
                 if recovery is None:
                     self._emit(frame)

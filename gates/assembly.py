@@ -8,7 +8,13 @@
 
 Athletes are known by start number where the timer carries one (several may be on course at once);
 otherwise reps go first-in-first-out along the course and to the roster rotation, a turn per run
-(a finished rep, or a start that got past at least one more gate). Times are on one session clock: gates with their own clocks are aligned before they get here.
+(a finished rep, or a start that got past at least one more gate). A timer in training mode puts its
+running impulse counter where the start number goes (0051 start, 0052 finish, ...): with `numbering`
+"auto" that is recognised at the first break after a start, when its number is one more than the
+impulse before it and no start carries it, and from then on numbers are ignored (a double trigger
+among the starts already open is absorbed then); "impulse" ignores them from the first event, "start"
+never does. A timer's status code for a run (Microgate did not start / finish, disqualified) becomes
+the rep's `dns` / `dnf` / `dsq` flag. Times are on one session clock: gates with their own clocks are aligned before they get here.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 
 from gates.course import Course
 from gates.events import GateEvent, Kind
+from gates.microgate import STATUS_FLAGS
 from gates.protocols import Protocol, get
 from gates.rep import CANCELLED, IMPOSSIBLE, INCOMPLETE, MISSED_GATE, Rep
 from gates.rotation import Rotation
@@ -58,7 +65,11 @@ class RepAssembler:
     """Feed events in arrival order; get reps as they finish (and starts that came to nothing)."""
 
     def __init__(self, course: Course, protocol: Protocol | None = None, roster: Sequence[str] | Rotation = (),
-                 debounce_us: int = DEFAULT_DEBOUNCE_US, timeout_us: int | None = None) -> None:
+                 debounce_us: int = DEFAULT_DEBOUNCE_US, timeout_us: int | None = None,
+                 numbering: str = "auto") -> None:
+        if numbering not in ("auto", "start", "impulse"):
+            raise ValueError(f"numbering is auto, start or impulse, not {numbering!r}")
+        self.numbering = numbering
         self.course = course
         self.protocol = protocol or get("gateline")
         self.rotation = roster if isinstance(roster, Rotation) else Rotation(roster)
@@ -76,6 +87,7 @@ class RepAssembler:
         # timer numbers athletes, the same start number; keyed by the gate alone where it does not)
         self._last_break: dict[int | tuple[int, int], int] = {}
         self._finished: dict[tuple[int | None, int], tuple[Rep, _OpenRep]] = {}  # for timer cancels
+        self._last_number: int | None = None  # the number of the latest break, while numbering is "auto"
 
     # -- input -----------------------------------------------------------------------------------
 
@@ -96,7 +108,10 @@ class RepAssembler:
             kind = event.kind
             if kind is not _BREAK:
                 if kind is _CANCEL:
-                    self._cancel(event, out)
+                    if event.flag in STATUS_FLAGS:
+                        self._status(event, out)
+                    else:
+                        self._cancel(event, out)
                 continue
             t = event.device_us
             if open_ and t - open_[0].start_us > timeout_us:
@@ -111,6 +126,11 @@ class RepAssembler:
                     self.strays += 1
                     continue
             number = event.start_number
+            if number is not None and self.numbering != "start":
+                if self.numbering == "auto":
+                    self._tell_numbering(index, number)
+                if self.numbering == "impulse":
+                    number = None
             key = event.gate if number is None else (event.gate, number)
             last = last_break.get(key)
             if last is not None and 0 <= t - last < debounce_us:
@@ -153,6 +173,25 @@ class RepAssembler:
         if self.protocol.sequential:
             return self._open[-1].reached + 1 if self._open else 0
         return self._course_index(event, self._finish_index + 1)
+
+    def _tell_numbering(self, index: int, number: int) -> None:
+        """Auto numbering: at the first break past the start, is this a start number or an impulse count?"""
+        last, self._last_number = self._last_number, number
+        if index == 0 or last is None:
+            return
+        if any(r.start_number == number for r in self._open):
+            self.numbering = "start"
+        elif number == (last + 1) % 10_000 and self._open:
+            self.numbering = "impulse"
+            kept: list[_OpenRep] = []
+            for rep in sorted(self._open, key=lambda r: r.start_us):
+                if kept and 0 <= rep.start_us - kept[-1].start_us < self.debounce_us:
+                    self.debounced += 1  # a double trigger its number had kept apart
+                    continue
+                rep.start_number = None
+                kept.append(rep)
+            self._open[:] = kept
+            self._last_break.clear()
 
     def _start(self, t: int, number: int | None, out: list[Rep]) -> None:
         if number is not None:
@@ -242,7 +281,7 @@ class RepAssembler:
         index = self._position(event)
         if index is None:
             return
-        t, number = event.device_us, event.start_number
+        t, number = event.device_us, None if self.numbering == "impulse" else event.start_number
         for rep in self._open:
             if rep.start_number == number and rep.times[index] == t:
                 if index == 0:
@@ -258,3 +297,25 @@ class RepAssembler:
             rep.times[index] = None
             rep.reached = max(i for i, x in enumerate(rep.times) if x is not None)
             self._open.append(rep)
+
+    def _status(self, event: GateEvent, out: list[Rep]) -> None:
+        """A status code for the run of `event.start_number`: the finished rep (the latest of that number)
+        is revised with the flag, a rep still on course ends with it."""
+        flag, number = STATUS_FLAGS[event.flag], event.start_number
+        if number is None or self.numbering == "impulse":
+            return
+        for key in reversed(list(self._finished)):
+            if key[0] == number:
+                done, rep = self._finished[key]
+                revised = Rep(done.number, done.athlete, done.course, done.start_us, done.splits_us,
+                              done.flags | {flag}, done.start_number)
+                self._finished[key] = (revised, rep)
+                out.append(revised)
+                return
+        for rep in self._open:
+            if rep.start_number == number:
+                self._open.remove(rep)
+                ended = self._incomplete(rep)
+                out.append(Rep(ended.number, ended.athlete, ended.course, ended.start_us, ended.splits_us,
+                               ended.flags | {flag}, ended.start_number))
+                return

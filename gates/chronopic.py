@@ -16,6 +16,11 @@ State 1 is the firmware's INPUT_ON (input pulled low) and Chronojump's `Platafor
 code (`src/execute/run.cs`, "has arrived") reads as an athlete at the photocell: the beam broken.
 State 0 (`OFF`, "has lifted") is the beam restored.
 
+The multitest firmware (`chronopic-firmware-multitest.c` and its `test_chronopic-firmware-multitest.py`
+in the same repository) also answers the host's other queries: `J` to a port scan, its version
+(`1.1`), the debounce time as one digit (5 = 50 ms) and `-1` to a command it does not know. Bytes
+between frames that are wholly such answers are replies, counted in `replies`, not dropped.
+
 A status reply goes to `control` as a GateStatus: beam_ok when the input is OFF, device_us the clock
 at the last edge (the reply carries no time), battery 100 (a Chronopic is powered by its USB cable).
 The Chronopic has one input, so every event is gate 1: which course gate it was comes from order.
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from gates.codec import Decoder, GateStatus
+from gates.codec import Decoder, Encoder, GateStatus
 from gates.events import GateEvent, Kind
 
 PROTOCOL = "chronopic"
@@ -42,6 +47,8 @@ _START = re.compile(rb"[XE][\x00\x01]")
 _FRAMES = re.compile(rb"(.*?)(?:(X[\x00\x01]...)|(E[\x00\x01])|(?=X[\x00\x01])|(?=[XE]?\Z))", re.DOTALL)
 _BREAK, _RESTORE = Kind.BREAK, Kind.RESTORE
 _SATURATED = "saturated"
+_REPLIES = re.compile(rb"(?:J|\d\.\d|-1|\d)+")
+MAX_REPLY = 16  # a few answers in a row; a longer run of such bytes between frames is garbage
 
 
 def encode_edge(state: int, ticks: int) -> bytes:
@@ -58,7 +65,7 @@ def encode_status(state: int) -> bytes:
     return bytes((STATUS, state))
 
 
-class ChronopicEncoder:
+class ChronopicEncoder(Encoder):
     """Edges at absolute device times to frames, counting the way the firmware does: 0 for the first
     edge, whole ticks since the previous edge after that, and a top byte that sticks at 0xFF."""
 
@@ -77,6 +84,9 @@ class ChronopicEncoder:
             delta = SATURATED | (delta & 0xFFFF)
         return encode_edge(state, delta)
 
+    def event(self, event: GateEvent) -> bytes:
+        return self.edge(1 if event.kind is Kind.BREAK else 0, event.device_us)
+
 
 class ChronopicDecoder(Decoder):
     """Change frames to events (gate 1, BREAK on state 1, RESTORE on state 0); status replies to control."""
@@ -89,6 +99,7 @@ class ChronopicDecoder(Decoder):
         self._ticks = 0  # the device clock, in ticks since the first edge seen
         self._seq = 0
         self._in_garbage = False
+        self.replies = 0  # bytes of the multitest firmware's answers (J, version, debounce, -1)
 
     def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
         buf = self._buf + data
@@ -105,7 +116,7 @@ class ChronopicDecoder(Decoder):
         i = 0
         for gap, frame, status in _FRAMES.findall(buf):
             if gap:
-                self._skip(len(gap))
+                self._garbage(gap)
                 i += len(gap)
             if frame:
                 self._in_garbage = False
@@ -133,9 +144,9 @@ class ChronopicDecoder(Decoder):
             if m is None:
                 # keep a last 'X' or 'E': its state byte may be in the next chunk
                 keep = n - 1 if buf[-1] in (EVENT, STATUS) else n
-                self._skip(keep - i)
+                self._garbage(buf[i:keep])
                 return keep
-            self._skip(m.start() - i)
+            self._garbage(buf[i:m.start()])
             i = m.start()
             size = 5 if buf[i] == EVENT else 2
             if i + size > n:
@@ -162,6 +173,13 @@ class ChronopicDecoder(Decoder):
             kind=Kind.BREAK if frame[1] == 1 else Kind.RESTORE,
             flag=_SATURATED if ticks >= SATURATED else "", raw=frame,
         )
+
+    def _garbage(self, data: bytes) -> None:
+        """Bytes between frames: the firmware's answers to a query, or garbage."""
+        if data and len(data) <= MAX_REPLY and _REPLIES.fullmatch(data):
+            self.replies += len(data)
+            return
+        self._skip(len(data))
 
     def _skip(self, nbytes: int) -> None:
         """Garbage between frames: bytes counted each, one dropped frame per run of them."""

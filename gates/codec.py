@@ -5,6 +5,11 @@ port, never sleeps, never logs and never raises on input: garbage is dropped and
 resyncs at the next frame start. Buffers are bounded: a line longer than its format allows is dropped,
 not accumulated. Frames that are not gate events (heartbeats, resend requests) wait in `control`;
 `feed_in_order` returns both kinds as they were on the wire.
+`finish()` says the stream has ended (end of a capture, a pulled cable): a last line that never got its
+terminator is decoded then, not glued to whatever the next connection brings.
+
+An `Encoder` is the inverse, for the simulator and the round-trip tests: messages to the bytes a device
+of that format sends, one instance per device session (some formats count or remember as they go).
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ class Decoder:
 
     def feed(self, data: bytes, host_ns: int = 0) -> list[GateEvent]:
         raise NotImplementedError
+
+    def finish(self, host_ns: int = 0) -> list[GateEvent]:
+        """End of the stream: the events of whatever is still buffered (nothing, for most formats)."""
+        return []
 
     def pop_control(self) -> list[Control]:
         out, self.control = self.control, []
@@ -150,6 +159,17 @@ class LineDecoder(Decoder):
         self._bound_partial()
         return events
 
+    def finish(self, host_ns: int = 0) -> list[GateEvent]:
+        """A last line without its terminator is still a line; an overlong one being discarded ends."""
+        partial, self._partial = self._partial, b""
+        overlong, self._overlong = self._overlong, False
+        events: list[GateEvent] = []
+        if partial and not overlong:
+            self._line(partial, host_ns, events)
+        elif partial:
+            self.dropped_bytes += len(partial)
+        return events
+
     def _lines_end(self, buf: bytes) -> int:
         """Where the last line of `buf` that is still arriving begins (-1: no line ends in `buf`)."""
         end = max(buf.rfind(b"\r"), buf.rfind(b"\n"))
@@ -215,6 +235,16 @@ class LineDecoder(Decoder):
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         """Append the event(s) of one complete line, or raise ValueError if it is not valid."""
         raise NotImplementedError
+
+
+class Encoder:
+    """Messages to bytes for one device session; formats without heartbeats send none."""
+
+    def event(self, event: GateEvent) -> bytes:
+        raise NotImplementedError
+
+    def status(self, status: GateStatus) -> bytes | None:
+        return None
 
 
 class SeqCounter:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from gates.codec import GateStatus, LineDecoder, ResendRequest
+from gates.codec import Encoder, GateStatus, LineDecoder, ResendRequest
 from gates.events import GateEvent, Kind
 
 PROTOCOL = "gateline"
@@ -58,6 +58,16 @@ def encode_status(status: GateStatus) -> bytes:
 def encode_resend(gate: int, from_seq: int) -> bytes:
     _check_gate(gate)
     return _frame(b"GR,%d,%d" % (gate, from_seq & 0xFFFF))
+
+
+class GatelineEncoder(Encoder):
+    """Events and heartbeats of simulated gates to frames."""
+
+    def event(self, event: GateEvent) -> bytes:
+        return encode_event(event.gate, event.seq, event.device_us, event.kind)
+
+    def status(self, status: GateStatus) -> bytes | None:
+        return encode_status(status)
 
 
 def _check_gate(gate: int) -> None:

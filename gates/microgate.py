@@ -1,8 +1,10 @@
-"""Microgate Rei Pro / RT Pro / Rei2 serial output (115200 8N1, LF-terminated lines).
+"""Microgate Rei Pro / RT Pro / Rei2 serial output (8N1, LF-terminated lines; 9600 baud by default).
 
-Source: RaceHorology, `RaceHorologyLib/MicrogateV2TimeMeasurement.cs` (`MicrogateV2LineParser`) and its
-tests `RaceHorologyLibTest/MicrogateV2Test.cs` (github.com/RaceHorology/RaceHorology). The first byte
-of a line says its type:
+Source: RaceHorology, `RaceHorologyLib/MicrogateV2TimeMeasurement.cs` (`MicrogateV2LineParser`: the
+layout, the flags it takes, RTS handshake and the set-up string it sends on opening the port) in
+github.com/RaceHorology/RaceHorology, and the newer tests in github.com/richter-l/RaceHorology,
+`RaceHorologyLibTest/MicrogateV2Test.cs` (the static request for the stored impulses, logical channel
+251 "all channels", and 9600 baud). The first byte of a line says its type:
 
     0x10  extended line   [12:17] start number  [17:20] group  [26:29] logical channel
                           [29] flag  [30:40] time of day `hhmmssffff` (1/10,000 s)
@@ -10,15 +12,20 @@ of a line says its type:
     0x14  reduced line    [3:8] start number  [8] flag  [9:19] time  [23:26] `000` unless a lap
 
 Logical channel `000` is the start, `255` the finish, anything else an intermediate. Flag `0` is a
-valid impulse; `P` (did not start), `A` (disqualified) and `Q` (not qualified) are result codes
-whose time RaceHorology ignores: they decode as Kind.CANCEL, so an impulse they repeat is taken back
-and otherwise they change nothing. Other flags are not documented and their lines are dropped.
+valid impulse; `a` annuls one (a Kind.CANCEL event: the impulse with that channel, number and time
+is taken back). `P`, `A` and `Q` are status codes, not times: did not start, did not finish
+(RaceHorology: disqualified) and disqualified (RaceHorology: not qualified); they decode as
+Kind.CANCEL events carrying the flag, which the rep assembler turns into the rep's `dns`, `dnf` or
+`dsq` flag instead of taking an impulse back. `D` lines set the clock (RaceHorology syncs its
+time of day from them): checked, not events. Other flags are not documented and their lines are
+dropped.
 
-Only extended lines become events. Static responses and reduced lines are checked and skipped
-without counting as dropped: a static response repeats impulses already received live (we never
-ask for it), and a reduced line carries no logical channel, so it cannot be placed on a course
-(RaceHorology, too, only sets its clock from one). Fields RaceHorology does not read ([1:12],
-[20:26], anything after [40]) are not checked.
+Extended lines and static responses become events; a static response answers the host's static
+request after a reconnect with the impulses the timer stored, so one that repeats an impulse already
+received (same channel, number and time) is left out (`repeats`) and one that was missed fills the
+gap. Reduced lines are checked and skipped without counting as dropped: a reduced line carries no
+logical channel, so it cannot be placed on a course (RaceHorology, too, only sets its clock from
+one). Fields RaceHorology does not read ([1:12], [20:26], anything after [40]) are not checked.
 
 Times are time of day; the decoder unwraps them across midnight into one running clock. Start
 number 0 means no start number (None), so a roster rotation can name the athlete instead.
@@ -27,24 +34,31 @@ number 0 means no start number (None), so a roster rotation can name the athlete
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
-from gates.codec import LineDecoder, SeqCounter
+from gates.codec import Encoder, LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
 from gates.timeofday import DAY_US, DayClock
 
 PROTOCOL = "microgate"
-BAUD = 115200
+BAUD = 9600  # RaceHorology's default; the Rei2 / RT Pro offer 1200-57600 (and 115200 on newer units)
+RTSCTS = True  # RaceHorology opens the port with Handshake.RequestToSend
+SETUP = b"\x13R 0A000000000006000000000000000000000000100T\r"  # sent by RaceHorology on opening the port
+RESEND_REQUEST = b"\x11R 000000000*251001000S\r"  # static request: every stored impulse of run 1
 EXTENDED, STATIC, REDUCED = 0x10, 0x12, 0x14
 START, FINISH = 0, 255
 TICK_US = 100  # the timer's resolution: 1/10,000 s
-_FLAGS = {b"0": Kind.BREAK, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
+STATUS_FLAGS = {"P": "dns", "A": "dnf", "Q": "dsq"}
+REMEMBERED = 4096  # impulses kept to recognise a static response repeating one
+_FLAGS = {b"0": Kind.BREAK, b"a": Kind.CANCEL, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
+_CLOCK_FLAG = b"D"
 # A block of lines at once: (skipped bytes, then a whole extended line) repeatedly, and what follows
 # the last one. Every field such a line carries is in range except the start number and group, which
 # are checked as `parse_line` checks them (a line failing that goes to `_line`); the rest goes to `_gap`.
 _TEXT = rb"[^\r\n\x10\x12\x14]"
 _EXTENDED = re.compile(
     rb"(.*?)(?:(\x10" + _TEXT + rb"{11}(" + _TEXT + rb"{5})(" + _TEXT + rb"{3})" + _TEXT
-    + rb"{6}([01]\d\d|2[0-4]\d|25[0-5])([0PAQ])([01]\d|2[0-3])([0-5]\d)([0-5]\d)(\d{4})" + _TEXT
+    + rb"{6}([01]\d\d|2[0-4]\d|25[0-5])([0aPAQ])([01]\d|2[0-3])([0-5]\d)([0-5]\d)(\d{4})" + _TEXT
     + rb"{0,88})(?=[\r\n\x10\x12\x14]|\Z)|\Z)", re.DOTALL)
 
 
@@ -54,7 +68,7 @@ def encode_event(channel: int, device_us: int, start_number: int | None = None, 
     `device_us`, written as its time of day truncated to 1/10,000 s like the timer does."""
     if not 0 <= channel <= 255:
         raise ValueError(f"Microgate logical channels are 000-255, not {channel}")
-    if line_type not in (EXTENDED, STATIC) or flag.encode() not in _FLAGS:
+    if line_type not in (EXTENDED, STATIC) or flag.encode() not in _FLAGS and flag.encode() != _CLOCK_FLAG:
         raise ValueError(f"cannot encode line type {line_type:#x} with flag {flag!r}")
     number = start_number or 0
     if not 0 <= number <= 99999 or not 0 <= group <= 999:
@@ -65,6 +79,25 @@ def encode_event(channel: int, device_us: int, start_number: int | None = None, 
     hh, mm = divmod(minutes, 60)
     return b"%c%s%05d%03d%s%03d%s%02d%02d%02d%04d\n" % (
         line_type, b" " * 11, number, group, b" " * 6, channel, flag.encode(), hh, mm, ss, frac)
+
+
+def request(run: int = 1) -> bytes:
+    """The static request for every stored impulse of `run` (DC1, logical channel 251: all channels)."""
+    if not 1 <= run <= 999:
+        raise ValueError(f"a Microgate run is 1-999, not {run}")
+    return b"\x11R 000000000*251%03d000S\r" % run
+
+
+class MicrogateEncoder(Encoder):
+    """Impulses to extended lines (start numbers as the events carry them: none for a rotation)."""
+
+    def event(self, event: GateEvent) -> bytes:
+        return encode_event(event.gate, event.device_us, event.start_number)
+
+
+def gate_id(index: int, gates: int) -> int:
+    """The inverse of `course_index`: logical channel 000 start, 255 finish, k the k-th intermediate."""
+    return FINISH if index == gates - 1 else index
 
 
 def course_index(event: GateEvent, gates: int) -> int | None:
@@ -89,12 +122,13 @@ class MicrogateDecoder(LineDecoder):
         super().__init__()
         self._seq = SeqCounter()
         self._clock = DayClock()
+        self.repeats = 0  # impulses received again (a static response) and left out
+        self._seen: OrderedDict[tuple[int, int, int | None], None] = OrderedDict()
 
     def _lines_end(self, buf: bytes) -> int:
         return max(super()._lines_end(buf), buf.rfind(b"\x10"), buf.rfind(b"\x12"), buf.rfind(b"\x14"))
 
     def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
-        append, seq, clock = events.append, self._seq.next, self._clock
         for gap, line, number, group, label, flag, hh, mm, ss, frac in _EXTENDED.findall(block):
             if gap and gap != b"\n":
                 self._gap(gap, host_ns, events, bool(line))
@@ -104,10 +138,8 @@ class MicrogateDecoder(LineDecoder):
             if not (number.isdigit() and group.isdigit()):
                 self._line(line, host_ns, events)
                 continue
-            channel = int(label)
             tod = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1_000_000 + int(frac) * TICK_US
-            append(GateEvent(channel, seq(channel), clock(tod), host_ns, _FLAGS[flag], int(number) or None,
-                             label.decode(), chr(flag[0]), line))
+            self._impulse(int(label), tod, flag, int(number) or None, label, line, host_ns, events)
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         line_type = line[0]
@@ -121,17 +153,30 @@ class MicrogateDecoder(LineDecoder):
         label = line[26:29]
         if len(label) != 3 or not label.isdigit() or int(label) > 255:
             raise ValueError(label)
-        kind = _FLAGS.get(line[29:30])
-        if kind is None:
+        flag = line[29:30]
+        if flag not in _FLAGS and flag != _CLOCK_FLAG:
             raise ValueError("undocumented flag")
         tod = _time_of_day(line[30:40])
-        if line_type == STATIC:
+        if flag == _CLOCK_FLAG:
             return
-        channel = int(label)
-        events.append(GateEvent(
-            gate=channel, seq=self._seq.next(channel), device_us=self._clock(tod), host_ns=host_ns,
-            kind=kind, start_number=number or None, channel=label.decode(), flag=chr(line[29]), raw=line,
-        ))
+        self._impulse(int(label), tod, flag, number or None, label, line, host_ns, events)
+
+    def _impulse(self, channel: int, tod: int, flag: bytes, number: int | None, label: bytes, line: bytes,
+                 host_ns: int, events: list[GateEvent]) -> None:
+        device_us = self._clock(tod)
+        kind = _FLAGS[flag]
+        key = (channel, device_us, number)
+        if flag == b"a":
+            self._seen.pop(key, None)
+        elif kind is Kind.BREAK:
+            if key in self._seen:
+                self.repeats += 1
+                return
+            self._seen[key] = None
+            if len(self._seen) > REMEMBERED:
+                self._seen.popitem(last=False)
+        events.append(GateEvent(channel, self._seq.next(channel), device_us, host_ns, kind, number, label.decode(),
+                                chr(flag[0]), line))
 
 
 def _check_reduced(line: bytes) -> None:

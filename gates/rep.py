@@ -12,7 +12,8 @@ IMPOSSIBLE = "impossible"  # a segment faster than any human: a stray or a misse
 MISSED_GATE = "missed_gate"  # an intermediate gate saw nothing; its split is None
 CANCELLED = "cancelled"  # the timer cancelled its finish impulse
 VOIDED = "voided"  # the coach voided it
-INVALIDATING = frozenset({INCOMPLETE, IMPOSSIBLE, CANCELLED, VOIDED})
+DNS, DNF, DSQ = "dns", "dnf", "dsq"  # a status the timer gave the athlete's run (Microgate P, A, Q)
+INVALIDATING = frozenset({INCOMPLETE, IMPOSSIBLE, CANCELLED, VOIDED, DNS, DNF, DSQ})
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from gates.codec import LineDecoder, SeqCounter
+from gates.codec import Encoder, LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
 
 PROTOCOL = "wichro"
@@ -43,6 +43,13 @@ def encode_event(photocell: int, device_us: int, kind: Kind = Kind.BREAK) -> byt
         raise ValueError(f"Wichro carries break/restore of photocell 0-{MAX_INT32} at 0-{MAX_INT32} ms, "
                          f"not {kind!r} of {photocell} at {time_ms} ms")
     return b"%d;%d;%s\n" % (photocell, time_ms, status)
+
+
+class WichroEncoder(Encoder):
+    """Changes of photocells on the controller's one millisecond clock to lines."""
+
+    def event(self, event: GateEvent) -> bytes:
+        return encode_event(event.gate, event.device_us, event.kind)
 
 
 def course_index(event: GateEvent, gates: int) -> int | None:

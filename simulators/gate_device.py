@@ -220,6 +220,12 @@ class GateDevice:
             t += HEARTBEAT_US
         return out
 
+    def memory(self, now_us: float) -> list[tuple[float, GateEvent]]:
+        """Every event emitted by `now_us` with its session time: what a timer that stores its impulses
+        (ALGE, Microgate) sends back when asked for its memory, whatever the link lost."""
+        n = bisect.bisect_right(self._event_times, now_us)
+        return list(zip(self._event_times[:n], self._events[:n]))
+
     def resend(self, from_seq: int, now_us: float) -> list[GateEvent]:
         """Buffered events from `from_seq` to the latest one emitted by `now_us` (at most 1,024)."""
         n = bisect.bisect_right(self._event_times, now_us)

@@ -93,6 +93,12 @@ class Responder:
         """What the gates send back for the host's bytes `data`, received at session time `now_us`."""
         self.decoder.feed(data)
         out = []
+        wire = self.session.wire
+        if wire.resend_request and wire.resend_request in data:  # the timer's memory, encoded as it was sent
+            stored = sorted((t, i, e) for i, d in enumerate(self.session.devices) for t, e in d.memory(now_us))
+            encoder = wire.encoder()
+            out.extend(encoder.event(e) for _, _, e in stored)
+            self.resent += len(stored)
         for request in self.decoder.pop_control():
             if isinstance(request, ResendRequest) and self.session.wire.resend:
                 for device in self.session.devices:

@@ -42,7 +42,7 @@ def analyse(chunks: Iterable[bytes], decoder: Decoder, model: SessionModel,
             changes = model.events(events)
             del events  # freed before the collector wakes up, so it has fewer young objects to look at
         yield from changes
-    events = decoder.finish() if hasattr(decoder, "finish") else []
+    events = decoder.finish()
     counts.events += len(events)
     yield from model.events(events)
     yield from model.flush()

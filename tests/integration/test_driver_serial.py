@@ -157,10 +157,10 @@ def test_spec_options_reach_the_source():
 
 
 async def test_a_format_without_resend_reports_the_gap_it_cannot_fill(tmp_path):
-    session = sim(protocol="alge-timy")
-    link = tmp_path / "ttyALGE"
+    session = sim(protocol="wichro")
+    link = tmp_path / "ttyWICHRO"
     async with PtyDevice(session, speed=20, link=link) as device:
-        async with Run(create(f"serial:{link}?protocol=alge-timy")) as run:
+        async with Run(create(f"serial:{link}?protocol=wichro")) as run:
             await wait_for(lambda: len(run.events) >= 6)
             await device.unplug(1.0)
             await wait_for(lambda: run.source.status.gaps == 1)
@@ -169,5 +169,5 @@ async def test_a_format_without_resend_reports_the_gap_it_cannot_fill(tmp_path):
             await wait_for(lambda: len(run.events) > seen)  # and it carries on after the gap
     assert device.discarded > 0 and device.resent == 0
     status = run.source.status
-    assert "alge-timy cannot resend" in next(s.reason for s in run.statuses if s.gaps == 1)
+    assert "wichro cannot resend" in next(s.reason for s in run.statuses if s.gaps == 1)
     assert status.lost_events == 0  # it cannot know how many: the gap is what it reports

@@ -139,7 +139,7 @@ def test_the_correction_sequence_in_the_first_capture():
     (b"c0001 C0M 09:00:38.7600 00", GateEvent(0, 0, tod("09:00:38.76"), 0, Kind.CANCEL, 1, "C0M", "c")),
     (b"i0096 C0  12:16:38.5795 00", GateEvent(0, 0, tod("12:16:38.5795"), 0, Kind.BREAK, 96, "C0", "i")),
     (b"m0007 C4  12:16:38.5795 00", GateEvent(4, 0, tod("12:16:38.5795"), 0, Kind.BREAK, 7, "C4", "m")),
-    (b"d0007 C1M 12:16:38.5700 00", GateEvent(1, 0, tod("12:16:38.57"), 0, Kind.BREAK, 7, "C1M", "d")),
+    (b"d0007 C1M 12:16:38.5700 00", GateEvent(1, 0, tod("12:16:38.57"), 0, Kind.CANCEL, 7, "C1M", "d")),
     (b" 0999 RT  00:00:48.73   00", GateEvent(TIMER_GATE, 0, 48_730_000, 0, Kind.RUN_TIME, 999, "RT", "")),
     (b"c0043 RT  00:01:06.10   00", GateEvent(TIMER_GATE, 0, 66_100_000, 0, Kind.RUN_TIME, 43, "RT", "c")),
     (b"i0043 TT  00:01:49.15   00", GateEvent(TIMER_GATE, 0, 109_150_000, 0, Kind.TOTAL_TIME, 43, "TT", "i")),
@@ -161,12 +161,11 @@ def test_a_new_start_number_line_is_neither_an_event_nor_dropped():
 @pytest.mark.parametrize("line", [
     b" 0999 C9  10:03:32.6834 00",  # no channel 9
     b" 0999 C0X 10:03:32.6834 00",
-    b" 0999 DT  00:00:48.73   00",  # parallel-slalom difference time: not spoken here
     b"x0999 C0  10:03:32.6834 00",  # unknown flag
     b" 09a9 C0  10:03:32.6834 00",
     b" 0999 C0  24:03:32.6834 00",  # time of day past midnight
     b" 0999 C0  10:60:32.6834 00",
-    b" 0999 C0  10:03:32,6834 00",
+    b" 0999 C0  10:03:32;6834 00",
     b" 0999 C0  10:03:32.68345 0",
     b" 0999 C0  10:03:32.6834 0x",
     b" 0999 C0  10:03:32.6834  0",
@@ -223,7 +222,7 @@ def test_device_time_keeps_counting_across_midnights(t0, steps):
     times = [t0]
     for step in steps:
         times.append(times[-1] + step)
-    events, _ = decode(b"".join(encode_impulse(1, "C2", t) for t in times))
+    events, _ = decode(b"".join(encode_impulse(i, "C2", t) for i, t in enumerate(times)))
     assert [e.device_us for e in events] == [t - t % 100 for t in times]
 
 
@@ -269,7 +268,7 @@ def test_impulse_round_trip(number, channel, device_us, flag):
     flag = "?" if number is None else flag
     assert event.start_number == (None if flag == "?" else number)
     assert (event.channel, event.gate, event.flag) == (channel, int(channel[1]), flag.strip())
-    assert event.kind is (Kind.CANCEL if flag == "c" else Kind.BREAK)
+    assert event.kind is (Kind.CANCEL if flag in "cd" else Kind.BREAK)
     assert decoder.dropped_frames == 0
 
 
@@ -304,7 +303,7 @@ def test_course_index(line, gates, index):
 @needs_alge_captures
 def test_registered_and_detected():
     proto = protocols.get("alge-timy")
-    assert (proto.baud, proto.resend, proto.course_index) == (9600, False, course_index)
+    assert (proto.baud, proto.resend, proto.resend_request, proto.course_index) == (9600, True, b"RSM\r", course_index)
     assert isinstance(proto.decoder(), AlgeDecoder)
     assert protocols.detect(FIXTURES[1].read_bytes()[:2000]) is proto
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from gates.assembly import RepAssembler
 from gates.course import Course
 from gates.events import GateEvent, Kind
-from gates.protocols import Protocol
+from gates.protocols import get
 from gates.rep import CANCELLED, IMPOSSIBLE, INCOMPLETE, MISSED_GATE
 
 COURSE = Course((0, 10, 20, 30))
@@ -79,7 +79,7 @@ def test_impossibly_fast_segment_is_flagged_and_invalid():
 
 
 def test_start_numbers_allow_overlapping_athletes():
-    a = RepAssembler(Course((0, 100)), protocol=Protocol("numbered", "gates.gateline", "GatelineDecoder", 9600))
+    a = RepAssembler(Course((0, 100)), protocol=replace(get("gateline"), name="numbered"))
     events = (breaks((1, 0), (2, 15_000_000), start_number=7)
               + breaks((1, 5_000_000), (2, 17_000_000), start_number=8))
     reps = run(a, events)
@@ -96,7 +96,7 @@ def test_timer_cancel_retracts_a_finish_and_reopens_the_run():
 
 
 def test_sequential_format_fills_the_course_in_order():
-    one_line = Protocol("oneline", "gates.gateline", "GatelineDecoder", 9600, sequential=True)
+    one_line = replace(get("gateline"), name="oneline", sequential=True)
     a = RepAssembler(COURSE, protocol=one_line)
     reps = run(a, breaks((1, 0), (1, 100_000), (1, 1_900_000), (1, 3_100_000), (1, 4_200_000)))
     assert [r.splits_us for r in reps] == [(1_900_000, 3_100_000, 4_200_000)]

@@ -153,3 +153,13 @@ def test_encode_decode_round_trip(gaps):
     first_tick = times[0] // TICK_US if times else 0
     assert [e.device_us for e in out] == [(x // TICK_US - first_tick) * TICK_US for x in times]
     assert [e.kind for e in out] == [Kind.BREAK if s else Kind.RESTORE for s, _ in gaps]
+
+
+def test_the_multitest_firmwares_answers_are_replies_not_dropped_bytes():
+    """GNOME/chronojump, chronopic-firmware/chronopic-firmware-c/test_chronopic-firmware-multitest.py: `V`
+    answers `1.1`, `J` answers `J`, `a` answers the debounce digit `5`; chronopic-firmware-multitest.c
+    `send_error` answers `-1`."""
+    decoder = ChronopicDecoder()
+    events = decoder.feed(b"1.1" + b"J" + b"5" + b"-1" + encode_edge(1, 0) + b"J" + encode_edge(0, 1000))
+    assert [e.kind for e in events] == [Kind.BREAK, Kind.RESTORE]
+    assert decoder.dropped_bytes == decoder.dropped_frames == 0 and decoder.replies == 8

@@ -85,7 +85,14 @@ def test_gateline_fast_path_is_the_line_by_line_decoder(chunks, fast):
 
 alge_frames = st.one_of(
     st.builds(alge.encode_impulse, st.integers(0, 9999), st.sampled_from([f"C{k}{m}" for k in range(9) for m in ("", "M")]),
-              st.integers(0, 3 * alge.DAY_US), st.sampled_from(" mcdi")),
+              st.integers(0, 3 * alge.DAY_US), st.sampled_from(" mcdint")),
+    st.builds(lambda n, k, t, dec, grp, chk: alge.encode_impulse(n, f"C{k}", t, decimal=dec, group=grp,
+                                                                 with_checksum=chk and grp),
+              st.integers(0, 30), st.integers(0, 8), st.integers(0, 3 * alge.DAY_US), st.sampled_from(".,"),
+              st.booleans(), st.booleans()),
+    st.builds(alge.encode_short, st.sampled_from("nsC"), st.integers(0, 30)),
+    st.sampled_from([b"CLASSEMENT:\r", b"  ALGE TIMING\r", b"  ALGE-TIMING\r", b"   TdC  8001\r", b"RUN TIME\r",
+                     b" 0001 RTM 00:00:13.39   00 0001\r", b"  0:00:12.3\r", b"0001 c5 00:01:07.56 00\r"]),
     st.builds(alge.encode_impulse, st.none(), st.sampled_from(["C0", "C1", "C2"]), st.integers(0, 3 * alge.DAY_US)),
     st.builds(alge.encode_duration, st.integers(0, 9999), st.sampled_from([Kind.RUN_TIME, Kind.TOTAL_TIME, Kind.LAP]),
               st.integers(0, 10**9)),
@@ -98,7 +105,7 @@ alge_frames = st.one_of(
 
 
 @THOROUGH
-@given(chunked(alge_frames, b" ?mcdi0123456789C:.\r\nRTn"))
+@given(chunked(alge_frames, b" ?mcdint0123456789C:.,\r\nRTn"))
 def test_alge_fast_path_is_the_line_by_line_decoder(chunks):
     same_both_ways(alge.AlgeDecoder(), line_by_line(alge.AlgeDecoder)(), chunks)
 

@@ -3,8 +3,11 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gates.assembly import RepAssembler
+from gates.course import Course
 from gates.events import GateEvent, Kind
-from gates.microgate import EXTENDED, REDUCED, STATIC, MicrogateDecoder, course_index, encode_event
+from gates.microgate import EXTENDED, REDUCED, STATIC, MicrogateDecoder, course_index, encode_event, request
+from gates.protocols import get
 from gates.timeofday import DAY_US, DayClock
 from support.profiles import examples
 
@@ -91,10 +94,8 @@ def test_start_number_padding_and_zero():
     assert [e.start_number for e in out] == [42, None]
 
 
-def test_static_responses_and_reduced_lines_are_skipped_without_counting():
-    skipped = (layout_line(STATIC, "00007", "000", "0", "0812345678")
-               + reduced_line("00007", "0", "0812345678")
-               + reduced_line("00007", "0", "0812345678", lap="001"))
+def test_reduced_lines_are_skipped_without_counting():
+    skipped = reduced_line("00007", "0", "0812345678") + reduced_line("00007", "0", "0812345678", lap="001")
     out, decoder = decode_all(skipped)
     assert out == []
     assert decoder.dropped_bytes == decoder.dropped_frames == 0
@@ -102,10 +103,43 @@ def test_static_responses_and_reduced_lines_are_skipped_without_counting():
     assert out == [] and decoder.dropped_frames == 2
 
 
+def test_a_static_response_fills_a_gap_and_never_doubles_an_impulse():
+    """RaceHorology's MicrogateV2Test (github.com/richter-l/RaceHorology,
+    RaceHorologyLibTest/MicrogateV2Test.cs) builds static responses in the extended layout: start
+    number 7, channels 000 and 255, 08:12:34.5678. Received live, then stored and sent again on the
+    static request, the live one counts once and the one missed while the cable was out is added."""
+    live = layout_line(EXTENDED, "00007", "000", "0", "0812345678")
+    reply = layout_line(STATIC, "00007", "000", "0", "0812345678") + layout_line(STATIC, "00007", "255", "0",
+                                                                                "0812445678")
+    out, decoder = decode_all(live + reply)
+    assert [(e.gate, e.start_number, e.device_us, e.kind) for e in out] == [
+        (0, 7, tod(8, 12, 34, 5678), Kind.BREAK), (255, 7, tod(8, 12, 44, 5678), Kind.BREAK)]
+    assert decoder.repeats == 1 and decoder.dropped_frames == 0
+
+
+def test_the_static_request_asks_for_every_channel_of_the_run():
+    """`BuildImportRequest` in RaceHorologyLibTest/MicrogateV2Test.cs (github.com/richter-l/RaceHorology):
+    DC1, `R 000000000*251`, the run in three digits, `000S`, CR."""
+    assert request(1) == b"\x11R 000000000*251001000S\r"
+    assert request(123) == b"\x11R 000000000*251123000S\r"
+
+
+def test_annulled_cancels_and_clock_lines_are_not_impulses():
+    """RaceHorology's MicrogateV2TimeMeasurement.cs takes `a` with the valid flags and syncs its clock from
+    `D` lines (github.com/RaceHorology/RaceHorology, RaceHorologyLib/MicrogateV2TimeMeasurement.cs)."""
+    data = (layout_line(EXTENDED, "00003", "255", "0", "1000000000")
+            + layout_line(EXTENDED, "00003", "255", "a", "1000000000")
+            + layout_line(EXTENDED, "00000", "000", "D", "1000010000"))
+    out, decoder = decode_all(data)
+    assert [(e.kind, e.flag) for e in out] == [(Kind.BREAK, "0"), (Kind.CANCEL, "a")]
+    assert decoder.dropped_frames == 0
+
+
 def test_longer_lines_crlf_and_noise_in_front_of_a_frame():
     line = layout_line(EXTENDED, "00003", "255", "0", "1112131415")
     longer = line[:-1] + b"   00012345 trailing fields\r\n"
-    out, decoder = decode_all(b"\x00\xffnoise" + longer + b"junk" + line)
+    other = layout_line(EXTENDED, "00004", "255", "0", "1112131415")
+    out, decoder = decode_all(b"\x00\xffnoise" + longer + b"junk" + other)
     assert [e.device_us for e in out] == [tod(11, 12, 13, 1415)] * 2
     assert decoder.dropped_bytes == len(b"\x00\xffnoise") + len(b"junk")
 
@@ -169,7 +203,7 @@ def sessions(draw, max_size=25):
     out = []
     for _ in range(n):
         out.append((*draw(impulses), t))
-        t += draw(st.integers(0, DAY_US // 2 - 1000))  # a gap of 12 h (after truncation) is ambiguous
+        t += draw(st.integers(100, DAY_US // 2 - 1000))  # a gap of 12 h (after truncation) is ambiguous
     return out
 
 
@@ -212,3 +246,20 @@ def test_encode_decode_round_trip(session):
     assert [(e.gate, e.channel, e.start_number, e.flag, e.kind, e.device_us) for e in out] == [
         (ch, "%03d" % ch, n or None, flag, Kind.BREAK if flag == "0" else Kind.CANCEL, t - t % 100)
         for ch, n, flag, t in session]
+
+
+def test_status_codes_become_the_reps_flags():
+    """P, A and Q carry a run's status, not a time (RaceHorology's MicrogateV2TimeMeasurement.cs maps them
+    to its disqualification codes 1-3, github.com/RaceHorology/RaceHorology): did not start, did not
+    finish, disqualified become the rep's dns / dnf / dsq flag, and such a rep does not count."""
+    data = (layout_line(EXTENDED, "00008", "000", "0", "1000000000")
+            + layout_line(EXTENDED, "00008", "255", "0", "1000045000")
+            + layout_line(EXTENDED, "00008", "255", "A", "1000050000")  # #8's finished run: did not finish
+            + layout_line(EXTENDED, "00009", "000", "0", "1001000000")
+            + layout_line(EXTENDED, "00009", "000", "Q", "1001010000")  # #9, still on course: disqualified
+            + layout_line(EXTENDED, "00010", "000", "P", "1002000000"))  # #10 never started: no rep to flag
+    assembler = RepAssembler(Course((0, 30)), get("microgate"))
+    reps = assembler.feed_all(decode_all(data)[0])
+    assert [(r.athlete, r.number, sorted(r.flags), r.valid) for r in reps] == [
+        ("#8", 1, [], True), ("#8", 1, ["dnf"], False), ("#9", 0, ["dsq", "incomplete"], False)]
+    assert assembler.open_reps == 0

@@ -85,8 +85,8 @@ def test_nothing_recognisable_detects_nothing():
 
 
 def test_registry_entries():
-    expected = {"microgate": (115200, False), "chronopic": (9600, True), "wichro": (115200, False)}
-    for name, (baud, sequential) in expected.items():
+    expected = {"microgate": (9600, False, True), "chronopic": (9600, True, False), "wichro": (115200, False, False)}
+    for name, (baud, sequential, resend) in expected.items():
         proto = protocols.get(name)
-        assert (proto.baud, proto.sequential, proto.resend) == (baud, sequential, False)
+        assert (proto.baud, proto.sequential, proto.resend) == (baud, sequential, resend)
         assert proto.decoder().protocol == name

@@ -222,7 +222,8 @@ def test_an_endless_line_never_grows_a_buffer_and_the_next_frame_decodes(name, c
     end = b"" if name == "chronopic" else b"\r\n"
     events = decoder.feed(end + FRAMES[name])
     assert [e.raw.strip() for e in events] == [FRAMES[name].strip()]
-    assert decoder.dropped_bytes == fed and decoder.dropped_frames >= 1
+    assert decoder.dropped_bytes + getattr(decoder, "replies", 0) == fed  # a Chronopic's answers are not dropped
+    assert decoder.dropped_frames >= 1 or getattr(decoder, "replies", 0) == fed
 
 
 RESYNC = {name: b"\r\n" for name in FRAMES} | {"chronopic": b"\x00" * 5}  # completes any partial frame

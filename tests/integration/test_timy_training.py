@@ -1,0 +1,78 @@
+"""A whole simulated Timy training session, run as a coach would: `gates simulate` writes what an ALGE
+Timy in training mode prints (no start list, so every impulse numbered in turn; comma decimals as in
+the Timy manuals; CHK1 checksums as metarace's timy.py sets them up), then `gates analyze` and
+`gates monitor --headless --json` on a replay of it give the truth's reps, to the timer's 0.1 ms."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+GATES = [sys.executable, "-m", "monitor"]
+WAIT_S = 120.0
+RESOLUTION_S = 1e-4  # the Timy's 1/10,000 s
+pytestmark = pytest.mark.slow
+
+
+def gates(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
+
+
+def records(done: subprocess.CompletedProcess) -> list[dict]:
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def training(tmp_path_factory):
+    where = tmp_path_factory.mktemp("timy")
+    capture, truth = where / "timy.cap", where / "timy.json"
+    done = gates("simulate", "--protocol", "alge-timy", "--out", str(capture), "--truth", str(truth),
+                 "--athletes", "4", "--plan", "speed", "--reps", "5", "--seed", "16",
+                 "--faults", "double=0.05")
+    assert done.returncode == 0, done.stderr
+    return where, capture, json.loads(truth.read_text())
+
+
+def assert_reps_match_truth(reps: list[dict], truth: dict) -> None:
+    counted = [t for t in truth["reps"] if t["rep"] is not None]
+    by_number = {r["rep"]: r for r in reps}  # a revision repeats a number: the last one stands
+    assert sorted(by_number) == [t["rep"] for t in counted] and len(counted) == 20
+    for t in counted:
+        rep = by_number[t["rep"]]
+        assert rep["athlete"] == t["athlete"] and rep["valid"]
+        assert abs(rep["time_s"] - t["time_s"]) <= RESOLUTION_S + 1e-9
+        for got, true in zip(rep["splits_s"], t["splits_s"]):
+            assert abs(got - true) <= RESOLUTION_S + 1e-9
+
+
+def test_the_capture_is_what_a_timy_in_training_mode_prints(training):
+    _, capture, _ = training
+    lines = capture.read_bytes().split(b"\r")[:-1]
+    assert all(len(line) == 28 for line in lines)  # 26 + two checksum characters (CHK1)
+    numbers = [int(line[1:5]) for line in lines]
+    assert numbers == list(range(1, len(lines) + 1))  # the impulse counter: a start and its finish never share
+    assert all(re.fullmatch(rb"\d\d:\d\d:\d\d,\d{4}", line[10:23]) for line in lines)
+
+
+def test_analyze_gives_the_truths_reps(training):
+    _, capture, truth = training
+    names = ",".join(a["name"] for a in truth["athletes"])
+    out = records(gates("analyze", str(capture), "--athletes", names, "--course", "0,10,20,30", "--json"))
+    summary = out[-1]
+    assert summary["protocol"] == "alge-timy" and summary["dropped_frames"] == summary["dropped_bytes"] == 0
+    assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
+
+
+@pytest.mark.parametrize("numbering", ["", "&numbering=impulse"])
+def test_monitor_on_a_replay_gives_the_truths_reps(training, numbering):
+    where, capture, truth = training
+    names = ",".join(a["name"] for a in truth["athletes"])
+    out = records(gates("monitor", "--headless", "--json", "--source", f"replay:{capture}?speed=max{numbering}",
+                        "--db", str(where / f"g{len(numbering)}.sqlite3"), "--athletes", names,
+                        "--course", "0,10,20,30"))
+    assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
