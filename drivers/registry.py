@@ -28,6 +28,7 @@ BUILTIN = {
     "line": "drivers.line_source:LineSource",
     "replay": "drivers.replay_source:ReplaySource",
     "ble": "drivers.ble_source:BleSource",
+    "hr": "drivers.hr_source:HrSource",
 }
 
 

@@ -5,7 +5,9 @@
             ...
 
 and, beside it, `source.statuses()`: connected / reconnecting / error with a reason, last heartbeat,
-battery and dropped counts (as python-can's `Bus` hides its interfaces).
+battery and dropped counts (as python-can's `Bus` hides its interfaces). A source that reads
+heart-rate straps (drivers.hr_source) yields its samples from `source.samples()`; every other source
+has none.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from gates.events import GateEvent
+from gates.heartrate import HrSample
 
 
 class State(StrEnum):
@@ -41,6 +44,7 @@ class SourceStatus:
     lost_events: int = 0  # events the source knows it missed and could not recover
     gaps: int = 0  # link outages whose events a format without resend cannot recover
     last_seq: int | None = None  # per gate: the seq of its latest event, as its heartbeat says
+    strap: str | None = None  # per heart-rate strap: its Bluetooth address
 
 
 class Source:
@@ -92,6 +96,12 @@ class Source:
                     return
                 batch.append(event)
             yield batch
+
+    async def samples(self) -> AsyncIterator[HrSample]:
+        """Heart-rate samples in arrival order; ends when the source closes. None here: only a source
+        that reads straps has them."""
+        return
+        yield
 
     async def statuses(self) -> AsyncIterator[SourceStatus]:
         while True:
