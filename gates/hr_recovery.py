@@ -62,9 +62,10 @@ class LiveHr:
 
 
 def live(samples: Sequence[HrSample], now_ns: int) -> LiveHr:
-    if not samples or now_ns - samples[-1].host_ns > MAX_AGE_NS:
+    i = bisect.bisect_right(samples, now_ns, key=lambda s: s.host_ns)
+    if i == 0 or now_ns - samples[i - 1].host_ns > MAX_AGE_NS:
         return LiveHr(None, None)
-    return LiveHr(hr_at(samples, now_ns), samples[-1].contact)
+    return LiveHr(hr_at(samples, now_ns), samples[i - 1].contact)
 
 
 @dataclass(frozen=True, slots=True)

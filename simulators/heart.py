@@ -139,12 +139,15 @@ def heart_traces(config: SessionConfig, end_s: float) -> dict[str, HeartTrace]:
 
 
 def heart_truth(config: SessionConfig, traces: dict[str, HeartTrace]) -> list[dict]:
-    """Per timed run, in finish order: true HR at the finish, a minute later, and HRR60."""
+    """Per timed run, in finish order: true HR at the finish, a minute later, and HRR60 (None for a
+    minute that outlasts the session)."""
     out = []
     for run in sorted((r for r in schedule(config) if r.block.timed), key=lambda r: r.finish_us):
         trace = traces[run.athlete.name]
         finish_s = run.finish_us / 1e6
-        at_finish, after = trace.bpm(finish_s), trace.bpm(finish_s + 60.0)
+        at_finish = trace.bpm(finish_s)
+        after = trace.bpm(finish_s + 60.0) if finish_s + 60.0 <= trace.end_s else None
         out.append({"athlete": run.athlete.name, "finish_s": round(finish_s, 3), "finish_bpm": round(at_finish, 1),
-                    "after60_bpm": round(after, 1), "hrr60": round(at_finish - after, 1)})
+                    "after60_bpm": None if after is None else round(after, 1),
+                    "hrr60": None if after is None else round(at_finish - after, 1)})
     return out
