@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -37,6 +37,14 @@ TRACE_BEFORE_NS, TRACE_AFTER_NS = 15 * S, 90 * S
 def usable(sample: HrSample) -> bool:
     """A reading to believe: the strap touches skin (or cannot tell) and the value is a heart's."""
     return sample.contact is not Contact.LOST and PLAUSIBLE_BPM[0] <= sample.bpm <= PLAUSIBLE_BPM[1]
+
+
+def finish_host_ns(finish_device_us: int, seen: Iterable[tuple[int, int]]) -> int:
+    """A rep's finish on the host clock, from the (device_us, host_ns) of the rep's own events (their
+    device times on the session clock the rep is timed on): the least-delayed arrival pins the offset,
+    as the lower envelope does in ClockSync, so a finish that came late by resend does not move it.
+    Stored facts only, so live and review place the finish alike."""
+    return finish_device_us * 1000 + min(host_ns - device_us * 1000 for device_us, host_ns in seen)
 
 
 def hr_at(samples: Sequence[HrSample], at_ns: int, max_age_ns: int = MAX_AGE_NS) -> int | None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gates.heartrate import Contact, HrSample
 from gates.hr_recovery import (
-    MAX_AGE_NS, LiveHr, Readiness, RepHr, hr_at, live, readiness, ready_threshold, rep_hr, sustained_range,
+    MAX_AGE_NS, LiveHr, Readiness, RepHr, finish_host_ns, hr_at, live, readiness, ready_threshold, rep_hr, sustained_range,
     trace,
 )
 
@@ -49,6 +49,12 @@ def test_live_hrr60_waits_for_the_minute_and_then_agrees_with_review():
 def test_no_hr_around_the_finish_gives_no_figures_not_wrong_ones():
     samples = series([120] * 5, start_s=100)
     assert rep_hr(samples, 10 * S, now_ns=200 * S) == RepHr(None, None, None)
+
+
+def test_the_finish_goes_on_the_host_clock_by_the_least_delayed_event_of_the_rep():
+    # start seen 3 ms after it happened, a split 9 ms, the finish 40 s late (it came by resend)
+    seen = [(1_000_000, 5_003_000_000), (2_900_000, 6_909_000_000), (4_100_000, 48_000_000_000)]
+    assert finish_host_ns(4_100_000, seen) == 8_103_000_000
 
 
 def test_the_trace_is_seconds_from_the_finish_and_skips_lost_contact():
