@@ -1,8 +1,10 @@
 """What heart rate says about a rep and the rest after it: HR at the finish, HRR60, and READY.
 
 All of it reads host-stamped samples (gates.heartrate.HrSample, sorted by `host_ns`) and the rep's
-finish on the same host clock; heart rate is not a split, so the reading "at" a moment is simply the
-strap's latest usable one at or before it, no older than `MAX_AGE_NS`.
+finish on the same host clock; heart rate is not a split, so the current reading is simply the
+strap's latest usable one, no older than `MAX_AGE_NS`. The figures of a rep interpolate between the
+readings either side of the moment (`hr_near`): a strap speaks once a second, and as a sprint ends HR
+climbs some 4 bpm a second, so the reading before the finish alone would be up to 5 bpm low.
 
 - **HR at finish** and **HRR60**: the drop from the finish to 60 s later (the one-minute heart-rate
   recovery of exercise testing, HR at the end of exercise minus HR one minute after; Cole et al. 1999,
@@ -50,13 +52,31 @@ def finish_host_ns(finish_device_us: int, seen: Iterable[tuple[int, int]]) -> in
 def hr_at(samples: Sequence[HrSample], at_ns: int, max_age_ns: int = MAX_AGE_NS) -> int | None:
     """The latest usable bpm at or before `at_ns`, if it is no older than `max_age_ns`."""
     i = bisect.bisect_right(samples, at_ns, key=lambda s: s.host_ns)
-    while i > 0:
-        i -= 1
+    sample = _usable_from(samples, range(i - 1, -1, -1), at_ns, max_age_ns)
+    return None if sample is None else sample.bpm
+
+
+def hr_near(samples: Sequence[HrSample], at_ns: int, max_age_ns: int = MAX_AGE_NS) -> int | None:
+    """The bpm at `at_ns`, interpolated between the usable readings either side of it when both are
+    within `max_age_ns`; the latest before it alone while the next has not come (live, for a second)."""
+    i = bisect.bisect_right(samples, at_ns, key=lambda s: s.host_ns)
+    before = _usable_from(samples, range(i - 1, -1, -1), at_ns, max_age_ns)
+    if before is None:
+        return None
+    after = _usable_from(samples, range(i, len(samples)), at_ns, max_age_ns)
+    if after is None or before.host_ns == at_ns:
+        return before.bpm
+    share = (at_ns - before.host_ns) / (after.host_ns - before.host_ns)
+    return round(before.bpm + share * (after.bpm - before.bpm))
+
+
+def _usable_from(samples: Sequence[HrSample], order: range, at_ns: int, max_age_ns: int) -> HrSample | None:
+    for i in order:
         sample = samples[i]
-        if at_ns - sample.host_ns > max_age_ns:
+        if abs(sample.host_ns - at_ns) > max_age_ns:
             return None
         if usable(sample):
-            return sample.bpm
+            return sample
     return None
 
 
@@ -94,7 +114,9 @@ class RepHr:
 def rep_hr(samples: Sequence[HrSample], finish_ns: int, now_ns: int | None = None) -> RepHr:
     """HR at the finish and 60 s later. `now_ns` (live) holds back what is not yet known; in review it
     defaults to the last sample's time, so both give the same figures once the minute is over."""
-    finish = hr_at(samples, finish_ns)
+    if now_ns is not None:
+        samples = samples[:bisect.bisect_right(samples, now_ns, key=lambda s: s.host_ns)]
+    finish = hr_near(samples, finish_ns)
     if now_ns is None:
         now_ns = samples[-1].host_ns if samples else finish_ns
     later = finish_ns + HRR_DELAY_NS
@@ -105,7 +127,7 @@ def rep_hr(samples: Sequence[HrSample], finish_ns: int, now_ns: int | None = Non
     peak = max((s.bpm for s in samples[lo:hi] if usable(s)), default=None)
     if finish is not None and (peak is None or finish > peak):
         peak = finish
-    return RepHr(finish, hr_at(samples, later), peak)
+    return RepHr(finish, hr_near(samples, later), peak)
 
 
 def trace(samples: Sequence[HrSample], finish_ns: int, before_ns: int = TRACE_BEFORE_NS,

@@ -28,10 +28,11 @@ from simulators.virtual_time import run
 
 COURSE = Course.parse("0,10,20,30")
 S = 1_000_000_000
-# a 1 Hz strap's latest figure is up to a second (plus the link's delay) old, and HR climbs some
-# 4 bpm/s as a sprint ends; a minute later it moves slower
-FINISH_BPM = 8
-AFTER60_BPM = 4
+# the strap's 1 Hz figures carry a beat of noise and arrive 7.5-50 ms late; a rep's figures
+# interpolate between the readings either side (gates.hr_recovery.hr_near)
+FINISH_BPM = 3
+AFTER60_BPM = 3
+HRR60_BPM = 4
 
 
 def sim_session(reps=3, athletes=2, seed=7, warmup_s=30.0, cooldown_s=65.0):
@@ -219,7 +220,7 @@ def test_hr_and_gates_in_one_session_give_each_rep_its_hr_at_finish_and_hrr60():
         got = rep_hr(by_athlete[rep.athlete], finish_ns)
         assert abs(got.finish_bpm - true["finish_bpm"]) <= FINISH_BPM
         if true["hrr60"] is not None:
-            assert abs(got.hrr60 - true["hrr60"]) <= FINISH_BPM + AFTER60_BPM
+            assert abs(got.hrr60 - true["hrr60"]) <= HRR60_BPM
             assert got.peak_bpm >= got.finish_bpm
     assert all(t["hrr60"] is not None for t in truth)
 

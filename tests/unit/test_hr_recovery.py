@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gates.heartrate import Contact, HrSample
 from gates.hr_recovery import (
-    MAX_AGE_NS, LiveHr, Readiness, RepHr, finish_host_ns, hr_at, live, readiness, ready_threshold, rep_hr, sustained_range,
+    MAX_AGE_NS, LiveHr, Readiness, RepHr, finish_host_ns, hr_at, hr_near, live, readiness, ready_threshold, rep_hr, sustained_range,
     trace,
 )
 
@@ -28,6 +28,15 @@ def test_hr_at_is_the_latest_usable_reading_no_older_than_five_seconds():
     assert hr_at(samples, 3 * S) == 120  # contact lost: the last believable reading
     assert hr_at(samples, 4 * S + MAX_AGE_NS) == 130 and hr_at(samples, 4 * S + MAX_AGE_NS + 1) is None
     assert hr_at(samples, -1) is None and hr_at([], 0) is None
+
+
+def test_a_reps_figure_interpolates_between_the_readings_either_side():
+    samples = series([100, 110]) + series([0], start_s=2, contact=Contact.LOST) + series([150], start_s=3)
+    assert hr_near(samples, 3 * S // 10) == 103
+    assert hr_near(samples[:1], 3 * S // 10) == 100  # live, before the next reading came
+    assert hr_near(samples, 2 * S) == 130  # lost contact is stepped over: 110 at 1 s, 150 at 3 s
+    assert hr_near(samples, 1 * S) == 110 and hr_near(samples, 10 * S) is None
+    assert hr_near(series([100, 110], every_s=7.0), 1 * S) == 100  # the next is too far to lean on
 
 
 def test_hrr60_is_the_drop_from_the_finish_to_a_minute_later():
