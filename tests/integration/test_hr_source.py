@@ -20,7 +20,7 @@ from gates.heartrate import BodySensorLocation, Contact
 from gates.hr_recovery import hr_at, live, rep_hr
 from simulators.athletes import presets
 from simulators.ble_backend import BumbleRadio, JitteryLink
-from simulators.ble_gate import BleGates, ble_config
+from simulators.ble_gate import BleGate, BleGates, ble_config
 from simulators.hr_strap import HrStraps
 from simulators.plans import get_plan
 from simulators.session import SessionConfig, simulate
@@ -59,6 +59,8 @@ class Played:
 
 
 async def _play(session, make_sources, during=None, gates=False, seed=1):
+    """`make_sources(radio, clock, straps)` gives the HR sources; `during(straps, link)` runs beside
+    the session (faults, impostors)."""
     loop = asyncio.get_running_loop()
     link = JitteryLink(seed=seed)
     fleet = BleGates(session, link) if gates else None
@@ -94,7 +96,7 @@ async def _play(session, make_sources, during=None, gates=False, seed=1):
     tasks += [asyncio.create_task(watch(i, s)) for i, s in enumerate(sources)]
     if gate_source:
         tasks.append(asyncio.create_task(consume_events()))
-    side = asyncio.create_task(during(straps)) if during else None
+    side = asyncio.create_task(during(straps, link)) if during else None
     await (fleet.run() if fleet else straps.run())
     await asyncio.sleep(2)
     if side:
@@ -164,7 +166,7 @@ def test_contact_loss_is_reported_and_never_taken_for_a_heart_rate():
 def test_a_strap_out_of_range_drops_out_and_is_reconnected():
     session = sim_session(reps=2)
 
-    async def out_of_range(straps):
+    async def out_of_range(straps, link):
         await asyncio.sleep(60 - straps.now_us() / 1e6)
         await straps.straps["Ben"].drop(10.0)
 
@@ -248,3 +250,25 @@ def test_specs_and_pairings_open_a_source_or_say_in_one_line_what_is_wrong():
         with pytest.raises(PairingError, match=problem):
             parse_pairings(texts, roster=["Ada", "Ben"])
     assert issubclass(PairingError, ValueError)
+
+
+def test_an_allowed_device_without_heart_rate_is_left_and_a_garbled_notification_is_counted():
+    session = sim_session(reps=1)
+
+    async def impostor_and_garble(straps, link):
+        loop = asyncio.get_running_loop()
+        gate = BleGate(link, 9, "D0:0D:00:00:00:09",
+                       lambda: round(loop.time() * 1e6), name="Polar GATE")
+        await gate.start()
+        await asyncio.sleep(40 - straps.now_us() / 1e6)
+        ada = straps.straps["Ada"]
+        await ada.device.notify_subscribers(ada.measurement_char, b"\x01\x50")  # uint16 bpm cut short
+        await asyncio.sleep(5)
+        await gate.stop()
+
+    played = play(session, during=impostor_and_garble)
+    source = played.sources[0]
+    gate_status = source.strap_status["D0:0D:00:00:00:09"]
+    assert gate_status.state is State.ERROR and "does not serve the Heart Rate service" in gate_status.reason
+    assert source.status.dropped_frames == 1 and source.status.dropped_bytes == 2
+    assert len(played.of("Ada")) > 30 and len(played.of("Ben")) > 30
