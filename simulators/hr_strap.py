@@ -44,7 +44,7 @@ class HrStrap:
     def __init__(self, link: LocalLink, address: str, name: str, reading: Callable[[], Measurement], *,
                  interval_s: float = 1.0, phase_s: float = 0.0,
                  location: BodySensorLocation = BodySensorLocation.CHEST, battery: int = 90,
-                 advertising_interval_ms: float = 100.0) -> None:
+                 advertising_interval_ms: float = 500.0) -> None:
         self.address = address
         self.name = name
         self.reading = reading
