@@ -30,9 +30,9 @@ COURSE = Course.parse("0,10,20,30")
 S = 1_000_000_000
 # the strap's 1 Hz figures carry a beat of noise and arrive 7.5-50 ms late; a rep's figures
 # interpolate between the readings either side (gates.hr_recovery.hr_near)
-FINISH_BPM = 3
-AFTER60_BPM = 3
-HRR60_BPM = 4
+FINISH_BPM = 4
+AFTER60_BPM = 4
+HRR60_BPM = 5
 
 
 def sim_session(reps=3, athletes=2, seed=7, warmup_s=30.0, cooldown_s=65.0):
