@@ -7,9 +7,9 @@ The shape is the one sprint coaches see on a strap:
 - the drive lingers after the finish (AFTERDRIVE_S: the sympathetic response outlasts a sprint), so HR
   keeps rising for some seconds after it and peaks 5-15 s later;
 - HR follows the drive up quickly (RISE_S) and comes down slowly: recovery is exponential towards the
-  between-reps baseline with the athlete's time constant `recovery_s` (~40-60 s in trained athletes
-  after a sub-maximal effort; exponential fits of post-exercise HR, e.g. Imai et al. 1994), which
-  is what a fit of the tail gives back;
+  between-reps baseline with the athlete's time constant `recovery_s` (40-62 s here: first-order fits
+  of post-exercise HR put fit subjects under ~55 s; Wang, Su & Celler 2006, IEEE EMBS "Time constant
+  of heart rate recovery after low level exercise"), which is what a fit of the tail gives back;
 - fatigue: every load unit (one maximal 30 m = 1, as simulators.athletes) lifts the baseline by
   `drift_bpm` (cardiovascular drift) and lengthens recovery by `slowing` of it;
 - the strap loses skin contact now and then (`losses_per_hour`, each for a few seconds), notifying
