@@ -29,6 +29,7 @@ BUILTIN = {
     "line": "drivers.line_source:LineSource",
     "replay": "drivers.replay_source:ReplaySource",
     "ble": "drivers.ble_source:BleSource",
+    "hr": "drivers.hr_source:HrSource",
 }
 # The bundled simulator (`sim:`) registers through the entry-point group like any vendor's driver
 # (pyproject.toml): drivers never import the simulators that sit above them.

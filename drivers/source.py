@@ -5,7 +5,9 @@
             ...
 
 and, beside it, `source.statuses()`: connected / reconnecting / error with a reason, last heartbeat,
-battery and dropped counts (as python-can's `Bus` hides its interfaces).
+battery and dropped counts (as python-can's `Bus` hides its interfaces). A source that reads
+heart-rate straps (drivers.hr_source) yields its samples from `source.samples()`; every other source
+has none.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from enum import StrEnum
 
 from gates.clocksync import ClockState
 from gates.events import GateEvent
+from gates.heartrate import HrSample
 from gates.protocols import Protocol
 
 
@@ -43,6 +46,7 @@ class SourceStatus:
     lost_events: int = 0  # events the source knows it missed and could not recover
     gaps: int = 0  # link outages whose events a format without resend cannot recover
     last_seq: int | None = None  # per gate: the seq of its latest event, as its heartbeat says
+    strap: str | None = None  # per heart-rate strap: its Bluetooth address
 
 
 class Source:
@@ -53,7 +57,8 @@ class Source:
 
     Optional capabilities are declared here with their defaults, so callers ask every source the
     same way: `protocol` (the wire format whose events it delivers; None: gate ids as they come, the
-    gateline way) and `clock_state` (how well a gate's own clock is pinned; None for shared clocks)."""
+    gateline way), `clock_state` (how well a gate's own clock is pinned; None for shared clocks) and
+    `samples()` (heart-rate readings; none for a gate source)."""
 
     protocol: Protocol | None = None
 
@@ -104,6 +109,12 @@ class Source:
                     return
                 batch.append(event)
             yield batch
+
+    async def samples(self) -> AsyncIterator[HrSample]:
+        """Heart-rate samples in arrival order; ends when the source closes. None here: only a source
+        that reads straps has them."""
+        return
+        yield
 
     async def statuses(self) -> AsyncIterator[SourceStatus]:
         while True:
