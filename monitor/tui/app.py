@@ -55,6 +55,9 @@ class Controls(Protocol):
 NARROW_COLUMNS = 105  # below this the last-rep card is a strip under the banner (END SESSION needs the width)
 SHORT_ROWS = 32  # below this the plots give their rows to the table
 TALL = (120, 35)  # from this size on, the athlete's name is in block letters beside the banner
+# set as the terminal's window title (OSC 2) once the first frame is on screen: terminal tabs and tmux
+# show it, and the start-up benchmark waits for it instead of for words on the screen
+WINDOW_TITLE = "gates dashboard"
 
 # key, action, footer label, help text: one table for the bindings, the footer, the palette and help
 KEYS: tuple[tuple[str, str, str, str], ...] = (
@@ -146,6 +149,13 @@ class DashboardApp(App):
         self.sub_title = self._sub_title(narrow)
         footer = self.query_one(Footer)  # narrow: every key still shows, down to `? Help` and `q Quit`
         footer.compact, footer.show_command_palette = narrow, not narrow
+
+    def on_ready(self) -> None:
+        """Textual's Ready: the first frame has been displayed."""
+        driver = self._driver  # Textual's own output path: no public way to write an escape sequence
+        if driver is not None:
+            driver.write(f"\x1b]2;{WINDOW_TITLE}\x07")
+            driver.flush()
 
     def on_mount(self) -> None:
         table = self.table
