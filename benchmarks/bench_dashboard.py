@@ -52,9 +52,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def time_the_card(app, drawn: dict[int, int]) -> None:
-    """Note when the last-rep card's first line (shown at every size) is first rendered with each rep."""
+    """Note when the last-rep card's % of best (shown at every size) is first rendered with each rep."""
     card = app.last_rep
-    line = card.query_one("#rep-who", Label)
+    line = card.query_one("#rep-pct", Label)
     render = line.render
 
     def timed_render():

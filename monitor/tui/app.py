@@ -221,10 +221,12 @@ class DashboardApp(App):
             self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
+        """The card and the banner first: the table and the plot follow in the next frame, so the rep
+        just run is on screen within one frame of its finish (a table repaint costs several ms)."""
         athlete = self.board.add(result, at)
         self.last_rep.show(result)
-        self._show_athletes([athlete.name])
         self.verdict.show(self._banner())
+        self.call_after_refresh(self._show_athletes, [athlete.name])
 
     def _reps_revised(self, results: list[RepResult]) -> None:
         changed = self.board.revise(results)
@@ -235,13 +237,16 @@ class DashboardApp(App):
 
     def _rotation_changed(self, order: list[str], next_up: str | None) -> None:
         self.board.set_rotation(order, next_up)
+        self.last_rep.show_next(self.board.next_up)
+        self.verdict.show(self._banner())  # its "next up" line too
+        self.call_after_refresh(self._show_rotation, order)
+
+    def _show_rotation(self, order: list[str]) -> None:
         table = self.table
         for name in order:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         table.mark_next(self.board.next_up)
         table.border_title = self._next_title()
-        self.last_rep.show_next(self.board.next_up)
-        self.verdict.show(self._banner())  # its "next up" line too
 
     def _session_opened(self, opened: pl.SessionOpened) -> None:
         """Each athlete's PB shows before their first rep; a resumed session shows what it already had
