@@ -105,14 +105,19 @@ class SprintProfile:
 
 
 def fit(distances_m: list[float], times_s: list[float], correction: str = "none", *,
-        time_correction: float = 0.0) -> SprintProfile:
+        time_correction: float = 0.0, flying_m: float = 0.0) -> SprintProfile:
     """Fit one set of cumulative splits (distances from the start gate, seconds after the start).
 
     `time_correction` (s) is added to every split first, as shorts' users add 0.3 s for a standing
     start behind the gate; the estimated corrections (`tc`, `fd`) are fitted on top of it.
+    `flying_m` fixes the flying distance of the plain model (`none`): the FD model with FD known (a
+    start 0.5 m behind the beam), two parameters, so three splits are enough.
     """
     d, t = _checked_splits(distances_m, times_s, correction, time_correction)
-    q, iterations = _levenberg_marquardt(_start(d, t, correction), d, t, correction)
+    if not (math.isfinite(flying_m) and 0.0 <= flying_m <= MAX_FD) or (flying_m and correction != "none"):
+        raise FitError(f"a fixed flying distance is 0 to {MAX_FD:g} m and goes with the plain model only")
+    fixed = float(flying_m)
+    q, iterations = _levenberg_marquardt(_start(d, t, correction), d, t, correction, fixed)
     model = correction
     if correction == "fd" and q[2] <= LN_FD_AT_BOUND:
         model = "none"
@@ -120,9 +125,9 @@ def fit(distances_m: list[float], times_s: list[float], correction: str = "none"
         iterations += more
     mss, tau = math.exp(q[0]), math.exp(q[1])
     tc = q[2] if correction == "tc" else None
-    fd = (math.exp(q[2]) if model == "fd" else 0.0) if correction == "fd" else None
+    fd = (math.exp(q[2]) if model == "fd" else 0.0) if correction == "fd" else (fixed or None)
     _check_plausible(mss, tau, tc, fd)
-    predicted, _ = _model(q, d, model)
+    predicted, _ = _model(q, d, model, fixed)
     residuals = tuple(ti - pi for ti, pi in zip(t, predicted))
     return SprintProfile(
         mss=mss, tau=tau, correction=correction, tc=tc, fd=fd,
@@ -164,18 +169,19 @@ def _start(d: list[float], t: list[float], correction: str) -> list[float]:
     return q
 
 
-def _model(q: list[float], d: list[float], correction: str) -> tuple[list[float], list[list[float]]]:
+def _model(q: list[float], d: list[float], correction: str,
+           fixed_fd: float = 0.0) -> tuple[list[float], list[list[float]]]:
     """Predicted times and the Jacobian's columns: their derivatives by each fitted parameter
-    (ln MSS, ln τ[, TC | ln FD]).
+    (ln MSS, ln τ[, TC | ln FD]); `fixed_fd` is a known flying distance for the plain model.
 
     With u = t/τ at x = d/(MSS·τ) and s = 1 − e^(−u) (so du/dx = 1/s): ∂t/∂ln MSS = −τx/s,
     ∂t/∂ln τ = τ(u − x/s), and ∂t/∂d = 1/(MSS·s), the reciprocal of the speed there.
     """
     mss, tau = math.exp(q[0]), math.exp(q[1])
     k = 1.0 / (mss * tau)
-    fd = math.exp(q[2]) if correction == "fd" else 0.0
+    fd = math.exp(q[2]) if correction == "fd" else fixed_fd
     u0 = a0 = inv_s0 = 0.0  # the flying part: where the athlete is at the start gate
-    if correction == "fd":  # FD underflowing to 0 divides by zero here: an unusable trial step
+    if fd:  # FD underflowing to 0 divides by zero here: an unusable trial step
         u0, s0 = reduced_time(fd * k)
         a0, inv_s0 = fd * k / s0, 1.0 / s0
     times, by_mss, by_tau, by_fd = [], [], [], []
@@ -192,11 +198,11 @@ def _model(q: list[float], d: list[float], correction: str) -> tuple[list[float]
     return times, [by_mss, by_tau, by_fd] if correction == "fd" else [by_mss, by_tau]
 
 
-def _evaluate(q, d, t, correction) -> tuple[float, list[float], list[list[float]]]:
+def _evaluate(q, d, t, correction, fixed_fd=0.0) -> tuple[float, list[float], list[list[float]]]:
     """Cost (sum of squares), residuals predicted − observed, and the Jacobian's columns; inf where
     the model cannot be evaluated (parameters run off to overflow)."""
     try:
-        predicted, jac = _model(q, d, correction)
+        predicted, jac = _model(q, d, correction, fixed_fd)
     except (OverflowError, ZeroDivisionError, ValueError):
         return math.inf, [], []
     r = [p - ti for p, ti in zip(predicted, t)]
@@ -204,10 +210,10 @@ def _evaluate(q, d, t, correction) -> tuple[float, list[float], list[list[float]
     return (cost if math.isfinite(cost) else math.inf), r, jac
 
 
-def _levenberg_marquardt(q: list[float], d, t, correction) -> tuple[list[float], int]:
+def _levenberg_marquardt(q: list[float], d, t, correction, fixed_fd=0.0) -> tuple[list[float], int]:
     """Marquardt's damping of the Gauss-Newton step (scaled by diag(JᵀJ)), until the step or the
     reduction it promises is negligible; minpack's nls.lm (which shorts calls) works the same way."""
-    cost, r, jac = _evaluate(q, d, t, correction)
+    cost, r, jac = _evaluate(q, d, t, correction, fixed_fd)
     if not math.isfinite(cost):
         raise FitError("the splits do not fit the sprint model")
     lam = 1e-3
@@ -223,7 +229,7 @@ def _levenberg_marquardt(q: list[float], d, t, correction) -> tuple[list[float],
                 if promised <= 1e-15 * cost or max(map(abs, delta)) < 1e-12:
                     return q, iteration
                 trial = [qi + di for qi, di in zip(q, delta)]
-                trial_cost, trial_r, trial_jac = _evaluate(trial, d, t, correction)
+                trial_cost, trial_r, trial_jac = _evaluate(trial, d, t, correction, fixed_fd)
                 if trial_cost < cost:
                     break
             lam *= 10.0

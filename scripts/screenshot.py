@@ -21,10 +21,10 @@ from monitor.tui.app import DashboardApp  # noqa: E402
 from monitor.tui.sample import FrozenClock, post, sample  # noqa: E402
 
 
-async def shoot(out: Path, size: tuple[int, int], verdict: Verdict) -> None:
+async def shoot(out: Path, size: tuple[int, int], verdict: Verdict, theme: str = "dark") -> None:
     data = sample()
     clock = FrozenClock()
-    app = DashboardApp(None, course=data.course, roster=data.roster, clock=clock, where="gates demo")
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=clock, where="gates demo", theme=theme)
     async with app.run_test(size=size) as pilot:
         post(app.post_message, clock, data, data.upto(verdict))
         await pilot.pause()
@@ -40,12 +40,13 @@ def main() -> int:
     parser.add_argument("-o", "--out", type=Path, default=ROOT / "docs" / "dashboard.svg")
     parser.add_argument("--size", default="120x40", help="terminal columns x rows (default 120x40)")
     parser.add_argument("--verdict", default="END", choices=[v.value for v in Verdict])
+    parser.add_argument("--theme", default="dark", choices=("dark", "light"))
     args = parser.parse_args()
     try:
         columns, rows = (int(x) for x in args.size.lower().split("x"))
     except ValueError:
         parser.error(f"--size {args.size!r}: expected COLUMNSxROWS, e.g. 120x40")
-    asyncio.run(shoot(args.out, (columns, rows), Verdict(args.verdict)))
+    asyncio.run(shoot(args.out, (columns, rows), Verdict(args.verdict), args.theme))
     print(args.out)
     return 0
 

@@ -24,6 +24,7 @@ import math
 from monitor.cli.options import (
     UsageError,
     add_against_option,
+    add_theme_option,
     group_session,
     open_store,
     require_terminal,
@@ -56,6 +57,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     add_against_option(parser)
+    add_theme_option(parser)
     parser.add_argument("--ble", action="store_true",
                         help="over Bluetooth LE: simulated BLE gates, each on its own clock, on a simulated radio "
                              f"(bumble), received by the BLE driver as real gates are (--speed at most {BLE_MAX_SPEED:g})")
@@ -98,26 +100,26 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     with store:
         if args.ble:
-            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule))
+            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, args.theme))
         else:
             source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
                                 athletes=[a.name for a in config.athletes], rule=rule, resume=False,
                                 name=DEMO)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
-                                             speed=args.speed))
+                                             speed=args.speed, theme=args.theme))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
 
 
-async def _over_ble(store, config, speed: float, rule):
+async def _over_ble(store, config, speed: float, rule, theme: str | None = None):
     """The demo's session on simulated BLE gates: (the pipeline, the dashboard's exit code)."""
     import asyncio
 
     sim, pipeline = await ble_demo(store, config, speed, rule)
     play = asyncio.create_task(play_out(sim, pipeline), name="BLE gates")
     try:  # speed 1 for the dashboard: its clock, the pipeline's, already runs on session time
-        code = await run_dashboard(pipeline, where=f"demo ×{speed:g} over BLE", end_on_exit=True)
+        code = await run_dashboard(pipeline, where=f"demo ×{speed:g} over BLE", end_on_exit=True, theme=theme)
     finally:
         play.cancel()
         await asyncio.gather(play, return_exceptions=True)

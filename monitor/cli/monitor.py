@@ -16,6 +16,7 @@ from monitor.cli.options import (
     UsageError,
     add_against_option,
     add_session_options,
+    add_theme_option,
     open_store,
     require_terminal,
     run_dashboard,
@@ -29,6 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                              "ble:ADDRESS, ble:name=PATTERN or replay:FILE[?speed=X|max]; repeatable")
     add_session_options(parser)
     add_against_option(parser)
+    add_theme_option(parser)
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.add_argument("--headless", action="store_true", help="no dashboard: print a line per rep and verdict")
     parser.add_argument("--json", action="store_true", help="with --headless: JSON lines, one per rep, then a summary")
@@ -72,5 +74,6 @@ def run(args: argparse.Namespace) -> int:
         except PipelineError as err:  # sources that cannot run together
             raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
-            return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False))
+            return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False,
+                                             theme=args.theme))
         return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(store.path)))

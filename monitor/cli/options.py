@@ -122,6 +122,20 @@ def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile
     return course, athletes, plan
 
 
+def add_theme_option(parser: argparse.ArgumentParser) -> None:
+    """The dashboards' look: shared by demo, monitor and review, remembered for the next run."""
+    parser.add_argument("--theme", choices=("light", "dark"), default=None,
+                        help="light: black on white, for a track in sunlight; dark: white on black "
+                             "(default: the theme chosen last time, else dark; the choice is remembered)")
+
+
+def chosen_look(theme: str | None) -> dict[str, object]:
+    """The dashboard's theme (`--theme`, else the one remembered) and how it keeps a new choice."""
+    from monitor.tui import config
+
+    return {"theme": config.chosen_theme(theme), "remember_theme": config.remember_theme}
+
+
 def open_store(db: str | None) -> SessionStore:
     """The session database `--db` names (default: in the user's data directory), or UsageError."""
     from monitor.store import db as st
@@ -175,7 +189,7 @@ def require_terminal() -> None:
         raise UsageError("the dashboard needs a terminal; without one, `gates monitor --headless` prints lines")
 
 
-async def run_dashboard(pipeline: Pipeline, **options: object) -> int:
+async def run_dashboard(pipeline: Pipeline, theme: str | None = None, **options: object) -> int:
     """The live dashboard on `pipeline` until the coach quits; sources that cannot start are the
     user's to fix (a port that is not there, a busy one), so they end as one line."""
     from monitor.live.pipeline import PipelineError
@@ -183,6 +197,6 @@ async def run_dashboard(pipeline: Pipeline, **options: object) -> int:
 
     require_terminal()
     try:
-        return await bridge.run_dashboard(pipeline, **options)
+        return await bridge.run_dashboard(pipeline, **options, **chosen_look(theme))
     except PipelineError as err:
         raise UsageError(str(err)) from None

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from monitor.cli.options import UsageError, database_path, session_id
+from monitor.cli.options import UsageError, add_theme_option, chosen_look, database_path, session_id
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", nargs="?", metavar="SESSION",
                         help="the session id, as `gates sessions` lists them (default: the latest)")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    add_theme_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     session = load(args.db, args.session)
     require_terminal()
     from monitor.review.app import ReviewApp
+    from monitor.tui import config
 
-    ReviewApp(session).run()
+    app = ReviewApp(session)
+    config.apply(app, chosen_look(args.theme)["theme"])
+    app.run()
     return 0

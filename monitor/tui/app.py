@@ -5,7 +5,9 @@ decision to a `Controls` object that stores it as an annotation and applies it; 
 only when the pipeline reports the consequence, so what is shown is always what is stored.
 
 The clock is injected (default: the monotonic clock) so tests and snapshots are deterministic; it
-drives only the rest timers and heartbeat ages.
+drives only the rest timers and heartbeat ages. The theme is given (`--theme`, see
+`monitor.tui.config`); `remember_theme`, when given, keeps a theme chosen in the command palette for
+the next run.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from textual.widgets import Footer, Header, Label
 from gates.course import Course
 from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.tui import config
 from monitor.tui.board import Board
 from monitor.tui.messages import GateClock, Update
 from monitor.tui.widgets.athletes import AthleteTable
@@ -49,8 +52,12 @@ class Controls(Protocol):
     def undo(self) -> str | None: ...
 
 
-NARROW_COLUMNS = 105  # below this the last-rep card gives its width to the banner's END SESSION
+NARROW_COLUMNS = 105  # below this the last-rep card is a strip under the banner (END SESSION needs the width)
 SHORT_ROWS = 32  # below this the plots give their rows to the table
+TALL = (120, 35)  # from this size on, the athlete's name is in block letters beside the banner
+# set as the terminal's window title (OSC 2) once the first frame is on screen: terminal tabs and tmux
+# show it, and the start-up benchmark waits for it instead of for words on the screen
+WINDOW_TITLE = "gates dashboard"
 
 # key, action, footer label, help text: one table for the bindings, the footer, the palette and help
 KEYS: tuple[tuple[str, str, str, str], ...] = (
@@ -75,8 +82,11 @@ class DashboardApp(App):
 
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
                  roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
-                 speed: float = 1.0) -> None:
+                 speed: float = 1.0, theme: str = config.DEFAULT_THEME,
+                 remember_theme: Callable[[str], object] | None = None) -> None:
         super().__init__()
+        self.remember_theme = remember_theme
+        config.apply(self, theme)
         self.controls = controls
         self.course = course
         self.rule = rule or StopRule()
@@ -86,8 +96,25 @@ class DashboardApp(App):
         names = list(dict.fromkeys(roster))
         self.board.set_rotation(names, names[0] if names else None)
         of = "PB" if self.rule.against == "pb" else "session best"
-        self.sub_title = " · ".join(filter(None, [f"course {course.label()} m",
-                                                  f"floor {self.rule.floor_pct:g} % of {of}", where]))
+        self.session_label = ""
+        self.where = where
+        self.of = of
+        self.sub_title = self._sub_title(narrow=False)
+
+    def _sub_title(self, narrow: bool) -> str:
+        """The header's line; on a narrow terminal only what fits 80 columns beside the title."""
+        if narrow:
+            parts = [self.session_label.split(" (")[0], f"{self.course.label()} m", f"floor {self.rule.floor_pct:g} %"]
+        else:
+            parts = [self.session_label, f"course {self.course.label()} m",
+                     f"floor {self.rule.floor_pct:g} % of {self.of}", self.where]
+        return " · ".join(filter(None, parts))
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme of ours picked in the command palette is the one the next run opens with."""
+        name = config.ours(theme)
+        if self.remember_theme is not None and name is not None and self.is_running:
+            self.remember_theme(name)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -112,19 +139,30 @@ class DashboardApp(App):
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:
-        """A small terminal keeps what matters most: the banner wide enough for its block letters
-        (without the last-rep card) and, when short, the table before the plots."""
+        """A small terminal keeps what matters most: the banner wide enough for its block letters,
+        the last rep as a strip under it (time, name, % of best, next up) and, when short, the table
+        before the plots. A big one has room for the athlete's name in block letters."""
         narrow = event.size.width < NARROW_COLUMNS
         self.set_class(narrow, "-narrow")
         self.set_class(event.size.height < SHORT_ROWS, "-short")
+        self.set_class(event.size.width >= TALL[0] and event.size.height >= TALL[1], "-tall")
+        self.sub_title = self._sub_title(narrow)
         footer = self.query_one(Footer)  # narrow: every key still shows, down to `? Help` and `q Quit`
         footer.compact, footer.show_command_palette = narrow, not narrow
+
+    def on_ready(self) -> None:
+        """Textual's Ready: the first frame has been displayed."""
+        driver = self._driver  # Textual's own output path: no public way to write an escape sequence
+        if driver is not None:
+            driver.write(f"\x1b]2;{WINDOW_TITLE}\x07")
+            driver.flush()
 
     def on_mount(self) -> None:
         table = self.table
         for name in self.board.order:
             table.show(self.board.athlete(name), self.board.next_up, None)
         table.border_title = self._next_title()
+        self.last_rep.show_next(self.board.next_up)
         self.set_interval(1.0, self._tick)
         if self.controls is not None:
             self.run_worker(self._run_controls, name="pipeline", exclusive=True)
@@ -183,10 +221,12 @@ class DashboardApp(App):
             self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
+        """The card and the banner first: the table and the plot follow in the next frame, so the rep
+        just run is on screen within one frame of its finish (a table repaint costs several ms)."""
         athlete = self.board.add(result, at)
         self.last_rep.show(result)
-        self._show_athletes([athlete.name])
         self.verdict.show(self._banner())
+        self.call_after_refresh(self._show_athletes, [athlete.name])
 
     def _reps_revised(self, results: list[RepResult]) -> None:
         changed = self.board.revise(results)
@@ -197,19 +237,23 @@ class DashboardApp(App):
 
     def _rotation_changed(self, order: list[str], next_up: str | None) -> None:
         self.board.set_rotation(order, next_up)
+        self.last_rep.show_next(self.board.next_up)
+        self.verdict.show(self._banner())  # its "next up" line too
+        self.call_after_refresh(self._show_rotation, order)
+
+    def _show_rotation(self, order: list[str]) -> None:
         table = self.table
         for name in order:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         table.mark_next(self.board.next_up)
         table.border_title = self._next_title()
-        if self.board.last is None:
-            self.verdict.show(self._banner())
 
     def _session_opened(self, opened: pl.SessionOpened) -> None:
         """Each athlete's PB shows before their first rep; a resumed session shows what it already had
         (its rest timers start unknown)."""
         how = "resumed" if opened.resumed else "new"
-        self.sub_title = " · ".join(filter(None, [f"session {opened.session} ({how})", self.sub_title]))
+        self.session_label = f"session {opened.session} ({how})"
+        self.sub_title = self._sub_title(self.has_class("-narrow"))
         self.board.set_pbs(opened.pbs)
         self._show_athletes(sorted(opened.pbs))
         if opened.results:

@@ -92,19 +92,20 @@ class PipelineControls:
                 self.pipeline.stop(end=True, reason="ended by the coach"))
 
 
-async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0) -> DashboardApp:
-    """Start the pipeline and build its dashboard (not yet running)."""
+async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0, **look: object) -> DashboardApp:
+    """Start the pipeline and build its dashboard (not yet running); `look`: its theme options."""
     from monitor.tui.app import DashboardApp
 
     messages = pipeline.subscribe()
     await pipeline.start()
     return DashboardApp(PipelineControls(pipeline, messages), course=pipeline.course, rule=pipeline.rule,
-                        roster=pipeline.athletes, where=where, speed=speed,
+                        roster=pipeline.athletes, where=where, speed=speed, **look,  # type: ignore[arg-type]
                         clock=lambda: pipeline.clock() / 1e9)  # rest and heartbeat ages on the arrivals' clock
 
 
-async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, speed: float = 1.0) -> int:
-    app = await open_dashboard(pipeline, where=where, speed=speed)
+async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, speed: float = 1.0,
+                        **look: object) -> int:
+    app = await open_dashboard(pipeline, where=where, speed=speed, **look)
     try:
         await app.run_async()
     finally:

@@ -291,7 +291,7 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
             assert app.table.get_cell(name, "pb_pct") == fmt_pct(latest.intensity_pb_pct)
         last = app.board.last
         assert last == results[-1]
-        assert str(app.query_one("#rep-mss", Label).content) == f"MSS {fmt_speed(last.mss)} m/s"
+        assert str(app.query_one("#rep-profile", Label).content).startswith(f"MSS {fmt_speed(last.mss)} m/s · MAC")
         wanted = "★ NEW PB ★" if last.new_pb else "★ NEW BEST ★" if last.new_best else best_line(last)
         assert str(app.query_one("#rep-best", Label).content) == wanted
 

@@ -121,8 +121,10 @@ SPRINT = Course((0, 10, 20, 30))
 
 
 def sprint(number, mss, tau, athlete="Ann", flags=()):
-    """A rep run exactly as the mono-exponential model says (MSS m/s, τ s)."""
-    splits = tuple(round(time_at_distance(d, mss, tau) * 1e6) for d in SPRINT.distances_m[1:])
+    """A rep run exactly as the mono-exponential model says (MSS m/s, τ s), from blocks 0.5 m behind
+    the start beam (the set-up the profile assumes)."""
+    behind = time_at_distance(0.5, mss, tau)
+    splits = tuple(round((time_at_distance(d + 0.5, mss, tau) - behind) * 1e6) for d in SPRINT.distances_m[1:])
     return Rep(number, athlete, SPRINT, 0, splits, frozenset(flags))
 
 

@@ -14,6 +14,7 @@ from gates.clocksync import ClockState
 
 STALE_S = 3.0  # heartbeats come at 1 Hz: three missed and the coach should look at the gate
 CHIP_WIDTH = 50  # room for the widest usual chip: a BLE gate with its clock note (48 columns)
+COMPACT_WIDTH = 16  # a narrow terminal's chip: state and battery only, five to a row at 80 columns
 STATE_WORD = {State.CONNECTING: "CONNECTING", State.CONNECTED: "OK", State.RECONNECTING: "RECONNECTING",
               State.ERROR: "LOST", State.CLOSED: "CLOSED"}
 STATE_TONE = {"OK": "-ok", "CONNECTING": "-warn", "RECONNECTING": "-warn", "SILENT": "-warn", "LOST": "-bad",
@@ -26,14 +27,23 @@ def clock_note(state: ClockState) -> str:
     return f"{note}, reset ×{state.epoch}" if state.epoch else note
 
 
-def chip_text(status: SourceStatus, clock_note: str | None, now_s: float) -> tuple[Text, str]:
-    """The chip's text and its tone class."""
+def chip_text(status: SourceStatus, clock_note: str | None, now_s: float,
+              compact: bool = False) -> tuple[Text, str]:
+    """The chip's text and its tone class; `compact`: the gate, its state word, battery and lost events
+    (the tone still says a heartbeat is late: SILENT)."""
     word = STATE_WORD[status.state]
     age = None if status.last_heartbeat_ns is None else max(0.0, now_s - status.last_heartbeat_ns / 1e9)
     if word == "OK" and age is not None and age > STALE_S:
         word = "SILENT"
-    label = f"gate {status.gate}" if status.gate is not None else status.source
     text = Text()
+    if compact:
+        text.append(f"G{status.gate} {word}" if status.gate is not None else f"{status.source} {word}", style="bold")
+        if status.battery_pct is not None:
+            text.append(f" {status.battery_pct}%")
+        if status.lost_events:
+            text.append(" LOST", style="bold")
+        return text, STATE_TONE[word]
+    label = f"gate {status.gate}" if status.gate is not None else status.source
     text.append(f"{label} {word}", style="bold")
     if status.reason and word != "OK":
         text.append(f" ({status.reason})")
@@ -53,19 +63,20 @@ def chip_text(status: SourceStatus, clock_note: str | None, now_s: float) -> tup
 class GateChip(Static):
     shown: tuple[str, str] = ("", "")
 
-    def show(self, status: SourceStatus, clock_note: str | None, now_s: float) -> None:
+    def show(self, status: SourceStatus, clock_note: str | None, now_s: float, compact: bool = False) -> None:
         """Redraw only when the words change: heartbeats come at 1 Hz per gate (faster in a demo)."""
-        text, tone = chip_text(status, clock_note, now_s)
+        text, tone = chip_text(status, clock_note, now_s, compact)
         if (text.plain, tone) == self.shown:
             return
         self.shown = (text.plain, tone)
         self.remove_class(*STATE_TONE.values())
         self.add_class(tone)
-        self.update(text)
+        self.update(text, layout=False)
 
 
 class GateStrip(Grid):
-    """Chips keyed by (source, gate) in the order they were first heard; as many per row as fit.
+    """Chips keyed by (source, gate) in the order they were first heard; as many per row as fit, in
+    their compact form when not even two full chips fit a row (every gate stays on screen).
 
     A gate is only as reachable as its source: while the link is down (or closed) its gates show the
     link's state, not a stale OK."""
@@ -75,9 +86,16 @@ class GateStrip(Grid):
         self._chips: dict[tuple[str, int | None], GateChip] = {}
         self._status: dict[tuple[str, int | None], SourceStatus] = {}
         self._clock: dict[tuple[str, int | None], str] = {}
+        self.compact = False
+        self._now_s = 0.0
 
     def on_resize(self) -> None:
-        self.styles.grid_size_columns = max(1, self.size.width // CHIP_WIDTH)
+        compact = self.size.width < 2 * CHIP_WIDTH
+        self.styles.grid_size_columns = max(1, self.size.width // (COMPACT_WIDTH if compact else CHIP_WIDTH))
+        if compact != self.compact:
+            self.compact = compact
+            for key in self._status:
+                self._show(key, self._now_s)
 
     def update_status(self, status: SourceStatus, now_s: float) -> None:
         key = (status.source, status.gate)
@@ -105,8 +123,9 @@ class GateStrip(Grid):
                 self._show(key, now_s)
 
     def _show(self, key: tuple[str, int | None], now_s: float) -> None:
+        self._now_s = now_s
         status = self._status[key]
         link = self._status.get((key[0], None))
         if key[1] is not None and link is not None and link.state is not State.CONNECTED:
             status = replace(status, state=link.state, reason=link.reason)
-        self._chips[key].show(status, self._clock.get(key), now_s)
+        self._chips[key].show(status, self._clock.get(key), now_s, self.compact)

@@ -1,15 +1,23 @@
-"""The rep that just finished, large: athlete, time in big digits with its sprint profile (MSS, MAC)
-beside them, drop-off and intensity against the athlete's session best, the splits, the session best
-and personal best, and a highlight when it is a new best or a new PB."""
+"""The rep that just finished, large: athlete, time in big digits, its % of the athlete's best and who
+is up next beside them, then the sprint profile (MSS, MAC), drop-off, the splits, the session best
+and personal best, and a highlight when it is a new best or a new PB.
+
+Three sizes, chosen by the app's classes: on a big terminal (`-tall`) the athlete's name is in block
+letters above the time, readable from three metres; on a narrow one (`-narrow`) the card is a strip
+under the banner with only the time, name, % of best and next up, so they stay on an 80×24 screen.
+Every line has a fixed size, so an update repaints the card without a new layout of the screen.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Digits, Label
+from textual.widgets import Digits, Label, Static
 
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
 from monitor.session.analyzer import RepResult
+from monitor.tui import bigtext
 
 
 def splits_line(result: RepResult) -> str:
@@ -28,37 +36,70 @@ def best_line(result: RepResult) -> str:
     return line
 
 
+def of_best_line(result: RepResult) -> str:
+    if not result.rep.valid:
+        return "NOT COUNTED"
+    return f"{fmt_pct(result.intensity_pct)} % of best"
+
+
+class BigName(Static):
+    """The athlete's name in block letters when it fits, else in bold."""
+
+    name_shown = ""
+
+    def show(self, name: str) -> None:
+        self.name_shown = name
+        self.refresh()
+
+    def render(self) -> Text:
+        name = self.name_shown
+        if name and bigtext.can_draw(name) and bigtext.width(name) <= self.size.width:
+            return Text("\n".join(bigtext.render(name)), style="bold")
+        return Text(name, style="bold")
+
+
 class LastRep(Vertical):
+    rep_number: int | None = None  # the rep on show: what benchmarks and tests look at, not the text
+
     def compose(self) -> ComposeResult:
-        yield Label("no rep yet", id="rep-title")
+        yield BigName(id="rep-name")
         with Horizontal(id="rep-big"):
             yield Digits("-.--", id="rep-time")
-            with Vertical(id="rep-profile"):
-                yield Label("", id="rep-mss")
-                yield Label("", id="rep-mac")
-                yield Label("", id="rep-mss-drop")
+            with Vertical(id="rep-side"):
+                yield Label("no rep yet", id="rep-who")
+                yield Label("", id="rep-pct")
+                yield Label("", id="rep-next")
+        yield Label("", id="rep-profile")
         yield Label("", id="rep-metrics")
         yield Label("", id="rep-splits")
         yield Label("", id="rep-best")
 
+    def _set(self, selector: str, text: str) -> None:
+        self.query_one(selector, Label).update(text, layout=False)
+
     def show(self, result: RepResult) -> None:
         rep = result.rep
-        self.query_one("#rep-title", Label).update(f"Rep {rep.number} · {rep.athlete}")
+        self.rep_number = rep.number
+        self.border_title = f"Rep {rep.number} · {rep.athlete}"
+        self.query_one(BigName).show(rep.athlete)
         self.query_one("#rep-time", Digits).update(f"{rep.time_us / 1e6:.2f}" if rep.time_us else "-.--")
+        self._set("#rep-who", f"{rep.athlete} · rep {rep.number}")
+        self._set("#rep-pct", of_best_line(result))
         profile = result.profile
-        self.query_one("#rep-mss", Label).update(f"MSS {fmt_speed(result.mss)} m/s" if profile else "")
-        self.query_one("#rep-mac", Label).update(f"MAC {fmt_speed(result.mac)} m/s²" if profile else "")
-        self.query_one("#rep-mss-drop", Label).update(
-            f"MSS drop {fmt_pct(result.mss_dropoff_pct)} %" if profile else "")
+        self._set("#rep-profile", f"MSS {fmt_speed(result.mss)} m/s · MAC {fmt_speed(result.mac)} m/s²"
+                                  f" · MSS↓ {fmt_pct(result.mss_dropoff_pct)} %" if profile else "no sprint profile")
         if rep.valid:
             drop = "—" if result.dropoff_pct is None else f"{result.dropoff_pct:+.1f}"
             metrics = f"drop-off {drop} %   intensity {fmt_pct(result.intensity_pct)} %"
         else:
             metrics = "not counted: " + ", ".join(sorted(rep.flags))
-        self.query_one("#rep-metrics", Label).update(metrics)
-        self.query_one("#rep-splits", Label).update(splits_line(result))
+        self._set("#rep-metrics", metrics)
+        self._set("#rep-splits", splits_line(result))
         best = self.query_one("#rep-best", Label)
         new_pb, new_best = result.new_pb and rep.valid, result.new_best and rep.valid
-        best.update("★ NEW PB ★" if new_pb else "★ NEW BEST ★" if new_best else best_line(result))
+        best.update("★ NEW PB ★" if new_pb else "★ NEW BEST ★" if new_best else best_line(result), layout=False)
         best.set_class(new_best or new_pb, "-new-best")
         self.set_class(not rep.valid, "-void")
+
+    def show_next(self, next_up: str | None) -> None:
+        self._set("#rep-next", f"next up: {next_up}" if next_up else "")

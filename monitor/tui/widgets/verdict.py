@@ -22,6 +22,7 @@ class Banner:
     word: str
     tone: str  # CSS class: -go, -caution, -end, -idle, -void, -over
     detail: str
+    next_up: str | None = None  # who the coach calls to the line now
 
 
 def _intensity(result: RepResult, against: str) -> str:
@@ -38,19 +39,18 @@ def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, 
     if ended:
         return Banner("SESSION ENDED", "-over", ended)
     if result is None:
-        up = f" · next up: {next_up}" if next_up else ""
-        return Banner("READY", "-idle", f"waiting for the first rep{up}")
+        return Banner("READY", "-idle", "waiting for the first rep", next_up)
     rep = result.rep
     who = f"{rep.athlete} · rep {rep.number}"
     if not rep.valid:
-        return Banner("NOT COUNTED", "-void", f"{who} · {why_not_counted(result.rep)}")
+        return Banner("NOT COUNTED", "-void", f"{who} · {why_not_counted(result.rep)}", next_up)
     if result.verdict is Verdict.END:
-        return Banner("END SESSION", "-end", f"{rep.athlete} · {result.reason}")
+        return Banner("END SESSION", "-end", f"{rep.athlete} · {result.reason}", next_up)
     if result.verdict is Verdict.CAUTION:
-        return Banner("CAUTION", "-caution", f"{rep.athlete} · {result.reason}")
+        return Banner("CAUTION", "-caution", f"{rep.athlete} · {result.reason}", next_up)
     if result.verdict is Verdict.GO:
-        return Banner("GO", "-go", f"{who} · {_intensity(result, against)}")
-    return Banner("BASELINE", "-idle", f"{who} · no verdict before {min_reps} valid reps")
+        return Banner("GO", "-go", f"{who} · {_intensity(result, against)}", next_up)
+    return Banner("BASELINE", "-idle", f"{who} · no verdict before {min_reps} valid reps", next_up)
 
 
 class VerdictBanner(Widget):
@@ -72,12 +72,16 @@ class VerdictBanner(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        word, detail = self.banner.word, self.banner.detail
-        if self.size.width >= bigtext.width(word) and self.size.height >= bigtext.ROWS + 2:
-            lines = bigtext.render(word)
-            text = Text("\n".join(lines), style="bold", justify="center")
-            text.append("\n\n" + detail, style="bold")
-            return text
-        text = Text(" ".join(word), style="bold", justify="center")  # spaced out: still reads as a banner
-        text.append("\n" + detail)
+        """The word, the detail (who, why) and who is up next, each on its own line, all bold."""
+        word, detail, next_up = self.banner.word, self.banner.detail, self.banner.next_up
+        lines = 1 + bool(next_up)
+        if self.size.width >= bigtext.width(word) and self.size.height >= bigtext.ROWS + lines:
+            text = Text("\n".join(bigtext.render(word)), style="bold", justify="center")
+            if self.size.height > bigtext.ROWS + lines:
+                text.append("\n")
+        else:
+            text = Text(" ".join(word), style="bold", justify="center")  # spaced out: still reads as a banner
+        text.append("\n" + detail, style="bold")
+        if next_up:
+            text.append(f"\nnext up: {next_up}", style="bold")
         return text

@@ -1,0 +1,134 @@
+"""What a coach must read from three metres is on screen at every size, and the look is remembered.
+
+The real dashboard under Textual's Pilot, fed the deterministic sample session (monitor/tui/sample.py).
+"On screen" is checked on the widgets' regions in the compositor's map: displayed, inside the
+screen, not clipped. The theme is kept with platformdirs (tox-dev/platformdirs, src/platformdirs/unix.py:
+`user_config_dir` follows XDG_CONFIG_HOME), so each test points XDG_CONFIG_HOME at its own directory.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Digits, Label
+
+from monitor.session.analyzer import Verdict
+from monitor.tui import config
+from monitor.tui.app import DashboardApp
+from monitor.tui.sample import FrozenClock, post, sample
+from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s, rest_cell
+from monitor.tui.widgets.gates import GateChip
+from monitor.tui.widgets.last_rep import BigName
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample()
+
+
+def fully_visible(app, widget) -> bool:
+    screen = app.screen.region
+    region = widget.region
+    return widget.display and region.area > 0 and screen.contains_region(region) and widget in app.screen._compositor
+
+
+async def shown(data, size, verdict=Verdict.END, **options):
+    clock = FrozenClock()
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=clock, **options)
+    return app, clock
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_verdict_name_time_percent_and_next_up_are_on_screen(data, size):
+    app, clock = await shown(data, size)
+    async with app.run_test(size=size) as pilot:
+        count = data.upto(Verdict.END)
+        post(app.post_message, clock, data, count)
+        await pilot.pause()
+        last = data.results[count - 1]
+        card = app.last_rep
+        assert card.rep_number == last.rep.number
+        assert fully_visible(app, app.verdict) and app.verdict.banner.word == "END SESSION"
+        time = card.query_one("#rep-time", Digits)
+        assert fully_visible(app, time) and time.value == f"{last.rep.time_us / 1e6:.2f}"
+        pct = card.query_one("#rep-pct", Label)
+        assert fully_visible(app, pct) and f"{last.intensity_pct:.1f} % of best" in str(pct.content)
+        up = card.query_one("#rep-next", Label)
+        assert fully_visible(app, up) and str(up.content) == f"next up: {app.board.next_up}"
+        name = card.query_one(BigName) if size[0] >= 120 else card.query_one("#rep-who", Label)
+        assert fully_visible(app, name)
+        assert last.rep.athlete in (name.name_shown if isinstance(name, BigName) else str(name.content))
+        chips = app.gates.query(GateChip)
+        assert len(chips) == 1 + data.course.gates and all(fully_visible(app, chip) for chip in chips)
+
+
+async def test_from_120_by_35_the_name_is_in_block_letters(data):
+    app, clock = await shown(data, (120, 35))
+    async with app.run_test(size=(120, 35)) as pilot:
+        post(app.post_message, clock, data, 3)
+        await pilot.pause()
+        big = app.last_rep.query_one(BigName)
+        assert fully_visible(app, big) and big.size.height == 5
+        assert len(str(big.render()).splitlines()) == 5  # drawn in the 5-row font, not as plain text
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert not app.last_rep.query_one(BigName).display
+
+
+def test_rest_counts_down_the_minimum_rest_then_says_ready(data):
+    minimum = minimum_rest_s(data.course)
+    assert minimum == 180.0  # a minute per 10 m of a 30 m course
+    assert rest_cell(None, minimum).plain == "—"
+    assert rest_cell(0.0, minimum).plain == "3:00"
+    assert rest_cell(100.2, minimum).plain == "1:20"
+    assert rest_cell(179.5, minimum).plain == "0:01"
+    assert rest_cell(180.0, minimum).plain.strip() == "READY"
+
+
+async def test_the_rest_column_shows_its_target_and_ticks(data):
+    app, clock = await shown(data, (120, 40))
+    async with app.run_test(size=(120, 40)) as pilot:
+        post(app.post_message, clock, data, 2)
+        await pilot.pause()
+        table = app.query_one(AthleteTable)
+        assert str(table.columns["rest"].label) == "Rest 3:00"
+        first = data.results[0].rep.athlete
+        clock.now += 200.0
+        app._tick()
+        await pilot.pause()
+        assert table.get_cell(first, "rest").plain.strip() == "READY"
+
+
+def test_the_theme_is_remembered_in_the_config_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert config.config_path() == tmp_path / "gates" / "config.toml"
+    assert config.chosen_theme(None) == "dark"  # nothing remembered yet
+    assert config.chosen_theme("light") == "light"
+    assert config.chosen_theme(None) == "light"
+    config.config_path().write_text("theme = [not toml", encoding="utf-8")
+    assert config.chosen_theme(None) == "dark"  # a file that cannot be read never stops a session
+
+
+def test_a_config_directory_that_cannot_be_written_still_opens_the_theme_asked_for(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocked))
+    assert config.chosen_theme("light") == "light"
+    assert config.remember_theme("light") is False
+
+
+async def test_a_theme_picked_in_the_palette_is_remembered(data, tmp_path):
+    path = tmp_path / "config.toml"
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock(), theme="dark",
+                       remember_theme=lambda name: config.remember_theme(name, path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "gates-dark"
+        app.theme = "gates-light"
+        await pilot.pause()
+    assert config.remembered_theme(path) == "light"
+
+
+async def test_the_light_theme_is_black_on_white(data):
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock(), theme="light")
+    async with app.run_test(size=(80, 24)):
+        variables = app.get_css_variables()
+        assert (variables["background"], variables["foreground"]) == ("#FFFFFF", "#000000")
