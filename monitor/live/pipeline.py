@@ -207,7 +207,8 @@ class Pipeline:
             self.pbs = personal_bests(store, self.session)
             self.model = self._derive()
         model = self.model
-        pbs = {athlete: us for (athlete, course), us in self.pbs.items() if course == model.course}
+        start = None if model.blocks.block is None else model.blocks.block.start.value
+        pbs = {athlete: us for (athlete, course, s), us in self.pbs.items() if course == model.course and s == start}
         self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
                                     list(model.abandoned), pbs))
         self._publish_rotation()
