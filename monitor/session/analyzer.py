@@ -335,7 +335,7 @@ class Analyzer:
         if s.valid < self._min_reps(s):
             return None, ""
         if s.under_in_a_row >= rule.consecutive:
-            s.ended = f"{s.under_in_a_row} reps under {rule.floor_pct:g} % of {of}"
+            s.ended = f"{s.under_in_a_row} rep{'s' if s.under_in_a_row > 1 else ''} under {rule.floor_pct:g} % of {of}"
             return Verdict.END, s.ended
         if rule.max_reps is not None and s.valid >= rule.max_reps:
             s.ended = f"volume cap reached: {s.valid} reps"
