@@ -1,0 +1,97 @@
+"""A plan end to end with truth: the simulator runs the micro-dosed template (30 m block starts, then
+gate 2 moved to 150 m), `gates analyze --plan` and `gates monitor --headless --plan` judge the same
+capture block by block, and the stored session derived again gives the very same rep lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.cli.options import load_plan, simulated_plan
+from monitor.present.records import rep_record
+from monitor.session.model import SessionModel
+from monitor.store import db as st
+from simulators.athletes import presets
+from simulators.capture import write_capture
+from simulators.session import SessionConfig, simulate
+
+ATHLETES = "Ada,Ben,Cleo"
+
+
+def gates(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=300)
+
+
+def captured(tmp_path: Path, plan: str, seed: int) -> tuple[Path, dict]:
+    p = load_plan(plan)
+    session = simulate(SessionConfig(course=p.blocks[0].course, athletes=tuple(presets(3)),
+                                     plan=simulated_plan(p), seed=seed))
+    path = tmp_path / f"{seed}.cap"
+    write_capture(session, str(path))
+    return path, session.truth
+
+
+def lines(proc: subprocess.CompletedProcess, kind: str) -> list[dict]:
+    assert proc.returncode == 0, proc.stderr
+    return [d for d in map(json.loads, proc.stdout.splitlines()) if d["type"] == kind]
+
+
+@pytest.mark.slow
+def test_the_micro_dosed_template_with_truth_through_analyze_monitor_and_the_store(tmp_path):
+    capture, truth = captured(tmp_path, "micro-dosed", seed=3)
+    analysed = gates("analyze", str(capture), "--plan", "micro-dosed", "--athletes", ATHLETES, "--json")
+    reps = lines(analysed, "rep")
+    expected = [r for r in truth["reps"] if r["rep"] is not None]
+    assert len(reps) == len(expected) == 20
+    for got, real in zip(reps, expected):
+        assert (got["athlete"], got["block"], got["course_m"]) == (real["athlete"], real["block_index"], real["course_m"])
+        assert got["time_s"] == pytest.approx(real["time_s"], abs=0.002)
+        assert got["start"] == real["start"] and got["rep_type"] in ("acceleration", "sprint-endurance")
+    assert {r["block_name"] for r in reps} == {"30 m block starts", "150 m"}
+    assert all(r["floor_pct"] == (98 if r["block"] == 1 else 95) for r in reps)
+    ran_long = {r["athlete"] for r in expected if r["block_index"] == 2}
+    (block,) = lines(analysed, "block")
+    assert block["moves"] == ["gate 2 → 150 m"] and set(block["out"]) == set(ATHLETES.split(",")) - ran_long
+    assert "2. 150 m: 1 × 150 m sprint-endurance" in analysed.stderr
+
+    db = tmp_path / "g.sqlite3"
+    live = gates("monitor", "--headless", "--json", "--source", f"replay:{capture}?speed=max", "--db", str(db),
+                 "--plan", "micro-dosed", "--athletes", ATHLETES)
+    assert lines(live, "rep") == reps and lines(live, "block") == [block]
+    with st.SessionStore(db, readonly=True) as store:
+        (info,) = store.sessions()
+        derived = SessionModel.derive(store.events(info.id), store.annotations(info.id))
+    assert [rep_record(r) for r in derived.ordered_results()] == reps
+
+
+@pytest.mark.slow
+def test_the_second_session_judges_the_long_rep_against_the_first_sessions_pb(tmp_path):
+    db = tmp_path / "g.sqlite3"
+    for seed in (3, 4):
+        capture, _ = captured(tmp_path, "micro-dosed", seed)
+        proc = gates("monitor", "--headless", "--json", "--source", f"replay:{capture}?speed=max", "--db", str(db),
+                     "--plan", "micro-dosed", "--athletes", ATHLETES, "--new")
+        long = [r for r in lines(proc, "rep") if r["block"] == 2]
+        if seed == 3:
+            assert all(r["verdict"] is None and r["reference"] == "session" for r in long)  # no PB yet
+        else:
+            assert long and all(r["reference"] == "pb" and r["verdict"] is not None for r in long)
+            assert all(r["pb_s"] is not None for r in long)
+
+
+def test_a_plan_file_with_a_longer_rest_flags_every_rep_that_came_sooner(tmp_path):
+    plan = tmp_path / "rested.toml"
+    plan.write_text('name = "rested"\n[[block]]\nname = "30 m"\ntype = "acceleration"\nstart = "block"\n'
+                    'course = [0, 10, 20, 30]\nreps = 3\nrest_s = 180\n', encoding="utf-8")
+    capture, _ = captured(tmp_path, str(plan), seed=5)  # the athletes rest 180 s
+    strict = tmp_path / "strict.toml"
+    strict.write_text(plan.read_text(encoding="utf-8").replace("rest_s = 180", "rest_s = 240"), encoding="utf-8")
+    reps = lines(gates("analyze", str(capture), "--plan", str(strict), "--athletes", ATHLETES, "--json"), "rep")
+    assert [("short_rest" in r["flags"]) for r in reps] == [False] * 3 + [True] * 6
+    assert all(r["valid"] and 180 <= r["rest_s"] < 240 for r in reps[3:])
+    relaxed = lines(gates("analyze", str(capture), "--plan", str(plan), "--athletes", ATHLETES, "--json"), "rep")
+    assert not any("short_rest" in r["flags"] for r in relaxed)
