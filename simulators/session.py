@@ -126,7 +126,7 @@ def schedule(config: SessionConfig) -> list[Run]:
         coach = _Coach(block)
         group = [a for a in config.athletes if a.name not in out]
         for _ in range(block.reps):
-            for athlete in group:
+            for athlete in [a for a in group if a.name not in coach.ended]:
                 form = athlete.form(rng, load[athlete.name], block.effort, course.length_m)
                 go = max(free_us, ready[athlete.name])
                 motion = go + (form.reaction_s * 1e6 if block.start is Start.BLOCK else 0.0)
@@ -152,7 +152,7 @@ def schedule(config: SessionConfig) -> list[Run]:
 
 class _Coach:
     """The coach's stop rule on true times within one block (against the block's best, from the second
-    rep): who is at END, and so sits out the blocks that follow, as the engine takes them out."""
+    rep): who is at END, and so runs no more, as the engine takes them out of the rotation."""
 
     def __init__(self, block: Block) -> None:
         self.block = block

@@ -104,14 +104,28 @@ def add_against_option(parser: argparse.ArgumentParser) -> None:
 
 def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile], Plan]:
     """Course, athletes and plan from the options `gates simulate` and `gates demo` share (and the
-    seed checked), or UsageError naming the option that is wrong."""
-    from simulators.athletes import group
+    seed checked), or UsageError naming the option that is wrong. The plan is one of the simulator's
+    own, or a session plan (template or file) as the simulator runs it, on its first block's course."""
     from simulators.plans import get_plan
 
     try:
         course = Course.parse(args.course)
     except CourseError as err:
         raise UsageError(f"--course {err}") from None
+    athletes = group_athletes(args)
+    try:
+        plan = get_plan(args.plan)
+    except ValueError:
+        session_plan = load_plan(args.plan)
+        plan = simulated_plan(session_plan)
+        course = session_plan.blocks[0].course
+    return course, athletes, plan
+
+
+def group_athletes(args: argparse.Namespace) -> list[AthleteProfile]:
+    """The simulated group `--athletes` names (and `--seed` checked), or UsageError."""
+    from simulators.athletes import group
+
     count = args.athletes.strip()
     if count.lstrip("+-").isdigit() and not count.isdigit():  # a signed count, not a name
         raise UsageError(f"--athletes {count!r}: give 1 to 255 athletes")
@@ -120,13 +134,9 @@ def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile
     except ValueError as err:
         raise UsageError(f"--athletes {err}") from None
     check_names("--athletes", [a.name for a in athletes])
-    try:
-        plan = get_plan(args.plan)
-    except ValueError as err:
-        raise UsageError(f"--plan: {err}") from None
     if args.seed < 0:
         raise UsageError(f"--seed must not be negative, got {args.seed}")
-    return course, athletes, plan
+    return athletes
 
 
 PLAN_HELP = ("a session plan: a built-in template (`gates plans` lists them), one of yours in the data "

@@ -270,6 +270,8 @@ class SessionModel:
                 result = self.blocks.add(rep)
                 self.results[rep.number] = result
                 changes.append(RepFinished(result, host_ns))
+                if self.blocks.plan is not None and result.verdict is Verdict.END and rep.athlete in self.rotation.names:
+                    self.rotation.remove(rep.athlete)  # with a plan, END ends that athlete's session: no more turns
                 if self.blocks.complete(self.rotation.names):
                     changes += self.enter_block(self.blocks.index + 2, f"every athlete has done {self.blocks.block.name}")
         return changes

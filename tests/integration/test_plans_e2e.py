@@ -95,3 +95,28 @@ def test_a_plan_file_with_a_longer_rest_flags_every_rep_that_came_sooner(tmp_pat
     assert all(r["valid"] and 180 <= r["rest_s"] < 240 for r in reps[3:])
     relaxed = lines(gates("analyze", str(capture), "--plan", str(plan), "--athletes", ATHLETES, "--json"), "rep")
     assert not any("short_rest" in r["flags"] for r in relaxed)
+
+
+def test_the_demo_runs_the_micro_dosed_template_and_someone_reaches_end_inside_90_s():
+    import argparse
+
+    from gates.gateline import GatelineDecoder
+    from monitor.cli import demo
+    from monitor.session import batch
+    from monitor.session.analyzer import Verdict
+    from monitor.session.model import Settings
+
+    args = argparse.Namespace(athletes=demo.DEFAULT_ATHLETES, speed=demo.DEFAULT_SPEED, seed=0, plan=demo.DEFAULT_PLAN,
+                              course=None)
+    config, plan = demo._config(args)
+    assert plan.name == "Micro-dosed speed endurance"
+    session = simulate(config)
+    model = batch.session(Settings(plan=plan), plan.blocks[0].course, [a.name for a in config.athletes])
+    list(batch.analyse([session.capture()], GatelineDecoder(), model))
+    truth = [r for r in session.truth["reps"] if r["rep"] is not None]
+    results = model.ordered_results()
+    assert [(r.rep.athlete, r.block.index) for r in results] == [(t["athlete"], t["block_index"]) for t in truth]
+    first_end = next(r for r in results if r.verdict is Verdict.END)
+    real = truth[first_end.rep.number - 1]
+    assert (real["start_s"] + real["time_s"]) / demo.DEFAULT_SPEED < 90
+    assert {r.block.index for r in results} == {1, 2}  # the 150 m is timed through the moved gate
