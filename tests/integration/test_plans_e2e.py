@@ -66,6 +66,10 @@ def test_the_micro_dosed_template_with_truth_through_analyze_monitor_and_the_sto
         (info,) = store.sessions()
         derived = SessionModel.derive(store.events(info.id), store.annotations(info.id))
     assert [rep_record(r) for r in derived.ordered_results()] == reps
+    listed = gates("sessions", "--db", str(db), "--json")
+    (session,) = map(json.loads, listed.stdout.splitlines())
+    assert session["plan"] == "Micro-dosed speed endurance"
+    assert session["blocks_done"] == {name: 2 if name in ran_long else 1 for name in ATHLETES.split(",")}
 
 
 @pytest.mark.slow
