@@ -390,6 +390,16 @@ class Pipeline:
             self._publish_rotation()
         return note
 
+    def next_block(self) -> int | None:
+        """The coach moves the plan on to its next block (stored as a BLOCK annotation); the block's
+        number, or None without a plan or on its last block."""
+        model = self.model
+        if model is None or model.blocks.plan is None or model.blocks.last:
+            return None
+        number = model.blocks.index + 2
+        self.annotate(facts.BLOCK, block=number)
+        return number
+
     def _derive(self) -> SessionModel:
         """The session again from everything it holds (stored, and kept while the disk refuses it),
         judged against the same personal bests."""

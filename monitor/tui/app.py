@@ -25,6 +25,7 @@ from textual.widgets import Footer, Header, Label
 from gates.course import Course
 from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.session.blocks import BlockChanged
 from monitor.tui.board import Board
 from monitor.tui.messages import GateClock, Update
 from monitor.tui.widgets.athletes import AthleteTable
@@ -181,6 +182,15 @@ class DashboardApp(App):
         elif isinstance(item, pl.StoreSaving):
             self.not_saving.remove_class("-on")
             self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
+        elif isinstance(item, BlockChanged):
+            self._block_changed(item)
+
+    def _block_changed(self, change: BlockChanged) -> None:
+        """The plan moved on: which gates go where, and who is out, where the coach looks."""
+        moves = f"move {', '.join(change.moves)}" if change.moves else "the gates stay"
+        out = f" · out: {', '.join(change.out)}" if change.out else ""
+        self._status(f"block {change.index}: {change.name} · {moves}{out}")
+        self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
         athlete = self.board.add(result, at)

@@ -1,0 +1,61 @@
+"""The dashboard (Textual's Pilot) on a planned session: the real pipeline, store and in-process
+simulator play the micro-dosed template; when the 30 m block is done the dashboard says which gate
+to move where and who is out, as the engine derived it from the stored facts."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from monitor.cli.options import load_plan, simulated_plan
+from monitor.live.pipeline import Pipeline
+from monitor.session.model import SessionModel
+from monitor.store import db as st
+from monitor.tui.app import DashboardApp
+from monitor.tui.bridge import open_dashboard
+from simulators.athletes import presets
+from simulators.live import LiveSimulator
+from simulators.session import SessionConfig, simulate
+from simulators.sim_source import SimulatorSource
+
+LIMIT_S = 120.0
+
+
+class Watching(DashboardApp):
+    """The real app, keeping every status line it showed."""
+
+    def on_mount(self) -> None:
+        self.statuses: list[str] = []
+        super().on_mount()
+
+    def _status(self, text: str) -> None:
+        self.statuses.append(text)
+        super()._status(text)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with st.SessionStore(tmp_path / "gates.sqlite3") as s:
+        yield s
+
+
+async def test_the_block_change_names_the_gate_to_move_and_who_is_out(store):
+    plan = load_plan("micro-dosed")
+    cfg = SessionConfig(course=plan.blocks[0].course, athletes=tuple(presets(3)), plan=simulated_plan(plan), seed=3)
+    source = SimulatorSource(LiveSimulator(simulate(cfg), speed=math.inf))
+    pipeline = Pipeline(store, [source], course=cfg.course, athletes=[a.name for a in cfg.athletes], plan=plan)
+    opened = await open_dashboard(pipeline, where="test")
+    app = Watching(opened.controls, course=opened.course, rule=opened.rule, roster=pipeline.athletes, where="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        started = time.monotonic()
+        while not app.board.ended:
+            assert time.monotonic() - started < LIMIT_S, "the session never ended"
+            await pilot.pause(0.05)
+        derived = SessionModel.derive(store.events(pipeline.session), store.annotations(pipeline.session))
+        out = sorted(derived.blocks.out)
+        expected = "block 2: 150 m · move gate 2 → 150 m" + (f" · out: {', '.join(out)}" if out else "")
+        assert expected in app.statuses
+        shown = {name: a.latest for name, a in app.board.athletes.items()}
+        assert {r.block.index for r in shown.values() if r.rep.athlete not in out} == {2}
