@@ -71,6 +71,20 @@ def test_the_micro_dosed_template_with_truth_through_analyze_monitor_and_the_sto
     assert session["plan"] == "Micro-dosed speed endurance"
     assert session["blocks_done"] == {name: 2 if name in ran_long else 1 for name in ATHLETES.split(",")}
 
+    page = tmp_path / "report.html"
+    assert gates("report", "1", "--db", str(db), "--out", str(page)).returncode == 0
+    html = page.read_text(encoding="utf-8")
+    assert "plan Micro-dosed speed endurance" in html
+    assert html.count("block 1: 30 m block starts") == 3 and html.count("block 2: 150 m") == len(ran_long)
+    exported = tmp_path / "s.json"
+    assert gates("export", "1", "--db", str(db), "--format", "json", "-o", str(exported)).returncode == 0
+    other = tmp_path / "other.sqlite3"
+    assert gates("import", str(exported), "--db", str(other)).returncode == 0
+    with st.SessionStore(other, readonly=True) as store:
+        (info,) = store.sessions()
+        again = SessionModel.derive(store.events(info.id), store.annotations(info.id))
+    assert [rep_record(r) for r in again.ordered_results()] == reps  # the plan travels with the session
+
 
 @pytest.mark.slow
 def test_the_second_session_judges_the_long_rep_against_the_first_sessions_pb(tmp_path):
