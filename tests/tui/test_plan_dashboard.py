@@ -59,3 +59,22 @@ async def test_the_block_change_names_the_gate_to_move_and_who_is_out(store):
         assert expected in app.statuses
         shown = {name: a.latest for name, a in app.board.athletes.items()}
         assert {r.block.index for r in shown.values() if r.rep.athlete not in out} == {2}
+
+
+async def test_review_groups_a_planned_sessions_reps_by_block(store):
+    from monitor.cli.review import load
+    from monitor.review.app import ReviewApp
+
+    plan = load_plan("micro-dosed")
+    cfg = SessionConfig(course=plan.blocks[0].course, athletes=tuple(presets(3)), plan=simulated_plan(plan), seed=3)
+    pipeline = Pipeline(store, [SimulatorSource(LiveSimulator(simulate(cfg), speed=math.inf))], course=cfg.course,
+                        athletes=[a.name for a in cfg.athletes], plan=plan)
+    await pipeline.start()
+    await pipeline.wait()
+    derived = SessionModel.derive(store.events(pipeline.session), store.annotations(pipeline.session))
+    expected = [f"{name} · {block}. {results[0].block.name}"
+                for (block, name, _), results in derived.results_by_block().items()]
+    app = ReviewApp(load(str(store.path), None))
+    async with app.run_test(size=(120, 40)):
+        shown = [str(app.athletes.get_row_at(i)[0]) for i in range(app.athletes.row_count)]
+    assert shown == expected and any("2. 150 m" in row for row in shown)
