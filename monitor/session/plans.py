@@ -153,9 +153,6 @@ class Plan:
     def readiness_margin(self, block: Block) -> float:
         return self.noise_pct(block) if self.readiness_margin_pct is None else self.readiness_margin_pct
 
-    def with_reps(self, reps: int) -> Plan:
-        return replace(self, blocks=tuple(replace(b, reps=reps) for b in self.blocks))
-
 
 def noise_pct(distance_m: float, resolution_ms: float = DEFAULT_RESOLUTION_MS,
               typical_error_pct: float = DEFAULT_TYPICAL_ERROR_PCT) -> float:
@@ -316,6 +313,10 @@ def check(plan: Plan) -> list[str]:
             notes.append(f"{where}: {block.floor_pct:g} % over {block.distance_m:g} m is within the gates' noise "
                          f"(± {noise:.1f} %): {hint}")
         rule = TYPES[block.rep_type]
+        if rule.distance_m and not rule.distance_m[0] <= block.distance_m <= rule.distance_m[1]:
+            low, high = rule.distance_m
+            notes.append(f"{where}: {block.distance_m:g} m is outside the {low:g}-{high:g} m {rule.source} "
+                         f"gives for {block.rep_type.value}")
         if rule.rest_range_s and block.rest_s < rule.rest_range_s[0]:
             notes.append(f"{where}: rest {block.rest_s:g} s is below the {rule.rest_range_s[0] / 60:g} min "
                          f"{rule.source} gives for {block.rep_type.value}")

@@ -138,3 +138,23 @@ def test_the_demo_runs_the_micro_dosed_template_and_someone_reaches_end_inside_9
     real = truth[first_end.rep.number - 1]
     assert (real["start_s"] + real["time_s"]) / demo.DEFAULT_SPEED < 90
     assert {r.block.index for r in results} == {1, 2}  # the 150 m is timed through the moved gate
+
+
+async def test_recent_form_comes_from_the_last_28_days_and_reaches_the_blocks_first_reps(tmp_path):
+    from monitor.live.pipeline import Pipeline
+    from simulators.live import LiveSimulator
+    from simulators.sim_source import SimulatorSource
+
+    plan = load_plan("micro-dosed")
+    with st.SessionStore(tmp_path / "g.sqlite3") as store:
+        for seed in (3, 4):
+            cfg = SessionConfig(course=plan.blocks[0].course, athletes=tuple(presets(3)), plan=simulated_plan(plan),
+                                seed=seed)
+            pipeline = Pipeline(store, [SimulatorSource(LiveSimulator(simulate(cfg), speed=float("inf")))],
+                                course=cfg.course, athletes=ATHLETES.split(","), plan=plan, resume=False)
+            await pipeline.start()
+            await pipeline.wait()
+        assert pipeline.recent == pipeline.pbs and pipeline.recent  # session 1 is minutes old
+        assert {start for _, _, start in pipeline.recent} == {"block", "standing"}
+        analyzer = pipeline.model.blocks.analyzer(0)
+        assert analyzer.recent == {(a, c): us for (a, c, s), us in pipeline.recent.items() if s == "block"}
