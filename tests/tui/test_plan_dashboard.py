@@ -78,3 +78,27 @@ async def test_review_groups_a_planned_sessions_reps_by_block(store):
     async with app.run_test(size=(120, 40)):
         shown = [str(app.athletes.get_row_at(i)[0]) for i in range(app.athletes.row_count)]
     assert shown == expected and any("2. 150 m" in row for row in shown)
+
+
+async def test_a_rep_started_before_the_blocks_rest_is_over_says_so_on_the_last_rep_card(store):
+    from dataclasses import replace
+
+    from textual.widgets import Label
+
+    run = load_plan("acceleration")  # the athletes rest the template's 3 min
+    strict = replace(run, blocks=(replace(run.blocks[0], rest_s=240.0, reps=2),))
+    cfg = SessionConfig(course=run.blocks[0].course, athletes=tuple(presets(2)), plan=simulated_plan(strict), seed=3)
+    cfg = replace(cfg, plan=replace(cfg.plan, blocks=(replace(cfg.plan.blocks[0], rest_s=180.0),)))
+    pipeline = Pipeline(store, [SimulatorSource(LiveSimulator(simulate(cfg), speed=math.inf))], course=cfg.course,
+                        athletes=[a.name for a in cfg.athletes], plan=strict)
+    opened = await open_dashboard(pipeline, where="test")
+    app = Watching(opened.controls, course=opened.course, rule=opened.rule, roster=pipeline.athletes, where="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        started = time.monotonic()
+        while not app.board.ended:
+            assert time.monotonic() - started < LIMIT_S, "the session never ended"
+            await pilot.pause(0.05)
+        last = app.board.last
+        assert "short_rest" in last.rep.flags and last.rep.valid
+        title = str(app.last_rep.query_one("#rep-title", Label).render())
+        assert title.startswith(f"Rep 4 · {last.rep.athlete} · 30 m block starts · SHORT REST 3:0")
