@@ -158,3 +158,34 @@ async def test_recent_form_comes_from_the_last_28_days_and_reaches_the_blocks_fi
         assert {start for _, _, start in pipeline.recent} == {"block", "standing"}
         analyzer = pipeline.model.blocks.analyzer(0)
         assert analyzer.recent == {(a, c): us for (a, c, s), us in pipeline.recent.items() if s == "block"}
+
+
+async def test_the_coach_moves_on_and_it_is_stored_as_a_block_annotation(tmp_path):
+    from monitor.live.pipeline import Pipeline
+    from monitor.session import facts
+    from monitor.session.blocks import BlockChanged
+    from simulators.live import LiveSimulator
+    from simulators.sim_source import SimulatorSource
+
+    plan = load_plan("micro-dosed")
+    cfg = SessionConfig(course=plan.blocks[0].course, athletes=tuple(presets(2)), plan=simulated_plan(plan), seed=3)
+    store = st.SessionStore(tmp_path / "g.sqlite3")
+    pipeline = Pipeline(store, [SimulatorSource(LiveSimulator(simulate(cfg), speed=1.0))], course=cfg.course,
+                        athletes=[a.name for a in cfg.athletes], plan=plan)
+    messages = pipeline.subscribe()
+    await pipeline.start()
+    try:
+        assert pipeline.next_block() == 2  # before the first rep: the coach skips the block starts
+        assert pipeline.next_block() is None  # the last block runs
+    finally:
+        await pipeline.stop()
+    (note,) = [n for n in store.annotations(pipeline.session) if n.kind == facts.BLOCK]
+    assert note.data == {"block": 2}
+    seen = []
+    while not messages.empty():
+        seen.append(messages.get_nowait())
+    (moved,) = [m for m in seen if isinstance(m, BlockChanged)]
+    assert moved.reason == "moved on by the coach" and moved.moves == ("gate 2 → 150 m",)
+    derived = SessionModel.derive(store.events(pipeline.session), store.annotations(pipeline.session))
+    store.close()
+    assert derived.blocks.index == 1 and derived.course == plan.blocks[1].course

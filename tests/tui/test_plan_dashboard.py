@@ -102,3 +102,4 @@ async def test_a_rep_started_before_the_blocks_rest_is_over_says_so_on_the_last_
         assert "short_rest" in last.rep.flags and last.rep.valid
         title = str(app.last_rep.query_one("#rep-title", Label).render())
         assert title.startswith(f"Rep 4 · {last.rep.athlete} · 30 m block starts · SHORT REST 3:0")
+
