@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gates.course import Course
 from gates.rep import Rep
@@ -33,6 +33,7 @@ class BlockChanged:
     moves: tuple[str, ...]  # "gate 2 → 150 m", for each gate that stands somewhere else now
     out: tuple[str, ...]  # athletes at END earlier: out of this block and those after it
     reason: str
+    pbs: Mapping[str, int] = field(default_factory=dict)  # athlete -> PB on this block's course and start, µs
 
 
 def rule_for(plan: Plan, block: Block) -> StopRule:
@@ -162,7 +163,9 @@ class BlockTracker:
             self.out.update(a for a, c in analyzer.athletes() if c == course and analyzer.standing(a, c)[1] is Verdict.END)
         self.index = number - 1
         after = self.plan.blocks[self.index]
-        return BlockChanged(number, after.name, after.course, moves(before, after), tuple(sorted(self.out)), reason)
+        pbs = {a: us for (a, c, s), us in self.pbs.items() if c == after.course and s == after.start.value}
+        return BlockChanged(number, after.name, after.course, moves(before, after), tuple(sorted(self.out)), reason,
+                            pbs)
 
 
 def _of_start(bests: Mapping[Key, int], start: str | None) -> dict[tuple[str, Course], int]:

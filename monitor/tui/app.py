@@ -189,6 +189,8 @@ class DashboardApp(App):
         """The plan moved on: which gates go where, and who is out, where the coach looks."""
         moves = f"move {', '.join(change.moves)}" if change.moves else "the gates stay"
         out = f" · out: {', '.join(change.out)}" if change.out else ""
+        for name, athlete in self.board.athletes.items():  # the PBs that count now: this course, this start
+            athlete.pb_us = change.pbs.get(name)
         self._status(f"block {change.index}: {change.name} · {moves}{out}")
         self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
 

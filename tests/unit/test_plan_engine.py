@@ -60,7 +60,7 @@ def test_two_distances_in_one_session_are_both_timed_and_the_gate_to_move_is_nam
         track.sprint(200 + 400 * k, 4.3)
     track.long(1500, 18.0)
     track.long(1800, 19.0)
-    model = model_for(plan(SPRINTS, LONG), ["Ada", "Ben"])
+    model = model_for(plan(SPRINTS, LONG), ["Ada", "Ben"], pbs={("Ada", C150, "standing"): 17_500_000})
     changes = feed(model, track.events)
     results = model.ordered_results()
     assert [(r.rep.athlete, r.block.index, r.rep.course) for r in results] == [
@@ -69,6 +69,7 @@ def test_two_distances_in_one_session_are_both_timed_and_the_gate_to_move_is_nam
     moved = [c for c in changes if isinstance(c, BlockChanged)]
     assert len(moved) == 1 and moved[0].moves == ("gate 2 → 150 m",) and moved[0].index == 2
     assert moved[0].reason == "every athlete has done 30 m"
+    assert moved[0].pbs == {"Ada": 17_500_000}  # what the dashboard shows as PB from now on
     assert results[4].block.name == "150 m" and results[4].block.start == "standing"
 
 
@@ -98,6 +99,7 @@ def test_a_single_long_rep_against_the_pb_gets_its_verdict_and_an_athlete_at_end
     assert ben.verdict is Verdict.GO
     moved = next(c for c in changes if isinstance(c, BlockChanged))
     assert moved.out == ("Ada",) and model.rotation.names == ["Ben"]
+    assert moved.pbs == {}  # nobody has a 30 m block-start PB
     assert third.rep.athlete == "Ben" and third.block.index == 2
 
 
