@@ -32,6 +32,7 @@ from monitor.cli.options import (
     group_athletes,
     load_plan,
     open_store,
+    plan_against,
     require_terminal,
     run_dashboard,
 )
@@ -73,7 +74,7 @@ def _config(args: argparse.Namespace):
     from monitor.cli.options import simulated_plan
     from simulators.session import SessionConfig
 
-    plan = load_plan(args.plan)
+    plan = plan_against(load_plan(args.plan), args.against)
     if args.course is not None:
         try:
             course = Course.parse(args.course)

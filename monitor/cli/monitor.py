@@ -17,6 +17,7 @@ from monitor.cli.options import (
     add_against_option,
     add_session_options,
     open_store,
+    plan_against,
     plan_notes,
     require_terminal,
     run_dashboard,
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.live.pipeline import Pipeline, PipelineError, run_headless
 
     options = session_options(args)
+    options = replace(options, plan=plan_against(options.plan, args.against))
     if args.json and not args.headless:
         raise UsageError("--json goes with --headless")
     sources = []

@@ -99,7 +99,18 @@ def add_against_option(parser: argparse.ArgumentParser) -> None:
     """What the floor is a percentage of: shared by the commands that run a live session."""
     parser.add_argument("--against", choices=("session", "pb"), default="session",
                         help="judge each rep against the athlete's session best (default) or personal best: "
-                             "the best of earlier sessions in the database and today's (no PB yet: the session best)")
+                             "the best of earlier sessions in the database and today's (no PB yet: the session best); "
+                             "with --plan, pb turns every block judged against the session best to the PB")
+
+
+def plan_against(plan: SessionPlan | None, against: str) -> SessionPlan | None:
+    """`--against pb` on a plan: its blocks judged against the session best are judged against the PB
+    (a target block keeps its band); `session` leaves each block as the plan says."""
+    if plan is None or against != "pb":
+        return plan
+    from dataclasses import replace
+
+    return replace(plan, blocks=tuple(replace(b, against="pb") if b.against == "session" else b for b in plan.blocks))
 
 
 def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile], Plan]:

@@ -102,3 +102,13 @@ def test_text_that_is_not_toml_is_named_too():
         plans.parse("name = ", "bad.toml")
     with pytest.raises(PlanError, match="key 'block': give at least one"):
         plans.parse('name = "empty"', "bad.toml")
+
+
+def test_against_pb_on_the_command_line_turns_session_blocks_to_the_pb_and_keeps_target_bands():
+    from monitor.cli.options import plan_against
+
+    strides = plans.template("strides")
+    assert plan_against(strides, "pb") == strides
+    turned = plan_against(plans.template("micro-dosed"), "pb")
+    assert [b.against for b in turned.blocks] == ["pb", "pb"]
+    assert plan_against(plans.template("micro-dosed"), "session") == plans.template("micro-dosed")
