@@ -125,7 +125,7 @@ def test_the_demo_runs_the_micro_dosed_template_and_someone_reaches_end_inside_9
     from monitor.session.model import Settings
 
     args = argparse.Namespace(athletes=demo.DEFAULT_ATHLETES, speed=demo.DEFAULT_SPEED, seed=0, plan=demo.DEFAULT_PLAN,
-                              course=None)
+                              course=None, against="session")
     config, plan = demo._config(args)
     assert plan.name == "Micro-dosed speed endurance"
     session = simulate(config)
