@@ -128,6 +128,7 @@ _NOTE_DATA = {
     facts.COURSE: {"course": _TEXT}, facts.ROSTER: {"athletes": _TEXTS}, facts.SKIP: {}, facts.NEXT_UP: {"athlete": _TEXT},
     facts.ADD_ATHLETE: {"athlete": _TEXT}, facts.REMOVE_ATHLETE: {"athlete": _TEXT}, facts.VOID: {"rep": _INT},
     facts.REASSIGN: {"rep": _INT, "athlete": _TEXT}, facts.UNDO: {"annotation": _INT}, facts.END: {},
+    facts.BLOCK: {"block": _INT},
 }
 
 _SETTINGS = {"protocol": _TEXT, "floor_pct": _NUMBER, "consecutive": _INT, "min_reps": _INT, "max_reps": _INT,

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from gates.course import Course
+
 
 class Start(StrEnum):
     BLOCK = "block"
@@ -38,6 +40,16 @@ class Block:
     rest_s: float = 180.0  # an athlete's recovery between their own reps
     load: float = 1.0  # fatigue units per rep (one maximal 30 m sprint = 1)
     distance_m: float | None = None  # None: over the course's gates; else an untimed run this long
+    course: Course | None = None  # timed over this course (None: the session's)
+    gates: tuple[int, ...] | None = None  # which gates (1-based) stand at the course's distances (None: in order)
+    floor_pct: float | None = None  # the coach's stop rule on true times: under it `consecutive` times, out
+    consecutive: int = 2  # of the blocks that follow (None: everyone runs every block)
+
+    def course_of(self, default: Course) -> Course:
+        return self.course or default
+
+    def gate_ids(self, default: Course) -> tuple[int, ...]:
+        return self.gates or tuple(range(1, self.course_of(default).gates + 1))
 
     @property
     def timed(self) -> bool:

@@ -49,6 +49,7 @@ class SessionConfig:
     restarts: tuple[tuple[int, float], ...] = ()  # (course gate, session s): that gate restarts then
     shared_drift_ppm: float = 0.0  # a wired timer's rate error scales all splits alike
     warmup_s: float = 5.0
+    move_gates_s: float = 60.0  # between blocks whose gates stand elsewhere
     gap_s: float = 8.0
     cooldown_s: float = 5.0
 
@@ -61,6 +62,9 @@ class Run:
     block: Block
     form: RepForm
     go_us: float
+    course: Course | None = None  # the course of a timed run (its block's)
+    gate_ids: tuple[int, ...] = ()  # the gates (1-based) at that course's distances
+    block_index: int = 1  # 1-based, in the plan
     crossings_us: list[float] = field(default_factory=list)
     speeds: list[float] = field(default_factory=list)
     finish_us: float = 0.0
@@ -112,20 +116,29 @@ class Responder:
 def schedule(config: SessionConfig) -> list[Run]:
     """Every run of the session in start order, with true crossing times (session µs)."""
     rng = random.Random(f"{config.seed}/athletes")
-    course = config.course
-    rel = np.asarray(course.distances_m) - course.distances_m[0]
     free_us = config.warmup_s * 1e6
     ready = {a.name: 0.0 for a in config.athletes}
     load = {a.name: 0.0 for a in config.athletes}
     runs: list[Run] = []
-    for block in config.plan.blocks:
+    out: set[str] = set()  # at END by the coach's rule in an earlier block: they run no more
+    placed: tuple[Course, tuple[int, ...]] | None = None
+    for index, block in enumerate(config.plan.blocks, 1):
+        course = block.course_of(config.course)
+        rel = np.asarray(course.distances_m) - course.distances_m[0]
+        if block.timed:
+            if placed is not None and placed != (course, block.gate_ids(config.course)):
+                free_us += config.move_gates_s * 1e6
+            placed = (course, block.gate_ids(config.course))
+        coach = _Coach(block)
+        group = [a for a in config.athletes if a.name not in out]
         for _ in range(block.reps):
-            for athlete in config.athletes:
+            for athlete in [a for a in group if a.name not in coach.ended]:
                 form = athlete.form(rng, load[athlete.name], block.effort, course.length_m)
                 go = max(free_us, ready[athlete.name])
                 motion = go + (form.reaction_s * 1e6 if block.start is Start.BLOCK else 0.0)
-                run = Run(athlete, block, form, go)
+                run = Run(athlete, block, form, go, block_index=index)
                 if block.timed:
+                    run.course, run.gate_ids = course, block.gate_ids(config.course)
                     t = np.asarray(time_at_distance(block.run_in_m + rel, form.mss, form.tau))
                     if form.stumble is not None:
                         t = t + np.where(rel > form.stumble.at_m, form.stumble.lost_s, 0.0)
@@ -135,15 +148,40 @@ def schedule(config: SessionConfig) -> list[Run]:
                 else:
                     run.finish_us = motion + time_at_distance(block.distance_m, form.mss, form.tau) * 1e6
                 runs.append(run)
+                coach.judge(run)
                 free_us = run.finish_us + config.gap_s * 1e6
                 ready[athlete.name] = run.finish_us + block.rest_s * 1e6
                 load[athlete.name] += block.load
+        out |= coach.ended
     return runs
+
+
+class _Coach:
+    """The coach's stop rule on true times within one block (against the block's best, from the second
+    rep): who is at END, and so runs no more, as the engine takes them out of the rotation."""
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+        self.best: dict[str, float] = {}
+        self.under: dict[str, int] = {}
+        self.reps: dict[str, int] = {}
+        self.ended: set[str] = set()
+
+    def judge(self, run: Run) -> None:
+        floor = self.block.floor_pct
+        if floor is None or not run.crossings_us:
+            return
+        name, t = run.athlete.name, run.crossings_us[-1] - run.crossings_us[0]
+        self.best[name] = min(self.best.get(name, t), t)
+        self.reps[name] = self.reps.get(name, 0) + 1
+        self.under[name] = self.under.get(name, 0) + 1 if self.best[name] / t * 100 < floor else 0
+        if self.reps[name] >= 2 and self.under[name] >= self.block.consecutive:
+            self.ended.add(name)
 
 
 def simulate(config: SessionConfig) -> SimSession:
     wire = get_wire(config.protocol)
-    gates = config.course.gates
+    gates = max([config.course.gates] + [max(b.gate_ids(config.course)) for b in config.plan.blocks if b.timed])
     if gates > wire.max_gates:
         raise ValueError(f"{config.protocol} carries at most {wire.max_gates} gates, the course has {gates}")
     if not config.shared_clock and not wire.own_clocks:
@@ -155,8 +193,12 @@ def simulate(config: SessionConfig) -> SimSession:
     clock_rng = random.Random(f"{config.seed}/clocks")
     offsets = DAYTIME_US if wire.time_of_day else (0.0, MAX_OFFSET_US)
     shared = DeviceClock(clock_rng.uniform(*offsets), config.shared_drift_ppm, resolution)
-    crossings = [[Crossing(r.crossings_us[i], r.speeds[i], rep, i + 1) for rep, r in enumerate(timed)]
-                 for i in range(gates)]
+    crossings: list[list[Crossing]] = [[] for _ in range(gates)]  # per physical gate, in time order
+    for rep, r in enumerate(timed):
+        for i, gate in enumerate(r.gate_ids):
+            crossings[gate - 1].append(Crossing(r.crossings_us[i], r.speeds[i], rep, gate))
+    for seen_by in crossings:
+        seen_by.sort(key=lambda c: c.t_us)
     if wire.single_input:  # every photocell on one input: one device sees every crossing
         inputs = [(wire.gate_id(0, gates), None, sorted((c for cs in crossings for c in cs), key=lambda c: c.t_us))]
     else:
@@ -212,11 +254,10 @@ def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: list[Ga
         (loose if rep is None else per_rep[rep]).append(f)
     reps = []
     number = 0
-    gates = range(1, config.course.gates + 1)
     for i, run in enumerate(timed):
         start = run.crossings_us[0]
-        seen_s = [None if (i, g) not in seen else round((seen[(i, g)] - run.crossings_us[g - 1]) / 1e6, 6)
-                  for g in gates]
+        seen_s = [None if (i, g) not in seen else round((seen[(i, g)] - run.crossings_us[p]) / 1e6, 6)
+                  for p, g in enumerate(run.gate_ids)]
         counted = seen_s[0] is not None and seen_s[-1] is not None
         number += counted
         splits = [round((t - start) / 1e6, 6) for t in run.crossings_us[1:]]
@@ -227,6 +268,8 @@ def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: list[Ga
         entry = {
             "rep": number if counted else None, "athlete": run.athlete.name, "time_s": splits[-1], "splits_s": splits,
             "faults": rep_faults, "start": run.block.start.value, "block": run.block.name,
+            "block_index": run.block_index,
+            "course_m": [int(d) if d == int(d) else d for d in run.course.distances_m],
             "start_s": round(start / 1e6, 6),
             "seen_s": seen_s,
             "fatigue": {"load": round(run.form.load, 3), "mss_factor": round(run.form.fatigue_factor, 4),
@@ -255,7 +298,7 @@ def _truth(config: SessionConfig, wire: Wire, timed: list[Run], devices: list[Ga
         "link": {**link.stats, "outages": [{"start_s": round(o.start_us / 1e6, 3), "end_s": round(o.end_us / 1e6, 3)}
                                            for o in link.outages]},
         "wire": {"restores": wire.restores, "heartbeats": wire.heartbeats, "resend": wire.resend,
-                 "ids": [wire.gate_id(i, config.course.gates) for i in range(config.course.gates)]},
+                 "ids": [d.gate for d in devices]},
     }
 
 

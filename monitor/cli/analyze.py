@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gates import protocols
-from monitor.cli.options import UsageError, add_session_options, session_options
+from monitor.cli.options import UsageError, add_session_options, plan_notes, session_options
 from monitor.present.records import change_records
 from monitor.present.tables import athlete_tables
 from monitor.session import batch
@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         if protocol is None:
             raise UsageError(f"{args.file}: no known protocol recognised; name one with --protocol")
         print(f"gates analyze: {args.file}: detected protocol {protocol.name}", file=sys.stderr)
-    settings = Settings(protocol.name, options.rule, options.debounce_us)
+    settings = Settings(protocol.name, options.rule, options.debounce_us, plan=options.plan)
+    if options.plan is not None:
+        print("\n".join(f"gates analyze: {line}" for line in plan_notes(options.plan)), file=sys.stderr)
     model = batch.session(settings, options.course, options.roster, profiles=not args.no_profiles)
     decoder = protocol.decoder()
     counts = batch.Counts()

@@ -2,9 +2,10 @@
 
 A simulated group session (simulators/) streams in real time × `--speed` through the in-process
 simulator (the real gateline decoder, no pty) into the same pipeline and store as `gates monitor`.
-The defaults, six athletes on the repeated-sprint plan at six times real time, reach END for the
-first athlete after about 75 s and finish the whole session in about two minutes. The session is
-stored in the default database (or `--db`) and ended when the dashboard closes.
+The defaults, six athletes on the micro-dosed speed-endurance template (30 m block starts, then the
+simulated gate 2 moved to 150 m) at six times real time, are judged block by block; the first
+athlete reaches END well inside the first 90 s. The session is stored in the default database (or
+`--db`) and ended when the dashboard closes. `--plan` picks another template, or a plan file.
 
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
@@ -20,23 +21,32 @@ from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import replace
+
+from simulators.athletes import Fatigue
 
 from monitor.cli.options import (
     UsageError,
     add_against_option,
+    add_plan_option,
     add_theme_option,
-    group_session,
+    group_athletes,
+    load_plan,
     open_store,
+    plan_against,
     require_terminal,
     run_dashboard,
 )
 
 DEFAULT_ATHLETES = "6"
-DEFAULT_PLAN = "rsa"
+DEFAULT_PLAN = "micro-dosed"
 DEFAULT_SPEED = 6.0
 # measured against the simulator's truth, dashboard running: splits within 5 ms at 6x, 20 ms at 20x;
 # at 50x within 36 ms and the first reps missed gates
 BLE_MAX_SPEED = 20.0
+# the group's last athlete comes in tired: no fresh reps, 3 % of top speed lost per rep, so at the
+# default speed the dashboard shows a CAUTION and then an END inside the first 90 s
+TIRED = Fatigue(fresh_load=0.0, loss_pct=3.0)
 BLE_GATES = "name=GATE-*"  # the allow-list: the names the simulated gates advertise
 BLE_WARMUP_S = 30.0  # session seconds of heartbeats before the first rep: every gate's clock pinned
 READY_POLL_S = 0.05  # how often the start of play looks whether every gate is connected and pinned
@@ -49,12 +59,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED,
                         help=f"run X times faster than real time (default {DEFAULT_SPEED:g})")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same session (default 0)")
-    from simulators.plans import PLANS
-
-    parser.add_argument("--plan", default=DEFAULT_PLAN,
-                        help="; ".join(f"{p.name}: {p.description}" for p in PLANS.values()).replace("%", "%%")
-                        + f" (default {DEFAULT_PLAN})")  # argparse formats help with %
-    parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
+    add_plan_option(parser, DEFAULT_PLAN)
+    parser.add_argument("--course", help="run every block over these gate distances in metres instead of its own")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     add_against_option(parser)
     add_theme_option(parser)
@@ -66,12 +72,23 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace):
     """The simulated session the options ask for, or UsageError naming the option that is wrong."""
+    from gates.course import Course, CourseError
+    from monitor.cli.options import simulated_plan
     from simulators.session import SessionConfig
 
-    course, athletes, plan = group_session(args)
+    plan = plan_against(load_plan(args.plan), args.against)
+    if args.course is not None:
+        try:
+            course = Course.parse(args.course)
+        except CourseError as err:
+            raise UsageError(f"--course {err}") from None
+        plan = replace(plan, blocks=tuple(replace(b, course=course, gates=None) for b in plan.blocks))
+    athletes = group_athletes(args)
+    athletes[-1] = replace(athletes[-1], fatigue=TIRED)
     if not (math.isfinite(args.speed) and 0 < args.speed <= 1000):
         raise UsageError(f"--speed must be a number above 0 and at most 1000, got {args.speed:g}")
-    return SessionConfig(course=course, athletes=tuple(athletes), plan=plan, seed=args.seed)
+    return SessionConfig(course=plan.blocks[0].course, athletes=tuple(athletes), plan=simulated_plan(plan),
+                         seed=args.seed), plan
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from simulators.session import simulate
     from simulators.sim_source import SimulatorSource
 
-    config = _config(args)
+    config, plan = _config(args)
     rule = StopRule(against=args.against)
     if args.ble:
         if args.speed > BLE_MAX_SPEED:
@@ -100,23 +117,23 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     with store:
         if args.ble:
-            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, args.theme))
+            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))
         else:
             source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
                                 athletes=[a.name for a in config.athletes], rule=rule, resume=False,
-                                name=DEMO)
+                                name=DEMO, plan=plan)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
                                              speed=args.speed, theme=args.theme))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
 
 
-async def _over_ble(store, config, speed: float, rule, theme: str | None = None):
+async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | None = None):
     """The demo's session on simulated BLE gates: (the pipeline, the dashboard's exit code)."""
     import asyncio
 
-    sim, pipeline = await ble_demo(store, config, speed, rule)
+    sim, pipeline = await ble_demo(store, config, speed, rule, plan)
     play = asyncio.create_task(play_out(sim, pipeline), name="BLE gates")
     try:  # speed 1 for the dashboard: its clock, the pipeline's, already runs on session time
         code = await run_dashboard(pipeline, where=f"demo ×{speed:g} over BLE", end_on_exit=True, theme=theme)
@@ -127,7 +144,7 @@ async def _over_ble(store, config, speed: float, rule, theme: str | None = None)
     return pipeline, code
 
 
-async def ble_demo(store, config, speed: float, rule=None):
+async def ble_demo(store, config, speed: float, rule=None, plan=None):
     """The session's gates on the air and a pipeline (not yet started) listening to them with the
     BLE driver, both on the simulation's clock: (the BleSimulation, the Pipeline)."""
     from dataclasses import replace
@@ -144,7 +161,7 @@ async def ble_demo(store, config, speed: float, rule=None):
     await sim.start()
     source = BleSource(BLE_GATES, radio=sim.radio, clock=sim.clock_ns, samples_per_s=min(50.0, 10.0 * speed))
     pipeline = Pipeline(store, [source], course=config.course, athletes=[a.name for a in config.athletes],
-                        rule=rule, resume=False, name=DEMO, clock=sim.clock_ns)
+                        rule=rule, resume=False, name=DEMO, clock=sim.clock_ns, plan=plan)
     return sim, pipeline
 
 

@@ -18,6 +18,8 @@ from monitor.cli.options import (
     add_session_options,
     add_theme_option,
     open_store,
+    plan_against,
+    plan_notes,
     require_terminal,
     run_dashboard,
     session_options,
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.live.pipeline import Pipeline, PipelineError, run_headless
 
     options = session_options(args)
+    options = replace(options, plan=plan_against(options.plan, args.against))
     if args.json and not args.headless:
         raise UsageError("--json goes with --headless")
     sources = []
@@ -65,12 +68,16 @@ def run(args: argparse.Namespace) -> int:
         sources.append(source)
     if not args.headless:  # before the store: no database is made for a dashboard that cannot open
         require_terminal()
+    elif options.plan is not None:
+        import sys
+
+        print("\n".join(f"gates monitor: {line}" for line in plan_notes(options.plan)), file=sys.stderr)
     store = open_store(args.db)
     with store:
         try:
             pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster,
                                 rule=replace(options.rule, against=args.against), debounce_us=options.debounce_us,
-                                session=args.session, resume=not args.new)
+                                session=args.session, resume=not args.new, plan=options.plan)
         except PipelineError as err:  # sources that cannot run together
             raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume

@@ -16,6 +16,8 @@ from gates.course import Course, CourseError
 if TYPE_CHECKING:
     from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
+    from monitor.session.plans import Block as PlanBlock
+    from monitor.session.plans import Plan as SessionPlan
     from monitor.store.db import SessionStore
     from monitor.store.saved import SavedSession
     from simulators.athletes import AthleteProfile
@@ -53,6 +55,7 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-reps", type=int, default=None, help="volume cap: END after this many valid reps")
     parser.add_argument("--debounce-ms", type=float, default=DEFAULT_DEBOUNCE_US / 1000,
                         help="a second break of a gate within this window counts once (default 300)")
+    add_plan_option(parser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class SessionOptions:
     rule: StopRule
     roster: list[str]
     debounce_us: int
+    plan: SessionPlan | None = None  # with a plan, `course` is its first block's
 
     def assembler(self, protocol: protocols.Protocol) -> RepAssembler:
         return RepAssembler(self.course, protocol, self.roster, debounce_us=self.debounce_us)
@@ -85,26 +89,54 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
     if not 0 <= args.debounce_ms <= MAX_DEBOUNCE_MS:  # NaN fails this too
         raise UsageError(f"--debounce-ms must be 0 to {MAX_DEBOUNCE_MS:g}, got {args.debounce_ms:g}")
     roster = check_names("--athletes", [name.strip() for name in args.athletes.split(",") if name.strip()])
-    return SessionOptions(course, rule, roster, int(args.debounce_ms * 1000))
+    plan = load_plan(args.plan) if getattr(args, "plan", None) else None
+    if plan is not None:
+        course = plan.blocks[0].course
+    return SessionOptions(course, rule, roster, int(args.debounce_ms * 1000), plan)
 
 
 def add_against_option(parser: argparse.ArgumentParser) -> None:
     """What the floor is a percentage of: shared by the commands that run a live session."""
     parser.add_argument("--against", choices=("session", "pb"), default="session",
                         help="judge each rep against the athlete's session best (default) or personal best: "
-                             "the best of earlier sessions in the database and today's (no PB yet: the session best)")
+                             "the best of earlier sessions in the database and today's (no PB yet: the session best); "
+                             "with --plan, pb turns every block judged against the session best to the PB")
+
+
+def plan_against(plan: SessionPlan | None, against: str) -> SessionPlan | None:
+    """`--against pb` on a plan: its blocks judged against the session best are judged against the PB
+    (a target block keeps its band); `session` leaves each block as the plan says."""
+    if plan is None or against != "pb":
+        return plan
+    from dataclasses import replace
+
+    return replace(plan, blocks=tuple(replace(b, against="pb") if b.against == "session" else b for b in plan.blocks))
 
 
 def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile], Plan]:
     """Course, athletes and plan from the options `gates simulate` and `gates demo` share (and the
-    seed checked), or UsageError naming the option that is wrong."""
-    from simulators.athletes import group
+    seed checked), or UsageError naming the option that is wrong. The plan is one of the simulator's
+    own, or a session plan (template or file) as the simulator runs it, on its first block's course."""
     from simulators.plans import get_plan
 
     try:
         course = Course.parse(args.course)
     except CourseError as err:
         raise UsageError(f"--course {err}") from None
+    athletes = group_athletes(args)
+    try:
+        plan = get_plan(args.plan)
+    except ValueError:
+        session_plan = load_plan(args.plan)
+        plan = simulated_plan(session_plan)
+        course = session_plan.blocks[0].course
+    return course, athletes, plan
+
+
+def group_athletes(args: argparse.Namespace) -> list[AthleteProfile]:
+    """The simulated group `--athletes` names (and `--seed` checked), or UsageError."""
+    from simulators.athletes import group
+
     count = args.athletes.strip()
     if count.lstrip("+-").isdigit() and not count.isdigit():  # a signed count, not a name
         raise UsageError(f"--athletes {count!r}: give 1 to 255 athletes")
@@ -113,13 +145,88 @@ def group_session(args: argparse.Namespace) -> tuple[Course, list[AthleteProfile
     except ValueError as err:
         raise UsageError(f"--athletes {err}") from None
     check_names("--athletes", [a.name for a in athletes])
-    try:
-        plan = get_plan(args.plan)
-    except ValueError as err:
-        raise UsageError(f"--plan: {err}") from None
     if args.seed < 0:
         raise UsageError(f"--seed must not be negative, got {args.seed}")
-    return course, athletes, plan
+    return athletes
+
+
+PLAN_HELP = ("a session plan: a built-in template (`gates plans` lists them), one of yours in the data "
+             "directory, or a TOML file; reps are judged block by block")
+
+
+def add_plan_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """`--plan NAME|FILE`: shared by analyze, monitor and demo."""
+    suffix = f" (default {default})" if default else " (default: one block over --course)"
+    parser.add_argument("--plan", metavar="NAME|FILE", default=default, help=PLAN_HELP + suffix)
+
+
+def plans_dir() -> Path:
+    """Where a coach's own plans live: `plans/` in the user's data directory, beside the database."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("gates", appauthor=False)) / "plans"
+
+
+def user_plans() -> dict[str, Path]:
+    """The coach's own plan files by name (the file name without .toml)."""
+    folder = plans_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+
+
+def load_plan(spec: str) -> SessionPlan:
+    """The plan `--plan` names (a template, one of the user's, or a file), or UsageError: a bad plan
+    file is one line naming the file, the block and the key."""
+    from monitor.session import plans
+
+    path = Path(spec)
+    try:
+        if spec in plans.TEMPLATES:
+            return plans.template(spec)
+        if spec.endswith(".toml") or path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise UsageError(f"--plan {spec}: cannot read it: {getattr(err, 'strerror', None) or err}") from None
+            return plans.parse(text, spec)
+        own = user_plans().get(spec)
+        if own is not None:
+            return plans.parse(own.read_text(encoding="utf-8"), str(own))
+    except plans.PlanError as err:
+        raise UsageError(str(err)) from None
+    known = ", ".join([*plans.TEMPLATES, *user_plans()])
+    raise UsageError(f"--plan: unknown plan {spec!r} (known: {known}; or a .toml file)")
+
+
+def plan_notes(plan: SessionPlan) -> list[str]:
+    """The plan's blocks and what the coach should check, as lines for stderr."""
+    from monitor.session import plans
+
+    return [f"plan {plan.name}:", *(f"  {line}" for line in plans.describe(plan)),
+            *(f"  check: {note}" for note in plans.check(plan))]
+
+
+def simulated_block(block: PlanBlock):
+    """A plan's block as the simulator runs it: the same course, gates, reps, rest and start; effort
+    and load from the rep type (strides at their target share, a long rep costs more)."""
+    from monitor.session.plans import RepType, Start
+    from simulators.plans import Block, Start as SimStart
+
+    effort = (block.target_pct or 85.0) / 100 if block.rep_type is RepType.STRIDES else 1.0
+    if block.rep_type is RepType.SPEED_ENDURANCE:
+        effort = 0.93
+    run_in = 0.5 if block.start is not Start.FLYING else block.run_in_m or (
+        15.0 if block.rep_type is RepType.STRIDES else 30.0)
+    load = (block.course.length_m / 30.0) * (0.25 if block.rep_type is RepType.STRIDES else 1.0)
+    return Block(block.name, block.reps, SimStart(block.start.value), run_in_m=run_in, effort=effort,
+                 rest_s=block.rest_s, load=load, course=block.course, gates=block.gates,
+                 floor_pct=None if block.against == "target" else block.floor_pct, consecutive=block.consecutive)
+
+
+def simulated_plan(plan: SessionPlan):
+    """The simulator's plan for a session plan: what `gates demo --plan` plays and tests run with truth."""
+    from simulators.plans import Plan
+
+    return Plan(plan.name, plan.description, tuple(simulated_block(b) for b in plan.blocks))
 
 
 def add_theme_option(parser: argparse.ArgumentParser) -> None:

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"session": s.id, "started": _iso(s.created_ns), "name": s.name, "course": s.course,
                               "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
                               "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": d.reps,
-                              "verdicts": {name: v and v.value for name, v in d.verdicts().items()}}))
+                              "verdicts": {name: v and v.value for name, v in d.verdicts().items()},
+                              "plan": d.plan, "blocks_done": d.blocks_done() if d.plan else None}))
         return 0
     if not digests:
         print(f"no sessions in {path}")
@@ -49,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         state = "ended" if s.ended else "open"
         print(f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {d.reps:>5}  "
               f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {d.verdict_line()}")
+        if d.plan:
+            done = ", ".join(f"{name} {n}/{d.plan_blocks}" for name, n in d.blocks_done().items())
+            print(f"{'':>4}  plan {d.plan}: blocks done {done or '-'}")
     return 0
 
 

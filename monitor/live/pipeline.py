@@ -35,6 +35,7 @@ from gates.rep import Rep
 from monitor.present.records import change_records, fmt_pct, fmt_time, rep_record
 from monitor.session import facts
 from monitor.session.analyzer import RepResult, StopRule
+from monitor.session.blocks import BlockChanged
 from monitor.session.model import (
     Change,
     RepFinished,
@@ -43,6 +44,7 @@ from monitor.session.model import (
     Settings,
     StartAbandoned,
 )
+from monitor.session.plans import READINESS_DAYS, Plan
 from monitor.store import db as st
 from monitor.store.history import Bests, personal_bests
 from monitor.store.unsaved import Unsaved
@@ -105,7 +107,7 @@ class StoreSaving:
 
 
 Message = (SessionOpened | RepFinished | RepsRevised | StartAbandoned | LinkChanged | RotationChanged
-           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving)
+           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving | BlockChanged)
 
 
 class PipelineError(Exception):
@@ -122,7 +124,7 @@ class Pipeline:
     def __init__(self, store: st.SessionStore, sources: Sequence[Source], *, course: Course,
                  athletes: Sequence[str] = (), rule: StopRule | None = None, debounce_us: int | None = None,
                  session: int | None = None, resume: bool = True, name: str = "",
-                 clock: Callable[[], int] = time.monotonic_ns) -> None:
+                 clock: Callable[[], int] = time.monotonic_ns, plan: Plan | None = None) -> None:
         if not sources:
             raise PipelineError("no sources")
         names = [s.name for s in sources]
@@ -137,9 +139,11 @@ class Pipeline:
         self.session: int | None = session
         self.resume = resume
         self.name = name  # a new session's name (st.DEMO for the demo's simulated athletes)
+        self.plan = plan  # blocks judged each by its own rule; `course` is its first block's
         self.clock = clock
         self.model: SessionModel | None = None
         self.pbs: Bests = {}  # the athletes' personal bests from the sessions before this one
+        self.recent: Bests = {}  # their bests of the last READINESS_DAYS (a plan's readiness check)
         self.events = 0  # events taken in by this run (stored, or kept while the disk refuses them)
         self._subscribers: list[asyncio.Queue[Message]] = []
         self._consumers: list[asyncio.Task] = []
@@ -187,7 +191,7 @@ class Pipeline:
             for source in self.sources:
                 await source.open()
                 opened.append(source)
-            settings = Settings(self._protocol(), self.rule, self.debounce_us)
+            settings = Settings(self._protocol(), self.rule, self.debounce_us, self.plan)
         except BaseException:
             for source in opened:
                 await source.close()
@@ -195,19 +199,20 @@ class Pipeline:
         specs = [s.name for s in self.sources]
         if resumed:
             store.resume_session(self.session, sources=specs, settings=settings.as_dict())
-            self.pbs = personal_bests(store, self.session)
+            self._bests()
             self.model = self._derive()
-            if self.model.course != self.course:
+            if self.model.course != self.course and self.model.blocks.plan is None:  # a plan moves its own gates
                 self._note(facts.COURSE, course=self.course.label())
             if self.athletes and self.model.rotation.names != self.athletes:
                 self._note(facts.ROSTER, athletes=self.athletes)
         else:
             self.session = store.start_session(course=self.course.label(), athletes=self.athletes, name=self.name,
                                                sources=specs, settings=settings.as_dict())
-            self.pbs = personal_bests(store, self.session)
+            self._bests()
             self.model = self._derive()
         model = self.model
-        pbs = {athlete: us for (athlete, course), us in self.pbs.items() if course == model.course}
+        start = None if model.blocks.block is None else model.blocks.block.start.value
+        pbs = {athlete: us for (athlete, course, s), us in self.pbs.items() if course == model.course and s == start}
         self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
                                     list(model.abandoned), pbs))
         self._publish_rotation()
@@ -218,6 +223,12 @@ class Pipeline:
         self._watchers.append(asyncio.create_task(self._tick(), name="timeouts"))
         self._watchers.append(asyncio.create_task(self._checkpoints(), name="checkpoints"))
         self._exhaust = asyncio.create_task(self._until_exhausted(), name="exhausted")
+
+    def _bests(self) -> None:
+        self.pbs = personal_bests(self.store, self.session)
+        if self.plan is not None:
+            since = self.store.session(self.session).created_ns - READINESS_DAYS * 86_400 * 10**9
+            self.recent = personal_bests(self.store, self.session, since_ns=since)
 
     def _choose_session(self) -> bool:
         """True to resume `self.session` (given, or the latest unfinished one), False for a new one."""
@@ -379,13 +390,23 @@ class Pipeline:
             self._publish_rotation()
         return note
 
+    def next_block(self) -> int | None:
+        """The coach moves the plan on to its next block (stored as a BLOCK annotation); the block's
+        number, or None without a plan or on its last block."""
+        model = self.model
+        if model is None or model.blocks.plan is None or model.blocks.last:
+            return None
+        number = model.blocks.index + 2
+        self.annotate(facts.BLOCK, block=number)
+        return number
+
     def _derive(self) -> SessionModel:
         """The session again from everything it holds (stored, and kept while the disk refuses it),
         judged against the same personal bests."""
         events = list(self.store.events(self.session))
         if self.unsaved is not None:
             events += self.unsaved.events
-        return SessionModel.derive(events, self.annotations(), pbs=self.pbs)
+        return SessionModel.derive(events, self.annotations(), pbs=self.pbs, recent=self.recent)
 
     def _note(self, kind: str, **data: object) -> None:
         note = self._annotate(kind, data)
@@ -501,7 +522,7 @@ class _Printer:
                            f"{f' with {len(message.results)} reps' if message.resumed else ''}\n")
             for result in message.results:
                 self.rep(result)
-        elif isinstance(message, (RepFinished, RepsRevised, StartAbandoned)) and self.as_json:
+        elif isinstance(message, (RepFinished, RepsRevised, StartAbandoned, BlockChanged)) and self.as_json:
             for record in change_records(message):
                 self.line(json.dumps(record))
         elif isinstance(message, RepFinished):
@@ -511,6 +532,10 @@ class _Printer:
                 self.rep(result)
         elif isinstance(message, StartAbandoned):
             self.line(f"start abandoned ({', '.join(sorted(message.rep.flags))})")
+        elif isinstance(message, BlockChanged):
+            moves = f": move {', '.join(message.moves)}" if message.moves else ""
+            out = f"; out: {', '.join(message.out)}" if message.out else ""
+            self.line(f"block {message.index}: {message.name} ({message.reason}){moves}{out}")
         elif isinstance(message, LinkChanged):
             self.link(message.status)
         elif isinstance(message, SessionEnded):

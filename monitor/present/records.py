@@ -7,6 +7,7 @@ from typing import Any
 
 from gates.rep import Rep
 from monitor.session.analyzer import RepResult
+from monitor.session.blocks import BlockChanged
 from monitor.session.model import Change, RepFinished, RepsRevised, StartAbandoned
 
 
@@ -41,7 +42,22 @@ def rep_record(result: RepResult) -> dict[str, Any]:
         "pb_s": _seconds(result.pb_us),
         "intensity_pb_pct": _figure(result.intensity_pb_pct),
         "new_pb": result.new_pb,
+        "block": result.block.index,
+        "block_name": result.block.name,
+        "rep_type": result.block.rep_type,
+        "start": result.block.start,
+        "floor_pct": _figure(result.floor_pct),
+        "reference": result.reference,
+        "reference_s": _seconds(result.reference_us),
+        "rest_s": _seconds(result.rest_us),
     }
+
+
+def block_record(change: BlockChanged) -> dict[str, Any]:
+    """The session moved on to another block of its plan: where the gates go, who is out."""
+    return {"type": "block", "block": change.index, "block_name": change.name,
+            "course_m": list(change.course.distances_m), "moves": list(change.moves), "out": list(change.out),
+            "reason": change.reason}
 
 
 def incomplete_record(rep: Rep) -> dict[str, Any]:
@@ -65,6 +81,8 @@ def change_records(change: Change) -> list[dict[str, Any]]:
         return [rep_record(result) for result in change.results]
     if isinstance(change, StartAbandoned):
         return [incomplete_record(change.rep)]
+    if isinstance(change, BlockChanged):
+        return [block_record(change)]
     return []
 
 

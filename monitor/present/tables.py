@@ -1,4 +1,5 @@
-"""Plain-text tables of a session, one per athlete: what `gates analyze` prints for a person."""
+"""Plain-text tables of a session, one per athlete (and block, with a plan): what `gates analyze`
+prints for a person."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from monitor.session.model import SessionModel
 
 
 def athlete_tables(model: SessionModel) -> str:
-    by_athlete = model.results_by_athlete()
-    if not by_athlete:
+    by_block = model.results_by_block()
+    if not by_block:
         return "no reps found\n"
     blocks = []
-    for (athlete, course), rows in by_athlete.items():
+    planned = model.blocks.plan is not None
+    for (block, athlete, course), rows in by_block.items():
         split_heads = [f"@{d:g}m" for d in course.distances_m[1:]]
         heads = ["rep", "time s", *split_heads, "drop %", "int %", "Sdec %", "verdict", "notes"]
         table = [heads]
@@ -25,8 +27,10 @@ def athlete_tables(model: SessionModel) -> str:
             table.append([str(rep.number), fmt_time(rep.time_us), *(fmt_time(s) for s in rep.splits_us),
                           fmt_pct(r.dropoff_pct), fmt_pct(r.intensity_pct), fmt_pct(r.sdec_pct),
                           r.verdict.value if r.verdict else "—", notes])
-        best_us, verdict, _ = model.analyzer.standing(athlete, course)
+        best_us, verdict, _ = model.standing(athlete, course, block)
         title = f"{athlete} — course {course.label()} m — best {fmt_time(best_us)} s — {verdict.value if verdict else 'no verdict yet'}"
+        if planned:
+            title = f"block {block} ({rows[0].block.name}) — {title}"
         blocks.append(title + "\n" + _render(table))
     return "\n".join(blocks) + "\n"
 

@@ -81,7 +81,9 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
     valid = [r for r in results if r.rep.valid]
     last = valid[-1] if valid else None
     fitted = [(r, r.profile) for r in valid if r.profile is not None]
-    course = f' <span class="course">{esc(rep.course.label())} m</span>' if show_course else ""
+    block = results[0].block
+    where = f"{rep.course.label()} m" + (f" · block {block.index}: {block.name}" if block.name else "")
+    course = f' <span class="course">{esc(where)}</span>' if show_course or block.name else ""
     facts = [f"{len(valid)} of {len(results)} reps valid",
              f"best {fmt_time(last.best_us)} s" if last else "no valid rep",
              f"Sdec {fmt_pct(last.sdec_pct)} %" if last else ""]
@@ -112,15 +114,18 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
 def render(saved: SavedSession) -> str:
     info, model = saved.info, saved.model
     rule = model.settings.rule
-    athletes = list(model.results_by_athlete().values())
+    athletes = list(model.results_by_block().values())  # per block, athlete and course
     several_courses = len({g[0].rep.course for g in athletes}) > 1
     title = f"Session {info.id}" + (f" · {info.name}" if info.name else "") + f" · {_when(info.created_ns)}"
     state = f"ended {_when(info.ended_ns)}" if info.ended_ns else "not ended"
-    facts = [f"course {info.course or '—'} m", _count(len(model.results), "rep"),
+    plan = model.blocks.plan
+    facts = [f"plan {plan.name}" if plan else f"course {info.course or '—'} m", _count(len(model.results), "rep"),
              _count(len(model.abandoned), "unfinished start"),
+             _count(len(plan.blocks), "block") if plan else
              f"floor {rule.floor_pct:g} % of best, END after {rule.consecutive} in a row", state]
     nav = "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
-    sections = "".join(_athlete(i, g, rule.floor_pct, several_courses) for i, g in enumerate(athletes))
+    sections = "".join(_athlete(i, g, g[0].floor_pct or rule.floor_pct, several_courses)
+                       for i, g in enumerate(athletes))
     body = sections or '<p class="none">No reps in this session.</p>'
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -93,7 +93,8 @@ class ReviewApp(App):
         if athlete is self.athlete:
             return
         self.athlete = athlete
-        self.reps.border_title = f"{athlete.name} · course {athlete.course.label()} m"
+        self.reps.border_title = f"{athlete.name} · course {athlete.course.label()} m" + (
+            f" · block {athlete.block}: {athlete.block_name}" if athlete.block_name else "")
         self.reps.show(athlete)  # its cursor lands on the first rep, which shows it
         self.show_rep(athlete.results[0].rep.number)
 

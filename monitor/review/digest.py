@@ -27,6 +27,8 @@ class AthleteDigest:
     best_us: int | None
     verdict: Verdict | None
     reason: str
+    block: int = 1  # the plan's block (1-based) these reps were judged in
+    block_name: str = ""
 
     @property
     def valid(self) -> int:
@@ -37,8 +39,18 @@ class AthleteDigest:
 class SessionDigest:
     info: st.SessionInfo
     rule: StopRule
-    athletes: tuple[AthleteDigest, ...]  # in the order each first ran
+    athletes: tuple[AthleteDigest, ...]  # in the order each first ran (per block, with a plan)
     abandoned: int  # starts nobody finished
+    plan: str | None = None  # the plan's name
+    plan_blocks: int = 1
+
+    def blocks_done(self) -> dict[str, int]:
+        """Each athlete's blocks with at least one valid rep."""
+        done: dict[str, set[int]] = {}
+        for a in self.athletes:
+            if a.valid:
+                done.setdefault(a.name, set()).add(a.block)
+        return {name: len(blocks) for name, blocks in done.items()}
 
     @property
     def reps(self) -> int:
@@ -66,7 +78,11 @@ def digest(store: st.SessionStore, session: int) -> SessionDigest:
     info = store.session(session)
     model = SessionModel.derive(store.events(session), store.annotations(session))
     athletes = []
-    for (name, course), results in model.results_by_athlete().items():
-        best, verdict, reason = model.analyzer.standing(name, course)
-        athletes.append(AthleteDigest(name, course, tuple(results), best, verdict, reason))
-    return SessionDigest(info, model.settings.rule, tuple(athletes), len(model.abandoned))
+    for (block, name, course), results in model.results_by_block().items():
+        best, verdict, reason = model.standing(name, course, block)
+        athletes.append(AthleteDigest(name, course, tuple(results), best, verdict, reason, block,
+                                      results[0].block.name))
+    plan = model.blocks.plan
+    return SessionDigest(info, model.settings.rule, tuple(athletes), len(model.abandoned),
+                         None if plan is None else plan.name, 1 if plan is None else len(plan.blocks))
+

@@ -50,6 +50,8 @@ class AthleteList(DataTable):
         self.add_column("Verdict", key="verdict")
         for i, a in enumerate(athletes):
             name = f"{a.name} ({a.course.label()} m)" if several_courses else a.name
+            if a.block_name:  # a planned session: its reps grouped by block
+                name = f"{a.name} · {a.block}. {a.block_name}"
             self.add_row(Text(name, style="bold"), f"{a.valid}/{len(a.results)}", fmt_time(a.best_us),
                          verdict_cell(a.verdict), key=str(i))
 

@@ -8,7 +8,12 @@ verdict before 2 valid reps. Incremental: O(1) per rep; a voided or reassigned r
 athletes it touches.
 
 The rule judges against the session best, or against the athlete's personal best on the course (`against="pb"`:
-the best of earlier sessions and today's, handed in as `pbs`). With `profiles` on, each valid rep also gets its
+the best of earlier sessions and today's, handed in as `pbs`; with a PB there is a verdict from the first rep,
+so a single long rep is judged too), or against a target band (`against="target"`: strides at a set % of the
+PB, or a set time; never END, a rep outside the band is a CAUTION). A plan's block (monitor/session/plans.py)
+gives each analyzer its rule, its label (`BlockLabel`, carried on every result), its minimum rest (a rep
+started sooner after the athlete's previous one is flagged `short_rest`, and still counts) and the
+athletes' recent form (`recent`: the first valid rep is compared with it, see `_readiness`). With `profiles` on, each valid rep also gets its
 sprint profile (MSS, MAC; `gates.rep_profile`) and its MSS drop-off against the session's best MSS. A fit costs
 milliseconds, so it is off by default (offline analysis of big captures) and on in the live session model; each
 distinct set of splits is fitted once (`_profile`), so recomputing an athlete after a void refits nothing.
@@ -17,7 +22,7 @@ distinct set of splits is fitted once (`_profile`), so recomputing an athlete af
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -26,8 +31,9 @@ from gates.rep import Rep
 from gates.rep_profile import rep_profile
 from gates.sprint_fit import SprintProfile
 
-AGAINST = ("session", "pb")  # what the stop rule's floor is a percentage of
+AGAINST = ("session", "pb", "target")  # what the stop rule's floor is a percentage of
 PROFILE_CACHE = 1 << 14  # distinct sets of splits kept fitted: a season of reps
+SHORT_REST = "short_rest"  # a rep started before the block's minimum rest was over (it still counts)
 
 
 class Verdict(StrEnum):
@@ -42,7 +48,12 @@ class StopRule:
     consecutive: int = 2  # valid reps in a row under the floor that end the session
     min_reps: int = 2  # no verdict before this many valid reps
     max_reps: int | None = None  # volume cap: END once this many valid reps are done
-    against: str = "session"  # the floor is a % of the session best, or of the personal best ("pb")
+    against: str = "session"  # the floor is a % of the session best, of the personal best ("pb"), or a target
+    min_rest_s: float = 0.0  # a rep started sooner after the athlete's previous one is flagged short_rest
+    target_pct: float | None = None  # against "target": the target, % of the PB
+    band_pct: float = 3.0  # ± around the target, percentage points
+    target_us: int | None = None  # against "target": a set target time instead of a % of the PB
+    readiness_margin_pct: float = 0.0  # the first rep may be this far under the floor of recent form
 
     def __post_init__(self) -> None:
         if self.against not in AGAINST:
@@ -55,6 +66,18 @@ class StopRule:
             raise ValueError(f"min reps must be at least 1, got {self.min_reps}")
         if self.max_reps is not None and self.max_reps < 1:
             raise ValueError(f"max reps must be at least 1, got {self.max_reps}")
+        if self.against == "target" and self.target_pct is None and self.target_us is None:
+            raise ValueError("against target needs a target (% of the PB, or a time)")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockLabel:
+    """Which block of the plan an analyzer judges: carried on each of its results (and JSON lines)."""
+
+    index: int = 1  # 1-based
+    name: str = ""
+    rep_type: str | None = None
+    start: str | None = None  # block | standing | flying (None: not stated, no plan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +97,11 @@ class RepResult:
     pb_us: int | None = None  # the personal best from earlier sessions on this course
     intensity_pb_pct: float | None = None  # against the better of that PB and today's best
     new_pb: bool = False  # faster than every earlier session and every earlier rep today
+    block: BlockLabel = BlockLabel()
+    floor_pct: float | None = None  # the floor the verdict applied (the band's low edge against a target)
+    reference: str = "session"  # what the verdict compared with: session | pb | target
+    reference_us: int | None = None  # that reference's time (session best, PB, target time)
+    rest_us: int | None = None  # rest since the athlete's previous rep in this block
 
     @property
     def mss(self) -> float | None:
@@ -95,6 +123,7 @@ class _Standing:
     valid: int = 0
     under_in_a_row: int = 0
     ended: str = ""  # the reason, once END was reached (END stays: the session is over for them)
+    recent_us: int | None = None  # best on this course and start in recent sessions (readiness)
     reps: list[Rep] = field(default_factory=list)  # every rep, in order, for recomputation
 
 
@@ -118,10 +147,13 @@ class Analyzer:
     cancelled by the timer) and returns the recomputed results of the athletes it touches."""
 
     def __init__(self, rule: StopRule | None = None, *, pbs: Mapping[tuple[str, Course], int] | None = None,
-                 profiles: bool = False) -> None:
+                 profiles: bool = False, block: BlockLabel = BlockLabel(),
+                 recent: Mapping[tuple[str, Course], int] | None = None) -> None:
         self.rule = rule or StopRule()
         self.pbs = dict(pbs or {})  # (athlete, course) -> best valid rep time of earlier sessions
         self.profiles = profiles
+        self.block = block
+        self.recent = dict(recent or {})  # (athlete, course) -> best of recent sessions (readiness)
         self._standings: dict[tuple[str, Course], _Standing] = {}
         self._where: dict[int, tuple[str, Course]] = {}  # rep number -> standing key
 
@@ -159,18 +191,23 @@ class Analyzer:
             return None, None, ""
         return s.best_us, self._current(s), s.ended
 
+    def valid(self, athlete: str, course: Course) -> int:
+        """How many valid reps one athlete has run on one course."""
+        s = self._standings.get((athlete, course))
+        return 0 if s is None else s.valid
+
     def athletes(self) -> list[tuple[str, Course]]:
         return list(self._standings)
 
     def _standing(self, key: tuple[str, Course]) -> _Standing:
         standing = self._standings.get(key)
         if standing is None:
-            standing = self._standings[key] = _Standing(self.pbs.get(key))
+            standing = self._standings[key] = _Standing(self.pbs.get(key), recent_us=self.recent.get(key))
         return standing
 
     def _recompute(self, key: tuple[str, Course]) -> list[RepResult]:
         reps = self._standings[key].reps
-        fresh = self._standings[key] = _Standing(self.pbs.get(key))
+        fresh = self._standings[key] = _Standing(self.pbs.get(key), recent_us=self.recent.get(key))
         results = []
         for rep in reps:
             fresh.reps.append(rep)
@@ -180,14 +217,34 @@ class Analyzer:
     def _current(self, s: _Standing) -> Verdict | None:
         if s.ended:
             return Verdict.END
-        if s.valid < self.rule.min_reps:
+        if s.valid < self._min_reps(s):
             return None
         return Verdict.CAUTION if s.under_in_a_row else Verdict.GO
 
+    def _min_reps(self, s: _Standing) -> int:
+        """Against a PB or a target there is something to compare the first rep with."""
+        against = self.rule.against
+        if against == "target" and (self.rule.target_us is not None or s.pb_us is not None):
+            return 1
+        return 1 if against == "pb" and s.pb_us is not None else self.rule.min_reps
+
+    def _rested(self, s: _Standing, rep: Rep) -> tuple[Rep, int | None]:
+        """The rep (flagged short_rest if it came too soon) and the rest since the athlete's previous rep."""
+        earlier = [r for r in s.reps if r.number < rep.number]
+        if not earlier:
+            return rep, None
+        previous = earlier[-1]
+        rest = rep.start_us - (previous.start_us + (previous.time_us or 0))
+        if rest < self.rule.min_rest_s * 1e6:
+            rep = replace(rep, flags=rep.flags | {SHORT_REST})
+        return rep, rest
+
     def _judge(self, s: _Standing, rep: Rep) -> RepResult:
+        rep, rest = self._rested(s, rep)
+        labels = {"block": self.block, "rest_us": rest, "floor_pct": self.rule.floor_pct}
         t = rep.time_us
         if not rep.valid or t is None:
-            return RepResult(rep, s.best_us, pb_us=s.pb_us)
+            return RepResult(rep, s.best_us, pb_us=s.pb_us, reference=self.rule.against, **labels)
         pb_ref, new_pb = None, False  # pb_ref: the best ever on this course, this rep included
         if s.pb_us is not None:
             before = s.pb_us if s.best_us is None else min(s.pb_us, s.best_us)
@@ -202,18 +259,71 @@ class Analyzer:
         dropoff = (t - best) / best * 100.0
         sdec = (s.total_us / (best * s.valid) - 1.0) * 100.0
         intensity_pb = None if pb_ref is None else pb_ref / t * 100.0
-        if self.rule.against == "pb" and intensity_pb is not None:
+        against = self.rule.against
+        if against == "target":
+            verdict, reason, reference, reference_us = self._target(s, t, pb_ref)
+            labels["floor_pct"] = None if reference_us is None else self._band(reference_us, pb_ref, t)[0]
+        elif against == "pb" and intensity_pb is not None:
             verdict, reason = self._verdict(s, intensity_pb, f"PB {_s(pb_ref)}")
+            reference, reference_us = "pb", pb_ref
         else:
-            no_pb = ", no PB yet" if self.rule.against == "pb" else ""
+            no_pb = ", no PB yet" if against == "pb" else ""
             verdict, reason = self._verdict(s, intensity, f"session best {_s(best)}{no_pb}")
+            reference, reference_us = "session", best
+        if s.valid == 1 and s.recent_us is not None and against != "target" and verdict is not Verdict.END:
+            verdict, reason = self._readiness(s, t, verdict, reason)
         profile = _profile(rep.course, rep.splits_us) if self.profiles else None
         mss_dropoff = None
         if profile is not None:
             s.best_mss = max(s.best_mss or 0.0, profile.mss)
             mss_dropoff = (s.best_mss - profile.mss) / s.best_mss * 100.0
         return RepResult(rep, best, dropoff, intensity, sdec, verdict, reason, new_best, profile, mss_dropoff,
-                         s.pb_us, intensity_pb, new_pb)
+                         s.pb_us, intensity_pb, new_pb, reference=reference, reference_us=reference_us, **labels)
+
+    def _readiness(self, s: _Standing, t: int, verdict: Verdict | None, reason: str) -> tuple[Verdict | None, str]:
+        """The block's first valid rep against recent form: clearly slower (by more than the margin,
+        the gates' noise) is a CAUTION; faster makes this rep the reference it is anyway."""
+        rule = self.rule
+        of_recent = s.recent_us / t * 100.0
+        threshold = rule.floor_pct - rule.readiness_margin_pct
+        if of_recent < threshold:
+            return Verdict.CAUTION, (f"below usual form: {of_recent:.1f} % of the 28-day best {_s(s.recent_us)} "
+                                     f"(floor {rule.floor_pct:g} % - noise {rule.readiness_margin_pct:.1f} %): "
+                                     "consider ending after this block")
+        if t < s.recent_us and not reason:
+            reason = f"faster than the 28-day best {_s(s.recent_us)}: the new reference"
+        return verdict, reason
+
+    def _band(self, target_us: int, pb_ref: int | None, t: int) -> tuple[float, float, float]:
+        """(low, high, this rep) as % of the PB, or of the target time's implied 100 % without one."""
+        rule = self.rule
+        aim = rule.target_pct if rule.target_pct is not None and rule.target_us is None else None
+        if aim is None:  # a set time: the band is around 100 % of it
+            return 100.0 - rule.band_pct, 100.0 + rule.band_pct, target_us / t * 100.0
+        assert pb_ref is not None
+        return aim - rule.band_pct, aim + rule.band_pct, pb_ref / t * 100.0
+
+    def _target(self, s: _Standing, t: int, pb_ref: int | None) -> tuple[Verdict | None, str, str, int | None]:
+        """Inside the band: GO; outside (too fast as much as too slow): CAUTION, never END."""
+        rule = self.rule
+        if rule.target_us is not None:
+            target_us = rule.target_us
+        elif s.pb_us is not None and pb_ref is not None:
+            target_us = round(pb_ref / (rule.target_pct / 100.0))
+        else:
+            return None, "no PB on this course and start: no target (set target_s)", "target", None
+        low, high, got = self._band(target_us, pb_ref, t)
+        of = "of PB" if rule.target_us is None else f"of target {_s(target_us)}"
+        if s.ended:
+            return Verdict.END, s.ended, "target", target_us
+        if rule.max_reps is not None and s.valid >= rule.max_reps:
+            s.ended = f"volume cap reached: {s.valid} reps"
+            return Verdict.END, s.ended, "target", target_us
+        if got > high:
+            return Verdict.CAUTION, f"faster than the band: {got:.1f} % {of} (band {low:g}-{high:g} %)", "target", target_us
+        if got < low:
+            return Verdict.CAUTION, f"slower than the band: {got:.1f} % {of} (band {low:g}-{high:g} %)", "target", target_us
+        return Verdict.GO, "", "target", target_us
 
     def _verdict(self, s: _Standing, intensity: float, of: str) -> tuple[Verdict | None, str]:
         """The stop rule on one more valid rep at `intensity` % of the reference `of` names."""
@@ -222,10 +332,10 @@ class Analyzer:
         s.under_in_a_row = s.under_in_a_row + 1 if under else 0
         if s.ended:
             return Verdict.END, s.ended
-        if s.valid < rule.min_reps:
+        if s.valid < self._min_reps(s):
             return None, ""
         if s.under_in_a_row >= rule.consecutive:
-            s.ended = f"{s.under_in_a_row} reps under {rule.floor_pct:g} % of {of}"
+            s.ended = f"{s.under_in_a_row} rep{'s' if s.under_in_a_row > 1 else ''} under {rule.floor_pct:g} % of {of}"
             return Verdict.END, s.ended
         if rule.max_reps is not None and s.valid >= rule.max_reps:
             s.ended = f"volume cap reached: {s.valid} reps"

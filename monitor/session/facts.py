@@ -23,8 +23,9 @@ VOID = "void"  # {"rep": n}
 REASSIGN = "reassign"  # {"rep": n, "athlete": name}
 UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation (an undone undo redoes)
 END = "end"  # {}: the session is over
+BLOCK = "block"  # {"block": n}: the coach moves the session on to the plan's block n (1-based)
 KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, VOID, REASSIGN,
-                   UNDO, END})
+                   UNDO, END, BLOCK})
 
 
 @dataclass(frozen=True, slots=True)

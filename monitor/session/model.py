@@ -11,6 +11,11 @@ finished yet; it applies when the rep finishes.
 
 The personal bests a session is judged against come from the sessions before it (monitor/history.py);
 they are handed in, not stored with the session, so they stay what the earlier sessions' facts say.
+They, like recent form, are kept per athlete, course and start type.
+
+A session with a plan (monitor/session/plans.py, stored in its settings) runs block by block: the
+model asks its BlockTracker (monitor/session/blocks.py) which block a rep is judged in and whether the
+block is done; moving on starts the next block's course and gate mapping, like a course change.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from gates.course import Course
 from gates.events import GateEvent
 from gates.rep import INCOMPLETE, VOIDED, Rep
 from gates.rotation import Rotation
-from monitor.session import facts
-from monitor.session.analyzer import Analyzer, RepResult, StopRule
+from monitor.session import facts, plans
+from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.session.blocks import BlockChanged, BlockTracker, Key
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +41,16 @@ class Settings:
     protocol: str = "gateline"
     rule: StopRule = StopRule()
     debounce_us: int = DEFAULT_DEBOUNCE_US
+    plan: plans.Plan | None = None  # blocks, each with its own rule; None: one block under `rule`
 
     def as_dict(self) -> dict:
         r = self.rule
-        return {"protocol": self.protocol, "floor_pct": r.floor_pct, "consecutive": r.consecutive,
+        data = {"protocol": self.protocol, "floor_pct": r.floor_pct, "consecutive": r.consecutive,
                 "min_reps": r.min_reps, "max_reps": r.max_reps, "against": r.against,
                 "debounce_us": self.debounce_us}
+        if self.plan is not None:
+            data["plan"] = self.plan.as_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
@@ -49,7 +59,8 @@ class Settings:
                         consecutive=data.get("consecutive", base.rule.consecutive),
                         min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"),
                         against=data.get("against", base.rule.against))
-        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us))
+        plan = None if data.get("plan") is None else plans.from_dict(data["plan"], "stored with the session")
+        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us), plan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +85,7 @@ class StartAbandoned:
     rep: Rep
 
 
-Change = RepFinished | RepsRevised | StartAbandoned
+Change = RepFinished | RepsRevised | StartAbandoned | BlockChanged
 
 
 class SessionModel:
@@ -83,11 +94,12 @@ class SessionModel:
     `pbs` are the athletes' personal bests from earlier sessions; `profiles` fits each rep's sprint
     profile (off where only rep times matter, as when earlier sessions are derived for their PBs)."""
 
-    def __init__(self, settings: Settings, *, pbs: Mapping[tuple[str, Course], int] | None = None,
-                 profiles: bool = True) -> None:
+    def __init__(self, settings: Settings, *, pbs: Mapping[Key, int] | None = None,
+                 profiles: bool = True, recent: Mapping[Key, int] | None = None) -> None:
         self.settings = settings
         self.protocol = protocols.get(settings.protocol)
-        self.analyzer = Analyzer(settings.rule, pbs=pbs, profiles=profiles)
+        self.blocks = BlockTracker(settings.plan, settings.rule, pbs=pbs, recent=recent, profiles=profiles)
+        self.analyzer = self.blocks.analyzer()  # the running block's
         self.rotation = Rotation()
         self.assembler: RepAssembler | None = None
         self.results: dict[int, RepResult] = {}  # session rep number -> latest result
@@ -99,14 +111,15 @@ class SessionModel:
 
     @classmethod
     def derive(cls, events: Iterable[facts.StoredEvent], annotations: list[facts.Annotation], *,
-               pbs: Mapping[tuple[str, Course], int] | None = None, profiles: bool = True) -> SessionModel:
+               pbs: Mapping[Key, int] | None = None, profiles: bool = True,
+               recent: Mapping[Key, int] | None = None) -> SessionModel:
         """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
         notes = facts.effective(annotations)
         settings = Settings()
         for note in notes:
             if note.kind in (facts.START, facts.RESUME) and note.data.get("settings"):
                 settings = Settings.from_dict(note.data["settings"])
-        model = cls(settings, pbs=pbs, profiles=profiles)
+        model = cls(settings, pbs=pbs, profiles=profiles, recent=recent)
         pending = iter(notes)
         note = next(pending, None)
         for stored in events:
@@ -127,9 +140,13 @@ class SessionModel:
         return self._take(self.assembler.feed(event), event.host_ns)
 
     def events(self, events: list[GateEvent]) -> list[Change]:
-        """Many events at once (a capture, a backlog): the assembler's batch path, the same reps."""
+        """Many events at once (a capture, a backlog): the assembler's batch path, the same reps.
+        Before a plan's last block they go one by one, so the next block's course starts at the
+        very event it would start at live."""
         if self.assembler is None:
             return []
+        if self.blocks.plan is not None and not self.blocks.last:
+            return [change for event in events for change in self.event(event)]
         return self._take(self.assembler.feed_all(events), events[-1].host_ns if events else 0)
 
     def tick(self, now_us: int) -> list[Change]:
@@ -166,7 +183,23 @@ class SessionModel:
         elif kind == facts.END:
             self.ended = True
             return self.flush()
+        elif kind == facts.BLOCK:
+            return self.enter_block(data["block"], "moved on by the coach")
         return []
+
+    def enter_block(self, number: int, reason: str) -> list[Change]:
+        """Start the plan's block `number` (1-based): open starts abandoned, athletes at END out of the
+        rotation, the block's course and gates. Nothing if there is no such block or it runs already."""
+        change = self.blocks.advance(number, reason)
+        if change is None:
+            return []
+        changes = self.flush()
+        if self.rotation.names:
+            self.set_roster([name for name in self.rotation.names if name not in self.blocks.out])
+        self.analyzer = self.blocks.analyzer()
+        changes += self.set_course(change.course)
+        changes.append(change)
+        return changes
 
     def set_roster(self, athletes: list[str]) -> None:
         self.rotation = Rotation(athletes)
@@ -177,8 +210,17 @@ class SessionModel:
         changes = self.flush()
         if self.assembler is not None:
             self._numbered += self.assembler.reps_finished
-        self.assembler = RepAssembler(course, self.protocol, self.rotation, debounce_us=self.settings.debounce_us)
+        self.assembler = RepAssembler(course, self._mapped(self.protocol), self.rotation,
+                                      debounce_us=self.settings.debounce_us)
         return changes
+
+    def _mapped(self, protocol: protocols.Protocol) -> protocols.Protocol:
+        """The protocol with the running block's gate ids at its distances, where the block names them."""
+        block = self.blocks.block
+        if block is None or block.gates is None or protocol.sequential:
+            return protocol
+        position = {gate: i for i, gate in enumerate(block.gates)}
+        return replace(protocol, course_index=lambda event, _gates: position.get(event.gate))
 
     def flush(self) -> list[Change]:
         """Every open start is abandoned (the session or the course ends)."""
@@ -192,6 +234,17 @@ class SessionModel:
 
     def ordered_results(self) -> list[RepResult]:
         return [self.results[n] for n in sorted(self.results)]
+
+    def standing(self, athlete: str, course: Course, block: int | None = None) -> tuple[int | None, Verdict | None, str]:
+        """Best, verdict and reason of one athlete on one course, in one block (1-based; default the running one)."""
+        return self.blocks.analyzer(None if block is None else block - 1).standing(athlete, course)
+
+    def results_by_block(self) -> dict[tuple[int, str, Course], list[RepResult]]:
+        """Results per block (1-based), athlete and course, in order of first rep."""
+        grouped: dict[tuple[int, str, Course], list[RepResult]] = {}
+        for result in self.ordered_results():
+            grouped.setdefault((result.block.index, result.rep.athlete, result.rep.course), []).append(result)
+        return grouped
 
     def results_by_athlete(self) -> dict[tuple[str, Course], list[RepResult]]:
         """Results per athlete and course (what the analyzer judges together), in order of first rep."""
@@ -214,9 +267,13 @@ class SessionModel:
             if revision:
                 changes.extend(self._revise(rep))
             else:
-                result = self.analyzer.add(rep)
+                result = self.blocks.add(rep)
                 self.results[rep.number] = result
                 changes.append(RepFinished(result, host_ns))
+                if self.blocks.plan is not None and result.verdict is Verdict.END and rep.athlete in self.rotation.names:
+                    self.rotation.remove(rep.athlete)  # with a plan, END ends that athlete's session: no more turns
+                if self.blocks.complete(self.rotation.names):
+                    changes += self.enter_block(self.blocks.index + 2, f"every athlete has done {self.blocks.block.name}")
         return changes
 
     def _override(self, rep: Rep) -> Rep:
@@ -228,7 +285,7 @@ class SessionModel:
         return rep
 
     def _revise(self, rep: Rep) -> list[Change]:
-        results = self.analyzer.revise(rep)
+        results = self.blocks.revise(rep)
         for result in results:
             self.results[result.rep.number] = result
         return [RepsRevised(results)]

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Header, Label
 from gates.course import Course
 from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.session.blocks import BlockChanged
 from monitor.tui import config
 from monitor.tui.board import Board
 from monitor.tui.messages import GateClock, Update
@@ -219,6 +220,17 @@ class DashboardApp(App):
         elif isinstance(item, pl.StoreSaving):
             self.not_saving.remove_class("-on")
             self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
+        elif isinstance(item, BlockChanged):
+            self._block_changed(item)
+
+    def _block_changed(self, change: BlockChanged) -> None:
+        """The plan moved on: which gates go where, and who is out, where the coach looks."""
+        moves = f"move {', '.join(change.moves)}" if change.moves else "the gates stay"
+        out = f" · out: {', '.join(change.out)}" if change.out else ""
+        for name, athlete in self.board.athletes.items():  # the PBs that count now: this course, this start
+            athlete.pb_us = change.pbs.get(name)
+        self._status(f"block {change.index}: {change.name} · {moves}{out}")
+        self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
         """The card and the banner first: the table and the plot follow in the next frame, so the rep

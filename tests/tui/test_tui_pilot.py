@@ -285,7 +285,7 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
         for name in second.athletes:
             latest = [r for r in results if r.rep.athlete == name and r.rep.valid][-1]
             assert latest.mss is not None and latest.intensity_pb_pct is not None
-            assert app.table.get_cell(name, "pb") == fmt_time(pbs[(name, second.course)])
+            assert app.table.get_cell(name, "pb") == fmt_time(pbs[(name, second.course, None)])
             assert app.table.get_cell(name, "mss") == fmt_speed(latest.mss)
             assert app.table.get_cell(name, "mss_drop") == fmt_pct(latest.mss_dropoff_pct)
             assert app.table.get_cell(name, "pb_pct") == fmt_pct(latest.intensity_pb_pct)

@@ -184,11 +184,11 @@ def test_judged_against_the_pb_a_rep_at_the_session_best_can_be_a_caution_then_a
     against_session = Analyzer(pbs=pbs)
     times = [4.05, 4.05, 4.06]  # 93.8 % of the PB, 100 % of today's best
     results = [against_pb.add(rep(n, t)) for n, t in enumerate(times, 1)]
-    assert [r.verdict for r in results] == [None, Verdict.END, Verdict.END]
+    assert [r.verdict for r in results] == [Verdict.CAUTION, Verdict.END, Verdict.END]  # a verdict from rep 1
     assert results[1].reason == "2 reps under 95 % of PB 3.80 s"
     assert [against_session.add(rep(n, t)).verdict for n, t in enumerate(times, 1)] == [None, Verdict.GO, Verdict.GO]
     caution = Analyzer(StopRule(against="pb", consecutive=3), pbs=pbs)
-    caution.add(rep(1, 4.05))
+    assert caution.add(rep(1, 4.05)).verdict is Verdict.CAUTION
     second = caution.add(rep(2, 4.05))
     assert second.verdict is Verdict.CAUTION
     assert second.reason == f"rep under 95 % of PB 3.80 s ({3.8 / 4.05 * 100:.1f} %)"

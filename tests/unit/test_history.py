@@ -45,7 +45,7 @@ def fastest(pipeline: Pipeline) -> dict:
     out: dict = {}
     for athlete in {r.rep.athlete for r in pipeline.model.results.values()}:
         times = [r.rep.time_us for r in pipeline.model.results.values() if r.rep.valid and r.rep.athlete == athlete]
-        out[(athlete, COURSE)] = min(times)
+        out[(athlete, COURSE, None)] = min(times)
     return out
 
 
@@ -57,7 +57,7 @@ async def test_the_second_session_is_judged_against_the_first_sessions_bests(sto
     assert second.pbs == fastest(first) and len(second.pbs) == 2
     for result in second.model.results.values():
         rep = result.rep
-        pb = second.pbs[(rep.athlete, COURSE)]
+        pb = second.pbs[(rep.athlete, COURSE, None)]
         assert result.pb_us == pb
         if rep.valid:
             assert result.mss is not None  # the live model fits every rep
@@ -80,14 +80,14 @@ async def test_a_rep_voided_in_an_earlier_session_no_longer_counts_as_a_pb(store
     fastest = min((r for r in first.model.results.values() if r.rep.valid), key=lambda r: r.rep.time_us)
     athlete = fastest.rep.athlete
     before = session_bests(store, first.session)
-    assert before[(athlete, COURSE)] == fastest.rep.time_us
+    assert before[(athlete, COURSE, None)] == fastest.rep.time_us
     assert session_bests(store, first.session) is before  # facts unchanged: not derived again
     store.annotate(first.session, facts.VOID, rep=fastest.rep.number)  # in review, after the session ended
     after = session_bests(store, first.session)
     others = [r.rep.time_us for r in first.model.results.values()
               if r.rep.valid and r.rep.athlete == athlete and r.rep.number != fastest.rep.number]
-    assert after[(athlete, COURSE)] == min(others)
-    assert personal_bests(store, first.session + 1)[(athlete, COURSE)] == min(others)
+    assert after[(athlete, COURSE, None)] == min(others)
+    assert personal_bests(store, first.session + 1)[(athlete, COURSE, None)] == min(others)
 
 
 async def test_judged_against_the_pb_the_stored_settings_replay_the_same_verdicts(store, tmp_path):

@@ -16,8 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Label, Static
 
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
-from monitor.session.analyzer import RepResult
+from monitor.session.analyzer import SHORT_REST, RepResult
 from monitor.tui import bigtext
+from monitor.tui.widgets.athletes import fmt_rest
 
 
 def splits_line(result: RepResult) -> str:
@@ -80,7 +81,9 @@ class LastRep(Vertical):
     def show(self, result: RepResult) -> None:
         rep = result.rep
         self.rep_number = rep.number
-        self.border_title = f"Rep {rep.number} · {rep.athlete}"
+        block = f" · {result.block.name}" if result.block.name else ""
+        short = f" · SHORT REST {fmt_rest(result.rest_us / 1e6)}" if SHORT_REST in rep.flags and result.rest_us else ""
+        self.border_title = f"Rep {rep.number} · {rep.athlete}{block}{short}"
         self.query_one(BigName).show(rep.athlete)
         self.query_one("#rep-time", Digits).update(f"{rep.time_us / 1e6:.2f}" if rep.time_us else "-.--")
         self._set("#rep-who", f"{rep.athlete} · rep {rep.number}")

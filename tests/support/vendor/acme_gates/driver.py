@@ -1,5 +1,4 @@
 """A vendor's driver, installed as its own distribution: counts to N on gate 1."""
-import asyncio
 from drivers.source import Source, State
 from gates.events import GateEvent
 
