@@ -166,7 +166,7 @@ def test_real_classement_prints_decode_their_ranked_times(path):
 
 @needs_alge_classements
 def test_analyze_takes_a_classement_print(capsys):
-    from monitor.cli import main
+    from monitor.cli.main import main
 
     path = next(p for p in ALGE_CLASSEMENTS if "Run1" in p.name)
     assert main(["analyze", str(path), "--json"]) == 0
