@@ -21,11 +21,18 @@ from dataclasses import dataclass, replace
 from gates import protocols
 from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
 from gates.course import Course
-from gates.events import GateEvent
+from gates.events import GateEvent, Kind
 from gates.rep import INCOMPLETE, VOIDED, Rep
 from gates.rotation import Rotation
 from monitor.session import facts
 from monitor.session.analyzer import Analyzer, RepResult, StopRule
+
+# Bumped whenever the same facts would derive to different reps, verdicts or summaries: what the store
+# keeps derived from an older engine is then derived again (monitor/store/summaries.py).
+ENGINE_VERSION = 1
+# The kinds of event that change a rep (the assembler's BREAK and the timer's CANCEL); the others are
+# kept as facts but derive nothing, so a derivation may read only these.
+DRIVING_KINDS = frozenset({Kind.BREAK, Kind.CANCEL})
 
 
 @dataclass(frozen=True, slots=True)
