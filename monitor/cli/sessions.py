@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with _open(st, path) as store:
-            listing = summarized(store)
+            listing = summarized(store)  # exhausted below, so every derived row is kept
             first = next(listing, None)
             if first is None and not args.json:
                 print(f"no sessions in {path}")

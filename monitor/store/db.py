@@ -485,7 +485,7 @@ class SessionStore:
 
     def summary_rows(self) -> dict[int, tuple[int, int, int, int, str]]:
         """session -> (last event id, last annotation id, engine version, events, summary JSON)."""
-        return {sid: rest for sid, *rest in self._db.execute(
+        return {sid: tuple(rest) for sid, *rest in self._db.execute(
             "SELECT session_id, last_event_id, last_annotation_id, engine_version, events, summary FROM summaries")}
 
     def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple]]]) -> None:

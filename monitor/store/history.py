@@ -37,7 +37,7 @@ def personal_bests(store: st.SessionStore, session: int, progress: Progress | No
 
 def session_bests(store: st.SessionStore, session: int) -> Bests:
     """The best valid rep of each athlete on each course in one session, as its facts stand now."""
-    for item in summarized(store, until=session):
+    for item in list(summarized(store, until=session)):  # whole: what it derived is kept before returning
         if item.info.id == session:
             return _bests(item.summary)
     raise st.StoreError(f"no session {session} in {store.path}")
