@@ -116,11 +116,18 @@ class SessionModel:
         model = cls(settings, pbs=pbs, profiles=profiles)
         pending = iter(notes)
         note = next(pending, None)
+        run: list[GateEvent] = []  # events up to the next annotation, fed at once (the assembler's batch path)
         for stored in events:
-            while note is not None and note.after_event < stored.id:
-                model.apply(note)
-                note = next(pending, None)
-            model.event(stored.event)
+            if note is not None and note.after_event < stored.id:
+                if run:
+                    model.events(run)
+                    run = []
+                while note is not None and note.after_event < stored.id:
+                    model.apply(note)
+                    note = next(pending, None)
+            run.append(stored.event)
+        if run:
+            model.events(run)
         while note is not None:
             model.apply(note)
             note = next(pending, None)
