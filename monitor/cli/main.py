@@ -18,6 +18,7 @@ COMMANDS = {
     "monitor": ("monitor.cli.monitor", "live gates into a stored session, judged rep by rep (--headless: lines)"),
     "sessions": ("monitor.cli.sessions", "list the stored sessions"),
     "plans": ("monitor.cli.plans", "session plans: the built-in templates and your own; `show NAME` prints one"),
+    "db": ("monitor.cli.db", "check the derived rows against the stored facts, or derive them all again"),
     "review": ("monitor.cli.review", "browse a stored session: each athlete's reps, splits, profiles and plots"),
     "fit": ("monitor.cli.fit", "the sprint profile (MSS, MAC, tau, PMAX) of one set of splits"),
     "export": ("monitor.cli.export", "a stored session as CSV (one row per split) or JSON (everything)"),

@@ -1,11 +1,16 @@
 """`gates sessions`: the sessions in the database, newest last, with what each was: its reps that
 counted and the verdict each athlete reached, derived from the stored events as the live session
-judged them (monitor/review/digest.py)."""
+judged them. Each session's summary is kept in the store under the mark of its facts
+(monitor/store/summaries.py), so only a session that changed is derived again; a line is printed as
+soon as its session is known. A database that takes writes keeps what was derived; one that does not
+(or is older than this program and cannot be upgraded) is read as it is."""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import time
 
 from monitor.cli.options import UsageError, database_path
@@ -18,8 +23,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.review.digest import digest
     from monitor.store import db as st
+    from monitor.store.summaries import summarized
 
     if not args.db and not st.default_path().exists():
         print(f"no sessions yet ({st.default_path()} does not exist)")
@@ -27,33 +32,50 @@ def run(args: argparse.Namespace) -> int:
     path = database_path(args.db)
 
     try:
-        with st.SessionStore(path, readonly=True) as store:
-            digests = [digest(store, s.id) for s in store.sessions()]
+        with _open(st, path) as store:
+            listing = summarized(store)  # exhausted below, so every derived row is kept
+            first = next(listing, None)
+            if first is None and not args.json:
+                print(f"no sessions in {path}")
+                return 0
+            if not args.json:
+                print(f"{'id':>4}  {'started':<19}  {'course':<16} {'events':>7} {'reps':>5}  {'state':<7}  "
+                      f"{'athletes':<24}  verdicts")
+            if first is not None:
+                for item in itertools.chain((first,), listing):
+                    print(_json_line(item) if args.json else _line(item))
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
-    if args.json:
-        for d in digests:
-            s = d.info
-            print(json.dumps({"session": s.id, "started": _iso(s.created_ns), "name": s.name, "course": s.course,
-                              "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
-                              "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": d.reps,
-                              "verdicts": {name: v and v.value for name, v in d.verdicts().items()},
-                              "plan": d.plan, "blocks_done": d.blocks_done() if d.plan else None}))
-        return 0
-    if not digests:
-        print(f"no sessions in {path}")
-        return 0
-    print(f"{'id':>4}  {'started':<19}  {'course':<16} {'events':>7} {'reps':>5}  {'state':<7}  "
-          f"{'athletes':<24}  verdicts")
-    for d in digests:
-        s = d.info
-        state = "ended" if s.ended else "open"
-        print(f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {d.reps:>5}  "
-              f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {d.verdict_line()}")
-        if d.plan:
-            done = ", ".join(f"{name} {n}/{d.plan_blocks}" for name, n in d.blocks_done().items())
-            print(f"{'':>4}  plan {d.plan}: blocks done {done or '-'}")
     return 0
+
+
+def _open(st, path):
+    """For writing if the file lets us (what is derived is kept), else read-only."""
+    if path.is_file() and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        try:
+            return st.SessionStore(path)
+        except st.StoreWriteError:
+            pass
+    return st.SessionStore(path, readonly=True)
+
+
+def _json_line(item) -> str:
+    s, d = item.info, item.summary
+    return json.dumps({"session": s.id, "started": _iso(s.created_ns), "name": s.name, "course": s.course,
+                       "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
+                       "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": d.reps,
+                       "verdicts": d.verdicts(), "plan": d.plan, "blocks_done": d.blocks_done() if d.plan else None})
+
+
+def _line(item) -> str:
+    s, d = item.info, item.summary
+    state = "ended" if s.ended else "open"
+    line = (f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {d.reps:>5}  "
+            f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {d.verdict_line()}")
+    if d.plan:
+        done = ", ".join(f"{name} {n}/{d.plan_blocks}" for name, n in d.blocks_done().items())
+        line += f"\n{'':>4}  plan {d.plan}: blocks done {done or '-'}"
+    return line
 
 
 def _iso(ns: int) -> str:

@@ -26,12 +26,19 @@ from dataclasses import dataclass, replace
 from gates import protocols
 from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
 from gates.course import Course
-from gates.events import GateEvent
+from gates.events import GateEvent, Kind
 from gates.rep import INCOMPLETE, VOIDED, Rep
 from gates.rotation import Rotation
 from monitor.session import facts, plans
 from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.session.blocks import BlockChanged, BlockTracker, Key
+
+# Bumped whenever the same facts would derive to different reps, verdicts or summaries: what the store
+# keeps derived from an older engine is then derived again (monitor/store/summaries.py).
+ENGINE_VERSION = 2
+# The kinds of event that change a rep (the assembler's BREAK and the timer's CANCEL); the others are
+# kept as facts but derive nothing, so a derivation may read only these.
+DRIVING_KINDS = frozenset({Kind.BREAK, Kind.CANCEL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +129,18 @@ class SessionModel:
         model = cls(settings, pbs=pbs, profiles=profiles, recent=recent)
         pending = iter(notes)
         note = next(pending, None)
+        run: list[GateEvent] = []  # events up to the next annotation, fed at once (the assembler's batch path)
         for stored in events:
-            while note is not None and note.after_event < stored.id:
-                model.apply(note)
-                note = next(pending, None)
-            model.event(stored.event)
+            if note is not None and note.after_event < stored.id:
+                if run:
+                    model.events(run)
+                    run = []
+                while note is not None and note.after_event < stored.id:
+                    model.apply(note)
+                    note = next(pending, None)
+            run.append(stored.event)
+        if run:
+            model.events(run)
         while note is not None:
             model.apply(note)
             note = next(pending, None)

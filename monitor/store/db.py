@@ -79,6 +79,30 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, source, gate)
     );
     """,
+    # 2: derived rows, a cache of the facts (monitor/store/summaries.py): dropping them loses nothing
+    """
+    CREATE INDEX events_session ON events(session_id, id);  -- a session's events and its last one, at once
+    CREATE TABLE summaries (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+        last_event_id INTEGER NOT NULL,       -- the facts it was derived from: the session's last event,
+        last_annotation_id INTEGER NOT NULL,  -- its last annotation,
+        engine_version INTEGER NOT NULL,      -- and the engine that derived it
+        events INTEGER NOT NULL,              -- the session's events up to last_event_id
+        summary TEXT NOT NULL                 -- JSON of monitor.session.summary.SessionSummary
+    );
+    CREATE TABLE athlete_summaries (          -- the same summary, a row per athlete, course and start
+        session_id INTEGER NOT NULL REFERENCES summaries(session_id) ON DELETE CASCADE,
+        athlete TEXT NOT NULL,
+        course TEXT NOT NULL,
+        start TEXT NOT NULL,
+        reps INTEGER NOT NULL,
+        best_us INTEGER,
+        verdict TEXT,
+        high_reps INTEGER NOT NULL,
+        high_m REAL NOT NULL,
+        PRIMARY KEY (session_id, athlete, course, start)
+    );
+    """,
 )
 
 
@@ -136,6 +160,21 @@ class SessionInfo:
     @property
     def demo(self) -> bool:
         return self.name == DEMO
+
+
+def session_info(sid: int, created_ns: int, name: str, events: int, notes: list[Annotation]) -> SessionInfo:
+    """A session's listing line from its row and its annotations (the effective ones count)."""
+    course, athletes, sources, ended = None, (), (), None
+    for note in effective(notes):
+        if note.kind == COURSE:
+            course = note.data["course"]
+        elif note.kind == ROSTER:
+            athletes = tuple(note.data["athletes"])
+        elif note.kind in (START, RESUME):
+            sources = tuple(dict.fromkeys((*sources, *note.data.get("sources", ()))))
+        elif note.kind == END:
+            ended = note.created_ns
+    return SessionInfo(sid, created_ns, name, events, course, athletes, sources, ended)
 
 
 def default_path() -> Path:
@@ -275,20 +314,29 @@ class SessionStore:
             "SELECT s.id, s.created_ns, s.name,"
             " (SELECT count(*) FROM events e WHERE e.session_id = s.id)"
             f" FROM sessions s {where} ORDER BY s.id", params).fetchall()
-        out = []
-        for sid, created, name, events in rows:
-            course, athletes, sources, ended = None, (), (), None
-            for note in effective(self.annotations(sid)):
-                if note.kind == COURSE:
-                    course = note.data["course"]
-                elif note.kind == ROSTER:
-                    athletes = tuple(note.data["athletes"])
-                elif note.kind in (START, RESUME):
-                    sources = tuple(dict.fromkeys((*sources, *note.data.get("sources", ()))))
-                elif note.kind == END:
-                    ended = note.created_ns
-            out.append(SessionInfo(sid, created, name, events, course, athletes, sources, ended))
+        return [session_info(sid, created, name, events, self.annotations(sid))
+                for sid, created, name, events in rows]
+
+    def marks(self) -> list[tuple[int, int, str, int, int]]:
+        """(id, created_ns, name, last event id, last annotation id) of every session, oldest first:
+        the mark of each session's facts (both ids only ever grow), in one query."""
+        return self._db.execute(
+            "SELECT s.id, s.created_ns, s.name,"
+            " coalesce((SELECT max(e.id) FROM events e WHERE e.session_id = s.id), 0),"
+            " coalesce((SELECT max(a.id) FROM annotations a WHERE a.session_id = s.id), 0)"
+            " FROM sessions s ORDER BY s.id").fetchall()
+
+    def all_annotations(self) -> dict[int, list[Annotation]]:
+        """Every session's annotations (as `annotations` gives them), in one query."""
+        out: dict[int, list[Annotation]] = {}
+        for aid, sid, after, created, kind, data in self._db.execute(
+                "SELECT id, session_id, after_event, created_ns, kind, data FROM annotations ORDER BY id"):
+            out.setdefault(sid, []).append(Annotation(aid, sid, after, created, kind, json.loads(data)))
         return out
+
+    def event_count(self, session: int, up_to: int) -> int:
+        return self._db.execute("SELECT count(*) FROM events WHERE session_id = ? AND id <= ?",
+                                (session, up_to)).fetchone()[0]
 
     def _require_open(self, session: int) -> None:
         if self.session(session).ended:
@@ -310,18 +358,28 @@ class SessionStore:
                     stored.append(StoredEvent(cur.lastrowid, source, ev))
         return stored
 
-    def events(self, session: int, after: int = 0, source: str | None = None) -> Iterator[StoredEvent]:
-        """Stored events in arrival order, from store id `after` on (exclusive)."""
+    def events(self, session: int, after: int = 0, source: str | None = None,
+               kinds: Iterable[Kind] | None = None) -> Iterator[StoredEvent]:
+        """Stored events in arrival order, from store id `after` on (exclusive); only `kinds`, if given.
+
+        Rows are fetched in blocks and turned into events by one tight loop: a session is thousands
+        of rows, and reading them back is what review, export and re-derivation wait on."""
         query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw"
                  " FROM events WHERE session_id = ? AND id > ?")
         params: tuple = (session, after)
         if source is not None:
             query += " AND source = ?"
             params += (source,)
-        for row in self._db.execute(query + " ORDER BY id", params):
-            eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw = row
-            yield StoredEvent(eid, src, GateEvent(gate, seq, device_us, host_ns, Kind(kind), start_number,
-                                                  channel, flag, bytes(raw)))
+        if kinds is not None:
+            values = sorted(k.value for k in kinds)
+            query += f" AND kind IN ({', '.join('?' * len(values))})"
+            params += tuple(values)
+        cursor = self._db.execute(query + " ORDER BY id", params)
+        kind_of, stored_event, gate_event = _KIND_OF, StoredEvent, GateEvent
+        while rows := cursor.fetchmany(_FETCH_ROWS):
+            for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw in rows:
+                yield stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind], start_number,
+                                                        channel, flag, raw))
 
     def seen_seqs(self, session: int, source: str) -> list[tuple[int, int]]:
         """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
@@ -422,6 +480,35 @@ class SessionStore:
         return [Annotation(aid, sid, after, created, kind, json.loads(data))
                 for aid, sid, after, created, kind, data in rows]
 
+    # derived rows -----------------------------------------------------------------------------
+    # A cache of the facts (monitor/store/summaries.py says what is in it): never read without its mark.
+
+    def summary_rows(self) -> dict[int, tuple[int, int, int, int, str]]:
+        """session -> (last event id, last annotation id, engine version, events, summary JSON)."""
+        return {sid: tuple(rest) for sid, *rest in self._db.execute(
+            "SELECT session_id, last_event_id, last_annotation_id, engine_version, events, summary FROM summaries")}
+
+    def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple]]]) -> None:
+        """Keep derived rows: (session, last event id, last annotation id, engine version, events, summary
+        JSON, athlete rows (athlete, course, start, reps, best_us, verdict, high_reps, high_m)), in one
+        transaction; each replaces what the session had."""
+        with self._transaction():
+            execute = self._db.execute
+            for sid, last_event, last_note, engine, events, summary, athletes in rows:
+                execute("DELETE FROM athlete_summaries WHERE session_id = ?", (sid,))
+                execute("INSERT OR REPLACE INTO summaries (session_id, last_event_id, last_annotation_id,"
+                        " engine_version, events, summary) VALUES (?, ?, ?, ?, ?, ?)",
+                        (sid, last_event, last_note, engine, events, summary))
+                self._db.executemany("INSERT INTO athlete_summaries (session_id, athlete, course, start, reps,"
+                                     " best_us, verdict, high_reps, high_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     [(sid, *row) for row in athletes])
+
+    def drop_summaries(self) -> int:
+        """Forget every derived row (the facts stay): how many sessions had one."""
+        with self._transaction():
+            self._db.execute("DELETE FROM athlete_summaries")
+            return self._db.execute("DELETE FROM summaries").rowcount
+
     # import -----------------------------------------------------------------------------------
 
     def import_session(self, *, created_ns: int, name: str, events: Sequence[StoredEvent],
@@ -476,6 +563,9 @@ class SessionStore:
             raise StoreError(f"{self.path} is open read-only")
         return _Transaction(self._db, self.path)
 
+
+_KIND_OF = {k.value: k for k in Kind}
+_FETCH_ROWS = 4096
 
 _INSERT_EVENT = ("INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
                  " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")

@@ -2,39 +2,39 @@
 sessions of a store (a flying 30 m is no PB for a block start), and their recent form: the same
 over the last few weeks' sessions only.
 
-Derived, never stored: every earlier session is derived again from its facts (events and the coach's
-annotations, so a voided rep or a reassigned one counts as the coach left it) with the same code the
-live session runs. What a session contributes is kept in memory with a mark of its facts (its last
-event and annotation ids, both only ever grow), so a second look at the same store derives only the
-sessions that changed since.
+Derived from the facts, never from anything else: each earlier session's bests come from its
+summary (monitor/store/summaries.py), which is derived from its events and the coach's annotations
+(a voided or reassigned rep counts as the coach left it) by the code the live session runs, and kept
+in the store under the mark of those facts. Only a session whose facts changed is derived again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from functools import lru_cache
 
 from gates.course import Course
 from monitor.session.analyzer import RepResult
-from monitor.session.model import SessionModel
+from monitor.session.summary import SessionSummary
 from monitor.store import db as st
+from monitor.store.summaries import Progress, summarized
 
 Bests = dict[tuple[str, Course, str | None], int]  # (athlete, course, start) -> best valid rep time, µs
 
-_derived: dict[tuple[Path, int], tuple[tuple[int, int], Bests]] = {}  # (store, session) -> (mark, bests)
 
-
-def personal_bests(store: st.SessionStore, session: int, since_ns: int | None = None) -> Bests:
+def personal_bests(store: st.SessionStore, session: int, since_ns: int | None = None,
+                   progress: Progress | None = None) -> Bests:
     """The best valid rep of each athlete on each course and start in the sessions before `session`
     (started at `since_ns` or later, if given: recent form). The demo's simulated athletes (Ada, Ben, …)
     and real ones never count toward each other's bests."""
+    earlier = list(summarized(store, until=session, progress=progress))
+    demo = bool(earlier) and earlier[-1].info.id == session and earlier[-1].info.demo
     bests: Bests = {}
-    earlier = [info for info in store.sessions() if info.id <= session]
-    demo = bool(earlier) and earlier[-1].id == session and earlier[-1].demo
-    for info in earlier:
-        if info.id == session or info.demo != demo or (since_ns is not None and info.created_ns < since_ns):
+    for item in earlier:
+        if item.info.id == session or item.info.demo != demo or (since_ns is not None
+                                                                  and item.info.created_ns < since_ns):
             continue
-        for key, us in session_bests(store, info.id).items():
+        for key, us in _bests(item.summary).items():
             if key not in bests or us < bests[key]:
                 bests[key] = us
     return bests
@@ -42,16 +42,19 @@ def personal_bests(store: st.SessionStore, session: int, since_ns: int | None = 
 
 def session_bests(store: st.SessionStore, session: int) -> Bests:
     """The best valid rep of each athlete on each course in one session, as its facts stand now."""
-    notes = store.annotations(session)
-    mark = (store.last_event_id(session), notes[-1].id if notes else 0)
-    key = (store.path.resolve(), session)
-    cached = _derived.get(key)
-    if cached is not None and cached[0] == mark:
-        return cached[1]
-    model = SessionModel.derive(store.events(session), notes, profiles=False)  # times are all a PB needs
-    bests = bests_of(model.results.values())
-    _derived[key] = (mark, bests)
-    return bests
+    for item in list(summarized(store, until=session)):  # whole: what it derived is kept before returning
+        if item.info.id == session:
+            return _bests(item.summary)
+    raise st.StoreError(f"no session {session} in {store.path}")
+
+
+def _bests(summary: SessionSummary) -> Bests:
+    return {(athlete, _course(course), start): us for (athlete, course, start), us in summary.bests().items()}
+
+
+@lru_cache(maxsize=256)
+def _course(text: str) -> Course:
+    return Course.parse(text)
 
 
 def bests_of(results: Iterable[RepResult]) -> Bests:

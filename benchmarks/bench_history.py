@@ -1,0 +1,152 @@
+"""Years of history: `gates sessions` and the start's personal bests on a club database, against an
+empty one in the same run, and reading a session's events back.
+
+The club database is built from the simulator through the real store: 30 athletes, 4 sessions a week,
+12 reps each on a 4-gate course (about 3,000 events a session). A pool of simulated sessions (distinct
+seeds) is decoded and written session by session with `SessionStore.import_session`, so the rows are
+the store's own. Built once per size under benchmarks/.cache/ (gitignored) and reused; `--years`
+picks the size (default 5 and 1). Each figure is a median of 3 runs in a fresh process; a first
+`gates sessions` on a freshly built database derives every session once (printed as `cold`), the
+runs after it read the derived rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from results import result  # noqa: E402
+
+CACHE = Path(__file__).parent / ".cache"
+ATHLETES, PER_WEEK, REPS, POOL = 30, 4, 12, 12
+COURSE = "0,10,20,30"
+RUNS = 3
+
+
+def build(years: int) -> Path:
+    """The club database of `years` years (made once, then reused)."""
+    from gates import protocols
+    from gates.course import Course
+    from monitor.session import facts
+    from monitor.store import db as st
+    from simulators.athletes import presets
+    from simulators.plans import get_plan
+    from simulators.session import SessionConfig, simulate
+
+    path = CACHE / f"club-{years}y.sqlite3"
+    if path.exists():
+        return path
+    CACHE.mkdir(exist_ok=True)
+    partial = path.with_suffix(".partial")
+    for f in st.files(partial):
+        f.unlink(missing_ok=True)
+    group = tuple(presets(ATHLETES))
+    names = [a.name for a in group]
+    pool = []
+    for seed in range(POOL):
+        config = SessionConfig(course=Course.parse(COURSE), athletes=group, plan=get_plan("rsa").with_reps(REPS),
+                               seed=seed)
+        events = protocols.get("gateline").decoder().feed(simulate(config).capture())
+        pool.append([facts.StoredEvent(i + 1, "serial:/dev/ttyUSB0", ev) for i, ev in enumerate(events)])
+    sessions = years * 52 * PER_WEEK
+    start_ns = time.time_ns() - years * 365 * 86400 * 10**9
+    with st.SessionStore(partial) as store:
+        for n in range(sessions):
+            events = pool[n % POOL]
+            created = start_ns + n * (7 * 86400 * 10**9 // PER_WEEK)
+            notes = [facts.Annotation(1, 0, 0, created, facts.START, {"sources": ["serial:/dev/ttyUSB0"],
+                                                                       "settings": {}}),
+                     facts.Annotation(2, 0, 0, created, facts.COURSE, {"course": COURSE}),
+                     facts.Annotation(3, 0, 0, created, facts.ROSTER, {"athletes": names}),
+                     facts.Annotation(4, 0, events[-1].id, created, facts.END, {})]
+            store.import_session(created_ns=created, name="", events=events, annotations=notes, baselines=())
+            if n % 52 == 0:
+                print(f"   building {years} y: {n}/{sessions} sessions", flush=True)
+    for f, g in zip(st.files(partial), st.files(path)):
+        if f.exists():
+            f.rename(g)
+    return path
+
+
+def timed(code: str, db: Path) -> tuple[float, float]:
+    """(wall s, peak RSS MB) of `code` run in a fresh interpreter with DB bound to the database."""
+    probe = ("import resource, sys, time\nfrom pathlib import Path\nDB = Path(sys.argv[1])\n"
+             "t = time.perf_counter()\n" + code +
+             "\nprint(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", probe, str(db)], cwd=ROOT, capture_output=True, text=True, check=True)
+    wall, rss = out.stdout.split()[-2:]
+    return float(wall), float(rss)
+
+
+SESSIONS = ("import io, contextlib, argparse\nfrom monitor.cli import sessions\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    sessions.run(argparse.Namespace(db=str(DB), json=False))")
+PBS = ("from monitor.store import db as st\nfrom monitor.store.history import personal_bests\n"
+       "with st.SessionStore(DB) as s:\n    personal_bests(s, max(m[0] for m in s.marks()) + 1)")
+READ = ("from monitor.store import db as st\nwith st.SessionStore(DB) as s:\n"
+        "    ids = [m[0] for m in s.marks()][-20:]\n    t = time.perf_counter()\n"
+        "    n = sum(1 for sid in ids for _ in s.events(sid))\n"
+        "    print(n / (time.perf_counter() - t))")
+
+
+def median(code: str, db: Path) -> tuple[float, float]:
+    runs = [timed(code, db) for _ in range(RUNS)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def events_per_s(db: Path) -> float:
+    probe = "import sys, time\nfrom pathlib import Path\nDB = Path(sys.argv[1])\n" + READ
+    rates = [float(subprocess.run([sys.executable, "-c", probe, str(db)], cwd=ROOT, capture_output=True, text=True,
+                                  check=True).stdout.split()[0]) for _ in range(RUNS)]
+    return statistics.median(rates)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--years", type=int, nargs="*", default=[1, 5])
+    args = parser.parse_args()
+    from monitor.store import db as st
+
+    empty = CACHE / "empty.sqlite3"
+    CACHE.mkdir(exist_ok=True)
+    with st.SessionStore(empty) as store:
+        if not store.marks():
+            store.start_session(course=COURSE, athletes=["Ada"])
+    base_sessions, _ = median(SESSIONS, empty)
+    base_pbs, _ = median(PBS, empty)
+    for years in args.years:
+        db = build(years)
+        fresh = db.with_name(f"club-{years}y-run.sqlite3")  # a copy, so the cold run finds no derived rows
+        for f in st.files(fresh):
+            f.unlink(missing_ok=True)
+        shutil.copyfile(db, fresh)
+        cold, cold_rss = timed(SESSIONS, fresh)
+        warm, warm_rss = median(SESSIONS, fresh)
+        pbs, pbs_rss = median(PBS, fresh)
+        rate = events_per_s(fresh)
+        size = db.stat().st_size / 1e6
+        print(f"{years} y ({size:.0f} MB): sessions cold {cold:.2f} s ({cold_rss:.0f} MB), warm {warm:.3f} s "
+              f"({warm_rss:.0f} MB, x{warm / base_sessions:.1f} of empty {base_sessions:.3f} s); PBs at start "
+              f"{pbs:.3f} s (x{pbs / base_pbs:.1f} of empty {base_pbs:.3f} s, {pbs_rss:.0f} MB); "
+              f"events read back {rate:,.0f}/s")
+        result(f"history {years}y: gates sessions", warm, "s", "<0.5")
+        result(f"history {years}y: gates sessions peak RSS", warm_rss, "MB", "<100")
+        result(f"history {years}y: gates sessions first run (derives all)", cold, "s")
+        result(f"history {years}y: PBs at start", pbs, "s", "<1")
+        result(f"history {years}y: events read back", rate, "events/s")
+        for f in st.files(fresh):
+            f.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""`gates db check` and `gates db rebuild`: the derived rows against the facts they were derived from.
+
+`check` derives every session again in memory and compares it with the row the store keeps (a stale
+row, one whose session's facts or engine changed since, is only reported: it is derived again when
+next needed); a row that differs from its own facts is an error (exit 1). `rebuild` drops every
+derived row and derives them again from the events and annotations, with a progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from monitor.cli.options import UsageError, database_path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("check", "rebuild"), help="check the derived rows, or derive them again")
+    parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from monitor.store import db as st
+
+    path = database_path(args.db)
+    try:
+        with st.SessionStore(path, readonly=args.action == "check" and not _writable(path)) as store:
+            return _rebuild(store) if args.action == "rebuild" else _check(store)
+    except st.StoreError as err:
+        raise UsageError(f"--db {err}") from None
+
+
+def _writable(path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _check(store) -> int:
+    from monitor.store.summaries import derive, row
+    from monitor.session.summary import summarize
+
+    rows = store.summary_rows()
+    notes = store.all_annotations()
+    marks = store.marks()
+    fresh = stale = wrong = 0
+    for done, (sid, _created, _name, last_event, last_note) in enumerate(marks, 1):
+        _progress("checking", done, len(marks))
+        kept = rows.get(sid)
+        if kept is None:
+            stale += 1
+            continue
+        kept_event, kept_note = kept[0], kept[1]
+        again = row(sid, kept_event, kept_note, store.event_count(sid, kept_event),
+                    summarize(derive(store, sid, kept_event, [n for n in notes.get(sid, ()) if n.id <= kept_note])))
+        if (kept_event, kept_note) != (last_event, last_note) or kept[2] != again[3]:
+            stale += 1
+        elif tuple(kept) == again[1:6]:
+            fresh += 1
+        else:
+            wrong += 1
+            print(f"session {sid}: its derived row differs from its facts", file=sys.stderr)
+    print(f"{len(marks)} sessions: {fresh} derived rows up to date, {stale} missing or stale "
+          f"(derived when next needed), {wrong} wrong")
+    return 1 if wrong else 0
+
+
+def _rebuild(store) -> int:
+    from monitor.store.summaries import summarized
+
+    dropped = store.drop_summaries()
+    count = sum(1 for _ in summarized(store, progress=lambda done, total: _progress("deriving", done, total)))
+    print(f"{count} sessions derived again from their facts ({dropped} derived rows dropped)")
+    return 0
+
+
+def _progress(what: str, done: int, total: int) -> None:
+    """A bar on standard error, on a terminal only (a script reading the output gets the summary line)."""
+    if not sys.stderr.isatty() or not total:
+        return
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
