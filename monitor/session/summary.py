@@ -27,7 +27,8 @@ class AthleteSummary:
     athlete: str
     course: str  # Course.label()
     start: str | None  # the block's start type; None without a plan
-    block: int  # 1-based    reps: int  # valid reps
+    block: int  # 1-based
+    reps: int  # valid reps
     best_us: int | None
     verdict: str | None  # a Verdict's value
     reason: str

@@ -90,17 +90,18 @@ MIGRATIONS: tuple[str, ...] = (
         events INTEGER NOT NULL,              -- the session's events up to last_event_id
         summary TEXT NOT NULL                 -- JSON of monitor.session.summary.SessionSummary
     );
-    CREATE TABLE athlete_summaries (          -- the same summary, a row per athlete, course and start
+    CREATE TABLE athlete_summaries (          -- the same summary, a row per athlete, block and course
         session_id INTEGER NOT NULL REFERENCES summaries(session_id) ON DELETE CASCADE,
         athlete TEXT NOT NULL,
+        block INTEGER NOT NULL,               -- 1-based, in the session's plan
         course TEXT NOT NULL,
-        start TEXT NOT NULL,
+        start TEXT,                           -- block | standing | flying; NULL without a plan
         reps INTEGER NOT NULL,
         best_us INTEGER,
         verdict TEXT,
         high_reps INTEGER NOT NULL,
         high_m REAL NOT NULL,
-        PRIMARY KEY (session_id, athlete, course, start)
+        PRIMARY KEY (session_id, athlete, block, course)
     );
     """,
 )
@@ -490,7 +491,7 @@ class SessionStore:
 
     def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple]]]) -> None:
         """Keep derived rows: (session, last event id, last annotation id, engine version, events, summary
-        JSON, athlete rows (athlete, course, start, reps, best_us, verdict, high_reps, high_m)), in one
+        JSON, athlete rows (athlete, block, course, start, reps, best_us, verdict, high_reps, high_m)), in one
         transaction; each replaces what the session had."""
         with self._transaction():
             execute = self._db.execute
@@ -499,8 +500,8 @@ class SessionStore:
                 execute("INSERT OR REPLACE INTO summaries (session_id, last_event_id, last_annotation_id,"
                         " engine_version, events, summary) VALUES (?, ?, ?, ?, ?, ?)",
                         (sid, last_event, last_note, engine, events, summary))
-                self._db.executemany("INSERT INTO athlete_summaries (session_id, athlete, course, start, reps,"
-                                     " best_us, verdict, high_reps, high_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._db.executemany("INSERT INTO athlete_summaries (session_id, athlete, block, course, start,"
+                                     " reps, best_us, verdict, high_reps, high_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                      [(sid, *row) for row in athletes])
 
     def drop_summaries(self) -> int:

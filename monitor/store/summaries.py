@@ -69,7 +69,7 @@ def derive(store: st.SessionStore, session: int, last_event: int, notes: list[fa
 
 def row(sid: int, last_event: int, last_note: int, events: int, summary: SessionSummary) -> tuple:
     """The derived rows of one session, as `SessionStore.put_summaries` takes them."""
-    athletes = [(a.athlete, a.course, a.start, a.reps, a.best_us, a.verdict, a.high_reps, a.high_m)
+    athletes = [(a.athlete, a.block, a.course, a.start, a.reps, a.best_us, a.verdict, a.high_reps, a.high_m)
                 for a in summary.athletes]
     return (sid, last_event, last_note, ENGINE_VERSION, events, _dumps(summary.as_json()), athletes)
 
