@@ -4,8 +4,9 @@ A simulated group session (simulators/) streams in real time × `--speed` throug
 simulator (the real gateline decoder, no pty) into the same pipeline and store as `gates monitor`.
 The defaults, six athletes on the micro-dosed speed-endurance template (30 m block starts, then the
 simulated gate 2 moved to 150 m) at six times real time, are judged block by block; the first
-athlete reaches END well inside the first 90 s. The session is stored in the default database (or
-`--db`) and ended when the dashboard closes. `--plan` picks another template, or a plan file.
+athlete reaches END well inside the first 90 s. The session is stored in the demo's own database
+(demo.sqlite3 in the data directory, or `--db`), never among the coach's sessions, and ended when the
+dashboard closes. `--plan` picks another template, or a plan file.
 
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
@@ -61,7 +62,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="same seed, same session (default 0)")
     add_plan_option(parser, DEFAULT_PLAN)
     parser.add_argument("--course", help="run every block over these gate distances in metres instead of its own")
-    parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    parser.add_argument("--db", metavar="PATH", help="session database (default: demo.sqlite3 in your data directory, never the coach's own)")
     add_against_option(parser)
     add_theme_option(parser)
     parser.add_argument("--ble", action="store_true",
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
-    from monitor.store.db import DEMO
+    from monitor.store.db import DEMO, DEMO_DB_NAME
     from simulators.live import LiveSimulator
     from simulators.session import simulate
     from simulators.sim_source import SimulatorSource
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         config = ble_config(config)
     require_terminal()
 
-    store = open_store(args.db)
+    store = open_store(args.db, DEMO_DB_NAME)
     with store:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))

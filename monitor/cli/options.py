@@ -243,12 +243,13 @@ def chosen_look(theme: str | None) -> dict[str, object]:
     return {"theme": config.chosen_theme(theme), "remember_theme": config.remember_theme}
 
 
-def open_store(db: str | None) -> SessionStore:
-    """The session database `--db` names (default: in the user's data directory), or UsageError."""
+def open_store(db: str | None, default: str | None = None) -> SessionStore:
+    """The session database `--db` names (default: `default`, or the coach's, in the user's data
+    directory), or UsageError."""
     from monitor.store import db as st
 
     try:
-        return st.SessionStore(Path(db) if db else st.default_path())
+        return st.SessionStore(Path(db) if db else st.default_path(default or st.DB_NAME))
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
 

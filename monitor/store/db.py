@@ -37,6 +37,7 @@ from monitor.session.facts import (
 )
 
 DB_NAME = "gates.sqlite3"
+DEMO_DB_NAME = "demo.sqlite3"  # `gates demo` stores here: simulated athletes never sit among the coach's
 DEMO = "demo"  # the name `gates demo` gives its sessions: simulated athletes, whose bests are nobody's
 
 MIGRATIONS: tuple[str, ...] = (
@@ -178,11 +179,11 @@ def session_info(sid: int, created_ns: int, name: str, events: int, notes: list[
     return SessionInfo(sid, created_ns, name, events, course, athletes, sources, ended)
 
 
-def default_path() -> Path:
+def default_path(name: str = DB_NAME) -> Path:
     """Where sessions live unless `--db` says otherwise: the user's data directory."""
     import platformdirs  # imported here: only the default path needs it
 
-    return Path(platformdirs.user_data_dir("gates", appauthor=False)) / DB_NAME
+    return Path(platformdirs.user_data_dir("gates", appauthor=False)) / name
 
 
 class SessionStore:

@@ -205,6 +205,7 @@ def test_a_file_that_is_not_a_store_is_refused_in_one_line(tmp_path):
 def test_default_path_is_in_the_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert store_mod.default_path() == tmp_path / "gates" / "gates.sqlite3"
+    assert store_mod.default_path(store_mod.DEMO_DB_NAME) == tmp_path / "gates" / "demo.sqlite3"  # never the coach's
 
 
 def test_unknown_session_is_an_error(db):
