@@ -32,7 +32,8 @@ class Protocol:
     """A wire format. `course_index` maps an event to its gate position on an n-gate course (None:
     not on this course), and for a break it must depend on the event's gate alone (the assembler asks
     once per gate); `sequential` formats carry no gate identity, so breaks fill the course in
-    order. `resend` says whether the device answers a resend request after a reconnect."""
+    order. `resend` says whether the device answers a resend request after a reconnect;
+    `start_numbers` whether its events name the athlete (else reps go to the roster's rotation)."""
 
     name: str
     module: str
@@ -42,6 +43,7 @@ class Protocol:
     course_index: Callable[[GateEvent, int], int | None] = by_gate_id
     sequential: bool = False
     description: str = ""
+    start_numbers: bool = False
 
     def decoder(self) -> Decoder:
         return getattr(importlib.import_module(self.module), self.decoder_class)()
@@ -52,10 +54,10 @@ PROTOCOLS: dict[str, Protocol] = {
     for p in (
         Protocol("gateline", "gates.gateline", "GatelineDecoder", 115200, resend=True,
                  description="gates' own ASCII protocol (DIY and simulated gates)"),
-        Protocol("alge-timy", "gates.alge", "AlgeDecoder", 9600, resend=False, course_index=alge_course_index,
+        Protocol("alge-timy", "gates.alge", "AlgeDecoder", 9600, resend=False, course_index=alge_course_index, start_numbers=True,
                  description="ALGE Timy / TdC 8001 RS-232 output lines"),
         Protocol("microgate", "gates.microgate", "MicrogateDecoder", 115200, resend=False,
-                 course_index=microgate_course_index, description="Microgate Rei Pro / RT Pro / Rei2 serial lines"),
+                 course_index=microgate_course_index, start_numbers=True, description="Microgate Rei Pro / RT Pro / Rei2 serial lines"),
         Protocol("chronopic", "gates.chronopic", "ChronopicDecoder", 9600, resend=False, sequential=True,
                  description="Chronojump Chronopic (one input, binary change frames)"),
         Protocol("wichro", "gates.wichro", "WichroDecoder", 115200, resend=False,

@@ -9,8 +9,13 @@ Reps are numbered through the whole session (a course change starts a new assemb
 count), which is the number a void or reassign names. A void or reassign may name a rep that is not
 finished yet; it applies when the rep finishes.
 
-The personal bests a session is judged against come from the sessions before it (monitor/history.py);
-they are handed in, not stored with the session, so they stay what the earlier sessions' facts say.
+The personal bests a session is judged against are those of the sessions before it when it started
+(monitor/store/history.py), stored with its settings: a later session, or a void in an earlier one,
+never changes what this one was judged against, so every reading of it gives the live verdicts.
+
+The rotation follows the track: each start takes the turn of whoever is next up, and an athlete whose
+session reaches END leaves the rotation at that rep (a BRING_BACK returns them; a revision that lifts
+the END does too). Both follow from the facts in store order, so re-derivation gives the same turns.
 """
 
 from __future__ import annotations
@@ -25,31 +30,56 @@ from gates.events import GateEvent
 from gates.rep import INCOMPLETE, VOIDED, Rep
 from gates.rotation import Rotation
 from monitor.session import facts
-from monitor.session.analyzer import Analyzer, RepResult, StopRule
+from monitor.session.analyzer import Analyzer, RepResult, StopRule, Verdict
+
+
+PB = tuple[str, str, int]  # (athlete, course label, best valid rep time µs) from earlier sessions
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """How a session is analysed; stored with its START (and each RESUME) annotation."""
+    """How a session is analysed, and the personal bests it is judged against; stored with its START
+    (and each RESUME, which carries the START's bests on) annotation."""
 
     protocol: str = "gateline"
     rule: StopRule = StopRule()
     debounce_us: int = DEFAULT_DEBOUNCE_US
+    pbs: tuple[PB, ...] = ()
 
     def as_dict(self) -> dict:
         r = self.rule
         return {"protocol": self.protocol, "floor_pct": r.floor_pct, "consecutive": r.consecutive,
                 "min_reps": r.min_reps, "max_reps": r.max_reps, "against": r.against,
-                "debounce_us": self.debounce_us}
+                "debounce_us": self.debounce_us, "pbs": [list(pb) for pb in self.pbs]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
+        """The stored settings (ValueError for personal bests that are not [athlete, course, µs])."""
         base = cls()
         rule = StopRule(floor_pct=data.get("floor_pct", base.rule.floor_pct),
                         consecutive=data.get("consecutive", base.rule.consecutive),
                         min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"),
                         against=data.get("against", base.rule.against))
-        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us))
+        pbs = []
+        for pb in data.get("pbs", ()):
+            if not (isinstance(pb, list) and len(pb) == 3 and isinstance(pb[0], str) and isinstance(pb[1], str)
+                    and isinstance(pb[2], int) and not isinstance(pb[2], bool) and pb[2] > 0):
+                raise ValueError(f"a personal best is [athlete, course, µs], got {pb!r:.60}")
+            Course.parse(pb[1])
+            pbs.append((pb[0], pb[1], pb[2]))
+        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us), tuple(pbs))
+
+    @classmethod
+    def stored(cls, annotations: list[facts.Annotation]) -> Settings:
+        """The settings a session runs by: those of its latest START or RESUME that has any."""
+        settings = cls()
+        for note in facts.effective(annotations):
+            if note.kind in (facts.START, facts.RESUME) and note.data.get("settings"):
+                settings = cls.from_dict(note.data["settings"])
+        return settings
+
+    def bests(self) -> dict[tuple[str, Course], int]:
+        return {(athlete, Course.parse(course)): us for athlete, course, us in self.pbs}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +110,15 @@ Change = RepFinished | RepsRevised | StartAbandoned
 class SessionModel:
     """One session's reps and verdicts, fed events and annotations in store order.
 
-    `pbs` are the athletes' personal bests from earlier sessions; `profiles` fits each rep's sprint
-    profile (off where only rep times matter, as when earlier sessions are derived for their PBs)."""
+    `pbs` are the athletes' personal bests from earlier sessions (default: those in `settings`);
+    `profiles` fits each rep's sprint profile (off where only rep times matter, as when earlier sessions
+    are derived for their PBs)."""
 
     def __init__(self, settings: Settings, *, pbs: Mapping[tuple[str, Course], int] | None = None,
                  profiles: bool = True) -> None:
         self.settings = settings
         self.protocol = protocols.get(settings.protocol)
-        self.analyzer = Analyzer(settings.rule, pbs=pbs, profiles=profiles)
+        self.analyzer = Analyzer(settings.rule, pbs=settings.bests() if pbs is None else pbs, profiles=profiles)
         self.rotation = Rotation()
         self.assembler: RepAssembler | None = None
         self.results: dict[int, RepResult] = {}  # session rep number -> latest result
@@ -96,17 +127,15 @@ class SessionModel:
         self._numbered = 0  # reps finished by earlier courses' assemblers
         self._overrides: dict[int, tuple[bool, str | None]] = {}  # rep -> (voided, athlete)
         self._raw: dict[int, Rep] = {}  # rep -> as the assembler made it, before overrides
+        self._pending: list[Change] = []  # reps judged as they finished, mid-batch
 
     @classmethod
     def derive(cls, events: Iterable[facts.StoredEvent], annotations: list[facts.Annotation], *,
-               pbs: Mapping[tuple[str, Course], int] | None = None, profiles: bool = True) -> SessionModel:
-        """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
+               profiles: bool = True) -> SessionModel:
+        """The session from scratch: the settings (and bests) of its latest START/RESUME, then
+        everything in order."""
         notes = facts.effective(annotations)
-        settings = Settings()
-        for note in notes:
-            if note.kind in (facts.START, facts.RESUME) and note.data.get("settings"):
-                settings = Settings.from_dict(note.data["settings"])
-        model = cls(settings, pbs=pbs, profiles=profiles)
+        model = cls(Settings.stored(annotations), profiles=profiles)
         pending = iter(notes)
         note = next(pending, None)
         for stored in events:
@@ -124,13 +153,22 @@ class SessionModel:
     def event(self, event: GateEvent) -> list[Change]:
         if self.assembler is None:
             return []  # no course yet: kept in the store, judged once there is one
-        return self._take(self.assembler.feed(event), event.host_ns)
+        return self._drain(self._take(self.assembler.feed(event), event.host_ns))
 
     def events(self, events: list[GateEvent]) -> list[Change]:
         """Many events at once (a capture, a backlog): the assembler's batch path, the same reps."""
         if self.assembler is None:
             return []
-        return self._take(self.assembler.feed_all(events), events[-1].host_ns if events else 0)
+        return self._drain(self._take(self.assembler.feed_all(events), events[-1].host_ns if events else 0))
+
+    def _finished(self, out: list[Rep], host_ns: int) -> None:
+        """The assembler's hook: a rep finished mid-batch is judged now, before the next start."""
+        self._pending += self._take(out, host_ns)
+        out.clear()
+
+    def _drain(self, changes: list[Change]) -> list[Change]:
+        pending, self._pending = self._pending, []
+        return pending + changes
 
     def tick(self, now_us: int) -> list[Change]:
         """Time out starts nobody finished (the session clock is the gates' clock)."""
@@ -147,10 +185,12 @@ class SessionModel:
             self.set_roster(data["athletes"])
         elif kind == facts.SKIP:
             self.rotation.skip()
-        elif kind in (facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE):
+        elif kind in (facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE, facts.BRING_BACK):
             name = data["athlete"]
             if kind == facts.ADD_ATHLETE:
                 self.rotation.add(name)
+            elif kind == facts.BRING_BACK:
+                self.rotation.bring_back(name)
             elif name in self.rotation.names:
                 (self.rotation.set_next if kind == facts.NEXT_UP else self.rotation.remove)(name)
         elif kind in (facts.VOID, facts.REASSIGN):
@@ -169,15 +209,14 @@ class SessionModel:
         return []
 
     def set_roster(self, athletes: list[str]) -> None:
-        self.rotation = Rotation(athletes)
-        if self.assembler is not None:
-            self.assembler.rotation = self.rotation
+        self.rotation.reorder(athletes)
 
     def set_course(self, course: Course) -> list[Change]:
         changes = self.flush()
         if self.assembler is not None:
             self._numbered += self.assembler.reps_finished
         self.assembler = RepAssembler(course, self.protocol, self.rotation, debounce_us=self.settings.debounce_us)
+        self.assembler.on_finish = self._finished
         return changes
 
     def flush(self) -> list[Change]:
@@ -214,9 +253,12 @@ class SessionModel:
             if revision:
                 changes.extend(self._revise(rep))
             else:
+                ended = self.analyzer.standing(rep.athlete, rep.course)[1] is Verdict.END
                 result = self.analyzer.add(rep)
                 self.results[rep.number] = result
                 changes.append(RepFinished(result, host_ns))
+                if result.verdict is Verdict.END and not ended:
+                    self.rotation.leave(rep.athlete)
         return changes
 
     def _override(self, rep: Rep) -> Rep:
@@ -228,8 +270,19 @@ class SessionModel:
         return rep
 
     def _revise(self, rep: Rep) -> list[Change]:
+        before = self._at_end()
         results = self.analyzer.revise(rep)
         for result in results:
             self.results[result.rep.number] = result
+        after = self._at_end()
+        for name in after - before:
+            self.rotation.leave(name)
+        for name in before - after:
+            self.rotation.bring_back(name)
         return [RepsRevised(results)]
+
+    def _at_end(self) -> set[str]:
+        """The athletes whose session has reached END, on some course."""
+        analyzer = self.analyzer
+        return {name for name, course in analyzer.athletes() if analyzer.standing(name, course)[1] is Verdict.END}
 

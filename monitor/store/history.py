@@ -1,6 +1,6 @@
 """Personal bests: each athlete's best valid rep time per course over the earlier sessions of a store.
 
-Derived, never stored: every earlier session is derived again from its facts (events and the coach's
+Derived when a session starts (and then stored with its settings, monitor/session/model.py): every earlier session is derived again from its facts (events and the coach's
 annotations, so a voided rep or a reassigned one counts as the coach left it) with the same code the
 live session runs. What a session contributes is kept in memory with a mark of its facts (its last
 event and annotation ids, both only ever grow), so a second look at the same store derives only the
@@ -22,12 +22,14 @@ Bests = dict[tuple[str, Course], int]  # (athlete, course) -> best valid rep tim
 _derived: dict[tuple[Path, int], tuple[tuple[int, int], Bests]] = {}  # (store, session) -> (mark, bests)
 
 
-def personal_bests(store: st.SessionStore, session: int) -> Bests:
-    """The best valid rep of each athlete on each course in the sessions before `session`. The demo's
+def personal_bests(store: st.SessionStore, session: int | None = None, *, demo: bool = False) -> Bests:
+    """The best valid rep of each athlete on each course in the sessions before `session` (None: every
+    session there is, for one about to start; `demo` says whether that one is a demo). The demo's
     simulated athletes (Ada, Ben, …) and real ones never count toward each other's bests."""
     bests: Bests = {}
-    earlier = [info for info in store.sessions() if info.id <= session]
-    demo = bool(earlier) and earlier[-1].id == session and earlier[-1].demo
+    earlier = [info for info in store.sessions() if session is None or info.id <= session]
+    if session is not None:
+        demo = bool(earlier) and earlier[-1].id == session and earlier[-1].demo
     for info in earlier:
         if info.id == session or info.demo != demo:
             continue
