@@ -4,7 +4,9 @@ A simulated group session (simulators/) streams in real time × `--speed` throug
 simulator (the real gateline decoder, no pty) into the same pipeline and store as `gates monitor`.
 The defaults, six athletes on the repeated-sprint plan at six times real time, reach END for the
 first athlete after about 75 s and finish the whole session in about two minutes. The session is
-stored in the default database (or `--db`) and ended when the dashboard closes.
+stored in the demo's own database beside the coach's (demo.sqlite3 in the data directory, or `--db`),
+so a demo never shows among the coach's sessions nor sets anyone's PB; it stays open after the
+simulator is done, for the coach's keys, and ends when the dashboard closes.
 
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
@@ -30,6 +32,7 @@ from monitor.cli.options import (
     run_dashboard,
 )
 
+DEMO_DB = "demo.sqlite3"  # beside the coach's gates.sqlite3, never in it
 DEFAULT_ATHLETES = "6"
 DEFAULT_PLAN = "rsa"
 DEFAULT_SPEED = 6.0
@@ -54,7 +57,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="; ".join(f"{p.name}: {p.description}" for p in PLANS.values()).replace("%", "%%")
                         + f" (default {DEFAULT_PLAN})")  # argparse formats help with %
     parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
-    parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
+    parser.add_argument("--db", metavar="PATH", help="session database (default: demo.sqlite3 in your data directory)")
     add_against_option(parser)
     parser.add_argument("--ble", action="store_true",
                         help="over Bluetooth LE: simulated BLE gates, each on its own clock, on a simulated radio "
@@ -95,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
         config = ble_config(config)
     require_terminal()
 
-    store = open_store(args.db)
+    from monitor.store.db import default_path
+
+    store = open_store(args.db or str(default_path().with_name(DEMO_DB)))
     with store:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule))
@@ -103,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
                                 athletes=[a.name for a in config.athletes], rule=rule, resume=False,
-                                name=DEMO)
+                                name=DEMO, end_when_exhausted=False)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
                                              speed=args.speed))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
