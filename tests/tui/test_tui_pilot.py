@@ -239,6 +239,8 @@ async def test_help_screen_and_command_palette(live):
     await pilot.press(*"Void")
     await pilot.pause(0.3)
     await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
+    await pilot.press("y")
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the palette's void to be stored")
 
 
