@@ -7,8 +7,10 @@
 - a segment faster than any human (12.5 m/s) flags the rep `impossible`, so it never becomes a best.
 
 Athletes are known by start number where the timer carries one (several may be on course at once);
-otherwise reps go first-in-first-out along the course and to the roster rotation, a turn per run
-(a finished rep, or a start that got past at least one more gate). A timer in training mode puts its
+otherwise reps go first-in-first-out along the course and to the roster rotation: each start takes the
+turn of whoever is next up when it is seen, so a change the coach makes while someone runs applies to
+the next start. A lone start break that comes to nothing (a passer-by) hands its turn on: each later
+start takes the turn of the one before it, and the last goes back to the rotation. A timer in training mode puts its
 running impulse counter where the start number goes (0051 start, 0052 finish, ...): with `numbering`
 "auto" that is recognised at the first break after a start, when its number is one more than the
 impulse before it and no start carries it, and from then on numbers are ignored (a double trigger
@@ -20,7 +22,7 @@ the rep's `dns` / `dnf` / `dsq` flag. Times are on one session clock: gates with
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from gates.course import Course
@@ -50,6 +52,8 @@ class _OpenRep:
     times: list[int | None]
     start_number: int | None = None
     reached: int = 0  # highest course position seen so far
+    athlete: str = NO_NAME  # the turn this start took (by start number: the number)
+    turn: int | None = None  # the rotation's version right after that turn was taken
 
 
 def _shortest_us(segment_m: float) -> int:
@@ -88,6 +92,9 @@ class RepAssembler:
         self._last_break: dict[int | tuple[int, int], int] = {}
         self._finished: dict[tuple[int | None, int], tuple[Rep, _OpenRep]] = {}  # for timer cancels
         self._last_number: int | None = None  # the number of the latest break, while numbering is "auto"
+        # called with the reps so far (and the event's host time) as soon as a rep finishes, so the
+        # session can judge it before the next start takes a turn (an athlete at END takes none)
+        self.on_finish: Callable[[list[Rep], int], None] | None = None
 
     # -- input -----------------------------------------------------------------------------------
 
@@ -149,6 +156,8 @@ class RepAssembler:
             if index == finish_index:
                 open_.remove(rep)
                 out.append(self._finish(rep))
+                if self.on_finish is not None:
+                    self.on_finish(out, event.host_ns)
         return out
 
     def tick(self, now_us: int) -> list[Rep]:
@@ -159,8 +168,10 @@ class RepAssembler:
 
     def flush(self) -> list[Rep]:
         """End of the stream: every open start is incomplete."""
-        out = [self._incomplete(rep) for rep in self._open]
-        self._open.clear()
+        out: list[Rep] = []
+        while self._open:
+            out.append(self._drop(self._open[-1]))
+        out.reverse()
         return out
 
     @property
@@ -196,11 +207,15 @@ class RepAssembler:
     def _start(self, t: int, number: int | None, out: list[Rep]) -> None:
         if number is not None:
             for old in [r for r in self._open if r.start_number == number]:
-                self._open.remove(old)  # a restart supersedes the earlier start
-                out.append(self._incomplete(old))
+                out.append(self._drop(old))  # a restart supersedes the earlier start
         times: list[int | None] = [None] * (self._finish_index + 1)
         times[0] = t
-        self._open.append(_OpenRep(t, times, number))
+        if number is not None:
+            self._open.append(_OpenRep(t, times, number, athlete=f"#{number}"))
+            return
+        athlete = self.rotation.take()
+        turn = None if athlete is None else self.rotation.version
+        self._open.append(_OpenRep(t, times, None, athlete=athlete or NO_NAME, turn=turn))
 
     def _owner(self, index: int, t: int, number: int | None, out: list[Rep]) -> _OpenRep | None:
         """The open rep this break belongs to: by start number, else the oldest live rep behind it."""
@@ -216,8 +231,7 @@ class RepAssembler:
                 if elapsed > 0:
                     if (distances[index] - distances[reached]) / (elapsed / 1e6) >= MIN_RUNNING_SPEED_MPS:
                         return rep
-                    del open_[i]  # nobody is that slow mid-sprint: a dead start
-                    out.append(self._incomplete(rep))
+                    out.append(self._drop(rep))  # nobody is that slow mid-sprint: a dead start
                     continue
             i += 1
         return None
@@ -225,8 +239,7 @@ class RepAssembler:
     def _expire(self, now_us: int, out: list[Rep]) -> None:
         if self._open and now_us - self._open[0].start_us > self.timeout_us:
             for rep in [r for r in self._open if now_us - r.start_us > self.timeout_us]:
-                self._open.remove(rep)
-                out.append(self._incomplete(rep))
+                out.append(self._drop(rep))
 
     def _flags(self, times: list[int | None]) -> set[str]:
         if None not in times:  # every gate seen, the usual case: compare neighbours
@@ -248,7 +261,7 @@ class RepAssembler:
     def _finish(self, rep: _OpenRep) -> Rep:
         self.reps_finished += 1
         number, times, start_us = rep.start_number, rep.times, rep.start_us
-        athlete = f"#{number}" if number is not None else self.rotation.take() or NO_NAME
+        athlete = rep.athlete
         flags = self._flags(times)
         if None in times:
             splits = tuple([None if t is None else t - start_us for t in times[1:]])
@@ -261,15 +274,26 @@ class RepAssembler:
             del finished[next(iter(finished))]
         return done
 
+    def _drop(self, rep: _OpenRep) -> Rep:
+        """An open start leaves the course unfinished: the incomplete rep it was. If someone ran past a
+        gate after the start it was a real run whose finish went unseen, and it keeps its turn; a lone
+        start break (a passer-by) hands its turn on to the starts after it, the last back to the rotation."""
+        open_ = self._open
+        at = open_.index(rep)
+        del open_[at]
+        if rep.reached == 0 and rep.turn is not None:
+            athlete, turn = rep.athlete, rep.turn
+            for later in open_[at:]:
+                if later.turn is not None:
+                    athlete, later.athlete = later.athlete, athlete
+                    turn, later.turn = later.turn, turn
+            self.rotation.untake(athlete, turn)
+            rep.athlete = NO_NAME
+        return self._incomplete(rep)
+
     def _incomplete(self, rep: _OpenRep) -> Rep:
-        """A start nobody finished. If someone ran past a gate after the start it was a real run whose
-        finish went unseen, and it takes that athlete's turn; a lone start break (a passer-by) does not."""
-        if rep.start_number is not None:
-            athlete = f"#{rep.start_number}"
-        elif rep.reached > 0:
-            athlete = self.rotation.take() or NO_NAME
-        else:
-            athlete = NO_NAME
+        """A start nobody finished, under the athlete whose turn it kept."""
+        athlete = rep.athlete
         return Rep(
             number=0, athlete=athlete, course=self.course, start_us=rep.start_us,
             splits_us=tuple(None if t is None else t - rep.start_us for t in rep.times[1:]),
@@ -285,7 +309,7 @@ class RepAssembler:
         for rep in self._open:
             if rep.start_number == number and rep.times[index] == t:
                 if index == 0:
-                    self._open.remove(rep)
+                    self._drop(rep)
                 else:
                     rep.times[index] = None
                     rep.reached = max(i for i, x in enumerate(rep.times) if x is not None)

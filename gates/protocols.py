@@ -51,7 +51,8 @@ class Protocol:
     `resend`: the device can send again what a reconnect missed. With a `resend_request` (ALGE `RSM`,
     the Microgate static request) the host sends those bytes after a reconnect and the decoder drops
     what it had already; without one (gateline) the host asks gate by gate from a sequence number.
-    `decoder_options` names the keyword options `decoder()` takes (a source spec may set them)."""
+    `decoder_options` names the keyword options `decoder()` takes (a source spec may set them).
+    `start_numbers`: its events name the athlete (else reps go to the roster's rotation)."""
 
     name: str
     decoder_class: Callable[..., Decoder]
@@ -74,6 +75,7 @@ class Protocol:
     single_input: bool = False  # every gate wired to one input: position from order alone
     time_of_day: bool = False  # the clock reads the time of day
     decoder_options: tuple[str, ...] = ()
+    start_numbers: bool = False
 
     @property
     def resends_by_seq(self) -> bool:
@@ -92,12 +94,12 @@ PROTOCOLS: dict[str, Protocol] = {
         Protocol("alge-timy", alge.AlgeDecoder, alge.AlgeEncoder, alge.BAUD,
                  "ALGE Timy / TdC 8001 RS-232 output lines", course_index=alge.course_index,
                  gate_id=alge.gate_id, max_gates=9, resolution_us=100, resend=True,
-                 resend_request=alge.RESEND_REQUEST, time_of_day=True, decoder_options=("numbering",)),
+                 resend_request=alge.RESEND_REQUEST, time_of_day=True, decoder_options=("numbering",), start_numbers=True),
         Protocol("microgate", microgate.MicrogateDecoder, microgate.MicrogateEncoder, microgate.BAUD,
                  "Microgate Rei Pro / RT Pro / Rei2 serial lines", course_index=microgate.course_index,
                  gate_id=microgate.gate_id, resolution_us=microgate.TICK_US, resend=True,
                  resend_request=microgate.RESEND_REQUEST, rtscts=microgate.RTSCTS, setup=microgate.SETUP,
-                 time_of_day=True),
+                 time_of_day=True, start_numbers=True),
         Protocol("chronopic", chronopic.ChronopicDecoder, chronopic.ChronopicEncoder, chronopic.BAUD,
                  "Chronojump Chronopic (one input, binary change frames)", gate_id=_one_input,
                  resolution_us=chronopic.TICK_US, sequential=True, restores=True, single_input=True),

@@ -5,8 +5,8 @@ simulator (the real gateline decoder, no pty) into the same pipeline and store a
 The defaults, six athletes on the micro-dosed speed-endurance template (30 m block starts, then the
 simulated gate 2 moved to 150 m) at six times real time, are judged block by block; the first
 athlete reaches END well inside the first 90 s. The session is stored in the demo's own database
-(demo.sqlite3 in the data directory, or `--db`), never among the coach's sessions, and ended when the
-dashboard closes. `--plan` picks another template, or a plan file.
+(demo.sqlite3 in the data directory, or `--db`), never among the coach's sessions; it stays open after
+the simulator is done, for the coach's keys, and ends when the dashboard closes. `--plan` picks another template, or a plan file.
 
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
@@ -39,6 +39,7 @@ from monitor.cli.options import (
     run_dashboard,
 )
 
+DEMO_DB = "demo.sqlite3"  # beside the coach's gates.sqlite3, never in it
 DEFAULT_ATHLETES = "6"
 DEFAULT_PLAN = "micro-dosed"
 DEFAULT_SPEED = 6.0
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
                                 athletes=[a.name for a in config.athletes], rule=rule, resume=False,
-                                name=DEMO, plan=plan)
+                                name=DEMO, plan=plan, end_when_exhausted=False)
             code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
                                              speed=args.speed, theme=args.theme))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")

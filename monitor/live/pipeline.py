@@ -7,7 +7,13 @@ printer below) get small dataclass messages on their own queue as things happen;
 
 A monitor started on a database whose latest session never ended (the last one crashed) resumes it
 under the same id: the model is derived again from the store, and each source is told what it
-already has, so a gateline source asks its gates to resend what came while nobody listened.
+already has, so a gateline source asks its gates to resend what came while nobody listened. Only a
+session run the same way is taken up (the same sources, protocol, course and roster); otherwise the
+monitor says in one line what differs and starts a new one (`session=` still forces a resume).
+
+A new session stores the personal bests it is judged against with its settings, so its verdicts
+never change afterwards (monitor/session/model.py). The rotation is published whenever it moves: a
+start takes a turn, an athlete reaching END leaves it, the coach changes it.
 
 If the disk refuses a write mid-session (full, read-only, failing), the session goes on from memory
 (monitor/unsaved.py): subscribers are told it is not saving (`StoreFailed`), the backlog is written
@@ -25,7 +31,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO, TypeVar
 
 from drivers.source import Source, SourceStatus
@@ -43,6 +49,7 @@ from monitor.session.model import (
     SessionModel,
     Settings,
     StartAbandoned,
+    stored_bests,
 )
 from monitor.session.plans import READINESS_DAYS, Plan
 from monitor.store import db as st
@@ -68,6 +75,8 @@ class SessionOpened:
     results: list[RepResult]
     abandoned: list[Rep]
     pbs: dict[str, int] = field(default_factory=dict)  # athlete -> personal best on `course`, µs
+    not_resumed: str = ""  # why the unfinished session was not taken up (what differs), if there was one
+    no_names: str = ""  # the protocol, when reps have no roster and no start numbers to go to
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,7 @@ class LinkChanged:
 class RotationChanged:
     order: list[str]
     next_up: str | None
+    out: list[str] = field(default_factory=list)  # in the order, passed over: their session reached END
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +134,8 @@ class Pipeline:
     def __init__(self, store: st.SessionStore, sources: Sequence[Source], *, course: Course,
                  athletes: Sequence[str] = (), rule: StopRule | None = None, debounce_us: int | None = None,
                  session: int | None = None, resume: bool = True, name: str = "",
-                 clock: Callable[[], int] = time.monotonic_ns, plan: Plan | None = None) -> None:
+                 clock: Callable[[], int] = time.monotonic_ns, plan: Plan | None = None,
+                 end_when_exhausted: bool = True) -> None:
         if not sources:
             raise PipelineError("no sources")
         names = [s.name for s in sources]
@@ -141,6 +152,9 @@ class Pipeline:
         self.name = name  # a new session's name (st.DEMO for the demo's simulated athletes)
         self.plan = plan  # blocks judged each by its own rule; `course` is its first block's
         self.clock = clock
+        self.end_when_exhausted = end_when_exhausted  # False: the session stays open once the sources end
+        self.not_resumed = ""  # what differed from the unfinished session that was not resumed
+        self._rotation: tuple | None = None  # the rotation as last published
         self.model: SessionModel | None = None
         self.pbs: Bests = {}  # the athletes' personal bests from the sessions before this one
         self.recent: Bests = {}  # their bests of the last READINESS_DAYS (a plan's readiness check)
@@ -197,24 +211,32 @@ class Pipeline:
                 await source.close()
             raise
         specs = [s.name for s in self.sources]
-        if resumed:
+        if resumed:  # judged against the bests stored when the session started
+            started = Settings.stored(store.annotations(self.session))
+            settings = replace(settings, pbs=started.pbs, recent=started.recent)
             store.resume_session(self.session, sources=specs, settings=settings.as_dict())
-            self._bests()
+            self.pbs, self.recent = settings.bests(), settings.recent_bests()
             self.model = self._derive()
             if self.model.course != self.course and self.model.blocks.plan is None:  # a plan moves its own gates
                 self._note(facts.COURSE, course=self.course.label())
             if self.athletes and self.model.rotation.names != self.athletes:
                 self._note(facts.ROSTER, athletes=self.athletes)
         else:
+            demo = self.name == st.DEMO
+            self.pbs = personal_bests(store, demo=demo)
+            if self.plan is not None:
+                since = time.time_ns() - READINESS_DAYS * 86_400 * 10**9
+                self.recent = personal_bests(store, demo=demo, since_ns=since)
+            settings = replace(settings, pbs=stored_bests(self.pbs), recent=stored_bests(self.recent))
             self.session = store.start_session(course=self.course.label(), athletes=self.athletes, name=self.name,
                                                sources=specs, settings=settings.as_dict())
-            self._bests()
             self.model = self._derive()
         model = self.model
         start = None if model.blocks.block is None else model.blocks.block.start.value
         pbs = {athlete: us for (athlete, course, s), us in self.pbs.items() if course == model.course and s == start}
+        no_names = "" if model.rotation or model.protocol.start_numbers else model.protocol.name
         self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
-                                    list(model.abandoned), pbs))
+                                    list(model.abandoned), pbs, self.not_resumed, no_names))
         self._publish_rotation()
         for source in self.sources:
             self._publish(LinkChanged(source.status))
@@ -223,12 +245,6 @@ class Pipeline:
         self._watchers.append(asyncio.create_task(self._tick(), name="timeouts"))
         self._watchers.append(asyncio.create_task(self._checkpoints(), name="checkpoints"))
         self._exhaust = asyncio.create_task(self._until_exhausted(), name="exhausted")
-
-    def _bests(self) -> None:
-        self.pbs = personal_bests(self.store, self.session)
-        if self.plan is not None:
-            since = self.store.session(self.session).created_ns - READINESS_DAYS * 86_400 * 10**9
-            self.recent = personal_bests(self.store, self.session, since_ns=since)
 
     def _choose_session(self) -> bool:
         """True to resume `self.session` (given, or the latest unfinished one), False for a new one."""
@@ -247,12 +263,33 @@ class Pipeline:
         if latest is None:
             return False
         info = store.session(latest)
-        # only a session these very gates were feeding: a crashed demo is not resumed by a real monitor
-        same_gates = set(info.sources) == {source.name for source in self.sources}
-        if same_gates and time.time_ns() - info.created_ns < RESUME_WITHIN_NS:
-            self.session = latest
-            return True
-        return False
+        if time.time_ns() - info.created_ns >= RESUME_WITHIN_NS:
+            return False
+        differs = self._differences(info)
+        if differs:
+            self.not_resumed = f"session {latest} was left open but not resumed: {'; '.join(differs)}"
+            return False
+        self.session = latest
+        return True
+
+    def _differences(self, info: st.SessionInfo) -> list[str]:
+        """What this run does differently from the unfinished session `info` (only the same sources,
+        protocol, course and roster are the same session: a crashed demo is not resumed by a monitor)."""
+        notes = self.store.annotations(info.id)
+        rosters = []  # the roster it was started with: among the annotations its start wrote
+        for note in notes:
+            if note.kind not in (facts.START, facts.COURSE, facts.ROSTER):
+                break
+            if note.kind == facts.ROSTER:
+                rosters.append(note.data["athletes"])
+        was = {"sources": ", ".join(sorted(info.sources)) or "none",
+               "protocol": Settings.stored(notes).protocol, "course": info.course or "none",
+               "roster": ", ".join(rosters[0]) if rosters else "none"}
+        known = [s.protocol.name for s in self.sources if s.protocol is not None]
+        now = {"sources": ", ".join(sorted(s.name for s in self.sources)),
+               "protocol": known[0] if len(known) == len(self.sources) and len(set(known)) == 1 else was["protocol"],
+               "course": self.course.label(), "roster": ", ".join(self.athletes) or "none"}
+        return [f"{what} {was[what]} then, {now[what]} now" for what in was if was[what] != now[what]]
 
     def _protocol(self) -> str:
         """The wire format reps are assembled by: the sources' (gate ids for sources without one)."""
@@ -288,6 +325,7 @@ class Pipeline:
                 self._clock = (event.device_us, event.host_ns)
             changes += model.event(event)
         self._publish_changes(changes)
+        self._publish_rotation()
 
     def _is_start_gate(self, event: GateEvent) -> bool:
         model = self.model
@@ -315,6 +353,7 @@ class Pipeline:
                 continue
             now_us = clock[0] + (self.clock() - clock[1]) // 1000
             self._publish_changes(model.tick(now_us))
+            self._publish_rotation()
 
     async def _checkpoints(self) -> None:
         """Commits stay short: the WAL is copied into the database by a thread, not by a commit."""
@@ -367,6 +406,8 @@ class Pipeline:
 
     async def _until_exhausted(self) -> None:
         await asyncio.gather(*self._consumers, return_exceptions=True)
+        if not self.end_when_exhausted:
+            return  # the session stays open for the coach's decisions until stop()
         if not self._stopping and self.failure is None:
             await self.stop(end=True, reason="every source has ended")
         self._done.set()
@@ -386,8 +427,7 @@ class Pipeline:
             self._publish(RepsRevised(model.ordered_results()))
         else:
             self._publish_changes(model.apply(note))
-        if kind in (facts.ROSTER, facts.SKIP, facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE, facts.UNDO):
-            self._publish_rotation()
+        self._publish_rotation()
         return note
 
     def next_block(self) -> int | None:
@@ -406,7 +446,7 @@ class Pipeline:
         events = list(self.store.events(self.session))
         if self.unsaved is not None:
             events += self.unsaved.events
-        return SessionModel.derive(events, self.annotations(), pbs=self.pbs, recent=self.recent)
+        return SessionModel.derive(events, self.annotations())
 
     def _note(self, kind: str, **data: object) -> None:
         note = self._annotate(kind, data)
@@ -455,9 +495,14 @@ class Pipeline:
             self._publish(change)
 
     def _publish_rotation(self) -> None:
+        """The rotation, if it moved since it was last published."""
         if self.model is not None:
             rotation = self.model.rotation
-            self._publish(RotationChanged(list(rotation.names), rotation.next_up))
+            now = (tuple(rotation.names), rotation.next_up, frozenset(rotation.out))
+            if now != self._rotation:
+                self._rotation = now
+                self._publish(RotationChanged(list(rotation.names), rotation.next_up,
+                                              [n for n in rotation.names if n in rotation.out]))
 
 
 # -- headless -------------------------------------------------------------------------------------
@@ -518,8 +563,13 @@ class _Printer:
     def show(self, message: Message) -> None:
         if isinstance(message, SessionOpened):
             how = "resumed" if message.resumed else "started"
+            if message.not_resumed:
+                self.err.write(f"gates monitor: {message.not_resumed}\n")
             self.err.write(f"gates monitor: session {message.session} {how}"
                            f"{f' with {len(message.results)} reps' if message.resumed else ''}\n")
+            if message.no_names:
+                self.err.write(f"gates monitor: warning: no roster, and {message.no_names} carries no start "
+                               f"numbers: every rep goes to \"?\" (name the athletes with --athletes A,B,C)\n")
             for result in message.results:
                 self.rep(result)
         elif isinstance(message, (RepFinished, RepsRevised, StartAbandoned, BlockChanged)) and self.as_json:

@@ -19,13 +19,14 @@ SKIP = "skip"  # {}: the athlete who is up sits this turn out
 NEXT_UP = "next_up"  # {"athlete": name}: send them now; the rotation carries on after them
 ADD_ATHLETE = "add_athlete"  # {"athlete": name}: joins the end of the rotation
 REMOVE_ATHLETE = "remove_athlete"  # {"athlete": name}: leaves the rotation
+BRING_BACK = "bring_back"  # {"athlete": name}: back in the rotation after their END took them out
 VOID = "void"  # {"rep": n}
 REASSIGN = "reassign"  # {"rep": n, "athlete": name}
 UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation (an undone undo redoes)
 END = "end"  # {}: the session is over
 BLOCK = "block"  # {"block": n}: the coach moves the session on to the plan's block n (1-based)
-KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, VOID, REASSIGN,
-                   UNDO, END, BLOCK})
+KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, BRING_BACK, VOID,
+                   REASSIGN, UNDO, END, BLOCK})
 
 
 @dataclass(frozen=True, slots=True)

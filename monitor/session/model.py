@@ -9,13 +9,18 @@ Reps are numbered through the whole session (a course change starts a new assemb
 count), which is the number a void or reassign names. A void or reassign may name a rep that is not
 finished yet; it applies when the rep finishes.
 
-The personal bests a session is judged against come from the sessions before it (monitor/history.py);
-they are handed in, not stored with the session, so they stay what the earlier sessions' facts say.
-They, like recent form, are kept per athlete, course and start type.
+The personal bests a session is judged against, and its athletes' recent form, are those of the
+sessions before it when it started (monitor/store/history.py), stored with its settings: a later
+session, or a void in an earlier one, never changes what this one was judged against, so every reading
+of it gives the live verdicts. They are kept per athlete, course and start type.
 
 A session with a plan (monitor/session/plans.py, stored in its settings) runs block by block: the
 model asks its BlockTracker (monitor/session/blocks.py) which block a rep is judged in and whether the
 block is done; moving on starts the next block's course and gate mapping, like a course change.
+
+The rotation follows the track: each start takes the turn of whoever is next up, and an athlete whose
+session reaches END leaves the rotation at that rep (a BRING_BACK returns them; a revision that lifts
+the END does too). Both follow from the facts in store order, so re-derivation gives the same turns.
 """
 
 from __future__ import annotations
@@ -35,39 +40,83 @@ from monitor.session.blocks import BlockChanged, BlockTracker, Key
 
 # Bumped whenever the same facts would derive to different reps, verdicts or summaries: what the store
 # keeps derived from an older engine is then derived again (monitor/store/summaries.py).
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 # The kinds of event that change a rep (the assembler's BREAK and the timer's CANCEL); the others are
 # kept as facts but derive nothing, so a derivation may read only these.
 DRIVING_KINDS = frozenset({Kind.BREAK, Kind.CANCEL})
+PB = tuple[str, str, str | None, int]  # (athlete, course label, start type, best valid rep µs) from earlier sessions
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """How a session is analysed; stored with its START (and each RESUME) annotation."""
+    """How a session is analysed, and the personal bests it is judged against; stored with its START
+    (and each RESUME, which carries the START's bests on) annotation."""
 
     protocol: str = "gateline"
     rule: StopRule = StopRule()
     debounce_us: int = DEFAULT_DEBOUNCE_US
     plan: plans.Plan | None = None  # blocks, each with its own rule; None: one block under `rule`
+    pbs: tuple[PB, ...] = ()  # the personal bests it is judged against
+    recent: tuple[PB, ...] = ()  # the athletes' recent form (the last weeks' bests), for readiness
 
     def as_dict(self) -> dict:
         r = self.rule
         data = {"protocol": self.protocol, "floor_pct": r.floor_pct, "consecutive": r.consecutive,
                 "min_reps": r.min_reps, "max_reps": r.max_reps, "against": r.against,
-                "debounce_us": self.debounce_us}
+                "debounce_us": self.debounce_us, "pbs": [list(pb) for pb in self.pbs],
+                "recent": [list(pb) for pb in self.recent]}
         if self.plan is not None:
             data["plan"] = self.plan.as_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
+        """The stored settings (ValueError for personal bests that are not [athlete, course, µs])."""
         base = cls()
         rule = StopRule(floor_pct=data.get("floor_pct", base.rule.floor_pct),
                         consecutive=data.get("consecutive", base.rule.consecutive),
                         min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"),
                         against=data.get("against", base.rule.against))
         plan = None if data.get("plan") is None else plans.from_dict(data["plan"], "stored with the session")
-        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us), plan)
+        return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us), plan,
+                   _bests(data.get("pbs", ())), _bests(data.get("recent", ())))
+
+    @classmethod
+    def stored(cls, annotations: list[facts.Annotation]) -> Settings:
+        """The settings a session runs by: those of its latest START or RESUME that has any."""
+        settings = cls()
+        for note in facts.effective(annotations):
+            if note.kind in (facts.START, facts.RESUME) and note.data.get("settings"):
+                settings = cls.from_dict(note.data["settings"])
+        return settings
+
+    def bests(self) -> dict[Key, int]:
+        return _keyed(self.pbs)
+
+    def recent_bests(self) -> dict[Key, int]:
+        return _keyed(self.recent)
+
+
+def stored_bests(bests: Mapping[Key, int]) -> tuple[PB, ...]:
+    """Bests as the settings keep them, in a stable order."""
+    return tuple(sorted((athlete, course.label(), start, us) for (athlete, course, start), us in bests.items()))
+
+
+def _keyed(pbs: tuple[PB, ...]) -> dict[Key, int]:
+    return {(athlete, Course.parse(course), start): us for athlete, course, start, us in pbs}
+
+
+def _bests(stored: Iterable) -> tuple[PB, ...]:
+    """Stored bests checked (ValueError for one that is not [athlete, course, start, µs])."""
+    pbs = []
+    for pb in stored:
+        if not (isinstance(pb, list) and len(pb) == 4 and isinstance(pb[0], str) and isinstance(pb[1], str)
+                and (pb[2] is None or isinstance(pb[2], str)) and isinstance(pb[3], int)
+                and not isinstance(pb[3], bool) and pb[3] > 0):
+            raise ValueError(f"a personal best is [athlete, course, start, µs], got {pb!r:.60}")
+        Course.parse(pb[1])
+        pbs.append((pb[0], pb[1], pb[2], pb[3]))
+    return tuple(pbs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +147,16 @@ Change = RepFinished | RepsRevised | StartAbandoned | BlockChanged
 class SessionModel:
     """One session's reps and verdicts, fed events and annotations in store order.
 
-    `pbs` are the athletes' personal bests from earlier sessions; `profiles` fits each rep's sprint
-    profile (off where only rep times matter, as when earlier sessions are derived for their PBs)."""
+    `pbs` are the athletes' personal bests from earlier sessions (default: those in `settings`);
+    `profiles` fits each rep's sprint profile (off where only rep times matter, as when earlier sessions
+    are derived for their PBs)."""
 
     def __init__(self, settings: Settings, *, pbs: Mapping[Key, int] | None = None,
                  profiles: bool = True, recent: Mapping[Key, int] | None = None) -> None:
         self.settings = settings
         self.protocol = protocols.get(settings.protocol)
-        self.blocks = BlockTracker(settings.plan, settings.rule, pbs=pbs, recent=recent, profiles=profiles)
+        self.blocks = BlockTracker(settings.plan, settings.rule, pbs=settings.bests() if pbs is None else pbs,
+                                   recent=settings.recent_bests() if recent is None else recent, profiles=profiles)
         self.analyzer = self.blocks.analyzer()  # the running block's
         self.rotation = Rotation()
         self.assembler: RepAssembler | None = None
@@ -115,18 +166,15 @@ class SessionModel:
         self._numbered = 0  # reps finished by earlier courses' assemblers
         self._overrides: dict[int, tuple[bool, str | None]] = {}  # rep -> (voided, athlete)
         self._raw: dict[int, Rep] = {}  # rep -> as the assembler made it, before overrides
+        self._pending: list[Change] = []  # reps judged as they finished, mid-batch
 
     @classmethod
     def derive(cls, events: Iterable[facts.StoredEvent], annotations: list[facts.Annotation], *,
-               pbs: Mapping[Key, int] | None = None, profiles: bool = True,
-               recent: Mapping[Key, int] | None = None) -> SessionModel:
-        """The session from scratch: the settings of its latest START/RESUME, then everything in order."""
+               profiles: bool = True) -> SessionModel:
+        """The session from scratch: the settings (and bests) of its latest START/RESUME, then
+        everything in order."""
         notes = facts.effective(annotations)
-        settings = Settings()
-        for note in notes:
-            if note.kind in (facts.START, facts.RESUME) and note.data.get("settings"):
-                settings = Settings.from_dict(note.data["settings"])
-        model = cls(settings, pbs=pbs, profiles=profiles, recent=recent)
+        model = cls(Settings.stored(annotations), profiles=profiles)
         pending = iter(notes)
         note = next(pending, None)
         run: list[GateEvent] = []  # events up to the next annotation, fed at once (the assembler's batch path)
@@ -151,7 +199,7 @@ class SessionModel:
     def event(self, event: GateEvent) -> list[Change]:
         if self.assembler is None:
             return []  # no course yet: kept in the store, judged once there is one
-        return self._take(self.assembler.feed(event), event.host_ns)
+        return self._drain(self._take(self.assembler.feed(event), event.host_ns))
 
     def events(self, events: list[GateEvent]) -> list[Change]:
         """Many events at once (a capture, a backlog): the assembler's batch path, the same reps.
@@ -161,7 +209,16 @@ class SessionModel:
             return []
         if self.blocks.plan is not None and not self.blocks.last:
             return [change for event in events for change in self.event(event)]
-        return self._take(self.assembler.feed_all(events), events[-1].host_ns if events else 0)
+        return self._drain(self._take(self.assembler.feed_all(events), events[-1].host_ns if events else 0))
+
+    def _finished(self, out: list[Rep], host_ns: int) -> None:
+        """The assembler's hook: a rep finished mid-batch is judged now, before the next start."""
+        self._pending += self._take(out, host_ns)
+        out.clear()
+
+    def _drain(self, changes: list[Change]) -> list[Change]:
+        pending, self._pending = self._pending, []
+        return pending + changes
 
     def tick(self, now_us: int) -> list[Change]:
         """Time out starts nobody finished (the session clock is the gates' clock)."""
@@ -178,10 +235,12 @@ class SessionModel:
             self.set_roster(data["athletes"])
         elif kind == facts.SKIP:
             self.rotation.skip()
-        elif kind in (facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE):
+        elif kind in (facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE, facts.BRING_BACK):
             name = data["athlete"]
             if kind == facts.ADD_ATHLETE:
                 self.rotation.add(name)
+            elif kind == facts.BRING_BACK:
+                self.rotation.bring_back(name)
             elif name in self.rotation.names:
                 (self.rotation.set_next if kind == facts.NEXT_UP else self.rotation.remove)(name)
         elif kind in (facts.VOID, facts.REASSIGN):
@@ -216,9 +275,7 @@ class SessionModel:
         return changes
 
     def set_roster(self, athletes: list[str]) -> None:
-        self.rotation = Rotation(athletes)
-        if self.assembler is not None:
-            self.assembler.rotation = self.rotation
+        self.rotation.reorder(athletes)
 
     def set_course(self, course: Course) -> list[Change]:
         changes = self.flush()
@@ -226,6 +283,7 @@ class SessionModel:
             self._numbered += self.assembler.reps_finished
         self.assembler = RepAssembler(course, self._mapped(self.protocol), self.rotation,
                                       debounce_us=self.settings.debounce_us)
+        self.assembler.on_finish = self._finished
         return changes
 
     def _mapped(self, protocol: protocols.Protocol) -> protocols.Protocol:
@@ -281,12 +339,13 @@ class SessionModel:
             if revision:
                 changes.extend(self._revise(rep))
             else:
+                ended = self.analyzer.standing(rep.athlete, rep.course)[1] is Verdict.END
                 result = self.blocks.add(rep)
                 self.results[rep.number] = result
                 changes.append(RepFinished(result, host_ns))
-                if self.blocks.plan is not None and result.verdict is Verdict.END and rep.athlete in self.rotation.names:
-                    self.rotation.remove(rep.athlete)  # with a plan, END ends that athlete's session: no more turns
-                if self.blocks.complete(self.rotation.names):
+                if result.verdict is Verdict.END and not ended:
+                    self.rotation.leave(rep.athlete)  # their session is over: no more turns
+                if self.blocks.complete(self.rotation.running):
                     changes += self.enter_block(self.blocks.index + 2, f"every athlete has done {self.blocks.block.name}")
         return changes
 
@@ -299,8 +358,19 @@ class SessionModel:
         return rep
 
     def _revise(self, rep: Rep) -> list[Change]:
+        before = self._at_end()
         results = self.blocks.revise(rep)
         for result in results:
             self.results[result.rep.number] = result
+        after = self._at_end()
+        for name in after - before:
+            self.rotation.leave(name)
+        for name in before - after:
+            self.rotation.bring_back(name)
         return [RepsRevised(results)]
+
+    def _at_end(self) -> set[str]:
+        """The athletes whose session has reached END, on some course."""
+        analyzer = self.analyzer
+        return {name for name, course in analyzer.athletes() if analyzer.standing(name, course)[1] is Verdict.END}
 

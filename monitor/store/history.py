@@ -6,6 +6,7 @@ Derived from the facts, never from anything else: each earlier session's bests c
 summary (monitor/store/summaries.py), which is derived from its events and the coach's annotations
 (a voided or reassigned rep counts as the coach left it) by the code the live session runs, and kept
 in the store under the mark of those facts. Only a session whose facts changed is derived again.
+A new session stores the bests it is judged against with its settings (monitor/session/model.py).
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from monitor.store.summaries import Progress, summarized
 Bests = dict[tuple[str, Course, str | None], int]  # (athlete, course, start) -> best valid rep time, µs
 
 
-def personal_bests(store: st.SessionStore, session: int, since_ns: int | None = None,
-                   progress: Progress | None = None) -> Bests:
+def personal_bests(store: st.SessionStore, session: int | None = None, *, demo: bool = False,
+                   since_ns: int | None = None, progress: Progress | None = None) -> Bests:
     """The best valid rep of each athlete on each course and start in the sessions before `session`
-    (started at `since_ns` or later, if given: recent form). The demo's simulated athletes (Ada, Ben, …)
+    (None: every session there is, for one about to start; `demo` says whether that one is a demo),
+    started at `since_ns` or later if given (recent form). The demo's simulated athletes (Ada, Ben, …)
     and real ones never count toward each other's bests."""
     earlier = list(summarized(store, until=session, progress=progress))
-    demo = bool(earlier) and earlier[-1].info.id == session and earlier[-1].info.demo
+    if session is not None:
+        demo = bool(earlier) and earlier[-1].info.id == session and earlier[-1].info.demo
     bests: Bests = {}
     for item in earlier:
         if item.info.id == session or item.info.demo != demo or (since_ns is not None

@@ -49,6 +49,7 @@ class Controls(Protocol):
     def next_up(self, name: str) -> None: ...
     def set_order(self, names: list[str]) -> None: ...
     def add_athlete(self, name: str) -> None: ...
+    def bring_back(self, name: str) -> None: ...
     def end(self) -> None: ...
     def undo(self) -> str | None: ...
 
@@ -62,12 +63,13 @@ WINDOW_TITLE = "gates dashboard"
 
 # key, action, footer label, help text: one table for the bindings, the footer, the palette and help
 KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("v", "void", "Void", "void the last rep (false start, slip): it stops counting"),
-    ("r", "reassign", "Reassign", "give the last rep to another athlete (the wrong one ran)"),
+    ("v", "void", "Void", "void the latest rep (false start, slip): it stops counting; the prompt names it"),
+    ("r", "reassign", "Reassign", "give the latest rep to another athlete (the wrong one ran); the prompt names it"),
     ("s", "skip", "Skip", "the athlete up next sits this turn out"),
     ("o", "order", "Order", "set the running order (type the names, the first runs next)"),
     ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
     ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
+    ("b", "bring_back", "Back", "bring an athlete whose END took them out of the rotation back into it"),
     ("u", "undo", "Undo", "take back your latest change (void, reassign, rotation), then the one before"),
     ("e", "end_session", "End", "end the session for everyone (asks first)"),
     ("question_mark", "help", "Help", "this help"),
@@ -78,7 +80,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
 class DashboardApp(App):
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "gates"
-    BINDINGS = [*(Binding(key, action, label) for key, action, label, _ in KEYS),
+    BINDINGS = [*(Binding(key, action, label, show=action != "bring_back") for key, action, label, _ in KEYS),
                 Binding("f1", "help", "Help", show=False)]
 
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
@@ -94,10 +96,12 @@ class DashboardApp(App):
         self.clock = clock
         self.speed = speed  # session seconds per clock second: rest is shown in the session's time
         self.board = Board()
+        self.out: list[str] = []  # athletes their END took out of the rotation
         names = list(dict.fromkeys(roster))
         self.board.set_rotation(names, names[0] if names else None)
         of = "PB" if self.rule.against == "pb" else "session best"
         self.session_label = ""
+        self.no_names = ""  # the warning when reps cannot be named
         self.where = where
         self.of = of
         self.sub_title = self._sub_title(narrow=False)
@@ -109,7 +113,7 @@ class DashboardApp(App):
         else:
             parts = [self.session_label, f"course {self.course.label()} m",
                      f"floor {self.rule.floor_pct:g} % of {self.of}", self.where]
-        return " · ".join(filter(None, parts))
+        return " · ".join(filter(None, [self.no_names, *parts]))
 
     def watch_theme(self, theme: str) -> None:
         """A theme of ours picked in the command palette is the one the next run opens with."""
@@ -198,6 +202,7 @@ class DashboardApp(App):
         elif isinstance(item, GateClock):
             self.gates.update_clock(item.source, item.gate, item.state, self.clock())
         elif isinstance(item, pl.RotationChanged):
+            self.out = list(item.out)
             self._rotation_changed(item.order, item.next_up)
         elif isinstance(item, pl.SessionOpened):
             self._session_opened(item)
@@ -265,7 +270,11 @@ class DashboardApp(App):
         (its rest timers start unknown)."""
         how = "resumed" if opened.resumed else "new"
         self.session_label = f"session {opened.session} ({how})"
+        self.no_names = (f'no roster, {opened.no_names} has no start numbers: every rep goes to "?" (a adds athletes)'
+                         if opened.no_names else "")
         self.sub_title = self._sub_title(self.has_class("-narrow"))
+        if opened.not_resumed:
+            self._status(opened.not_resumed)
         self.board.set_pbs(opened.pbs)
         self._show_athletes(sorted(opened.pbs))
         if opened.results:
@@ -316,15 +325,32 @@ class DashboardApp(App):
         if done:
             self.notify(done)
 
+    def _named(self) -> str:
+        """The latest rep as the prompt names it, taken at the keypress (a rep finishing meanwhile is
+        not the one the coach meant)."""
+        rep = self.board.last.rep  # type: ignore[union-attr]
+        time = "no time" if rep.time_us is None else f"{rep.time_us / 1e6:.2f} s"
+        return f"rep {rep.number} ({rep.athlete}, {time})"
+
     def action_void(self) -> None:
-        if (controls := self._live()) and (rep := self._last_rep()) is not None:
-            self._decide(lambda: controls.void(rep), f"rep {rep} voided (u undoes it)")
+        if not (controls := self._live()) or (rep := self._last_rep()) is None:
+            return
+        named = self._named()
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._decide(lambda: controls.void(rep), f"{named} voided (u undoes it)")
+
+        from monitor.tui.screens.prompts import Confirm
+
+        self.push_screen(Confirm(f"Void {named}? It stops counting.", "Void"), done)
 
     def action_reassign(self) -> None:
         if not (controls := self._live()) or (rep := self._last_rep()) is None:
             return
         current = self.board.last.rep.athlete  # type: ignore[union-attr]
         names = [n for n in self.board.names() if n != current]
+        named = self._named()
 
         def done(name: str | None) -> None:
             if name:
@@ -332,7 +358,8 @@ class DashboardApp(App):
 
         from monitor.tui.screens.prompts import PickAthlete
 
-        self.push_screen(PickAthlete(f"Rep {rep} was run by {current}. Who really ran it?", names), done)
+        self.push_screen(PickAthlete(f"{named[0].upper()}{named[1:]} went to {current}. Who really ran it?", names),
+                         done)
 
     def action_skip(self) -> None:
         if (controls := self._live()) and (skipped := self.board.next_up):
@@ -380,6 +407,21 @@ class DashboardApp(App):
         from monitor.tui.screens.prompts import AskText
 
         self.push_screen(AskText("New athlete's name:", placeholder="name"), done)
+
+    def action_bring_back(self) -> None:
+        if not (controls := self._live()):
+            return
+        if not self.out:
+            self.notify("nobody is out of the rotation", severity="warning")
+            return
+
+        def done(name: str | None) -> None:
+            if name:
+                self._decide(lambda: controls.bring_back(name), f"{name} is back in the rotation")
+
+        from monitor.tui.screens.prompts import PickAthlete
+
+        self.push_screen(PickAthlete("Bring back into the rotation:", list(self.out)), done)
 
     def action_undo(self) -> None:
         if not (controls := self._live()):

@@ -31,6 +31,7 @@ def describe(note: facts.Annotation) -> str:
         facts.ADD_ATHLETE: lambda: f"adding {data.get('athlete')}",
         facts.REMOVE_ATHLETE: lambda: f"removing {data.get('athlete')}",
         facts.ROSTER: lambda: f"order {', '.join(data.get('athletes', []))}",
+        facts.BRING_BACK: lambda: f"bringing back {data.get('athlete')}",
     }.get(note.kind, lambda: note.kind)()
 
 
@@ -74,6 +75,9 @@ class PipelineControls:
 
     def add_athlete(self, name: str) -> None:
         self._decide(facts.ADD_ATHLETE, athlete=name)
+
+    def bring_back(self, name: str) -> None:
+        self._decide(facts.BRING_BACK, athlete=name)
 
     def undo(self) -> str | None:
         pipeline = self.pipeline

@@ -184,8 +184,23 @@ async def test_undo_in_a_running_pipeline_rederives_and_says_so(store, tmp_path)
     pipeline.annotate(facts.UNDO, annotation=void.id)
     assert pipeline.model.results[1].rep.valid
     got = drain(messages)
-    assert isinstance(got[-1], RotationChanged) and isinstance(got[-2], RepsRevised)
+    assert isinstance(got[-1], RepsRevised)  # the rotation did not move: not published again
     await pipeline.stop()
+
+
+async def test_next_up_moves_with_each_start_and_is_published(store, tmp_path):
+    """The dashboard's "next up" follows the track: every start moves the rotation on, and the
+    pipeline says so without the coach pressing a key."""
+    session = sim(reps=2)
+    path = tmp_path / "s.cap"
+    write_capture(session, str(path))
+    roster = names(session)
+    pipeline = Pipeline(store, [create(f"replay:{path}?speed=max")], course=COURSE, athletes=roster)
+    messages = pipeline.subscribe()
+    await pipeline.start()
+    await pipeline.wait()
+    ups = [m.next_up for m in drain(messages) if isinstance(m, RotationChanged)]
+    assert len(ups) > len(roster) and ups[:3] == [roster[0], roster[1 % len(roster)], roster[2 % len(roster)]]
 
 
 async def test_a_session_left_open_resumes_under_its_id_with_what_it_had(store, tmp_path):

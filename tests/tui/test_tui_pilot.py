@@ -20,7 +20,7 @@ from monitor.store import db as st
 from monitor.session import facts
 from monitor.session.analyzer import StopRule, Verdict
 from monitor.session.model import SessionModel
-from monitor.store.history import bests_of, personal_bests
+from monitor.store.history import bests_of
 from monitor.live.pipeline import Pipeline
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
 from simulators.sim_source import SimulatorSource
@@ -130,6 +130,8 @@ def shown_result(app, number: int):
 async def test_void_then_undo(live):
     pilot, app, pipeline = live
     await pilot.press("v")
+    await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
+    await pilot.press("y")
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the void to be stored")
     void = notes(pipeline, facts.VOID)[0]
     number = void.data["rep"]
@@ -141,6 +143,30 @@ async def test_void_then_undo(live):
     await pilot.press("u")  # nothing of the coach's left to undo: nothing more is stored
     await pilot.pause()
     assert len(notes(pipeline, facts.UNDO)) == 1
+
+
+async def test_void_names_its_rep_and_voids_that_one_even_if_another_finishes_meanwhile(live):
+    pilot, app, pipeline = live
+    target = app.board.last.rep
+    await pilot.press("v")
+    await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
+    assert f"rep {target.number} ({target.athlete}, {target.time_us / 1e6:.2f} s)" in app.screen.question
+    await until(pilot, lambda: app.board.last.rep.number > target.number, "another rep while the prompt is open")
+    await pilot.press("y")
+    await until(pilot, lambda: notes(pipeline, facts.VOID), "the void to be stored")
+    assert notes(pipeline, facts.VOID)[0].data == {"rep": target.number}
+
+
+async def test_next_up_follows_the_track_without_a_key(live):
+    """After each finished rep the next athlete in order is up, in the header and the ▶ row."""
+    pilot, app, pipeline = live
+    seen = set()
+    while len(seen) < 3:
+        await until(pilot, lambda: app.board.next_up not in seen, "next up to move on")
+        seen.add(app.board.next_up)
+        assert app.table.border_title == f"Athletes · next up: {app.board.next_up}"
+        await until(pilot, lambda: app.board.next_up == pipeline.model.rotation.next_up, "next up as the engine has it")
+    assert seen == set(pipeline.athletes)
 
 
 async def test_reassign_picks_another_athlete(live):
@@ -164,7 +190,7 @@ async def test_rotation_keys_skip_next_add_and_order(live):
     await pilot.press("n")
     await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the next-up picker")
     chosen = app.screen.names[2]
-    await pilot.press("down", "down", "enter")
+    await pilot.press("home", "down", "down", "enter")  # the picker opens on whoever is up
     await until(pilot, lambda: notes(pipeline, facts.NEXT_UP), "next-up to be stored")
     assert notes(pipeline, facts.NEXT_UP)[0].data == {"athlete": chosen}
 
@@ -213,6 +239,8 @@ async def test_help_screen_and_command_palette(live):
     await pilot.press(*"Void")
     await pilot.pause(0.3)
     await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
+    await pilot.press("y")
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the palette's void to be stored")
 
 
@@ -277,8 +305,7 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.board.ended, "the second session to end with its source")
         sid = second.session
-        results = SessionModel.derive(store.events(sid), store.annotations(sid),
-                                      pbs=personal_bests(store, sid)).ordered_results()
+        results = SessionModel.derive(store.events(sid), store.annotations(sid)).ordered_results()
         labels = [str(c.label) for c in app.table.columns.values()]
         assert labels[labels.index("Drop %"):labels.index("Drop %") + 3] == ["Drop %", "MSS", "MSS↓ %"]
         assert {"PB", "% PB"} <= set(labels) and "floor 95 % of PB" in app.sub_title

@@ -93,15 +93,20 @@ async def test_a_rep_voided_in_an_earlier_session_no_longer_counts_as_a_pb(store
 
 
 async def test_judged_against_the_pb_the_stored_settings_replay_the_same_verdicts(store, tmp_path):
-    await replayed(store, tmp_path, seed=1)
+    """The bests a session was judged against are stored with its settings: deriving it again gives the
+    live verdicts and reasons, even after a void in the earlier session moved that athlete's PB."""
+    first = await replayed(store, tmp_path, seed=1)
     second = await replayed(store, tmp_path, seed=2, rule=StopRule(floor_pct=99.0, against="pb"))
     sid = second.session
     settings = next(n for n in store.annotations(sid) if n.kind == facts.START).data["settings"]
     assert settings["against"] == "pb"
+    assert sorted(map(tuple, settings["pbs"])) == sorted((a, c.label(), us) for (a, c), us in fastest(first).items())
     judged = [r for r in second.model.results.values() if r.verdict is not None and r.reason]
     assert judged and all(" of PB " in r.reason for r in judged)
-    again = SessionModel.derive(store.events(sid), store.annotations(sid), pbs=personal_bests(store, sid))
+    again = SessionModel.derive(store.events(sid), store.annotations(sid))
     assert again.ordered_results() == second.model.ordered_results()
-    without = SessionModel.derive(store.events(sid), store.annotations(sid))  # no PBs: the session best, said so
-    reasons = [r.reason for r in without.ordered_results() if r.reason]
-    assert reasons and all(" of session best " in r and ", no PB yet" in r for r in reasons)
+    quickest = min((r for r in first.model.results.values() if r.rep.valid), key=lambda r: r.rep.time_us)
+    store.annotate(first.session, facts.VOID, rep=quickest.rep.number)
+    assert personal_bests(store, sid) != second.pbs  # the history moved on...
+    later = SessionModel.derive(store.events(sid), store.annotations(sid))
+    assert later.ordered_results() == second.model.ordered_results()  # ...what it was judged against did not
