@@ -200,6 +200,8 @@ class RepAssembler:
                     self.debounced += 1  # a double trigger its number had kept apart
                     continue
                 rep.start_number = None
+                athlete = self.rotation.take()  # numbers named nobody: the start takes its turn now
+                rep.athlete, rep.turn = athlete or NO_NAME, None if athlete is None else self.rotation.version
                 kept.append(rep)
             self._open[:] = kept
             self._last_break.clear()

@@ -129,7 +129,7 @@ _NOTE_DATA = {
     facts.ADD_ATHLETE: {"athlete": _TEXT}, facts.REMOVE_ATHLETE: {"athlete": _TEXT},
     facts.BRING_BACK: {"athlete": _TEXT}, facts.VOID: {"rep": _INT},
     facts.REASSIGN: {"rep": _INT, "athlete": _TEXT}, facts.UNDO: {"annotation": _INT}, facts.END: {},
-    facts.BLOCK: {"block": _INT},
+    facts.BLOCK: {"block": _INT}, facts.TIMEOUT: {"at_us": _INT},
 }
 
 _SETTINGS = {"protocol": _TEXT, "floor_pct": _NUMBER, "consecutive": _INT, "min_reps": _INT, "max_reps": _INT,

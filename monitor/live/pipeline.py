@@ -352,7 +352,10 @@ class Pipeline:
             if model is None or clock is None or model.assembler is None or not model.assembler.open_reps:
                 continue
             now_us = clock[0] + (self.clock() - clock[1]) // 1000
-            self._publish_changes(model.tick(now_us))
+            changes = model.tick(now_us)
+            if changes:  # when a start was given up is the host's decision: a fact, so re-derivation agrees
+                self._annotate(facts.TIMEOUT, {"at_us": now_us})
+            self._publish_changes(changes)
             self._publish_rotation()
 
     async def _checkpoints(self) -> None:

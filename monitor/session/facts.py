@@ -25,8 +25,9 @@ REASSIGN = "reassign"  # {"rep": n, "athlete": name}
 UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation (an undone undo redoes)
 END = "end"  # {}: the session is over
 BLOCK = "block"  # {"block": n}: the coach moves the session on to the plan's block n (1-based)
+TIMEOUT = "timeout"  # {"at_us": t}: the monitor gave up on starts nobody finished, at session time t
 KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, BRING_BACK, VOID,
-                   REASSIGN, UNDO, END, BLOCK})
+                   REASSIGN, UNDO, END, BLOCK, TIMEOUT})
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,6 +258,8 @@ class SessionModel:
             return self.flush()
         elif kind == facts.BLOCK:
             return self.enter_block(data["block"], "moved on by the coach")
+        elif kind == facts.TIMEOUT:  # a live tick gave up on open starts here: so does every derivation
+            return self.tick(data["at_us"])
         return []
 
     def enter_block(self, number: int, reason: str) -> list[Change]:

@@ -100,7 +100,7 @@ async def test_judged_against_the_pb_the_stored_settings_replay_the_same_verdict
     sid = second.session
     settings = next(n for n in store.annotations(sid) if n.kind == facts.START).data["settings"]
     assert settings["against"] == "pb"
-    assert sorted(map(tuple, settings["pbs"])) == sorted((a, c.label(), us) for (a, c), us in fastest(first).items())
+    assert sorted(map(tuple, settings["pbs"])) == sorted((a, c.label(), s, us) for (a, c, s), us in fastest(first).items())
     judged = [r for r in second.model.results.values() if r.verdict is not None and r.reason]
     assert judged and all(" of PB " in r.reason for r in judged)
     again = SessionModel.derive(store.events(sid), store.annotations(sid))

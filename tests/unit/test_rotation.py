@@ -62,7 +62,10 @@ class Session:
         self.t_us += int(wait_s * 1e6)
 
     def tick(self) -> None:
-        self.live.tick(self.t_us)
+        """The pipeline's tick: what it gives up on is stored as a TIMEOUT at that point."""
+        if self.live.tick(self.t_us):
+            self.notes.append(facts.Annotation(self._id(), 1, self.events[-1].id if self.events else 0, 0,
+                                               facts.TIMEOUT, {"at_us": self.t_us}))
 
     def derived(self) -> SessionModel:
         return SessionModel.derive(self.events, self.notes)
