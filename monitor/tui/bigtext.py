@@ -52,6 +52,11 @@ def _parse(source: str) -> dict[str, tuple[str, ...]]:
 FONT = _parse(_FONT_SOURCE)
 
 
+def can_draw(word: str) -> bool:
+    """Whether every letter of `word` is in the block font (a name with other letters is drawn plain)."""
+    return all(ch in FONT for ch in word.upper())
+
+
 def width(word: str) -> int:
     glyphs = [FONT[ch] for ch in word.upper()]
     return sum(len(g[0]) for g in glyphs) + max(0, len(glyphs) - 1)
