@@ -192,6 +192,8 @@ class DashboardApp(App):
     # -- messages from the pipeline ------------------------------------------------------------
 
     def on_update(self, message: Update) -> None:
+        if not self.is_running:  # the app is closing: its widgets are going
+            return
         item = message.item
         if isinstance(item, pl.RepFinished):
             self._rep_finished(item.result, item.host_ns / 1e9 if item.host_ns else self.clock())

@@ -50,10 +50,11 @@ def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
         tmux.wait_for("a verdict", has_verdict)
         tmux("send-keys", "-t", "demo", "q")
         screen = tmux.wait_for("the demo to quit", lambda s: "gates demo: session" in s, history=True)
-        assert re.search(r"gates demo: session \d+ stored in .*gates\.sqlite3", screen.replace("\n", ""))
+        assert re.search(r"gates demo: session \d+ stored in .*demo\.sqlite3", screen.replace("\n", ""))
     finally:
         subprocess.run([TMUX, "-S", tmux.socket, "kill-server"], capture_output=True)
-    databases = list(tmp_path.rglob("gates.sqlite3"))
+    databases = list(tmp_path.rglob("demo.sqlite3"))  # the demo's own, never the coach's
+    assert not list(tmp_path.rglob("gates.sqlite3"))
     assert len(databases) == 1
     with sqlite3.connect(databases[0]) as db:
         assert db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
