@@ -22,11 +22,11 @@ settings.register_profile("thorough", max_examples=2000, deadline=None,
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
-SLOW_FOLDERS = ("integration", "tui")  # real ptys, BLE stacks, terminals and browsers: seconds each
+SLOW_FOLDERS = ("integration", "tui", "cli")  # real ptys, BLE stacks, terminals, browsers, subprocesses
 
 
 def pytest_collection_modifyitems(config, items):
-    """Everything in the integration and terminal folders is `slow`; elsewhere a test says so itself.
+    """Everything in the integration, terminal and command folders is `slow`; elsewhere a test says so itself.
     The quick loop is `python3 -m pytest -m "not slow"`."""
     import pytest
 

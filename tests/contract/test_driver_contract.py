@@ -177,6 +177,7 @@ async def keeps_the_contract(case: Case) -> None:
     assert State.CONNECTED in {s.state for s in statuses}
 
 
+@pytest.mark.slow
 def test_a_ble_source_on_the_real_stack_keeps_the_contract():
     session = simulate(ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
                                                 plan=get_plan("rsa").with_reps(2), seed=7, warmup_s=30.0)))

@@ -6,6 +6,7 @@ feeding events one at a time the same way."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,8 @@ from gates.course import Course
 from gates.events import Kind
 from gates.protocols import get
 from support.profiles import examples
+
+pytestmark = pytest.mark.slow  # thousands of generated streams per test: seconds each
 
 THOROUGH = examples(300)
 BLOCK_PATTERNS = [gateline._FRAMES, alge._IMPULSES, microgate._EXTENDED, wichro._LINES, chronopic._FRAMES]
