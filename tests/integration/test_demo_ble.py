@@ -19,6 +19,7 @@ import asyncio
 import time
 
 import pytest
+from support.dashboard import Recording
 
 from drivers.ble_source import BleSource
 from gates.assembly import default_timeout_us
@@ -58,19 +59,6 @@ async def until(pilot, condition, what: str) -> None:
         if time.monotonic() - started > LIMIT_S:
             pytest.fail(f"gave up waiting for {what}")
         await pilot.pause(0.05)
-
-
-class Recording(DashboardApp):
-    """The real app, keeping every banner it showed (the banner changes with every rep)."""
-
-    def on_mount(self) -> None:
-        self.banners = []
-        super().on_mount()
-
-    def on_update(self, message) -> None:
-        super().on_update(message)
-        message.prevent_default()  # the base handler has run: Textual must not call it again
-        self.banners.append(self.verdict.banner)
 
 
 def chips(app: DashboardApp) -> dict[str, str]:

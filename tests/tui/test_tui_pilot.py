@@ -12,6 +12,7 @@ import math
 import time
 
 import pytest
+from support.dashboard import Recording
 from textual.widgets import Label
 
 from gates.course import Course
@@ -62,19 +63,6 @@ def stored(pipeline: Pipeline) -> SessionModel:
 
 def notes(pipeline: Pipeline, kind: str) -> list[facts.Annotation]:
     return [n for n in pipeline.store.annotations(pipeline.session) if n.kind == kind]
-
-
-class Recording(DashboardApp):
-    """The real app, keeping every banner it showed (the banner changes with every rep)."""
-
-    def on_mount(self) -> None:
-        self.banners = []
-        super().on_mount()
-
-    def on_update(self, message) -> None:
-        super().on_update(message)
-        message.prevent_default()  # the base handler has run: Textual must not call it again
-        self.banners.append(self.verdict.banner)
 
 
 @pytest.fixture
