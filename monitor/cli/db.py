@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from monitor.cli.options import UsageError, database_path
+from monitor.cli.progress import bar
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +47,7 @@ def _check(store) -> int:
     marks = store.marks()
     fresh = stale = wrong = 0
     for done, (sid, _created, _name, last_event, last_note) in enumerate(marks, 1):
-        _progress("checking", done, len(marks))
+        bar("checking", done, len(marks))
         kept = rows.get(sid)
         if kept is None:
             stale += 1
@@ -70,18 +71,6 @@ def _rebuild(store) -> int:
     from monitor.store.summaries import summarized
 
     dropped = store.drop_summaries()
-    count = sum(1 for _ in summarized(store, progress=lambda done, total: _progress("deriving", done, total)))
+    count = sum(1 for _ in summarized(store, progress=lambda done, total: bar("deriving", done, total)))
     print(f"{count} sessions derived again from their facts ({dropped} derived rows dropped)")
     return 0
-
-
-def _progress(what: str, done: int, total: int) -> None:
-    """A bar on standard error, on a terminal only (a script reading the output gets the summary line)."""
-    if not sys.stderr.isatty() or not total:
-        return
-    width = 30
-    filled = width * done // total
-    sys.stderr.write(f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()

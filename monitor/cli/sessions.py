@@ -24,7 +24,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from monitor.store import db as st
-    from monitor.store.summaries import summarized
+    from monitor.cli.progress import progress_line
+    from monitor.store.summaries import listing
 
     if not args.db and not st.default_path().exists():
         print(f"no sessions yet ({st.default_path()} does not exist)")
@@ -33,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with _open(st, path) as store:
-            listing = summarized(store)  # exhausted below, so every derived row is kept
-            first = next(listing, None)
+            lines = listing(store, progress=progress_line("deriving", "sessions"))
+            first = next(lines, None)
             if first is None and not args.json:
                 print(f"no sessions in {path}")
                 return 0
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{'id':>4}  {'started':<19}  {'course':<16} {'events':>7} {'reps':>5}  {'state':<7}  "
                       f"{'athletes':<24}  verdicts")
             if first is not None:
-                for item in itertools.chain((first,), listing):
+                for item in itertools.chain((first,), lines):
                     print(_json_line(item) if args.json else _line(item))
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
@@ -60,21 +61,22 @@ def _open(st, path):
 
 
 def _json_line(item) -> str:
-    s, d = item.info, item.summary
+    s = item.info
     return json.dumps({"session": s.id, "started": _iso(s.created_ns), "name": s.name, "course": s.course,
                        "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
-                       "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": d.reps,
-                       "verdicts": d.verdicts(), "plan": d.plan, "blocks_done": d.blocks_done() if d.plan else None})
+                       "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": item.reps,
+                       "verdicts": item.verdicts, "plan": item.plan,
+                       "blocks_done": item.blocks_done if item.plan else None})
 
 
 def _line(item) -> str:
-    s, d = item.info, item.summary
+    s = item.info
     state = "ended" if s.ended else "open"
-    line = (f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {d.reps:>5}  "
-            f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {d.verdict_line()}")
-    if d.plan:
-        done = ", ".join(f"{name} {n}/{d.plan_blocks}" for name, n in d.blocks_done().items())
-        line += f"\n{'':>4}  plan {d.plan}: blocks done {done or '-'}"
+    line = (f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {item.reps:>5}  "
+            f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {item.verdict_line()}")
+    if item.plan:
+        done = ", ".join(f"{name} {n}/{item.plan_blocks}" for name, n in item.blocks_done.items())
+        line += f"\n{'':>4}  plan {item.plan}: blocks done {done or '-'}"
     return line
 
 

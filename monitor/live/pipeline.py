@@ -80,6 +80,16 @@ class SessionOpened:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryLoading:
+    """A new session's start is deriving earlier sessions for their personal bests (the first run after
+    an upgrade derives them all): `done` of `total`. The sources are being read meanwhile; reps are
+    judged once the bests are there (SessionOpened)."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class LinkChanged:
     status: SourceStatus
 
@@ -117,7 +127,7 @@ class StoreSaving:
 
 
 Message = (SessionOpened | RepFinished | RepsRevised | StartAbandoned | LinkChanged | RotationChanged
-           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving | BlockChanged)
+           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving | BlockChanged | HistoryLoading)
 
 
 class PipelineError(Exception):
@@ -222,11 +232,7 @@ class Pipeline:
             if self.athletes and self.model.rotation.names != self.athletes:
                 self._note(facts.ROSTER, athletes=self.athletes)
         else:
-            demo = self.name == st.DEMO
-            self.pbs = personal_bests(store, demo=demo)
-            if self.plan is not None:
-                since = time.time_ns() - READINESS_DAYS * 86_400 * 10**9
-                self.recent = personal_bests(store, demo=demo, since_ns=since)
+            self.pbs, self.recent = await self._history()
             settings = replace(settings, pbs=stored_bests(self.pbs), recent=stored_bests(self.recent))
             self.session = store.start_session(course=self.course.label(), athletes=self.athletes, name=self.name,
                                                sources=specs, settings=settings.as_dict())
@@ -245,6 +251,25 @@ class Pipeline:
         self._watchers.append(asyncio.create_task(self._tick(), name="timeouts"))
         self._watchers.append(asyncio.create_task(self._checkpoints(), name="checkpoints"))
         self._exhaust = asyncio.create_task(self._until_exhausted(), name="exhausted")
+
+    async def _history(self) -> tuple[Bests, Bests]:
+        """The athletes' bests from earlier sessions (and their recent ones, for a plan), read in a thread:
+        the sources are open and go on reading while years of history are derived, and subscribers hear
+        how far it got (HistoryLoading). The session starts, with these bests stored in its START, after."""
+        store, demo, plan = self.store, self.name == st.DEMO, self.plan
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:
+            loop.call_soon_threadsafe(self._publish, HistoryLoading(done, total))
+
+        def load() -> tuple[Bests, Bests]:
+            pbs = personal_bests(store, demo=demo, progress=progress)
+            if plan is None:
+                return pbs, {}
+            since = time.time_ns() - READINESS_DAYS * 86_400 * 10**9
+            return pbs, personal_bests(store, demo=demo, since_ns=since)
+
+        return await asyncio.to_thread(load)
 
     def _choose_session(self) -> bool:
         """True to resume `self.session` (given, or the latest unfinished one), False for a new one."""
@@ -527,12 +552,14 @@ async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.s
     printer = _Printer(as_json, out, err)
     try:
         try:
-            await pipeline.start()
+            waiting = await _starting(pipeline, messages, printer)
         except PipelineError as error:
             err.write(f"gates monitor: {error}\n")
             return 2
         if db:
             err.write(f"gates monitor: database {db}\n")
+        for message in waiting:
+            printer.show(message)
         done = asyncio.create_task(pipeline.wait())
         asked = asyncio.create_task(stop_requests.get())
         while not done.done():
@@ -554,6 +581,24 @@ async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.s
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _starting(pipeline: Pipeline, messages: asyncio.Queue[Message], printer: _Printer) -> list[Message]:
+    """Start the pipeline, saying meanwhile how far loading the history got; the other messages sent
+    meanwhile are returned, in order, to be shown once it has started."""
+    start = asyncio.create_task(pipeline.start())
+    waiting: list[Message] = []
+    while not start.done():
+        getter = asyncio.create_task(messages.get())
+        await asyncio.wait({getter, start}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+        elif isinstance(message := getter.result(), HistoryLoading):
+            printer.show(message)
+        else:
+            waiting.append(message)
+    start.result()
+    return waiting
 
 
 class _Printer:
@@ -600,6 +645,9 @@ class _Printer:
                            f"is written as soon as the database takes it\n")
         elif isinstance(message, StoreSaving):
             self.err.write(f"gates monitor: saving again: the {message.saved} events kept in memory are stored\n")
+        elif isinstance(message, HistoryLoading) and self.err.isatty():
+            self.err.write(f"\rgates monitor: loading history: deriving {message.done}/{message.total} sessions…"
+                           + ("\n" if message.done == message.total else ""))
         self.out.flush()
         self.err.flush()
 

@@ -30,9 +30,11 @@ KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, RE
                    REASSIGN, UNDO, END, BLOCK, TIMEOUT})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredEvent:
-    """A raw event as stored: its store id gives the arrival order, `source` where it came from."""
+    """A raw event as stored: its store id gives the arrival order, `source` where it came from. Treat
+    it as immutable: it is not frozen only because frozen construction costs three times as much, and
+    a session's history is read back a row at a time (like GateEvent)."""
 
     id: int
     source: str

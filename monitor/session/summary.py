@@ -10,6 +10,7 @@ sessions, so a session's summary changes only when its own facts (or the engine)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from gates.course import Course
@@ -18,6 +19,7 @@ from monitor.session.model import SessionModel
 
 HIGH_INTENSITY_PCT = 95.0
 SEVERITY = (Verdict.END, Verdict.CAUTION, Verdict.GO)  # the order a verdict line names them in
+_SEVERITY_VALUES = tuple(v.value for v in SEVERITY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +59,7 @@ class SessionSummary:
         return {a.athlete: a.verdict for a in self.athletes}
 
     def verdict_line(self) -> str:
-        """`END: Ada, Ben · CAUTION: Cleo · GO: Dev`; athletes with no verdict yet are left out."""
-        reached = self.verdicts()
-        parts = [f"{v.value}: {', '.join(n for n, got in reached.items() if got == v.value)}"
-                 for v in SEVERITY if v.value in reached.values()]
-        return " · ".join(parts) or "-"
+        return verdict_line(self.verdicts())
 
     def bests(self) -> dict[tuple[str, str, str | None], int]:
         """(athlete, course label, start) -> best valid rep time, µs."""
@@ -79,6 +77,15 @@ class SessionSummary:
     def from_json(cls, data: dict) -> SessionSummary:
         return cls(data["reps"], data["abandoned"], tuple(AthleteSummary(**a) for a in data["athletes"]),
                    data.get("plan"), data.get("plan_blocks", 1))
+
+
+def verdict_line(reached: Mapping[str, str | None]) -> str:
+    """`END: Ada, Ben · CAUTION: Cleo · GO: Dev` of each athlete's verdict reached; athletes with no
+    verdict yet are left out."""
+    names: dict[str | None, list[str]] = {}
+    for name, got in reached.items():
+        names.setdefault(got, []).append(name)
+    return " · ".join(f"{v}: {', '.join(names[v])}" for v in _SEVERITY_VALUES if v in names) or "-"
 
 
 def course_text(course: Course) -> str:

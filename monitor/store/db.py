@@ -38,6 +38,7 @@ from monitor.session.facts import (
 
 DB_NAME = "gates.sqlite3"
 DEMO_DB_NAME = "demo.sqlite3"  # `gates demo` stores here: simulated athletes never sit among the coach's
+MAX_ID = 2**63 - 1  # beyond every row id (SQLite's largest)
 DEMO = "demo"  # the name `gates demo` gives its sessions: simulated athletes, whose bests are nobody's
 
 MIGRATIONS: tuple[str, ...] = (
@@ -296,7 +297,10 @@ class SessionStore:
     def latest_unfinished(self) -> int | None:
         """The newest session that was never ended (or whose end was undone): the one a restarted
         monitor should resume."""
-        for (sid,) in self._db.execute("SELECT id FROM sessions ORDER BY id DESC").fetchall():
+        for (sid,) in self._db.execute(  # a session with an END that nothing undid has ended: no need to look
+                "SELECT s.id FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE a.session_id = s.id"
+                " AND a.kind = ?) OR EXISTS (SELECT 1 FROM annotations a WHERE a.session_id = s.id AND a.kind = ?)"
+                " ORDER BY s.id DESC", (END, UNDO)).fetchall():
             if not any(note.kind == END for note in effective(self.annotations(sid))):
                 return sid
         return None
@@ -306,6 +310,11 @@ class SessionStore:
         if not info:
             raise StoreError(f"no session {session} in {self.path}")
         return info[0]
+
+    def session_name(self, session: int) -> str | None:
+        """A session's name; None for no such session."""
+        row = self._db.execute("SELECT name FROM sessions WHERE id = ?", (session,)).fetchone()
+        return None if row is None else row[0]
 
     def sessions(self) -> list[SessionInfo]:
         """Every session, oldest first."""
@@ -361,14 +370,19 @@ class SessionStore:
         return stored
 
     def events(self, session: int, after: int = 0, source: str | None = None,
-               kinds: Iterable[Kind] | None = None) -> Iterator[StoredEvent]:
-        """Stored events in arrival order, from store id `after` on (exclusive); only `kinds`, if given.
+               kinds: Iterable[Kind] | None = None, *, until: int | None = None,
+               raw: bool = True) -> Iterator[StoredEvent]:
+        """Stored events in arrival order, from store id `after` on (exclusive) up to `until`
+        (inclusive); only `kinds`, if given; without their bytes unless `raw` (the engine never reads them).
 
-        Rows are fetched in blocks and turned into events by one tight loop: a session is thousands
-        of rows, and reading them back is what review, export and re-derivation wait on."""
-        query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw"
-                 " FROM events WHERE session_id = ? AND id > ?")
+        Rows are fetched in blocks and each block turned into events by one comprehension: a session is
+        thousands of rows, and reading them back is what review, export and re-derivation wait on."""
+        query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag,"
+                 f" {'raw' if raw else 'NULL'} FROM events WHERE session_id = ? AND id > ?")
         params: tuple = (session, after)
+        if until is not None:
+            query += " AND id <= ?"
+            params += (until,)
         if source is not None:
             query += " AND source = ?"
             params += (source,)
@@ -377,11 +391,12 @@ class SessionStore:
             query += f" AND kind IN ({', '.join('?' * len(values))})"
             params += tuple(values)
         cursor = self._db.execute(query + " ORDER BY id", params)
+        cursor.arraysize = _FETCH_ROWS
         kind_of, stored_event, gate_event = _KIND_OF, StoredEvent, GateEvent
-        while rows := cursor.fetchmany(_FETCH_ROWS):
-            for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw in rows:
-                yield stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind], start_number,
-                                                        channel, flag, raw))
+        while rows := cursor.fetchmany():
+            yield from [stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind], start_number,
+                                                          channel, flag, data or b""))
+                        for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, data in rows]
 
     def seen_seqs(self, session: int, source: str) -> list[tuple[int, int]]:
         """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
@@ -504,6 +519,56 @@ class SessionStore:
                 self._db.executemany("INSERT INTO athlete_summaries (session_id, athlete, block, course, start,"
                                      " reps, best_us, verdict, high_reps, high_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                      [(sid, *row) for row in athletes])
+
+    def summary_marks(self) -> dict[int, tuple[int, int, int]]:
+        """session -> (last event id, last annotation id, engine version) of its derived row: which rows
+        are fresh, known without reading them."""
+        return {sid: (event, note, engine) for sid, event, note, engine in self._db.execute(
+            "SELECT session_id, last_event_id, last_annotation_id, engine_version FROM summaries")}
+
+    def listing_rows(self, until: int | None = None) -> list[tuple]:
+        """(session, created_ns, name, events, reps, plan, plan blocks) of every session up to id `until`
+        with a derived row, oldest first: what `gates sessions` prints of it, read without decoding the
+        summary in Python."""
+        return self._db.execute(
+            "SELECT s.id, s.created_ns, s.name, m.events, json_extract(m.summary, '$.reps'),"
+            " json_extract(m.summary, '$.plan'), coalesce(json_extract(m.summary, '$.plan_blocks'), 1)"
+            " FROM sessions s JOIN summaries m ON m.session_id = s.id WHERE s.id <= ? ORDER BY s.id",
+            (MAX_ID if until is None else until,)).fetchall()
+
+    def listing_athletes(self, until: int | None = None) -> list[tuple[int, str, int, int, str | None]]:
+        """(session, athlete, block, valid reps, verdict) of every derived athlete row up to session
+        `until`, each session's in the order its summary has them."""
+        return self._db.execute(
+            "SELECT session_id, athlete, block, reps, verdict FROM athlete_summaries WHERE session_id <= ?"
+            " ORDER BY session_id, rowid", (MAX_ID if until is None else until,)).fetchall()
+
+    def listing_annotations(self, until: int | None = None) -> dict[int, list[Annotation]]:
+        """Every session's annotations that its listing line reads (start, resume, course, roster, end and
+        the undos that may cancel them), a START's or RESUME's data cut to its sources: a session's
+        settings (its bests among them) are never decoded to print where it came from."""
+        out: dict[int, list[Annotation]] = {}
+        for aid, sid, after, created, kind, data in self._db.execute(
+                "SELECT id, session_id, after_event, created_ns, kind,"
+                " CASE WHEN kind IN (?, ?) THEN json_object('sources', json(coalesce(json_extract(data, '$.sources'),"
+                " '[]'))) ELSE data END FROM annotations WHERE session_id <= ? AND kind IN (?, ?, ?, ?, ?, ?)"
+                " ORDER BY id", (START, RESUME, MAX_ID if until is None else until,
+                                 START, RESUME, COURSE, ROSTER, END, UNDO)):
+            out.setdefault(sid, []).append(Annotation(aid, sid, after, created, kind, json.loads(data)))
+        return out
+
+    def best_rows(self, until: int, *, skip: int | None, demo: bool, since_ns: int | None,
+                  unkept: Iterable[int] = ()) -> list[tuple[str, str, str | None, int]]:
+        """(athlete, course label, start, best µs) over the derived rows of the sessions up to id `until`
+        (not `skip`, nor those in `unkept`), demo ones or the others, started at `since_ns` or later: the
+        personal bests, as one aggregate."""
+        return self._db.execute(
+            "SELECT a.athlete, a.course, a.start, min(a.best_us) FROM athlete_summaries a"
+            " JOIN sessions s ON s.id = a.session_id WHERE s.id <= ? AND s.id != ? AND (s.name = ?) = ?"
+            " AND s.created_ns >= ? AND a.best_us IS NOT NULL AND s.id NOT IN (SELECT value FROM json_each(?))"
+            " GROUP BY a.athlete, a.course, a.start",
+            (until, -1 if skip is None else skip, DEMO, demo, -(2**63) if since_ns is None else since_ns,
+             json.dumps(sorted(unkept)))).fetchall()
 
     def drop_summaries(self) -> int:
         """Forget every derived row (the facts stay): how many sessions had one."""

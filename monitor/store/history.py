@@ -5,7 +5,8 @@ over the last few weeks' sessions only.
 Derived from the facts, never from anything else: each earlier session's bests come from its
 summary (monitor/store/summaries.py), which is derived from its events and the coach's annotations
 (a voided or reassigned rep counts as the coach left it) by the code the live session runs, and kept
-in the store under the mark of those facts. Only a session whose facts changed is derived again.
+in the store under the mark of those facts. Only a session whose facts changed is derived again, and
+the bests of years of sessions are read as one aggregate over their kept rows.
 A new session stores the bests it is judged against with its settings (monitor/session/model.py).
 """
 
@@ -18,7 +19,7 @@ from gates.course import Course
 from monitor.session.analyzer import RepResult
 from monitor.session.summary import SessionSummary
 from monitor.store import db as st
-from monitor.store.summaries import Progress, summarized
+from monitor.store.summaries import Progress, refresh, summarized
 
 Bests = dict[tuple[str, Course, str | None], int]  # (athlete, course, start) -> best valid rep time, µs
 
@@ -28,19 +29,28 @@ def personal_bests(store: st.SessionStore, session: int | None = None, *, demo: 
     """The best valid rep of each athlete on each course and start in the sessions before `session`
     (None: every session there is, for one about to start; `demo` says whether that one is a demo),
     started at `since_ns` or later if given (recent form). The demo's simulated athletes (Ada, Ben, …)
-    and real ones never count toward each other's bests."""
-    earlier = list(summarized(store, until=session, progress=progress))
+    and real ones never count toward each other's bests.
+
+    The earlier sessions' rows are brought up to date (`progress` hears of each derived), then their
+    bests are one aggregate over the athlete rows; only what could not be kept is read in memory."""
+    unkept = refresh(store, until=session, progress=progress)
     if session is not None:
-        demo = bool(earlier) and earlier[-1].info.id == session and earlier[-1].info.demo
+        demo = store.session_name(session) == st.DEMO
+    until = st.MAX_ID if session is None else session
     bests: Bests = {}
-    for item in earlier:
-        if item.info.id == session or item.info.demo != demo or (since_ns is not None
-                                                                  and item.info.created_ns < since_ns):
-            continue
-        for key, us in _bests(item.summary).items():
-            if key not in bests or us < bests[key]:
-                bests[key] = us
+    for athlete, course, start, us in store.best_rows(until, skip=session, demo=demo, since_ns=since_ns,
+                                                      unkept=unkept):
+        _keep_best(bests, (athlete, _course(course), start), us)
+    for sid, (created, name, _events, summary) in unkept.items():
+        if sid != session and (name == st.DEMO) == demo and (since_ns is None or created >= since_ns):
+            for key, us in _bests(summary).items():
+                _keep_best(bests, key, us)
     return bests
+
+
+def _keep_best(bests: Bests, key: tuple[str, Course, str | None], us: int) -> None:
+    if key not in bests or us < bests[key]:
+        bests[key] = us
 
 
 def session_bests(store: st.SessionStore, session: int) -> Bests:

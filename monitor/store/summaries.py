@@ -7,21 +7,27 @@ dropping every row (`gates db rebuild`) and deriving again gives the same rows, 
 
 A read-only store is served the same way, derived in memory where a row is missing or stale; only a
 writable store keeps what it derived. A derivation reads only the events the engine acts on.
+
+What reads many sessions reads the rows, not the JSON: `refresh` brings every row up to date from
+the marks alone (no row is read to know it is fresh), then `gates sessions` reads its lines from the
+athlete rows and a few fields SQLite extracts (`listing`), and personal bests are one `min() … GROUP
+BY` over the athlete rows (monitor/store/history.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from monitor.session import facts
 from monitor.session.model import DRIVING_KINDS, ENGINE_VERSION, SessionModel
-from monitor.session.summary import SessionSummary, summarize
+from monitor.session.summary import SessionSummary, summarize, verdict_line
 from monitor.store import db as st
 
 KEEP_EVERY = 25  # derived rows are committed in groups this big: a long rebuild keeps what it did
 Progress = Callable[[int, int], None]  # (sessions derived so far, sessions to derive)
+Unkept = dict[int, tuple[int, str, int, SessionSummary]]  # session -> (created_ns, name, events, summary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +67,82 @@ def summarized(store: st.SessionStore, *, until: int | None = None,
         _keep(store, pending)
 
 
+def refresh(store: st.SessionStore, *, until: int | None = None, progress: Progress | None = None) -> Unkept:
+    """Derive every session (up to id `until`) whose row is missing or stale, and keep it; which rows are
+    fresh is known from the marks alone. Returns what could not be kept (a read-only store, a disk that
+    refused), derived in memory: those sessions' stale rows (if any) must give way to it."""
+    kept = store.summary_marks()
+    stale = [m for m in store.marks()
+             if (until is None or m[0] <= until) and kept.get(m[0]) != (m[3], m[4], ENGINE_VERSION)]
+    unkept: Unkept = {}
+    waiting: Unkept = {}
+    pending: list[tuple] = []
+    for done, (sid, created, name, last_event, last_note) in enumerate(stale, 1):
+        notes = [n for n in store.annotations(sid) if n.id <= last_note]
+        summary = summarize(derive(store, sid, last_event, notes))
+        events = store.event_count(sid, last_event)
+        waiting[sid] = (created, name, events, summary)
+        pending.append(row(sid, last_event, last_note, events, summary))
+        if progress is not None:
+            progress(done, len(stale))
+        if len(pending) >= KEEP_EVERY or done == len(stale):
+            if not _keep(store, pending):
+                unkept.update(waiting)
+            waiting.clear()
+    return unkept
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What `gates sessions` prints of one session."""
+
+    info: st.SessionInfo
+    reps: int
+    plan: str | None
+    plan_blocks: int
+    verdicts: dict[str, str | None]  # each athlete's verdict reached (SessionSummary.verdicts)
+    blocks_done: dict[str, int]  # each athlete's blocks with a valid rep (SessionSummary.blocks_done)
+
+    def verdict_line(self) -> str:
+        return verdict_line(self.verdicts)
+
+
+def listing(store: st.SessionStore, *, progress: Progress | None = None) -> Iterator[Listed]:
+    """Every session, oldest first, as `gates sessions` prints it: its rows brought up to date, then read
+    in three queries (sessions, athlete rows, the annotations that name course, roster and sources)."""
+    unkept = refresh(store, progress=progress)
+    notes = store.listing_annotations()
+    athletes: dict[int, list[tuple]] = {}
+    for sid, *athlete in store.listing_athletes():
+        athletes.setdefault(sid, []).append(athlete)
+    rows = {r[0]: r for r in store.listing_rows()}
+    for sid in sorted(rows.keys() | unkept.keys()):
+        if sid in unkept:
+            created, name, events, summary = unkept[sid]
+            reps, plan, plan_blocks = summary.reps, summary.plan, summary.plan_blocks
+            session_athletes = [(a.athlete, a.block, a.reps, a.verdict) for a in summary.athletes]
+        else:
+            _, created, name, events, reps, plan, plan_blocks = rows[sid]
+            session_athletes = athletes.get(sid, [])
+        info = st.session_info(sid, created, name, events, notes.get(sid, []))
+        yield _listed(info, reps, plan, plan_blocks, session_athletes)
+
+
+def _listed(info: st.SessionInfo, reps: int, plan: str | None, plan_blocks: int,
+            athletes: Iterable[Sequence]) -> Listed:
+    """`athletes`: (athlete, block, valid reps, verdict) in the summary's order."""
+    verdicts: dict[str, str | None] = {}
+    blocks: dict[str, set[int]] = {}
+    for athlete, block, valid, verdict in athletes:
+        verdicts[athlete] = verdict
+        if valid:
+            blocks.setdefault(athlete, set()).add(block)
+    return Listed(info, reps, plan, plan_blocks, verdicts, {name: len(done) for name, done in blocks.items()})
+
+
 def derive(store: st.SessionStore, session: int, last_event: int, notes: list[facts.Annotation]) -> SessionModel:
     """The session as of its mark, for its summary (no PBs: a summary depends on its own facts only)."""
-    events = (e for e in store.events(session, kinds=DRIVING_KINDS) if e.id <= last_event)
+    events = store.events(session, kinds=DRIVING_KINDS, until=last_event, raw=False)
     return SessionModel.derive(events, notes, profiles=False)
 
 
@@ -79,14 +158,17 @@ def _matches(cached: tuple | None, mark: tuple) -> bool:
     return cached is not None and cached[:3] == (mark[3], mark[4], ENGINE_VERSION)
 
 
-def _keep(store: st.SessionStore, pending: list[tuple]) -> None:
-    """Store what was derived, if the store takes writes; a cache the disk refuses is derived next time."""
-    if pending and not store.readonly:
+def _keep(store: st.SessionStore, pending: list[tuple]) -> bool:
+    """Store what was derived, if the store takes writes (whether it did); a cache the disk refuses is
+    derived next time."""
+    kept = not store.readonly
+    if pending and kept:
         try:
             store.put_summaries(pending)
         except st.StoreWriteError:
-            pass
+            kept = False
     pending.clear()
+    return kept
 
 
 def _dumps(data: dict) -> str:
