@@ -23,8 +23,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.store import db as st
     from monitor.cli.progress import progress_line
+    from monitor.store import db as st
     from monitor.store.summaries import listing
 
     if not args.db and not st.default_path().exists():

@@ -37,10 +37,8 @@ from gates.rotation import Rotation
 from monitor.session import facts, plans
 from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.session.blocks import BlockChanged, BlockTracker, Key
+from monitor.session.version import ENGINE_VERSION  # noqa: F401 - bumped there, beside nothing heavy
 
-# Bumped whenever the same facts would derive to different reps, verdicts or summaries: what the store
-# keeps derived from an older engine is then derived again (monitor/store/summaries.py).
-ENGINE_VERSION = 3
 # The kinds of event that change a rep (the assembler's BREAK and the timer's CANCEL); the others are
 # kept as facts but derive nothing, so a derivation may read only these.
 DRIVING_KINDS = frozenset({Kind.BREAK, Kind.CANCEL})

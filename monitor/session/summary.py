@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from gates.course import Course
 from monitor.session.analyzer import Verdict
-from monitor.session.model import SessionModel
+
+if TYPE_CHECKING:  # a summary is read without the engine; only `summarize` is handed one
+    from monitor.session.model import SessionModel
 
 HIGH_INTENSITY_PCT = 95.0
 SEVERITY = (Verdict.END, Verdict.CAUTION, Verdict.GO)  # the order a verdict line names them in

@@ -19,11 +19,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from monitor.session import facts
-from monitor.session.model import DRIVING_KINDS, ENGINE_VERSION, SessionModel
+from monitor.session.version import ENGINE_VERSION
 from monitor.session.summary import SessionSummary, summarize, verdict_line
 from monitor.store import db as st
+
+if TYPE_CHECKING:
+    from monitor.session.model import SessionModel
 
 KEEP_EVERY = 25  # derived rows are committed in groups this big: a long rebuild keeps what it did
 Progress = Callable[[int, int], None]  # (sessions derived so far, sessions to derive)
@@ -141,7 +145,10 @@ def _listed(info: st.SessionInfo, reps: int, plan: str | None, plan_blocks: int,
 
 
 def derive(store: st.SessionStore, session: int, last_event: int, notes: list[facts.Annotation]) -> SessionModel:
-    """The session as of its mark, for its summary (no PBs: a summary depends on its own facts only)."""
+    """The session as of its mark, for its summary (no PBs: a summary depends on its own facts only). The
+    engine is loaded here, by the first derivation: reading fresh rows needs none of it."""
+    from monitor.session.model import DRIVING_KINDS, SessionModel
+
     events = store.events(session, kinds=DRIVING_KINDS, until=last_event, raw=False)
     return SessionModel.derive(events, notes, profiles=False)
 
