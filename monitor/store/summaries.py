@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.session import facts
-from monitor.session.version import ENGINE_VERSION
 from monitor.session.summary import SessionSummary, summarize, verdict_line
+from monitor.session.version import ENGINE_VERSION
 from monitor.store import db as st
 
 if TYPE_CHECKING:
