@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gates import protocols
-from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
 from gates.course import Course, CourseError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the codecs and the assembler load with the commands that assemble reps
+    from gates import protocols
+    from gates.assembly import RepAssembler
     from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
     from monitor.session.plans import Block as PlanBlock
@@ -48,6 +48,8 @@ def check_names(option: str, names: list[str]) -> list[str]:
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
     """Course, roster, stop rule and debounce: shared by every command that assembles reps."""
+    from gates.assembly import DEFAULT_DEBOUNCE_US
+
     parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
     parser.add_argument("--athletes", default="", help="roster rotation A,B,C: rep n goes to the next in turn")
     parser.add_argument("--floor", type=float, default=95.0, help="intensity floor, %% of session best (default 95)")
@@ -67,6 +69,8 @@ class SessionOptions:
     plan: SessionPlan | None = None  # with a plan, `course` is its first block's
 
     def assembler(self, protocol: protocols.Protocol) -> RepAssembler:
+        from gates.assembly import RepAssembler
+
         return RepAssembler(self.course, protocol, self.roster, debounce_us=self.debounce_us)
 
 
