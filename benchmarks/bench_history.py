@@ -13,12 +13,14 @@ time (user + system), which other processes' load moves less than the wall time.
 
 The first judged rep is `gates monitor --headless` replaying a short capture at full speed into a
 new session: from spawning the process to its first rep line (its start reads every earlier
-session's bests). Reading back is `SessionStore.events` over the club's last 20 sessions, events/s.
+session's bests). Reading back is `SessionStore.events` over the club's last 20 sessions, in CPU time
+against the store's first reader (a row at a time) in the same process, and what a re-derivation reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -99,10 +101,40 @@ SESSIONS = ("import io, contextlib, argparse\nfrom monitor.cli import sessions\n
             "    sessions.run(argparse.Namespace(db=str(DB), json=False))")
 PBS = ("from monitor.store import db as st\nfrom monitor.store.history import personal_bests\n"
        "with st.SessionStore(DB) as s:\n    personal_bests(s, max(m[0] for m in s.marks()) + 1)")
-READ = ("from monitor.store import db as st\nwith st.SessionStore(DB) as s:\n"
-        "    ids = [m[0] for m in s.marks()][-20:]\n    t = time.perf_counter()\n"
-        "    n = sum(1 for sid in ids for _ in s.events(sid))\n"
-        "    print(n / (time.perf_counter() - t))")
+READ = '''
+from dataclasses import dataclass
+from gates.events import GateEvent, Kind
+from monitor.session.model import DRIVING_KINDS
+from monitor.store import db as st
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStored:  # the StoredEvent the first reader built: frozen
+    id: int
+    source: str
+    event: GateEvent
+
+
+def first_reader(s, sid):  # the store's first reader, for the ratio: a row, an enum call and two objects at a time
+    for eid, src, gate, seq, device_us, host_ns, kind, number, channel, flag, raw in s._db.execute(
+            "SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw"
+            " FROM events WHERE session_id = ? AND id > 0 ORDER BY id", (sid,)):
+        yield FirstStored(eid, src, GateEvent(gate, seq, device_us, host_ns, Kind(kind), number, channel, flag,
+                                              bytes(raw)))
+
+
+readers = {"first": first_reader, "every": lambda s, sid: s.events(sid),
+           "engine": lambda s, sid: s.events(sid, kinds=DRIVING_KINDS, raw=False)}
+with st.SessionStore(DB) as s:
+    ids = [m[0] for m in s.marks()][-20:]
+    took = {name: [] for name in readers}
+    for _ in range(3):  # alternated, so that the machine's load falls on each alike
+        for name, read in readers.items():
+            c = time.process_time()
+            n = sum(1 for sid in ids for _ in read(s, sid))
+            took[name].append((time.process_time() - c, n))
+    print(*(f"{name}={min(t for t, _ in runs)},{runs[0][1]}" for name, runs in took.items()))
+'''
 
 
 def median(code: str, db: Path) -> tuple[float, float, float]:
@@ -110,11 +142,13 @@ def median(code: str, db: Path) -> tuple[float, float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), max(r[2] for r in runs)
 
 
-def events_per_s(db: Path) -> float:
+def read_back(db: Path) -> dict[str, tuple[float, int]]:
+    """CPU seconds and events of reading the last 20 sessions back: by the first reader, every column
+    (review, export), and what a derivation reads (breaks and cancels, without bytes)."""
     probe = "import sys, time\nfrom pathlib import Path\nDB = Path(sys.argv[1])\n" + READ
-    rates = [float(subprocess.run([sys.executable, "-c", probe, str(db)], cwd=ROOT, capture_output=True, text=True,
-                                  check=True).stdout.split()[0]) for _ in range(RUNS)]
-    return statistics.median(rates)
+    out = subprocess.run([sys.executable, "-c", probe, str(db)], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return {name: (float(cpu), int(n)) for name, cpu, n in (f.replace("=", ",").split(",") for f in out)}
 
 
 def capture() -> Path:
@@ -132,11 +166,13 @@ def capture() -> Path:
     return path
 
 
-def first_rep(db: Path, replay: Path) -> float:
-    """Seconds from spawning `gates monitor --headless` (a new session in `db`) to its first rep line."""
+def first_rep(db: Path, replay: Path) -> tuple[float, float]:
+    """Seconds from spawning `gates monitor --headless` (a new session in `db`) to its first rep line, and
+    the CPU seconds of the whole run (its few reps after the first cost next to nothing)."""
     argv = [sys.executable, "-c", "import sys; from monitor.cli.main import main; sys.exit(main())", "monitor",
             "--headless", "--new", "--db", str(db), "--source", f"replay:{replay}?speed=max", "--course", COURSE,
             "--athletes", "Ada,Ben,Cleo"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
@@ -145,11 +181,13 @@ def first_rep(db: Path, replay: Path) -> float:
     proc.communicate()
     if not line:
         raise RuntimeError(f"gates monitor printed no rep on {db}")
-    return took
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def median_first_rep(db: Path, replay: Path) -> float:
-    return statistics.median(first_rep(db, replay) for _ in range(RUNS))
+def median_first_rep(db: Path, replay: Path) -> tuple[float, float]:
+    runs = [first_rep(db, replay) for _ in range(RUNS)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def main() -> int:
@@ -175,8 +213,10 @@ def main() -> int:
         shutil.copyfile(empty, empty_run)
         cold, cold_cpu, cold_rss = timed(SESSIONS, fresh)
         figures = {"sessions": median(SESSIONS, fresh), "pbs": median(PBS, fresh)}
-        first, base_first = median_first_rep(fresh, replay), median_first_rep(empty_run, replay)
-        rate = events_per_s(fresh)
+        (first, first_cpu), (base_first, base_first_cpu) = median_first_rep(fresh, replay), median_first_rep(empty_run,
+                                                                                                            replay)
+        read = read_back(fresh)
+        (first_s, events), (every_s, _), (engine_s, engine_events) = read["first"], read["every"], read["engine"]
         size = db.stat().st_size / 1e6
         print(f"{years} y ({size:.0f} MB): gates sessions first run {cold:.2f} s (CPU {cold_cpu:.2f} s, "
               f"{cold_rss:.0f} MB, derives every session)")
@@ -186,8 +226,11 @@ def main() -> int:
                   f"(CPU {bcpu:.3f} s, {brss:.0f} MB): x{wall / bwall:.2f} wall, x{cpu / bcpu:.2f} CPU, "
                   f"x{rss / brss:.2f} RSS")
         print(f"   gates monitor to its first judged rep: {first:.3f} s vs empty {base_first:.3f} s: "
-              f"x{first / base_first:.2f}, +{first - base_first:.3f} s")
-        print(f"   events read back: {rate:,.0f}/s")
+              f"x{first / base_first:.2f}, {first - base_first:+.3f} s (CPU {first_cpu:.3f} s vs "
+              f"{base_first_cpu:.3f} s: {first_cpu - base_first_cpu:+.3f} s)")
+        print(f"   events read back (CPU): {events / every_s:,.0f}/s, x{first_s / every_s:.2f} of the first reader "
+              f"({events / first_s:,.0f}/s); a derivation's read of a session x{first_s / engine_s:.2f} sooner "
+              f"({engine_events} of its {events} events, without bytes)")
         wall, cpu, rss = figures["sessions"]
         result(f"history.{years}y.sessions", wall, "s", "<0.5")
         result(f"history.{years}y.sessions_cpu", cpu, "s")
@@ -198,7 +241,10 @@ def main() -> int:
         result(f"history.{years}y.pbs_vs_empty", figures["pbs"][0] / base["pbs"][0], "x")
         result(f"history.{years}y.first_judged_rep", first, "s")
         result(f"history.{years}y.first_judged_rep_over_empty", first - base_first, "s", "<1")
-        result(f"history.{years}y.events_read_back", rate, "events/s")
+        result(f"history.{years}y.first_judged_rep_cpu_over_empty", first_cpu - base_first_cpu, "s", "<1")
+        result(f"history.{years}y.events_read_back", events / every_s, "events/s")
+        result(f"history.{years}y.events_read_back_vs_first", first_s / every_s, "x", ">=3")
+        result(f"history.{years}y.derivation_read_vs_first", first_s / engine_s, "x", ">=3")
         for f in (*st.files(fresh), *st.files(empty_run)):
             f.unlink(missing_ok=True)
     return 0

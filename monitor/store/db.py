@@ -377,8 +377,8 @@ class SessionStore:
 
         Rows are fetched in blocks and each block turned into events by one comprehension: a session is
         thousands of rows, and reading them back is what review, export and re-derivation wait on."""
-        query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag,"
-                 f" {'raw' if raw else 'NULL'} FROM events WHERE session_id = ? AND id > ?")
+        query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag"
+                 f"{', raw' if raw else ''} FROM events WHERE session_id = ? AND id > ?")
         params: tuple = (session, after)
         if until is not None:
             query += " AND id <= ?"
@@ -393,10 +393,16 @@ class SessionStore:
         cursor = self._db.execute(query + " ORDER BY id", params)
         cursor.arraysize = _FETCH_ROWS
         kind_of, stored_event, gate_event = _KIND_OF, StoredEvent, GateEvent
+        if raw:
+            while rows := cursor.fetchmany():
+                yield from [stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind],
+                                                              start_number, channel, flag, data))
+                            for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, data in rows]
+            return
         while rows := cursor.fetchmany():
             yield from [stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind], start_number,
-                                                          channel, flag, data or b""))
-                        for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag, data in rows]
+                                                          channel, flag))
+                        for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag in rows]
 
     def seen_seqs(self, session: int, source: str) -> list[tuple[int, int]]:
         """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
