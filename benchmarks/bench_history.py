@@ -6,7 +6,8 @@ The club database is built from the simulator through the real store: 30 athlete
 12 reps each on a 4-gate course (about 3,000 events a session). A pool of simulated sessions (distinct
 seeds) is decoded and written session by session with `SessionStore.import_session`, so the rows are
 the store's own. Built once per size under benchmarks/.cache/ (gitignored) and reused; `--years`
-picks the size (default 5 and 1). Each figure is a median of 3 runs in a fresh process; a first
+picks the size (default 5 and 1). Each figure is a median of 3 runs in a fresh process, taken by turns
+with the same on an empty database (the ratio printed: the machine's load falls on both alike); a first
 `gates sessions` on a freshly built database derives every session once (printed as `cold`), the
 runs after it read the derived rows. The machine is shared: each figure also gives the process's CPU
 time (user + system), which other processes' load moves less than the wall time.
@@ -137,9 +138,15 @@ with st.SessionStore(DB) as s:
 '''
 
 
-def median(code: str, db: Path) -> tuple[float, float, float]:
-    runs = [timed(code, db) for _ in range(RUNS)]
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), max(r[2] for r in runs)
+def paired(measure, db: Path, empty: Path) -> tuple[tuple, tuple]:
+    """Medians of `measure` on `db` and on `empty`, run by turns: the shared machine's load falls on both alike."""
+    runs = [(measure(db), measure(empty)) for _ in range(RUNS)]
+    return tuple(tuple(_summary(i, [r[which][i] for r in runs]) for i in range(len(runs[0][0])))
+                 for which in (0, 1))
+
+
+def _summary(index: int, values: list[float]) -> float:
+    return max(values) if index == 2 else statistics.median(values)  # (wall, CPU, peak RSS): RSS at its peak
 
 
 def read_back(db: Path) -> dict[str, tuple[float, int]]:
@@ -185,11 +192,6 @@ def first_rep(db: Path, replay: Path) -> tuple[float, float]:
     return took, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def median_first_rep(db: Path, replay: Path) -> tuple[float, float]:
-    runs = [first_rep(db, replay) for _ in range(RUNS)]
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", type=int, nargs="*", default=[1, 5])
@@ -203,7 +205,6 @@ def main() -> int:
             store.start_session(course=COURSE, athletes=["Ada"])
     replay = capture()
     empty_run = CACHE / "empty-run.sqlite3"  # the monitor adds its sessions to a copy
-    base = {"sessions": median(SESSIONS, empty), "pbs": median(PBS, empty)}
     for years in args.years:
         db = build(years)
         fresh = db.with_name(f"club-{years}y-run.sqlite3")  # a copy, so the cold run finds no derived rows
@@ -212,9 +213,11 @@ def main() -> int:
         shutil.copyfile(db, fresh)
         shutil.copyfile(empty, empty_run)
         cold, cold_cpu, cold_rss = timed(SESSIONS, fresh)
-        figures = {"sessions": median(SESSIONS, fresh), "pbs": median(PBS, fresh)}
-        (first, first_cpu), (base_first, base_first_cpu) = median_first_rep(fresh, replay), median_first_rep(empty_run,
-                                                                                                            replay)
+        figures, base = {}, {}
+        for name, code in (("sessions", SESSIONS), ("pbs", PBS)):
+            figures[name], base[name] = paired(lambda path, code=code: timed(code, path), fresh, empty)
+        (first, first_cpu), (base_first, base_first_cpu) = paired(lambda path: first_rep(path, replay), fresh,
+                                                                  empty_run)
         read = read_back(fresh)
         (first_s, events), (every_s, _), (engine_s, engine_events) = read["first"], read["every"], read["engine"]
         size = db.stat().st_size / 1e6

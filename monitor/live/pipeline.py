@@ -588,15 +588,20 @@ async def _starting(pipeline: Pipeline, messages: asyncio.Queue[Message], printe
     meanwhile are returned, in order, to be shown once it has started."""
     start = asyncio.create_task(pipeline.start())
     waiting: list[Message] = []
-    while not start.done():
-        getter = asyncio.create_task(messages.get())
-        await asyncio.wait({getter, start}, return_when=asyncio.FIRST_COMPLETED)
-        if not getter.done():
-            getter.cancel()
-        elif isinstance(message := getter.result(), HistoryLoading):
-            printer.show(message)
-        else:
-            waiting.append(message)
+    try:
+        while not start.done():
+            getter = asyncio.create_task(messages.get())
+            try:
+                await asyncio.wait({getter, start}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                getter.cancel()
+            if getter.done() and not getter.cancelled():
+                if isinstance(message := getter.result(), HistoryLoading):
+                    printer.show(message)
+                else:
+                    waiting.append(message)
+    finally:
+        start.cancel()  # a no-op once it has finished; else whoever stopped us stops the start too
     start.result()
     return waiting
 

@@ -544,10 +544,10 @@ class SessionStore:
 
     def listing_athletes(self, until: int | None = None) -> list[tuple[int, str, int, int, str | None]]:
         """(session, athlete, block, valid reps, verdict) of every derived athlete row up to session
-        `until`, each session's in the order its summary has them."""
+        `until`, each session's in the order its summary has them (sessions interleave)."""
         return self._db.execute(
             "SELECT session_id, athlete, block, reps, verdict FROM athlete_summaries WHERE session_id <= ?"
-            " ORDER BY session_id, rowid", (MAX_ID if until is None else until,)).fetchall()
+            " ORDER BY rowid", (MAX_ID if until is None else until,)).fetchall()  # in the order kept: no sort
 
     def listing_annotations(self, until: int | None = None) -> dict[int, list[Annotation]]:
         """Every session's annotations that its listing line reads (start, resume, course, roster, end and
