@@ -50,7 +50,7 @@ def hi_ranges(texts: list[str]) -> tuple[tuple[float, float] | None, dict[str, t
 def run(args: argparse.Namespace) -> int:
     from monitor.session import week as wk
     from monitor.store import db as st
-    from monitor.store.week_summaries import all_summaries
+    from monitor.store.week_summaries import Summaries, judged_since
 
     if not 1 <= args.weeks <= MAX_WEEKS:
         raise UsageError(f"--weeks must be 1 to {MAX_WEEKS}, got {args.weeks}")
@@ -63,14 +63,16 @@ def run(args: argparse.Namespace) -> int:
     default, per = hi_ranges(args.hi_range)
     athlete = check_names("--athlete", [args.athlete.strip()])[0] if args.athlete else None
     path = database_path(args.db)
+    first = wk.week_start_ns(wk.shift_week(last, 1 - args.weeks))
     try:
-        with st.SessionStore(path, readonly=True) as store:
-            summaries = all_summaries(store)
+        with st.SessionStore(path, readonly=True) as store, Summaries(store) as cache:
+            judged = judged_since(cache, first - wk.WEEK_NS)  # the week before the first: its change
+            known = cache.athletes() | {j.athlete for j in judged}
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
-    if athlete is not None and not any(s.athlete == athlete for s in summaries):
+    if athlete is not None and athlete not in known:
         raise UsageError(f"--athlete {athlete!r}: no session in {path} has this athlete")
-    rows = wk.weeks(wk.judge(summaries), last=last, count=args.weeks, athlete=athlete, hi_range_m=per,
+    rows = wk.weeks(judged, last=last, count=args.weeks, athlete=athlete, hi_range_m=per,
                     default_range_m=default or wk.HI_RANGE_M,
                     max_rise_pct=wk.MAX_RISE_PCT if args.max_rise is None else args.max_rise)
     if args.json:

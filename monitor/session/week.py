@@ -38,6 +38,7 @@ HARD_GAP_H = 48.0  # Haugen et al. 2019: 48-72 h between high-intensity sessions
 HI_RANGE_M = (1000.0, 2000.0)  # weekly acceleration and high-speed running, the NSCA's typical figure
 MAX_RISE_PCT = 20.0  # a week's sRPE load rising more than this over the week before: hold
 SE_STEPS_M = (70.0, 90.0, 110.0, 150.0)  # speed-endurance distance steps
+WEEK_NS = 7 * 86_400 * 10**9
 SE_LAST_NOTE = "150 m is the last step (180 m for 200/400 m runners)"
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 
@@ -165,9 +166,10 @@ def high_intensity(times_us: Sequence[int], pb_before: int | None) -> int:
     return count
 
 
-def judge(summaries: Iterable[SessionSummary]) -> list[Judged]:
-    """Every summary in date order, judged against the bests of the sessions before it."""
-    pbs: dict[tuple[str, str], int] = {}
+def judge(summaries: Iterable[SessionSummary], pbs: Mapping[tuple[str, str], int] | None = None) -> list[Judged]:
+    """Every summary in date order, judged against the bests of the sessions before it: those among
+    `summaries`, and `pbs` ((athlete, block) -> µs) for the sessions before the first of them."""
+    pbs = dict(pbs or {})
     out = []
     for s in sorted(summaries, key=lambda s: (s.created_ns, s.session)):
         hi_reps, hi_m, before, new = 0, 0.0, {}, []
@@ -209,6 +211,11 @@ def parse_week(text: str) -> str:
 def week_monday(week: str) -> dt.date:
     year, number = week.split("-W")
     return dt.date.fromisocalendar(int(year), int(number), 1)
+
+
+def week_start_ns(week: str) -> int:
+    """Monday 00:00 of `week`, local time, in Unix ns."""
+    return int(dt.datetime.combine(week_monday(week), dt.time()).timestamp()) * 10**9
 
 
 def shift_week(week: str, by: int) -> str:
@@ -302,23 +309,32 @@ def weeks(judged: Sequence[Judged], *, last: str, count: int, athlete: str | Non
           hi_range_m: Mapping[str, tuple[float, float]] | None = None,
           default_range_m: tuple[float, float] = HI_RANGE_M, max_rise_pct: float = MAX_RISE_PCT) -> list[Week]:
     """Per athlete (alphabetical) and week, the `count` weeks up to `last`, for every athlete with a
-    session in them. `judged` is the whole history (`judge`): the weeks before the window still give
-    the first week its change and its spacing."""
+    session in them. `judged` is the whole history in date order (`judge`): the weeks before the
+    window still give the first week its change and its spacing."""
     window = [shift_week(last, -k) for k in range(count - 1, -1, -1)]
     wanted = set(window)
     by_athlete: dict[str, dict[str, list[Judged]]] = {}
+    last_hard: dict[int, int | None] = {}  # id(judged) -> created_ns of the athlete's hard session before it
+    hard_so_far: dict[str, int] = {}
     for j in judged:
-        if athlete is None or j.athlete == athlete:
-            by_athlete.setdefault(j.athlete, {}).setdefault(iso_week(j.summary.created_ns), []).append(j)
+        if athlete is not None and j.athlete != athlete:
+            continue
+        last_hard[id(j)] = hard_so_far.get(j.athlete)
+        if j.hard:
+            hard_so_far[j.athlete] = j.summary.created_ns
+        by_athlete.setdefault(j.athlete, {}).setdefault(iso_week(j.summary.created_ns), []).append(j)
     out = []
     for name in sorted(by_athlete):
         per_week = by_athlete[name]
         if not wanted & per_week.keys():
             continue
-        history = [j for w in sorted(per_week) for j in per_week[w]]
         limits = (hi_range_m or {}).get(name, default_range_m)
         for week in window:
-            out.append(_week(name, week, per_week, history, limits, max_rise_pct))
+            sessions = tuple(per_week.get(week, ()))
+            hard = last_hard[id(sessions[-1])] if sessions else None
+            since = None if hard is None else (sessions[-1].summary.created_ns - hard) / 3.6e12
+            out.append(_week(name, week, sessions, per_week.get(shift_week(week, -1), []), since, limits,
+                             max_rise_pct))
     return out
 
 
@@ -327,23 +343,13 @@ def _load(sessions: Sequence[Judged]) -> float | None:
     return sum(loads) if loads else None
 
 
-def _week(name: str, week: str, per_week: Mapping[str, list[Judged]], history: Sequence[Judged],
+def _week(name: str, week: str, sessions: tuple[Judged, ...], before: Sequence[Judged], since: float | None,
           limits: tuple[float, float], max_rise_pct: float) -> Week:
-    sessions = tuple(per_week.get(week, ()))
-    before = per_week.get(shift_week(week, -1), [])
-    load, load_before = _load(sessions), _load(before)
-    hi_m, hi_before = sum(j.hi_m for j in sessions), sum(j.hi_m for j in before)
-    since = None
-    if sessions:
-        latest = sessions[-1].summary
-        hard = [j for j in history if j.hard and (j.summary.created_ns, j.summary.session)
-                < (latest.created_ns, latest.session)]
-        if hard:
-            since = (latest.created_ns - hard[-1].summary.created_ns) / 3.6e12
-    draft = Week(name, week, sessions, load, _change(load, load_before),
-                 _change(hi_m if sessions else None, hi_before), since, limits)
-    return Week(name, week, sessions, load, draft.change_pct, draft.hi_m_change_pct, since, limits,
-                tuple(suggest(draft, before, max_rise_pct)))
+    load = _load(sessions)
+    change = _change(load, _load(before))
+    hi_change = _change(sum(j.hi_m for j in sessions) if sessions else None, sum(j.hi_m for j in before))
+    draft = Week(name, week, sessions, load, change, hi_change, since, limits)
+    return Week(name, week, sessions, load, change, hi_change, since, limits, tuple(suggest(draft, before, max_rise_pct)))
 
 
 def suggest(week: Week, before: Sequence[Judged], max_rise_pct: float = MAX_RISE_PCT) -> list[Suggestion]:
