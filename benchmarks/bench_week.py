@@ -26,7 +26,7 @@ from results import result  # noqa: E402
 
 from monitor.session import facts  # noqa: E402
 from monitor.store import db as st  # noqa: E402
-from monitor.store.summaries import cache_path  # noqa: E402
+from monitor.store.week_summaries import cache_path  # noqa: E402
 from gates.gateline import GatelineDecoder, encode_event  # noqa: E402
 
 ATHLETES = [f"Athlete {k:02d}" for k in range(30)]
