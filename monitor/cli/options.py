@@ -254,6 +254,21 @@ def open_store(db: str | None, default: str | None = None) -> SessionStore:
         raise UsageError(f"--db {err}") from None
 
 
+def open_keeping_derived(path: Path) -> SessionStore:
+    """The store at `path` for writing if the file lets us (the derived rows a read brings up to date
+    are kept), else read-only; StoreError as the store gives it."""
+    import os
+
+    from monitor.store import db as st
+
+    if path.is_file() and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        try:
+            return st.SessionStore(path)
+        except st.StoreWriteError:
+            pass
+    return st.SessionStore(path, readonly=True)
+
+
 def session_id(text: str) -> int:
     """The SESSION argument: a positive whole number, as `gates sessions` lists them."""
     if not (text.isascii() and text.isdigit()) or int(text) == 0:

@@ -1,7 +1,8 @@
 """`gates week`: per athlete and ISO week, sessions, valid and high-intensity reps and metres, best
 times, sRPE load and its change, hours since the last hard session, and next week's suggestion, all
-from `monitor.session.week` over every stored session (kept as cached summaries: see
-monitor.store.week_summaries.py)."""
+from `monitor.session.week` over the store's derived rows (monitor/store/summaries.py: a session
+whose facts changed is derived again, once, and kept where the database takes writes). Every option
+and the athlete are checked before anything is derived, so bad input leaves the database as it was."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import argparse
 import json
 import time
 
-from monitor.cli.options import UsageError, check_names, database_path
+from monitor.cli.options import UsageError, check_names, database_path, open_keeping_derived
 
 MAX_WEEKS = 520  # ten years
 
@@ -50,7 +51,7 @@ def hi_ranges(texts: list[str]) -> tuple[tuple[float, float] | None, dict[str, t
 def run(args: argparse.Namespace) -> int:
     from monitor.session import week as wk
     from monitor.store import db as st
-    from monitor.store.week_summaries import Summaries, judged_since
+    from monitor.store.summaries import WeekRows, judged_since
 
     if not 1 <= args.weeks <= MAX_WEEKS:
         raise UsageError(f"--weeks must be 1 to {MAX_WEEKS}, got {args.weeks}")
@@ -65,13 +66,12 @@ def run(args: argparse.Namespace) -> int:
     path = database_path(args.db)
     first = wk.week_start_ns(wk.shift_week(last, 1 - args.weeks))
     try:
-        with st.SessionStore(path, readonly=True) as store, Summaries(store) as cache:
-            judged = judged_since(cache, first - wk.WEEK_NS)  # the week before the first: its change
-            known = cache.athletes() | {j.athlete for j in judged}
+        with open_keeping_derived(path) as store:
+            if athlete is not None and athlete not in store.named_athletes():
+                raise UsageError(f"--athlete {athlete!r}: no session in {path} has this athlete")
+            judged = judged_since(WeekRows(store), first - wk.WEEK_NS)  # the week before the first: its change
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
-    if athlete is not None and athlete not in known:
-        raise UsageError(f"--athlete {athlete!r}: no session in {path} has this athlete")
     rows = wk.weeks(judged, last=last, count=args.weeks, athlete=athlete, hi_range_m=per,
                     default_range_m=default or wk.HI_RANGE_M,
                     max_rise_pct=wk.MAX_RISE_PCT if args.max_rise is None else args.max_rise)

@@ -3,9 +3,9 @@
 Every weekly figure is computed here and only here; `gates week`, the history page, export and review
 read these. Three steps, each a pure function:
 
-1. `summarize(model, ...)`: one session as the engine derived it, boiled down per athlete to what the
-   week needs (`SessionSummary`: the valid rep times per block, verdicts, the log). It depends on that
-   session's facts alone, so a cache can keep it keyed by the session's fact mark.
+1. `athlete_sessions(...)`: one session's summary (monitor/session/summary.py, which the store keeps
+   as derived rows under the session's fact mark), per athlete (`SessionSummary`: the valid rep times
+   per block, verdicts, the log). It depends on that session's facts alone.
 2. `judge(summaries)`: the sessions in date order, each rep against the athlete's reference for that
    block: the faster of the personal best before the session and the session best so far (this rep
    included, as the engine's intensity). A valid rep at >= 95 % of it is high intensity; a session
@@ -13,7 +13,8 @@ read these. Three steps, each a pure function:
 3. `weeks(judged, ...)`: per athlete and ISO week, the totals, the change against the week before, the
    spacing and the suggestion, whose one-line reason quotes the athlete's own numbers.
 
-A block is (course, start type) until plans name blocks; the start type is None until then.
+A block is the course and the start type (None without a plan); two blocks of a plan on the same
+course and start count as one.
 Progression follows the micro-dosing practice: one more rep after two clean weeks at the same reps
 (every planned rep run, no CAUTION, no END), or for speed endurance the next distance step
 (70 → 90 → 110 → 150 m, 180 m for 200/400 m runners); hold when the week's load rose more than
@@ -24,15 +25,17 @@ twice in a week ("if fatigue lingers").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from gates.course import Course
 from monitor.session import log as athlete_log
+from monitor.session import summary as derived
 from monitor.session.analyzer import Verdict
 from monitor.session.model import SessionModel
 
-SUMMARY_VERSION = 1  # bump when SessionSummary changes meaning: cached summaries are then derived again
 HI_PCT = 95.0  # a rep at or above this % of the athlete's reference is high intensity
 HARD_GAP_H = 48.0  # Haugen et al. 2019: 48-72 h between high-intensity sessions
 HI_RANGE_M = (1000.0, 2000.0)  # weekly acceleration and high-speed running, the NSCA's typical figure
@@ -49,6 +52,11 @@ class WeekError(ValueError):
 
 # -- 1. one session, boiled down -------------------------------------------------------------------
 
+def block_label(course: str, start: str | None) -> str:
+    """`0,10,20,30 m flying`: how the week names a block (the course label, the start type if known)."""
+    return f"{course} m" + (f" {start}" if start else "")
+
+
 @dataclass(frozen=True, slots=True)
 class BlockRun:
     """One athlete on one block in one session."""
@@ -64,7 +72,7 @@ class BlockRun:
 
     @property
     def block(self) -> str:
-        return f"{self.course} m" + (f" {self.start}" if self.start else "")
+        return block_label(self.course, self.start)
 
     @property
     def reps(self) -> int:
@@ -114,20 +122,29 @@ class SessionSummary:
 def summarize(session: int, created_ns: int, name: str, model: SessionModel,
               logs: Mapping[str, athlete_log.LogEntry]) -> list[SessionSummary]:
     """Each athlete of a derived session (reps or a log) as a SessionSummary, in the order they first ran."""
-    planned = model.settings.rule.max_reps
+    summary = derived.summarize(model, logs)
+    return athlete_sessions(session, created_ns, name, summary.athletes, summary.logs)
+
+
+def athlete_sessions(session: int, created_ns: int, name: str, athletes: Iterable[derived.AthleteSummary],
+                     logs: Iterable[athlete_log.LogEntry]) -> list[SessionSummary]:
+    """A session's summary rows (monitor/session/summary.py) per athlete, in the order they first ran;
+    an athlete with a log and no rep too."""
     runs: dict[str, list[BlockRun]] = {}
-    for (athlete, course), results in model.results_by_athlete().items():
-        _, verdict, reason = model.analyzer.standing(athlete, course)
-        last = next((r for r in reversed(results) if r.verdict is not None), None)
-        runs.setdefault(athlete, []).append(BlockRun(
-            course.label(), None, course.length_m,
-            tuple(r.rep.time_us for r in results if r.rep.valid and r.rep.time_us is not None), planned,
-            any(r.verdict == Verdict.CAUTION for r in results), verdict and verdict.value,
-            reason or (last.reason if last is not None else "")))
-    for athlete in logs:
+    for a in athletes:
+        runs.setdefault(a.athlete, []).append(BlockRun(a.course, a.start, _metres(a.course), a.times_us, a.planned,
+                                                       a.caution, a.verdict, a.reason))
+    entries = {entry.athlete: entry for entry in logs}
+    for athlete in entries:
         runs.setdefault(athlete, [])
-    return [SessionSummary(session, created_ns, name, athlete, tuple(blocks), logs.get(athlete))
+    return [SessionSummary(session, created_ns, name, athlete, tuple(blocks), entries.get(athlete))
             for athlete, blocks in runs.items()]
+
+
+@functools.cache
+def _metres(course: str) -> float:
+    """The timed distance of a course as the summary writes it (parsed once per course)."""
+    return Course.parse(course).length_m
 
 
 # -- 2. each session against what came before ---------------------------------------------------

@@ -7,6 +7,12 @@ dropping every row (`gates db rebuild`) and deriving again gives the same rows, 
 
 A read-only store is served the same way, derived in memory where a row is missing or stale; only a
 writable store keeps what it derived. A derivation reads only the events the engine acts on.
+
+The week (monitor/session/week.py) reads the athlete rows, not the JSON: `WeekRows` brings every row
+up to date from the marks alone (no row is read to know it is fresh), then reads only the sessions of
+the weeks asked for (a range on their dates) and, for the personal bests before them, one
+`min() … GROUP BY` over the kept bests. Demo sessions (simulated athletes) count among themselves
+only: a database with a real session shows real sessions.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from monitor.session import facts
+from monitor.session import log as athlete_log
+from monitor.session import week as wk
 from monitor.session.model import DRIVING_KINDS, ENGINE_VERSION, SessionModel
-from monitor.session.summary import SessionSummary, summarize
+from monitor.session.summary import AthleteSummary, SessionSummary, summarize
 from monitor.store import db as st
 
 KEEP_EVERY = 25  # derived rows are committed in groups this big: a long rebuild keeps what it did
@@ -48,7 +56,7 @@ def summarized(store: st.SessionStore, *, until: int | None = None,
                 events, summary = cached[3], SessionSummary.from_json(json.loads(cached[4]))
                 yield Summarized(st.session_info(sid, created, name, events, session_notes), summary, False)
                 continue
-            summary = summarize(derive(store, sid, last_event, session_notes))
+            summary = summary_of(store, sid, last_event, session_notes)
             events = store.event_count(sid, last_event)
             pending.append(row(sid, last_event, last_note, events, summary))
             done += 1
@@ -67,11 +75,116 @@ def derive(store: st.SessionStore, session: int, last_event: int, notes: list[fa
     return SessionModel.derive(events, notes, profiles=False)
 
 
+def summary_of(store: st.SessionStore, session: int, last_event: int, notes: list[facts.Annotation]) -> SessionSummary:
+    """The summary of a session as of its mark (`notes`: its annotations up to the mark), logs included."""
+    return summarize(derive(store, session, last_event, notes), athlete_log.entries(notes))
+
+
 def row(sid: int, last_event: int, last_note: int, events: int, summary: SessionSummary) -> tuple:
     """The derived rows of one session, as `SessionStore.put_summaries` takes them."""
-    athletes = [(a.athlete, a.block, a.course, a.start, a.reps, a.best_us, a.verdict, a.high_reps, a.high_m)
-                for a in summary.athletes]
-    return (sid, last_event, last_note, ENGINE_VERSION, events, _dumps(summary.as_json()), athletes)
+    athletes = [(a.athlete, a.block, a.course, a.start, a.reps, a.best_us, a.verdict, a.high_reps, a.high_m,
+                 json.dumps(list(a.times_us)), a.planned, int(a.caution), a.reason) for a in summary.athletes]
+    logs = [(e.athlete, e.rpe, e.minutes, e.legs, e.hr_rest, e.note) for e in summary.logs]
+    return (sid, last_event, last_note, ENGINE_VERSION, events, _dumps(summary.as_json()), athletes, logs)
+
+
+def athlete_summary(athlete_row: tuple) -> AthleteSummary:
+    """An athlete row (as `row` makes it and the store gives it back) as the summary's value."""
+    athlete, block, course, start, reps, best, verdict, high_reps, high_m, times, planned, caution, reason = athlete_row
+    return AthleteSummary(athlete, course, start, block, reps, best, verdict, reason, high_reps, high_m,
+                          tuple(json.loads(times)), planned, bool(caution))
+
+
+def refresh(store: st.SessionStore, progress: Progress | None = None) -> dict[int, SessionSummary]:
+    """Derive every session whose row is missing or stale, and keep it; which rows are fresh is known
+    from the marks alone. Returns what could not be kept (a read-only store, a disk that refused):
+    those sessions' summaries, derived in memory, which their stale rows (if any) must give way to."""
+    kept = store.summary_marks()
+    stale = [m for m in store.marks() if kept.get(m[0]) != (m[3], m[4], ENGINE_VERSION)]
+    unkept: dict[int, SessionSummary] = {}
+    waiting: dict[int, SessionSummary] = {}
+    pending: list[tuple] = []
+    for done, (sid, _created, _name, last_event, last_note) in enumerate(stale, 1):
+        notes = [n for n in store.annotations(sid) if n.id <= last_note]
+        waiting[sid] = summary = summary_of(store, sid, last_event, notes)
+        pending.append(row(sid, last_event, last_note, store.event_count(sid, last_event), summary))
+        if progress is not None:
+            progress(done, len(stale))
+        if len(pending) >= KEEP_EVERY or done == len(stale):
+            if not _keep(store, pending):
+                unkept.update(waiting)
+            waiting.clear()
+    return unkept
+
+
+class WeekRows:
+    """The week's view of one store's derived rows, brought up to date on making it."""
+
+    def __init__(self, store: st.SessionStore, progress: Progress | None = None) -> None:
+        self.store = store
+        marks = store.marks()
+        self.demo = all(name == st.DEMO for _, _, name, _, _ in marks)  # only demo sessions: they count
+        self.first_ns = min((created for _, created, name, _, _ in marks if (name == st.DEMO) == self.demo),
+                            default=None)
+        self._dates = {sid: (created, name) for sid, created, name, _, _ in marks}
+        self._unkept = {sid: s for sid, s in refresh(store, progress).items()
+                        if (self._dates[sid][1] == st.DEMO) == self.demo}
+        self._skip = json.dumps(sorted(self._unkept))
+
+    def since(self, since_ns: int | None = None) -> list[wk.SessionSummary]:
+        """Each athlete's summary of every session from `since_ns` on (all without), oldest first."""
+        since_ns = since_ns or 0
+        athletes: dict[int, tuple[int, str, list[AthleteSummary]]] = {}
+        for sid, created, name, athlete_row in self.store.athlete_summaries_since(since_ns, self.demo, self._skip):
+            athletes.setdefault(sid, (created, name, []))[2].append(athlete_summary(athlete_row))
+        logs: dict[int, list[athlete_log.LogEntry]] = {}
+        for sid, log_row in self.store.athlete_logs_since(since_ns, self.demo, self._skip):
+            logs.setdefault(sid, []).append(athlete_log.LogEntry(*log_row))
+            if sid not in athletes:
+                athletes[sid] = (*self._dates[sid], [])
+        out = []
+        for sid, (created, name, rows) in athletes.items():
+            out += wk.athlete_sessions(sid, created, name, rows, logs.get(sid, ()))
+        for sid, summary in self._unkept.items():
+            created, name = self._dates[sid]
+            if created >= since_ns:
+                out += wk.athlete_sessions(sid, created, name, summary.athletes, summary.logs)
+        return sorted(out, key=lambda s: (s.created_ns, s.session))
+
+    def bests_before(self, before_ns: int | None) -> dict[tuple[str, str], int]:
+        """(athlete, block) -> the best valid time of the sessions before `before_ns`: the PBs the first
+        of `since(before_ns)` is judged against."""
+        if before_ns is None:
+            return {}
+        found = {(athlete, wk.block_label(course, start)): best for (athlete, course, start), best
+                 in self.store.bests_before(before_ns, self.demo, self._skip).items()}
+        for sid, summary in self._unkept.items():
+            if self._dates[sid][0] < before_ns:
+                for a in summary.athletes:
+                    key = (a.athlete, wk.block_label(a.course, a.start))
+                    if a.best_us is not None and a.best_us < found.get(key, a.best_us + 1):
+                        found[key] = a.best_us
+        return found
+
+
+MARGIN_NS = 4 * wk.WEEK_NS  # sessions read before a window: each athlete's last hard session is among them
+
+
+def judged_since(rows: WeekRows, since_ns: int | None) -> list[wk.Judged]:
+    """The sessions from `since_ns` on, judged against the PBs before them, with enough sessions before
+    it (a margin that doubles as needed) that each athlete's last hard session before it is among them."""
+    if since_ns is None:
+        return wk.judge(rows.since())
+    margin = MARGIN_NS
+    while True:
+        start = since_ns - margin
+        before = rows.bests_before(start)
+        judged = wk.judge(rows.since(start), before)
+        hard_before = {j.athlete for j in judged if j.hard and j.summary.created_ns < since_ns}
+        wanting = {j.athlete for j in judged if j.summary.created_ns >= since_ns} & {a for a, _ in before} - hard_before
+        if not wanting or rows.first_ns is None or start <= rows.first_ns:
+            return judged
+        margin *= 2
 
 
 def _matches(cached: tuple | None, mark: tuple) -> bool:
@@ -79,14 +192,18 @@ def _matches(cached: tuple | None, mark: tuple) -> bool:
     return cached is not None and cached[:3] == (mark[3], mark[4], ENGINE_VERSION)
 
 
-def _keep(store: st.SessionStore, pending: list[tuple]) -> None:
-    """Store what was derived, if the store takes writes; a cache the disk refuses is derived next time."""
+def _keep(store: st.SessionStore, pending: list[tuple]) -> bool:
+    """Store what was derived, if the store takes writes (whether it did); a cache the disk refuses is
+    derived next time."""
+    kept = not pending
     if pending and not store.readonly:
         try:
             store.put_summaries(pending)
+            kept = True
         except st.StoreWriteError:
             pass
     pending.clear()
+    return kept
 
 
 def _dumps(data: dict) -> str:

@@ -4,7 +4,13 @@ logs written with `gates log`, the weeks read back as JSON lines."""
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
 
+from monitor.session.model import ENGINE_VERSION
+from monitor.store import db as st
 from support.history import add_log, add_session, at, gates, week_lines
 
 
@@ -56,3 +62,33 @@ def test_bad_input_is_one_line_exit_2_and_leaves_the_database_as_it_was(tmp_path
         assert proc.returncode == 2 and proc.stdout == "" and len(proc.stderr.splitlines()) == 1, (case, proc.stderr)
         assert "Traceback" not in proc.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_a_version_2_database_with_its_derived_rows_is_upgraded_in_place_and_its_weeks_derived_again(tmp_path):
+    """tests/data/store_v1.sqlite3 (the release before derived rows) taken through migration 2 and given
+    the derived rows that schema kept (no rep times, no logs); `gates week` upgrades it in place, drops
+    those rows and derives them again: the same weeks as the same facts upgraded straight away."""
+    data = Path(__file__).resolve().parent.parent / "data" / "store_v1.sqlite3"
+    old, fresh = tmp_path / "old.sqlite3", tmp_path / "fresh.sqlite3"
+    shutil.copyfile(data, old)
+    shutil.copyfile(data, fresh)
+    with st.SessionStore(old, migrations=st.MIGRATIONS[:2]) as store:
+        marks = store.marks()
+    v2 = sqlite3.connect(old)
+    with v2:
+        for sid, _created, _name, last_event, last_note in marks:
+            athlete = {"athlete": "Ada", "block": 1, "course": "0,10,20,30", "start": None, "reps": 3,
+                       "best_us": 4_000_000, "verdict": "GO", "reason": "", "high_reps": 3, "high_m": 90.0}
+            summary = {"reps": 3, "abandoned": 0, "athletes": [athlete], "plan": None, "plan_blocks": 1}
+            v2.execute("INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?)",
+                       (sid, last_event, last_note, ENGINE_VERSION, 48, json.dumps(summary)))
+            v2.execute("INSERT INTO athlete_summaries VALUES (?, 'Ada', 1, '0,10,20,30', NULL, 3, 4000000, 'GO', 3, 90.0)",
+                       (sid,))
+    v2.close()
+    upgraded = week_lines(old, "--week", "2026-W49", "--weeks", "1")
+    assert upgraded == week_lines(fresh, "--week", "2026-W49", "--weeks", "1")
+    assert {row["athlete"]: row["reps"] for row in upgraded} == {"Ada": 8, "Ben": 9}  # not the stale rows
+    with st.SessionStore(old, readonly=True) as store:
+        assert store.schema_version == len(st.MIGRATIONS) == 3
+        assert all(len(json.loads(rows[0][9])) == rows[0][4] for rows, _ in store.athlete_rows().values())
+    assert "3 derived rows up to date" in gates("db", "check", "--db", str(old)).stdout
