@@ -10,7 +10,14 @@ import argparse
 import json
 import time
 
-from monitor.cli.options import UsageError, check_names, database_path, open_keeping_derived
+from monitor.cli.options import (
+    UsageError,
+    add_hi_range_option,
+    check_names,
+    database_path,
+    hi_ranges,
+    open_keeping_derived,
+)
 
 MAX_WEEKS = 520  # ten years
 
@@ -19,33 +26,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--athlete", metavar="NAME", help="this athlete only (default: everyone)")
     parser.add_argument("--weeks", type=int, default=8, metavar="N", help="how many weeks, up to --week (default 8)")
     parser.add_argument("--week", metavar="YYYY-Www", help="the last week shown, e.g. 2026-W49 (default: this week)")
-    parser.add_argument("--hi-range", action="append", default=[], metavar="[NAME=]MIN-MAX",
-                        help="weekly high-intensity metres to aim for (default 1000-2000, the NSCA's typical "
-                             "figure); NAME= sets one athlete's; may be given again")
+    add_hi_range_option(parser)
     parser.add_argument("--max-rise", type=float, default=None, metavar="PCT",
                         help="suggest holding when a week's sRPE load rose more than this (default 20)")
     parser.add_argument("--json", action="store_true", help="JSON lines, one per athlete and week")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.set_defaults(run=run)
-
-
-def hi_ranges(texts: list[str]) -> tuple[tuple[float, float] | None, dict[str, tuple[float, float]]]:
-    """--hi-range values: the default range (if given) and per-athlete ones, or UsageError."""
-    default, per = None, {}
-    for text in texts:
-        name, _, span = text.rpartition("=")
-        low, sep, high = span.partition("-")
-        try:
-            limits = (float(low), float(high))
-        except ValueError:
-            limits = None
-        if not sep or limits is None or not 0 <= limits[0] <= limits[1] < 1e6:
-            raise UsageError(f"--hi-range {text!r}: give MIN-MAX metres, e.g. 1000-2000 (or NAME=1000-2000)")
-        if name:
-            per[check_names("--hi-range", [name.strip()])[0]] = limits
-        else:
-            default = limits
-    return default, per
 
 
 def run(args: argparse.Namespace) -> int:

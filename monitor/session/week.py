@@ -459,6 +459,15 @@ def spacing(judged: Sequence[Judged], athlete: str, now_ns: int,
     return Spacing(athlete, since, this_week, hi_range_m)
 
 
+def spacings(judged: Sequence[Judged], athletes: Iterable[str], now_ns: int,
+             hi_range_m: Mapping[str, tuple[float, float]] | None = None,
+             default_range_m: tuple[float, float] = HI_RANGE_M) -> dict[str, Spacing]:
+    """Each of `athletes` as a session starts at `now_ns` (`spacing`), with their own weekly range
+    where `hi_range_m` gives one: what the dashboard marks at session start."""
+    ranges = hi_range_m or {}
+    return {name: spacing(judged, name, now_ns, ranges.get(name, default_range_m)) for name in dict.fromkeys(athletes)}
+
+
 def pb_progression(judged: Sequence[Judged], athlete: str) -> dict[str, list[tuple[Judged, int]]]:
     """Per block, each session that set a personal best, with the time (the first session's best counts)."""
     out: dict[str, list[tuple[Judged, int]]] = {}

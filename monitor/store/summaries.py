@@ -18,7 +18,7 @@ only: a database with a real session shows real sessions.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from monitor.session import facts
@@ -208,3 +208,16 @@ def _keep(store: st.SessionStore, pending: list[tuple]) -> bool:
 
 def _dumps(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def spacing_at(store: st.SessionStore, athletes: Iterable[str], now_ns: int, *, session: int | None = None,
+               hi_range_m: Mapping[str, tuple[float, float]] | None = None,
+               default_range_m: tuple[float, float] = wk.HI_RANGE_M) -> dict[str, wk.Spacing]:
+    """Where each of `athletes` stands as `session` starts at `now_ns` (that session left out: a resumed
+    one has reps already): hours since their last hard session and this week's high-intensity metres
+    against their range (monitor/session/week.py).
+    Athletes with no earlier session in the weeks read are left out: there is nothing to say of them."""
+    judged = [j for j in judged_since(WeekRows(store), wk.week_start_ns(wk.iso_week(now_ns)))
+              if j.summary.session != session]
+    seen = {j.athlete for j in judged}
+    return wk.spacings(judged, [a for a in athletes if a in seen], now_ns, hi_range_m, default_range_m)
