@@ -48,13 +48,17 @@ def run(args: argparse.Namespace) -> int:
     if args.max_rise is not None and not 0 <= args.max_rise <= 1000:  # NaN fails this too
         raise UsageError(f"--max-rise must be 0 to 1000 %, got {args.max_rise:g}")
     default, per = hi_ranges(args.hi_range)
-    athlete = check_names("--athlete", [args.athlete.strip()])[0] if args.athlete else None
+    athlete = None if args.athlete is None else check_names("--athlete", [args.athlete.strip()])[0]
+    if athlete == "":
+        raise UsageError("--athlete: give a name")
     path = database_path(args.db)
     first = wk.week_start_ns(wk.shift_week(last, 1 - args.weeks))
     try:
         with open_keeping_derived(path) as store:
-            if athlete is not None and athlete not in store.named_athletes():
-                raise UsageError(f"--athlete {athlete!r}: no session in {path} has this athlete")
+            known = store.named_athletes()
+            for option, name in [("--athlete", athlete), *(("--hi-range", n) for n in per)]:
+                if name is not None and name not in known:
+                    raise UsageError(f"{option} {name!r}: no session in {path} has this athlete")
             judged = judged_since(WeekRows(store), first - wk.WEEK_NS)  # the week before the first: its change
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None

@@ -20,9 +20,9 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label
 
 from monitor.review.digest import AthleteDigest, SessionDigest
-from monitor.session.log import LogEntry
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
+from monitor.session.log import LogEntry
 
 NARROW_COLUMNS = 140  # below this the athletes sit above the reps, so that every rep column fits
 SHORT_ROWS = 30  # below this the tables and plots share the height evenly, with no borders
@@ -155,7 +155,7 @@ class ReviewApp(App):
         if self.save_log is None:
             self.notify("this review cannot store logs", severity="warning")
             return
-        from monitor.tui.screens.athlete_log import ask_logs
+        from monitor.present.log_prompt import ask_logs
 
         ask_logs(self, [self.athlete.name], self._save_log, self.logs)
 

@@ -11,9 +11,8 @@ sessions, so a session's summary changes only when its own facts (or the engine)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 
 from gates.course import Course
 from monitor.session.analyzer import Verdict

@@ -215,8 +215,8 @@ def spacing_at(store: st.SessionStore, athletes: Iterable[str], now_ns: int, *, 
                default_range_m: tuple[float, float] = wk.HI_RANGE_M) -> dict[str, wk.Spacing]:
     """Where each of `athletes` stands as `session` starts at `now_ns` (that session left out: a resumed
     one has reps already): hours since their last hard session and this week's high-intensity metres
-    against their range (monitor/session/week.py).
-    Athletes with no earlier session in the weeks read are left out: there is nothing to say of them."""
+    against their range (monitor/session/week.py). Athletes with no earlier session in the weeks read
+    are left out: there is nothing to say of them."""
     judged = [j for j in judged_since(WeekRows(store), wk.week_start_ns(wk.iso_week(now_ns)))
               if j.summary.session != session]
     seen = {j.athlete for j in judged}

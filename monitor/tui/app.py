@@ -450,7 +450,7 @@ class DashboardApp(App):
                 ask_logs(self, [*self.board.order, *self.board.athletes], lambda entry: self._decide(
                     lambda: controls.log(entry), f"{entry.athlete}'s log stored: {entry.describe()}"))
 
-        from monitor.tui.screens.athlete_log import ask_logs
+        from monitor.present.log_prompt import ask_logs
         from monitor.tui.screens.prompts import Confirm
 
         self.push_screen(Confirm("End the session for everyone? Every rep is already stored.", "End session"),

@@ -9,9 +9,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from support.history import add_log, add_session, at, gates, week_lines
+
 from monitor.session.model import ENGINE_VERSION
 from monitor.store import db as st
-from support.history import add_log, add_session, at, gates, week_lines
 
 
 def _history(db):
@@ -56,7 +57,11 @@ def test_bad_input_is_one_line_exit_2_and_leaves_the_database_as_it_was(tmp_path
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     cases = [("log", str(s3), "--athlete", "Zed", "--rpe", "5"), ("log", str(s3), "--athlete", "Ada", "--rpe", "11"),
              ("log", str(s3), "--athlete", "Ada", "--minutes", "-5"), ("log", "99", "--athlete", "Ada", "--rpe", "5"),
-             ("week", "--week", "2026-W60"), ("week", "--week", "last week"), ("week", "--athlete", "Zed")]
+             ("log", str(s3), "--athlete", "Ada", "--legs", "wobbly"), ("log", str(s3), "--athlete", "Ada", "--rpe", "x"),
+             ("log", "abc", "--athlete", "Ada", "--rpe", "5"), ("log", str(s3), "--athlete", "Ada", "--hr-rest", "400"),
+             ("week", "--week", "2026-W60"), ("week", "--week", "last week"), ("week", "--athlete", "Zed"),
+             ("week", "--athlete", ""), ("week", "--weeks", "0"), ("week", "--hi-range", "5"),
+             ("week", "--hi-range", "Zed=1000-2000"), ("week", "--max-rise", "nan")]
     for case in cases:
         proc = gates(*case, "--db", str(db))
         assert proc.returncode == 2 and proc.stdout == "" and len(proc.stderr.splitlines()) == 1, (case, proc.stderr)

@@ -5,7 +5,6 @@ what the store holds afterwards, or on the numbers of `monitor.session.week` ove
 
 from __future__ import annotations
 
-import math
 import time
 
 import pytest
@@ -16,12 +15,12 @@ from textual.widgets import Input, Label
 from gates.course import Course
 from monitor.cli.review import load, logs_of, store_log
 from monitor.live.pipeline import Pipeline
+from monitor.present.log_prompt import LogPrompt
 from monitor.review.app import ReviewApp
 from monitor.session import facts
 from monitor.session import week as wk
 from monitor.store import db as st
 from monitor.tui.bridge import open_dashboard
-from monitor.tui.screens.athlete_log import LogPrompt
 from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.plans import get_plan

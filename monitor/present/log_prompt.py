@@ -1,5 +1,6 @@
 """The athlete's log typed in after a session, on the dashboard (after END) or in review: RPE (CR-10),
-minutes, leg feel and a note, one small screen per athlete. What is typed becomes a
+minutes, leg feel and a note, one small screen per athlete. Here, below both, because the dashboard
+and the review are sibling layers that share it. What is typed becomes a
 `monitor.session.log.LogEntry`, checked as `gates log` checks it; the caller stores it (a LOG fact of
 the session). Session load = RPE × minutes (Foster et al. 2001).
 
