@@ -130,15 +130,28 @@ def athlete_sessions(session: int, created_ns: int, name: str, athletes: Iterabl
                      logs: Iterable[athlete_log.LogEntry]) -> list[SessionSummary]:
     """A session's summary rows (monitor/session/summary.py) per athlete, in the order they first ran;
     an athlete with a log and no rep too."""
-    runs: dict[str, list[BlockRun]] = {}
-    for a in athletes:
-        runs.setdefault(a.athlete, []).append(BlockRun(a.course, a.start, _metres(a.course), a.times_us, a.planned,
-                                                       a.caution, a.verdict, a.reason))
+    runs = [(a.athlete, block_run(a.course, a.start, a.times_us, a.planned, a.caution, a.verdict, a.reason))
+            for a in athletes]
+    return athlete_runs(session, created_ns, name, runs, logs)
+
+
+def block_run(course: str, start: str | None, times_us: tuple[int, ...], planned: int | None, caution: bool,
+              verdict: str | None, reason: str) -> BlockRun:
+    """One athlete's block of a session from what its summary row keeps."""
+    return BlockRun(course, start, _metres(course), times_us, planned, caution, verdict, reason)
+
+
+def athlete_runs(session: int, created_ns: int, name: str, runs: Iterable[tuple[str, BlockRun]],
+                 logs: Iterable[athlete_log.LogEntry]) -> list[SessionSummary]:
+    """(athlete, block) pairs of a session, in the order run, and its logs, as one SessionSummary per athlete."""
+    blocks: dict[str, list[BlockRun]] = {}
+    for athlete, run in runs:
+        blocks.setdefault(athlete, []).append(run)
     entries = {entry.athlete: entry for entry in logs}
     for athlete in entries:
-        runs.setdefault(athlete, [])
-    return [SessionSummary(session, created_ns, name, athlete, tuple(blocks), entries.get(athlete))
-            for athlete, blocks in runs.items()]
+        blocks.setdefault(athlete, [])
+    return [SessionSummary(session, created_ns, name, athlete, tuple(runs), entries.get(athlete))
+            for athlete, runs in blocks.items()]
 
 
 @functools.cache

@@ -551,25 +551,21 @@ class SessionStore:
             "SELECT session_id, last_event_id, last_annotation_id, engine_version FROM summaries")}
 
     def athlete_summaries_since(self, since_ns: int, demo: bool, skip: str = "[]") -> Iterator[tuple]:
-        """(session, created_ns, name, athlete row as `put_summaries` takes it) of the sessions from
-        `since_ns` on (demo sessions, or the others; not those in `skip`, a JSON list of ids), oldest
-        first, each session's in the order kept."""
-        for sid, created, name, *rest in self._db.execute(
-                "SELECT a.session_id, s.created_ns, s.name, a.athlete, a.block, a.course, a.start, a.reps, a.best_us,"
-                " a.verdict, a.high_reps, a.high_m, a.times_us, a.planned, a.caution, a.reason"
-                " FROM sessions s JOIN athlete_summaries a ON a.session_id = s.id"
+        """(session, created_ns, name, its athlete rows, its log rows) of the sessions from `since_ns` on
+        (demo sessions, or the others; not those in `skip`, a JSON list of ids), oldest first. Each
+        session's rows come as one JSON array (of arrays, as `put_summaries` takes the rows, times_us
+        decoded), built by SQLite: one decode per session, not one per row."""
+        athletes = ("SELECT json_group_array(json_array(a.athlete, a.block, a.course, a.start, a.reps, a.best_us,"
+                    " a.verdict, a.high_reps, a.high_m, json(a.times_us), a.planned, a.caution, a.reason))"
+                    " FROM (SELECT * FROM athlete_summaries WHERE session_id = s.id ORDER BY rowid) a")
+        logs = ("SELECT json_group_array(json_array(l.athlete, l.rpe, l.minutes, l.legs, l.hr_rest, l.note))"
+                " FROM (SELECT * FROM athlete_logs WHERE session_id = s.id ORDER BY rowid) l")
+        for sid, created, name, athlete_rows, log_rows in self._db.execute(
+                f"SELECT s.id, s.created_ns, s.name, ({athletes}), ({logs}) FROM sessions s"
                 " WHERE s.created_ns >= ? AND (s.name = ?) = ? AND s.id NOT IN (SELECT value FROM json_each(?))"
-                " ORDER BY s.created_ns, s.id, a.rowid", (since_ns, DEMO, demo, skip)):
-            yield sid, created, name, tuple(rest)
-
-    def athlete_logs_since(self, since_ns: int, demo: bool, skip: str = "[]") -> Iterator[tuple]:
-        """(session, log row as `put_summaries` takes it) of the sessions from `since_ns` on."""
-        for sid, *rest in self._db.execute(
-                "SELECT l.session_id, l.athlete, l.rpe, l.minutes, l.legs, l.hr_rest, l.note"
-                " FROM sessions s JOIN athlete_logs l ON l.session_id = s.id"
-                " WHERE s.created_ns >= ? AND (s.name = ?) = ? AND s.id NOT IN (SELECT value FROM json_each(?))"
-                " ORDER BY s.created_ns, s.id, l.rowid", (since_ns, DEMO, demo, skip)):
-            yield sid, tuple(rest)
+                " AND s.id IN (SELECT session_id FROM summaries) ORDER BY s.created_ns, s.id",
+                (since_ns, DEMO, demo, skip)):
+            yield sid, created, name, json.loads(athlete_rows), json.loads(log_rows)
 
     def bests_before(self, before_ns: int, demo: bool, skip: str = "[]") -> dict[tuple[str, str, str | None], int]:
         """(athlete, course, start) -> the best of the derived rows of the sessions before `before_ns`."""

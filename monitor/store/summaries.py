@@ -134,17 +134,11 @@ class WeekRows:
     def since(self, since_ns: int | None = None) -> list[wk.SessionSummary]:
         """Each athlete's summary of every session from `since_ns` on (all without), oldest first."""
         since_ns = since_ns or 0
-        athletes: dict[int, tuple[int, str, list[AthleteSummary]]] = {}
-        for sid, created, name, athlete_row in self.store.athlete_summaries_since(since_ns, self.demo, self._skip):
-            athletes.setdefault(sid, (created, name, []))[2].append(athlete_summary(athlete_row))
-        logs: dict[int, list[athlete_log.LogEntry]] = {}
-        for sid, log_row in self.store.athlete_logs_since(since_ns, self.demo, self._skip):
-            logs.setdefault(sid, []).append(athlete_log.LogEntry(*log_row))
-            if sid not in athletes:
-                athletes[sid] = (*self._dates[sid], [])
         out = []
-        for sid, (created, name, rows) in athletes.items():
-            out += wk.athlete_sessions(sid, created, name, rows, logs.get(sid, ()))
+        for sid, created, name, athlete_rows, log_rows in self.store.athlete_summaries_since(
+                since_ns, self.demo, self._skip):
+            runs = [(a[0], wk.block_run(a[2], a[3], tuple(a[9]), a[10], bool(a[11]), a[6], a[12])) for a in athlete_rows]
+            out += wk.athlete_runs(sid, created, name, runs, [athlete_log.LogEntry(*r) for r in log_rows])
         for sid, summary in self._unkept.items():
             created, name = self._dates[sid]
             if created >= since_ns:
