@@ -25,7 +25,7 @@ from monitor.session import facts
 from monitor.session import log as athlete_log
 from monitor.session import week as wk
 from monitor.session.model import DRIVING_KINDS, ENGINE_VERSION, SessionModel
-from monitor.session.summary import AthleteSummary, SessionSummary, summarize
+from monitor.session.summary import SessionSummary, summarize
 from monitor.store import db as st
 
 KEEP_EVERY = 25  # derived rows are committed in groups this big: a long rebuild keeps what it did
@@ -86,13 +86,6 @@ def row(sid: int, last_event: int, last_note: int, events: int, summary: Session
                  json.dumps(list(a.times_us)), a.planned, int(a.caution), a.reason) for a in summary.athletes]
     logs = [(e.athlete, e.rpe, e.minutes, e.legs, e.hr_rest, e.note) for e in summary.logs]
     return (sid, last_event, last_note, ENGINE_VERSION, events, _dumps(summary.as_json()), athletes, logs)
-
-
-def athlete_summary(athlete_row: tuple) -> AthleteSummary:
-    """An athlete row (as `row` makes it and the store gives it back) as the summary's value."""
-    athlete, block, course, start, reps, best, verdict, high_reps, high_m, times, planned, caution, reason = athlete_row
-    return AthleteSummary(athlete, course, start, block, reps, best, verdict, reason, high_reps, high_m,
-                          tuple(json.loads(times)), planned, bool(caution))
 
 
 def refresh(store: st.SessionStore, progress: Progress | None = None) -> dict[int, SessionSummary]:

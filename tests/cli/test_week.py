@@ -13,6 +13,7 @@ from support.history import add_log, add_session, at, gates, week_lines
 
 from monitor.session.model import ENGINE_VERSION
 from monitor.store import db as st
+from monitor.store.summaries import WeekRows, judged_since
 
 
 def _history(db):
@@ -97,3 +98,21 @@ def test_a_version_2_database_with_its_derived_rows_is_upgraded_in_place_and_its
         assert store.schema_version == len(st.MIGRATIONS) == 3
         assert all(len(json.loads(rows[0][9])) == rows[0][4] for rows, _ in store.athlete_rows().values())
     assert "3 derived rows up to date" in gates("db", "check", "--db", str(old)).stdout
+
+
+def test_a_read_only_database_is_judged_as_the_rows_a_writable_one_keeps(tmp_path):
+    """Where the store cannot keep what it derives, the week derives it in memory: the same sessions,
+    judged the same, as from the rows a writable store keeps (and a stale row gives way to its facts)."""
+    db = tmp_path / "gates.sqlite3"
+    s3 = _history(db)
+    with st.SessionStore(db, readonly=True) as store:
+        from_memory = judged_since(WeekRows(store), None)
+        assert not store.summary_marks()
+    with st.SessionStore(db) as store:
+        kept = judged_since(WeekRows(store), None)
+        assert len(store.summary_marks()) == 3
+    assert from_memory == kept and len(kept) == 6
+    add_log(db, s3, "Ben", "--rpe", "9", "--minutes", "30")  # session 3's row is stale now
+    with st.SessionStore(db, readonly=True) as store:
+        ben = [j for j in judged_since(WeekRows(store), None) if j.athlete == "Ben"]
+    assert ben[-1].summary.log.srpe_au == 270
