@@ -25,6 +25,7 @@ from gates.course import Course, CourseError
 from gates.events import GateEvent, Kind
 from monitor.present.records import incomplete_record, rep_record
 from monitor.session import facts
+from monitor.session import log as athlete_log
 from monitor.session.model import Settings
 from monitor.store.saved import SavedSession
 
@@ -130,6 +131,7 @@ _NOTE_DATA = {
     facts.BRING_BACK: {"athlete": _TEXT}, facts.VOID: {"rep": _INT},
     facts.REASSIGN: {"rep": _INT, "athlete": _TEXT}, facts.UNDO: {"annotation": _INT}, facts.END: {},
     facts.BLOCK: {"block": _INT}, facts.TIMEOUT: {"at_us": _INT},
+    facts.LOG: {"athlete": _TEXT},
 }
 
 _SETTINGS = {"protocol": _TEXT, "floor_pct": _NUMBER, "consecutive": _INT, "min_reps": _INT, "max_reps": _INT,
@@ -191,6 +193,8 @@ def _annotation(item: dict, i: int, session: int) -> facts.Annotation:
                 if key in settings:
                     _get(settings, key, expected, f"{where} ({kind}) settings", optional=key == "max_reps")
             protocols.get(Settings.from_dict(settings).protocol)
+        elif kind == facts.LOG:
+            athlete_log.LogEntry.from_data(data)
     except (CourseError, protocols.UnknownProtocol, ValueError) as err:
         raise ExchangeError(f"{where} ({kind}): {err}") from None
     return facts.Annotation(_get(item, "id", _INT, where), session, _get(item, "after_event", _INT, where),

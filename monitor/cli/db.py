@@ -39,10 +39,10 @@ def _writable(path) -> bool:
 
 
 def _check(store) -> int:
-    from monitor.store.summaries import derive, row
-    from monitor.session.summary import summarize
+    from monitor.store.summaries import row, summary_of
 
     rows = store.summary_rows()
+    athlete_rows = store.athlete_rows()
     notes = store.all_annotations()
     marks = store.marks()
     fresh = stale = wrong = 0
@@ -54,10 +54,10 @@ def _check(store) -> int:
             continue
         kept_event, kept_note = kept[0], kept[1]
         again = row(sid, kept_event, kept_note, store.event_count(sid, kept_event),
-                    summarize(derive(store, sid, kept_event, [n for n in notes.get(sid, ()) if n.id <= kept_note])))
+                    summary_of(store, sid, kept_event, [n for n in notes.get(sid, ()) if n.id <= kept_note]))
         if (kept_event, kept_note) != (last_event, last_note) or kept[2] != again[3]:
             stale += 1
-        elif tuple(kept) == again[1:6]:
+        elif tuple(kept) == again[1:6] and athlete_rows.get(sid, ([], [])) == (list(again[6]), list(again[7])):
             fresh += 1
         else:
             wrong += 1

@@ -24,6 +24,8 @@ COMMANDS = {
     "export": ("monitor.cli.export", "a stored session as CSV (one row per split) or JSON (everything)"),
     "import": ("monitor.cli.import_", "a session exported as JSON into a database, as a new session"),
     "report": ("monitor.cli.report", "a stored session as one self-contained HTML page, athlete by athlete"),
+    "log": ("monitor.cli.log", "the athlete's log after a session: RPE, minutes, leg feel, resting HR, a note"),
+    "week": ("monitor.cli.week", "per athlete and ISO week: high-intensity volume, load, spacing, next week's step"),
 }
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 from monitor.cli.options import (
     UsageError,
     add_against_option,
+    add_hi_range_option,
     add_session_options,
     add_theme_option,
+    hi_ranges,
     open_store,
     plan_against,
     plan_notes,
@@ -33,6 +35,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_session_options(parser)
     add_against_option(parser)
     add_theme_option(parser)
+    add_hi_range_option(parser)
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.add_argument("--headless", action="store_true", help="no dashboard: print a line per rep and verdict")
     parser.add_argument("--json", action="store_true", help="with --headless: JSON lines, one per rep, then a summary")
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     options = replace(options, plan=plan_against(options.plan, args.against))
     if args.json and not args.headless:
         raise UsageError("--json goes with --headless")
+    default_range, ranges = hi_ranges(args.hi_range)  # the dashboard's spacing line
     sources = []
     for spec in args.source:
         context = {}
@@ -82,5 +86,5 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
             return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False,
-                                             theme=args.theme))
+                                             theme=args.theme, hi_range_m=ranges, default_range_m=default_range))
         return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(store.path)))

@@ -258,6 +258,46 @@ def open_store(db: str | None, default: str | None = None) -> SessionStore:
         raise UsageError(f"--db {err}") from None
 
 
+def add_hi_range_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hi-range", action="append", default=[], metavar="[NAME=]MIN-MAX",
+                        help="weekly high-intensity metres to aim for (default 1000-2000, the NSCA's typical "
+                             "figure); NAME= sets one athlete's; may be given again")
+
+
+def hi_ranges(texts: list[str]) -> tuple[tuple[float, float] | None, dict[str, tuple[float, float]]]:
+    """--hi-range values: the default range (if given) and per-athlete ones, or UsageError."""
+    default, per = None, {}
+    for text in texts:
+        name, _, span = text.rpartition("=")
+        low, sep, high = span.partition("-")
+        try:
+            limits = (float(low), float(high))
+        except ValueError:
+            limits = None
+        if not sep or limits is None or not 0 <= limits[0] <= limits[1] < 1e6:
+            raise UsageError(f"--hi-range {text!r}: give MIN-MAX metres, e.g. 1000-2000 (or NAME=1000-2000)")
+        if name:
+            per[check_names("--hi-range", [name.strip()])[0]] = limits
+        else:
+            default = limits
+    return default, per
+
+
+def open_keeping_derived(path: Path) -> SessionStore:
+    """The store at `path` for writing if the file lets us (the derived rows a read brings up to date
+    are kept), else read-only; StoreError as the store gives it."""
+    import os
+
+    from monitor.store import db as st
+
+    if path.is_file() and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        try:
+            return st.SessionStore(path)
+        except st.StoreWriteError:
+            pass
+    return st.SessionStore(path, readonly=True)
+
+
 def session_id(text: str) -> int:
     """The SESSION argument: a positive whole number, as `gates sessions` lists them."""
     if not (text.isascii() and text.isdigit()) or int(text) == 0:

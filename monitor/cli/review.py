@@ -47,6 +47,24 @@ def _span(ids: list[int]) -> str:
     return f"session {ids[0]}" if len(ids) == 1 else f"sessions {ids[0]}–{ids[-1]}"
 
 
+def logs_of(path, session: int) -> dict:
+    """The athletes' logs that stand in the session (what `l` shows to start from)."""
+    from monitor.session import log as athlete_log
+    from monitor.store import db as st
+
+    with st.SessionStore(path, readonly=True) as store:
+        return athlete_log.entries(store.annotations(session))
+
+
+def store_log(path, session: int, entry) -> None:
+    """One athlete's log, stored with the session as `gates log` stores it (StoreError if it cannot be)."""
+    from monitor.session import facts
+    from monitor.store import db as st
+
+    with st.SessionStore(path) as store:
+        store.annotate(session, facts.LOG, **entry.as_data())
+
+
 def require_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty() and sys.__stderr__.isatty()):
         raise UsageError("the review needs a terminal; `gates sessions` lists sessions without one")
@@ -58,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from monitor.review.app import ReviewApp
     from monitor.tui import config
 
-    app = ReviewApp(session)
+    path, sid = database_path(args.db), session.info.id
+    app = ReviewApp(session, save_log=lambda entry: store_log(path, sid, entry), logs=logs_of(path, sid))
     config.apply(app, chosen_look(args.theme)["theme"])
     app.run()
     return 0

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import time
 
-from monitor.cli.options import UsageError, database_path
+from monitor.cli.options import UsageError, database_path, open_keeping_derived
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     path = database_path(args.db)
 
     try:
-        with _open(st, path) as store:
+        with open_keeping_derived(path) as store:
             lines = listing(store, progress=progress_line("deriving", "sessions"))
             first = next(lines, None)
             if first is None and not args.json:
@@ -48,16 +47,6 @@ def run(args: argparse.Namespace) -> int:
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
     return 0
-
-
-def _open(st, path):
-    """For writing if the file lets us (what is derived is kept), else read-only."""
-    if path.is_file() and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
-        try:
-            return st.SessionStore(path)
-        except st.StoreWriteError:
-            pass
-    return st.SessionStore(path, readonly=True)
 
 
 def _json_line(item) -> str:

@@ -2,13 +2,15 @@
 
 Athletes on the left (reps that counted, best, verdict reached); the selected athlete's reps beside
 them; under those, the athlete's times against the floor line and the selected rep's fitted velocity
-curve with what the gates measured. It shows a `SessionDigest` and never writes: the store is opened
-read-only, so a live monitor may still be writing the session.
+curve with what the gates measured. It shows a `SessionDigest` and writes nothing but what `l` types
+in, an athlete's log, through `save_log` (each a short write of its own: the store is read read-only,
+so a live monitor may still be writing the session).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
@@ -20,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from monitor.review.digest import AthleteDigest, SessionDigest
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
+from monitor.session.log import LogEntry
 
 NARROW_COLUMNS = 140  # below this the athletes sit above the reps, so that every rep column fits
 SHORT_ROWS = 30  # below this the tables and plots share the height evenly, with no borders
@@ -31,8 +34,9 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("escape", "athletes", "", "back to the athletes"),
     ("left_square_bracket", "athlete(-1)", "Prev athlete", "the previous athlete, from anywhere"),
     ("right_square_bracket", "athlete(1)", "Next athlete", "the next athlete, from anywhere"),
+    ("l", "log", "Log", "the athlete's log: RPE, minutes, legs, note (stored with the session)"),
     ("question_mark", "help", "Help", "this help"),
-    ("q", "quit", "Quit", "leave (nothing is changed)"),
+    ("q", "quit", "Quit", "leave (nothing but the logs typed in is changed)"),
 )
 KEY_NAMES = {"left_square_bracket": "[", "right_square_bracket": "]", "question_mark": "?"}
 
@@ -47,9 +51,12 @@ class ReviewApp(App):
     BINDINGS = [*(Binding(key, action, label, show=bool(label)) for key, action, label, _ in KEYS if action),
                 Binding("f1", "help", "Help", show=False)]
 
-    def __init__(self, session: SessionDigest) -> None:
+    def __init__(self, session: SessionDigest, *, save_log: Callable[[LogEntry], object] | None = None,
+                 logs: dict[str, LogEntry] | None = None) -> None:
         super().__init__()
         self.session = session
+        self.save_log = save_log  # stores an athlete's log with the session; None: this review cannot
+        self.logs = dict(logs or {})  # athlete -> their log that stands
         self.athlete: AthleteDigest | None = None
         info = session.info
         state = "ended" if info.ended else "open"
@@ -141,6 +148,25 @@ class ReviewApp(App):
         count = len(self.session.athletes)
         if count:
             self.athletes.move_cursor(row=(self.athletes.cursor_row + step) % count)
+
+    def action_log(self) -> None:
+        if self.athlete is None:
+            return
+        if self.save_log is None:
+            self.notify("this review cannot store logs", severity="warning")
+            return
+        from monitor.present.log_prompt import ask_logs
+
+        ask_logs(self, [self.athlete.name], self._save_log, self.logs)
+
+    def _save_log(self, entry: LogEntry) -> None:
+        try:
+            self.save_log(entry)  # type: ignore[misc]
+        except Exception as err:  # the store refused it (read-only file, disk full): say so, keep the review
+            self.notify(f"not stored: {err}", title="Log not stored", severity="error", timeout=15)
+            return
+        self.logs[entry.athlete] = entry
+        self.notify(f"{entry.athlete}'s log stored: {entry.describe()}")
 
     def action_help(self) -> None:
         from monitor.review.help import ReviewHelp

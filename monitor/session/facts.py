@@ -26,8 +26,9 @@ UNDO = "undo"  # {"annotation": id}: cancels an earlier annotation (an undone un
 END = "end"  # {}: the session is over
 BLOCK = "block"  # {"block": n}: the coach moves the session on to the plan's block n (1-based)
 TIMEOUT = "timeout"  # {"at_us": t}: the monitor gave up on starts nobody finished, at session time t
+LOG = "log"  # {"athlete": name, "rpe", "minutes", "legs", "hr_rest", "note"}: the athlete's own log (session/log.py)
 KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, BRING_BACK, VOID,
-                   REASSIGN, UNDO, END, BLOCK, TIMEOUT})
+                   REASSIGN, UNDO, END, BLOCK, TIMEOUT, LOG})
 
 
 @dataclass(slots=True)

@@ -106,6 +106,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, athlete, block, course)
     );
     """,
+    # 3: what the week needs of each summary (monitor/session/week.py): the rep times, the block's plan,
+    # CAUTIONs, and the athletes' logs; rows derived without them are dropped, to be derived again
+    """
+    ALTER TABLE athlete_summaries ADD COLUMN times_us TEXT NOT NULL DEFAULT '[]';  -- valid reps, JSON, in order
+    ALTER TABLE athlete_summaries ADD COLUMN planned INTEGER;  -- the block's rep cap; NULL: the stop rule's
+    ALTER TABLE athlete_summaries ADD COLUMN caution INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE athlete_summaries ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    CREATE TABLE athlete_logs (               -- each athlete's log of the session (monitor/session/log.py)
+        session_id INTEGER NOT NULL REFERENCES summaries(session_id) ON DELETE CASCADE,
+        athlete TEXT NOT NULL,
+        rpe REAL,
+        minutes REAL,
+        legs TEXT,
+        hr_rest INTEGER,
+        note TEXT NOT NULL,
+        PRIMARY KEY (session_id, athlete)
+    );
+    CREATE INDEX sessions_created ON sessions(created_ns);  -- the week reads a range of dates
+    DELETE FROM athlete_summaries;
+    DELETE FROM summaries;
+    """,
 )
 
 
@@ -511,26 +532,77 @@ class SessionStore:
         return {sid: tuple(rest) for sid, *rest in self._db.execute(
             "SELECT session_id, last_event_id, last_annotation_id, engine_version, events, summary FROM summaries")}
 
-    def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple]]]) -> None:
+    def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple], Sequence[tuple]]]
+                      ) -> None:
         """Keep derived rows: (session, last event id, last annotation id, engine version, events, summary
-        JSON, athlete rows (athlete, block, course, start, reps, best_us, verdict, high_reps, high_m)), in one
-        transaction; each replaces what the session had."""
+        JSON, athlete rows (athlete, block, course, start, reps, best_us, verdict, high_reps, high_m,
+        times_us JSON, planned, caution, reason), log rows (athlete, rpe, minutes, legs, hr_rest, note)),
+        in one transaction; each replaces what the session had."""
         with self._transaction():
             execute = self._db.execute
-            for sid, last_event, last_note, engine, events, summary, athletes in rows:
+            for sid, last_event, last_note, engine, events, summary, athletes, logs in rows:
                 execute("DELETE FROM athlete_summaries WHERE session_id = ?", (sid,))
+                execute("DELETE FROM athlete_logs WHERE session_id = ?", (sid,))
                 execute("INSERT OR REPLACE INTO summaries (session_id, last_event_id, last_annotation_id,"
                         " engine_version, events, summary) VALUES (?, ?, ?, ?, ?, ?)",
                         (sid, last_event, last_note, engine, events, summary))
                 self._db.executemany("INSERT INTO athlete_summaries (session_id, athlete, block, course, start,"
-                                     " reps, best_us, verdict, high_reps, high_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     " reps, best_us, verdict, high_reps, high_m, times_us, planned, caution, reason)"
+                                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                      [(sid, *row) for row in athletes])
+                self._db.executemany("INSERT INTO athlete_logs (session_id, athlete, rpe, minutes, legs, hr_rest,"
+                                     " note) VALUES (?, ?, ?, ?, ?, ?, ?)", [(sid, *row) for row in logs])
+
+    def athlete_rows(self) -> dict[int, tuple[list[tuple], list[tuple]]]:
+        """session -> (its athlete rows, its log rows), each as `put_summaries` takes them, in the order kept."""
+        out: dict[int, tuple[list[tuple], list[tuple]]] = {}
+        for sid, *rest in self._db.execute(
+                "SELECT session_id, athlete, block, course, start, reps, best_us, verdict, high_reps, high_m,"
+                " times_us, planned, caution, reason FROM athlete_summaries ORDER BY session_id, rowid"):
+            out.setdefault(sid, ([], []))[0].append(tuple(rest))
+        for sid, *rest in self._db.execute("SELECT session_id, athlete, rpe, minutes, legs, hr_rest, note"
+                                           " FROM athlete_logs ORDER BY session_id, rowid"):
+            out.setdefault(sid, ([], []))[1].append(tuple(rest))
+        return out
 
     def summary_marks(self) -> dict[int, tuple[int, int, int]]:
-        """session -> (last event id, last annotation id, engine version) of its derived row: which rows
-        are fresh, known without reading them."""
+        """session -> (last event id, last annotation id, engine version) of its derived row: which are
+        fresh, without reading the rows."""
         return {sid: (event, note, engine) for sid, event, note, engine in self._db.execute(
             "SELECT session_id, last_event_id, last_annotation_id, engine_version FROM summaries")}
+
+    def athlete_summaries_since(self, since_ns: int, demo: bool, skip: str = "[]") -> Iterator[tuple]:
+        """(session, created_ns, name, its athlete rows, its log rows) of the sessions from `since_ns` on
+        (demo sessions, or the others; not those in `skip`, a JSON list of ids), oldest first. Each
+        session's rows come as one JSON array (of arrays, as `put_summaries` takes the rows, times_us
+        decoded), built by SQLite: one decode per session, not one per row."""
+        athletes = ("SELECT json_group_array(json_array(a.athlete, a.block, a.course, a.start, a.reps, a.best_us,"
+                    " a.verdict, a.high_reps, a.high_m, json(a.times_us), a.planned, a.caution, a.reason))"
+                    " FROM (SELECT * FROM athlete_summaries WHERE session_id = s.id ORDER BY rowid) a")
+        logs = ("SELECT json_group_array(json_array(l.athlete, l.rpe, l.minutes, l.legs, l.hr_rest, l.note))"
+                " FROM (SELECT * FROM athlete_logs WHERE session_id = s.id ORDER BY rowid) l")
+        for sid, created, name, athlete_rows, log_rows in self._db.execute(
+                f"SELECT s.id, s.created_ns, s.name, ({athletes}), ({logs}) FROM sessions s"
+                " WHERE s.created_ns >= ? AND (s.name = ?) = ? AND s.id NOT IN (SELECT value FROM json_each(?))"
+                " AND s.id IN (SELECT session_id FROM summaries) ORDER BY s.created_ns, s.id",
+                (since_ns, DEMO, demo, skip)):
+            yield sid, created, name, json.loads(athlete_rows), json.loads(log_rows)
+
+    def bests_before(self, before_ns: int, demo: bool, skip: str = "[]") -> dict[tuple[str, str, str | None], int]:
+        """(athlete, course, start) -> the best of the derived rows of the sessions before `before_ns`."""
+        return {(athlete, course, start): best for athlete, course, start, best in self._db.execute(
+            "SELECT a.athlete, a.course, a.start, min(a.best_us) FROM sessions s"
+            " JOIN athlete_summaries a ON a.session_id = s.id"
+            " WHERE s.created_ns < ? AND (s.name = ?) = ? AND a.best_us IS NOT NULL"
+            " AND s.id NOT IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3", (before_ns, DEMO, demo, skip))}
+
+    def named_athletes(self) -> set[str]:
+        """Every athlete any session's annotations name (rosters, the athletes sent, added, reassigned, logged):
+        who an `--athlete` may be, known without deriving anything."""
+        return {name for (name,) in self._db.execute(
+            "SELECT j.value FROM annotations a, json_each(a.data, '$.athletes') j WHERE a.kind = ?"
+            " UNION SELECT json_extract(data, '$.athlete') FROM annotations WHERE kind IN (?, ?, ?, ?)",
+            (ROSTER, "next_up", "add_athlete", "reassign", "log")) if isinstance(name, str)}
 
     def listing_rows(self, until: int | None = None) -> list[tuple]:
         """(session, created_ns, name, events, reps, plan, plan blocks) of every session up to id `until`
@@ -579,6 +651,7 @@ class SessionStore:
     def drop_summaries(self) -> int:
         """Forget every derived row (the facts stay): how many sessions had one."""
         with self._transaction():
+            self._db.execute("DELETE FROM athlete_logs")
             self._db.execute("DELETE FROM athlete_summaries")
             return self._db.execute("DELETE FROM summaries").rowcount
 

@@ -28,6 +28,7 @@ from gates.course import Course
 from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.session.blocks import BlockChanged
+from monitor.session.log import LogEntry
 from monitor.tui import config
 from monitor.tui.board import Board
 from monitor.tui.messages import GateClock, Update
@@ -35,6 +36,7 @@ from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
+from monitor.tui.widgets.spacing import SpacingLine
 from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
 
 
@@ -51,6 +53,7 @@ class Controls(Protocol):
     def add_athlete(self, name: str) -> None: ...
     def bring_back(self, name: str) -> None: ...
     def end(self) -> None: ...
+    def log(self, entry: LogEntry) -> None: ...
     def undo(self) -> str | None: ...
 
 
@@ -86,8 +89,9 @@ class DashboardApp(App):
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
                  roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
                  speed: float = 1.0, theme: str = config.DEFAULT_THEME,
-                 remember_theme: Callable[[str], object] | None = None) -> None:
+                 remember_theme: Callable[[str], object] | None = None, spacing: dict | None = None) -> None:
         super().__init__()
+        self.spacing = spacing or {}  # athlete -> monitor.session.week.Spacing as the session starts
         self.remember_theme = remember_theme
         config.apply(self, theme)
         self.controls = controls
@@ -137,6 +141,7 @@ class DashboardApp(App):
             yield self.verdict
             yield self.last_rep
         yield self.table
+        yield SpacingLine(self.spacing, id="spacing")
         yield self.plots
         yield self.gates
         yield self.not_saving
@@ -442,7 +447,10 @@ class DashboardApp(App):
         def done(yes: bool | None) -> None:
             if yes:
                 self._decide(controls.end, "ending the session…")
+                ask_logs(self, [*self.board.order, *self.board.athletes], lambda entry: self._decide(
+                    lambda: controls.log(entry), f"{entry.athlete}'s log stored: {entry.describe()}"))
 
+        from monitor.present.log_prompt import ask_logs
         from monitor.tui.screens.prompts import Confirm
 
         self.push_screen(Confirm("End the session for everyone? Every rep is already stored.", "End session"),

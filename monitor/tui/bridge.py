@@ -9,11 +9,14 @@ crash (the coach ends a session with `e`).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from monitor.live.pipeline import LinkChanged, Message, Pipeline
 from monitor.session import facts
+from monitor.session.log import LogEntry
+from monitor.session.week import HI_RANGE_M
 from monitor.tui.messages import GateClock, Update
 
 if TYPE_CHECKING:
@@ -89,6 +92,10 @@ class PipelineControls:
                 return describe(note)
         return None
 
+    def log(self, entry: LogEntry) -> None:
+        """An athlete's log of the session, after END too (a fact of the session, not a decision to undo)."""
+        self.pipeline.annotate(facts.LOG, **entry.as_data())
+
     def end(self) -> None:
         """End the session: sources close, what they hold is stored, the END annotation follows."""
         if self._ending is None:
@@ -96,14 +103,21 @@ class PipelineControls:
                 self.pipeline.stop(end=True, reason="ended by the coach"))
 
 
-async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0, **look: object) -> DashboardApp:
-    """Start the pipeline and build its dashboard (not yet running); `look`: its theme options."""
+async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0,
+                         hi_range_m: dict[str, tuple[float, float]] | None = None,
+                         default_range_m: tuple[float, float] | None = None, **look: object) -> DashboardApp:
+    """Start the pipeline and build its dashboard (not yet running); `look`: its theme options;
+    `hi_range_m`, `default_range_m`: the weekly high-intensity ranges its spacing line shows against."""
+    from monitor.store.summaries import spacing_at
     from monitor.tui.app import DashboardApp
 
     messages = pipeline.subscribe()
     await pipeline.start()
+    spacing = spacing_at(pipeline.store, pipeline.athletes, time.time_ns(), session=pipeline.session,
+                         hi_range_m=hi_range_m, default_range_m=default_range_m or HI_RANGE_M)
     return DashboardApp(PipelineControls(pipeline, messages), course=pipeline.course, rule=pipeline.rule,
-                        roster=pipeline.athletes, where=where, speed=speed, **look,  # type: ignore[arg-type]
+                        roster=pipeline.athletes, where=where, speed=speed, spacing=spacing,
+                        **look,  # type: ignore[arg-type]
                         clock=lambda: pipeline.clock() / 1e9)  # rest and heartbeat ages on the arrivals' clock
 
 

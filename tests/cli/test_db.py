@@ -37,7 +37,7 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place_and_lists_the_s
     assert [{k: row[k] for k in old} for row, old in zip(listed, before)] == before  # every old field, as it was
     assert len(listed) == len(before)
     with st.SessionStore(db, readonly=True) as store:
-        assert store.schema_version == len(st.MIGRATIONS) == 2
+        assert store.schema_version == len(st.MIGRATIONS) == 3
         assert sorted(store.summary_rows()) == [1, 2, 3]
 
 
@@ -45,11 +45,15 @@ def test_rebuilding_the_derived_rows_gives_the_same_rows_and_output(tmp_path):
     db = old_database(tmp_path)
     listing = gates("sessions", "--db", str(db))
     with st.SessionStore(db) as store:
-        rows = store.summary_rows()
+        store.annotate(3, "log", athlete="Ada", rpe=7, minutes=40, legs="heavy", hr_rest=None, note="")
+    listing = gates("sessions", "--db", str(db))
+    with st.SessionStore(db) as store:
+        rows, athletes = store.summary_rows(), store.athlete_rows()
+    assert athletes[3][1] == [("Ada", 7, 40, "heavy", None, "")] and all(len(a[0]) == 2 for a in athletes.values())
     assert "3 derived rows up to date" in gates("db", "check", "--db", str(db))
     assert "3 derived rows dropped" in gates("db", "rebuild", "--db", str(db))
     with st.SessionStore(db) as store:
-        assert store.summary_rows() == rows
+        assert store.summary_rows() == rows and store.athlete_rows() == athletes
     assert gates("sessions", "--db", str(db)) == listing
 
 

@@ -27,6 +27,7 @@ from monitor.present.records import fmt_pct, fmt_speed, fmt_time
 from simulators.sim_source import SimulatorSource
 from monitor.tui.app import DashboardApp
 from monitor.tui.bridge import open_dashboard
+from monitor.present.log_prompt import LogPrompt
 from monitor.tui.screens.help import HelpScreen
 from monitor.tui.screens.prompts import AskText, Confirm, PickAthlete
 from monitor.tui.widgets.last_rep import best_line
@@ -211,6 +212,11 @@ async def test_end_session_asks_first_then_ends(live):
     await until(pilot, lambda: app.verdict.banner.word == "SESSION ENDED", "the session ended")
     assert "ended by the coach" in app.verdict.banner.detail
     assert len(notes(pipeline, facts.END)) == 1
+    await until(pilot, lambda: isinstance(app.screen, LogPrompt), "the first athlete's log prompt")
+    while isinstance(app.screen, LogPrompt):  # each athlete's log, skipped (tests/tui/test_week_dashboard.py types them)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert not notes(pipeline, facts.LOG)
     await pilot.press("v")  # after the end nothing more is stored
     await pilot.pause()
     assert not notes(pipeline, facts.VOID)
