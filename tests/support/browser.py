@@ -85,10 +85,10 @@ def layout(chromium: str, page: Path, width: int, profile: Path) -> dict:
     return json.loads(found[1].replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&"))
 
 
-def pdf_pages(chromium: str, page: Path, profile: Path) -> int:
-    """Print `page` to PDF as a browser's Print would (A4 from the page's own @page rule); its page count."""
+def pdf_pages(chromium: str, page: Path, profile: Path) -> list[str]:
+    """Print `page` to PDF as a browser's Print would (A4, from the page's own @page rule); each page's text."""
+    from pypdf import PdfReader
+
     pdf = page.with_suffix(".pdf")
     run(chromium, profile, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    return [p.extract_text() for p in PdfReader(pdf).pages]
