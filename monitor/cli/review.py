@@ -47,6 +47,15 @@ def _span(ids: list[int]) -> str:
     return f"session {ids[0]}" if len(ids) == 1 else f"sessions {ids[0]}–{ids[-1]}"
 
 
+def history_loader(path, created_ns: int):
+    """An athlete's history for the review's history view: the weeks up to the session's own."""
+    from monitor.review.history import WEEKS
+    from monitor.session import week as wk
+    from monitor.store import athlete_history
+
+    return lambda athlete: athlete_history.load(path, athlete, last=wk.iso_week(created_ns), count=WEEKS)
+
+
 def require_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty() and sys.__stderr__.isatty()):
         raise UsageError("the review needs a terminal; `gates sessions` lists sessions without one")
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.review.app import ReviewApp
     from monitor.tui import config
 
-    app = ReviewApp(session)
+    app = ReviewApp(session, history=history_loader(database_path(args.db), session.info.created_ns))
     config.apply(app, chosen_look(args.theme)["theme"])
     app.run()
     return 0

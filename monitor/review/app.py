@@ -9,6 +9,7 @@ read-only, so a live monitor may still be writing the session.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
@@ -20,6 +21,10 @@ from textual.widgets import DataTable, Footer, Header, Label
 from monitor.review.digest import AthleteDigest, SessionDigest
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
+from monitor.store.athlete_history import AthleteHistory, UnknownAthlete
+from monitor.store.db import StoreError
+
+HistoryLoader = Callable[[str], AthleteHistory]  # athlete -> their history
 
 NARROW_COLUMNS = 140  # below this the athletes sit above the reps, so that every rep column fits
 SHORT_ROWS = 30  # below this the tables and plots share the height evenly, with no borders
@@ -31,6 +36,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("escape", "athletes", "", "back to the athletes"),
     ("left_square_bracket", "athlete(-1)", "Prev athlete", "the previous athlete, from anywhere"),
     ("right_square_bracket", "athlete(1)", "Next athlete", "the next athlete, from anywhere"),
+    ("h", "history", "History", "the athlete's history: weeks, personal bests, the log (Esc back)"),
     ("question_mark", "help", "Help", "this help"),
     ("q", "quit", "Quit", "leave (nothing is changed)"),
 )
@@ -47,9 +53,10 @@ class ReviewApp(App):
     BINDINGS = [*(Binding(key, action, label, show=bool(label)) for key, action, label, _ in KEYS if action),
                 Binding("f1", "help", "Help", show=False)]
 
-    def __init__(self, session: SessionDigest) -> None:
+    def __init__(self, session: SessionDigest, history: HistoryLoader | None = None) -> None:
         super().__init__()
         self.session = session
+        self.history = history  # an athlete's history up to this session's week, read when asked for
         self.athlete: AthleteDigest | None = None
         info = session.info
         state = "ended" if info.ended else "open"
@@ -141,6 +148,21 @@ class ReviewApp(App):
         count = len(self.session.athletes)
         if count:
             self.athletes.move_cursor(row=(self.athletes.cursor_row + step) % count)
+
+    def action_history(self) -> None:
+        from monitor.review.history import HistoryScreen
+
+        if self.athlete is None or self.history is None:
+            self.notify("no athlete's history to show here")
+            return
+        if isinstance(self.screen, HistoryScreen):
+            return
+        try:
+            history = self.history(self.athlete.name)
+        except (UnknownAthlete, StoreError) as err:  # a demo's athlete beside real ones, a database gone
+            self.notify(f"no history of {self.athlete.name}: {err or 'not among the sessions that count'}")
+            return
+        self.push_screen(HistoryScreen(history))
 
     def action_help(self) -> None:
         from monitor.review.help import ReviewHelp
