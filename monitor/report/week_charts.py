@@ -3,12 +3,17 @@ range, weekly sRPE load, and each block's best time per session with the PB line
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from monitor.report.svg import Plot, esc, nice_ticks, polyline
 from monitor.session import week as wk
 
 WIDTH = 520  # the charts scale down to the screen (max-width: 100%), keeping their proportions
+
+
+def _day(ns: int) -> str:
+    return dt.datetime.fromtimestamp(ns / 1e9).strftime("%d %b")
 
 
 def _week_ticks(weeks: Sequence[wk.Week]) -> list[tuple[float, str]]:
@@ -60,8 +65,8 @@ def bests(points: Sequence[tuple[int, int, bool]], block: str, name: str) -> str
     pad = max((hi - lo) * 0.15, 0.05)
     plot = Plot(-0.5, len(points) - 0.5, lo - pad, hi + pad, width=WIDTH)
     every = max(1, len(points) // 8 + (len(points) % 8 > 0))
-    ticks = [(i, wk.iso_week(ns).split("-")[1]) for i, (ns, _, _) in enumerate(points) if i % every == 0]
-    body = plot.axes(ticks, nice_ticks(lo - pad, hi + pad), "session (ISO week)", "best time (s)", "{:.2f}")
+    ticks = [(i, _day(ns)) for i, (ns, _, _) in enumerate(points) if i % every == 0]
+    body = plot.axes(ticks, nice_ticks(lo - pad, hi + pad), "session", "best time (s)", "{:.2f}")
     steps: list[tuple[float, float]] = []  # the PB line: level until the next PB, then down to it
     for i, (_, us, pb) in enumerate(points):
         if pb:
@@ -73,5 +78,5 @@ def bests(points: Sequence[tuple[int, int, bool]], block: str, name: str) -> str
         body.append(polyline(steps, "pb-line"))
     for i, (ns, us, pb) in enumerate(points):
         body.append(f'<circle class="dot {"pb" if pb else "not-pb"}" cx="{plot.x(i):.1f}" cy="{plot.y(us / 1e6):.1f}" '
-                    f'r="4.5"><title>{esc(wk.iso_week(ns))}: {us / 1e6:.2f} s{" (PB)" if pb else ""}</title></circle>')
+                    f'r="4.5"><title>{esc(_day(ns))}: {us / 1e6:.2f} s{" (PB)" if pb else ""}</title></circle>')
     return plot.svg("bests", f"Best time per session of {name} on {block}", body)
