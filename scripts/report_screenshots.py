@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ["TZ"] = "UTC"  # the history's days as the tests build them
 
-from support.athlete_history import ATHLETE, LAST_WEEK, build  # noqa: E402
-from support.history import gates  # noqa: E402
+from support.athlete_history import ATHLETE, LAST_WEEK, build
+from support.history import gates
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
@@ -41,7 +41,7 @@ def shoot(chromium: str, page: Path, png: Path, profile: Path, *, phone: bool, h
                           encoding="utf-8")
     size = f"{PHONE_PX + 110},{height}" if phone else f"1280,{height}"
     proc = subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-                           f"--window-size={size}", target.as_uri()], capture_output=True, text=True, timeout=180)
+                           f"--window-size={size}", target.as_uri()], capture_output=True, text=True, timeout=180, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"chromium failed on {page.name}: {proc.stderr.strip()[-400:]}")
 

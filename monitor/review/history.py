@@ -10,6 +10,7 @@ Read-only, like the rest of the review; Esc goes back to the session.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -39,7 +40,7 @@ def _verdict(value: str | None) -> Text:
 
 
 class HistoryScreen(Screen):
-    BINDINGS = [Binding("escape,h,q", "app.pop_screen", "Back to the session")]
+    BINDINGS: ClassVar = [Binding("escape,h,q", "app.pop_screen", "Back to the session")]
 
     def __init__(self, history: AthleteHistory) -> None:
         super().__init__()

@@ -15,7 +15,15 @@ from html.parser import HTMLParser
 
 import pytest
 from support import browser
-from support.athlete_history import ATHLETE, DAYS, LAST_WEEK, OTHER_TIMES, OTHERS, STORED_PB_US, build
+from support.athlete_history import (
+    ATHLETE,
+    DAYS,
+    LAST_WEEK,
+    OTHER_TIMES,
+    OTHERS,
+    STORED_PB_US,
+    build,
+)
 from support.history import gates, week_lines
 
 from monitor.session.model import SessionModel
@@ -102,14 +110,14 @@ def test_the_history_page_has_the_week_engines_figures(history, pages):
     weeks = week_lines(history.db, "--athlete", ATHLETE, "--weeks", "3", "--week", LAST_WEEK)
     assert [w["week"] for w in weeks] == ["2026-W47", "2026-W48", "2026-W49"]
     for week in weeks:
-        row = re.search(rf'data-label="week">{week["week"]}</td>(.*?)</tr>', html, re.S)[1]
-        cells = dict(re.findall(r'data-label="([^"]+)">(.*?)</td>', row, re.S))
+        row = re.search(rf'data-label="week">{week["week"]}</td>(.*?)</tr>', html, re.DOTALL)[1]
+        cells = dict(re.findall(r'data-label="([^"]+)">(.*?)</td>', row, re.DOTALL))
         assert cells["sessions"] == str(week["sessions"]) and cells["reps"] == str(week["reps"])
         assert cells["hi reps"] == str(week["hi_reps"]) and cells["hi m"].startswith(f"{week['hi_m']:.0f}<small>")
         assert cells["sRPE AU"] == ("—" if week["srpe_au"] is None else f"{week['srpe_au']:.0f}")
         assert cells["next week"] == (week["suggestion"] or "—").replace("'", "&#x27;")
     # the PB progression: every session's best here was a PB, the first one against none before it
-    pbs = re.findall(r'class="pb-row">.*?data-label="PB">([\d.]+) s', html, re.S)
+    pbs = re.findall(r'class="pb-row">.*?data-label="PB">([\d.]+) s', html, re.DOTALL)
     assert pbs == [f"{min(times):.2f}" for _, times in DAYS]
     assert html.count('<circle class="dot pb"') == len(DAYS)
     # each session's verdict and reason, the END of the third session among them

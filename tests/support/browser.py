@@ -53,7 +53,7 @@ def find_chromium() -> str:
                  ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=300", "chromium"]):
         try:
             proc = subprocess.run(step, capture_output=True, text=True, env=env, timeout=INSTALL_TIMEOUT_S,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, check=False)
         except subprocess.TimeoutExpired:
             pytest.skip(f"{' '.join(step[:2])} took over {INSTALL_TIMEOUT_S} s: chromium not installed")
         if proc.returncode != 0:
@@ -67,7 +67,7 @@ def find_chromium() -> str:
 
 def run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     proc = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
-                          text=True, timeout=180, stdin=subprocess.DEVNULL)
+                          text=True, timeout=180, stdin=subprocess.DEVNULL, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
 
@@ -80,7 +80,7 @@ def layout(chromium: str, page: Path, width: int, profile: Path) -> dict:
                      f'<body><iframe style="border: 0; width: {width}px; height: 30000px" '
                      f'srcdoc="{html.escape(measured, quote=True)}"></iframe></body></html>', encoding="utf-8")
     dom = run(chromium, profile, f"--window-size={max(width, 800) + 40},1000", "--dump-dom", probe.as_uri()).stdout
-    found = re.search(r"<title>MEASURED(.*?)</title>", dom, re.S)
+    found = re.search(r"<title>MEASURED(.*?)</title>", dom, re.DOTALL)
     assert found, dom[:500]
     return json.loads(found[1].replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&"))
 
