@@ -198,3 +198,24 @@ def test_the_group_report_prints_one_athlete_per_page(chromium, report, tmp_path
     assert len(printed) == len(page.sections)
     assert printed[0].startswith("Session") and "Splits" in printed[0]  # the title is not alone on page 1
     assert all(text.count("reps valid") == 1 for text in printed)
+
+
+@given(names=hs.lists(hs.text(hs.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=12),
+                      min_size=2, max_size=3, unique=True), pick=hs.integers(0, 2))
+@settings(max_examples=30, deadline=None)
+def test_one_athletes_page_names_no_one_else(names, pick, tmp_path_factory):
+    """Whatever the names, an athlete's page has their section alone and no other athlete's name in it.
+    Each name is marked with a letter no figure or word of the page has (so "01" is not found in a date);
+    a name inside another ("Al" in "Alan") would be found by right, so such rosters are left out."""
+    names = [f"Ж{n}" for n in names]
+    mine = names[pick % len(names)]
+    others = [n for n in names if n != mine]
+    if any(o in mine for o in others):
+        return
+    path = tmp_path_factory.mktemp("one") / "gates.sqlite3"
+    html = render(saved_session.load(str(path), str(make_small_session(path, names))), mine)
+    page = Page()
+    page.feed(html)
+    assert [s["name"] for s in page.sections] == [mine]
+    text = "".join(page.text)
+    assert mine in text and not any(o in text for o in others)
