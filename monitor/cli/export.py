@@ -75,6 +75,14 @@ def _has(saved, athlete: str) -> bool:
             or athlete in athlete_log.entries(saved.annotations))
 
 
+def _names(athlete: str, roster: tuple[str, ...], notes) -> bool:
+    """Whether a session names the athlete at all: a rep is only ever theirs through a roster (the one
+    now or an earlier one) or an annotation that names them (next up, added, reassigned to, logged), so
+    no other session needs deriving."""
+    return athlete in roster or any(n.data.get("athlete") == athlete or athlete in n.data.get("athletes", ())
+                                    for n in notes)
+
+
 def _sessions(path, athlete: str, start: int | None) -> list:
     """Every stored session from `start` on (oldest first) with a rep or a log of `athlete`."""
     from monitor.store import db as st
@@ -82,8 +90,10 @@ def _sessions(path, athlete: str, start: int | None) -> list:
 
     try:
         with st.SessionStore(path, readonly=True) as store:
-            ids = [s.id for s in store.sessions() if start is None or s.created_ns >= start]
-        loaded = (saved_session.load(path, sid) for sid in ids)
+            notes = store.all_annotations()
+            ids = [s.id for s in store.sessions() if (start is None or s.created_ns >= start)
+                   and _names(athlete, s.athletes, notes.get(s.id, ()))]
+        loaded = (saved_session.load(path, sid) for sid in ids)  # derived only where the athlete is named
         return sorted((s for s in loaded if _has(s, athlete)), key=lambda s: (s.info.created_ns, s.info.id))
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
