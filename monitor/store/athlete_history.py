@@ -41,6 +41,7 @@ def load(path: Path, athlete: str, *, last: str, count: int) -> AthleteHistory:
     """`athlete`'s `count` weeks up to `last` in the database at `path` (StoreError for a database that
     cannot be read, UnknownAthlete for a name no session has)."""
     first_ns = wk.week_start_ns(wk.shift_week(last, 1 - count))
+    end_ns = wk.week_start_ns(wk.shift_week(last, 1))  # the Monday after the last week
     with st.SessionStore(path, readonly=True) as store, Summaries(store) as cache:
         judged = judged_since(cache, first_ns - wk.WEEK_NS)  # the week before the first: its change
         known = cache.athletes() | {j.athlete for j in judged}
@@ -48,7 +49,7 @@ def load(path: Path, athlete: str, *, last: str, count: int) -> AthleteHistory:
         raise UnknownAthlete(athlete)
     weeks = tuple(w for w in wk.weeks(judged, last=last, count=count, athlete=athlete) if w.athlete == athlete)
     mine = [j for j in judged if j.athlete == athlete]
-    window = tuple(j for j in mine if j.summary.created_ns >= first_ns)
+    window = tuple(j for j in mine if first_ns <= j.summary.created_ns < end_ns)
     before: dict[str, int] = {}
     seen: set[str] = set()
     for j in window:  # each block's PB as the first session in the window that ran it was judged against
@@ -56,7 +57,7 @@ def load(path: Path, athlete: str, *, last: str, count: int) -> AthleteHistory:
             seen.add(block)
             if block in j.pb_before:
                 before[block] = j.pb_before[block]
-    progression = {block: [(j, us) for j, us in sets if j.summary.created_ns >= first_ns]
+    progression = {block: [(j, us) for j, us in sets if first_ns <= j.summary.created_ns < end_ns]
                    for block, sets in wk.pb_progression(mine, athlete).items()}
     if not weeks:  # the athlete ran nothing in the window: the window's weeks, empty
         weeks = tuple(wk.Week(athlete, wk.shift_week(last, -k), (), None, None, None, None, wk.HI_RANGE_M)

@@ -156,6 +156,27 @@ def test_printed_one_athlete_per_page_and_the_title_never_alone(pages, tmp_path)
     assert all(page.strip() for page in history)
 
 
+def test_weeks_before_any_session_give_a_page_that_says_so(history, tmp_path):
+    out = tmp_path / "early.html"
+    proc = gates("report", "--athlete", ATHLETE, "--weeks", "2", "--week", "2026-W45", "-o", str(out),
+                 "--db", str(history.db))
+    assert proc.returncode == 0, proc.stderr
+    text = text_of(out)
+    assert "No sessions in these weeks." in text and "No valid rep in these weeks." in text
+    assert "2026-W44" in text and "2026-W45" in text
+
+
+def test_a_window_in_the_middle_starts_from_the_pb_standing_then(history, tmp_path):
+    out = tmp_path / "w48.html"
+    proc = gates("report", "--athlete", ATHLETE, "--weeks", "1", "--week", "2026-W48", "-o", str(out),
+                 "--db", str(history.db))
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text(encoding="utf-8")
+    assert re.search(r'before 2026-W48</td><td class="num" data-label="PB">4.00 s', html)  # W47's best
+    assert re.findall(r'class="pb-row">.*?data-label="PB">([\d.]+) s', html, re.DOTALL) == ["3.99", "3.98"]
+    assert "2026-11-19" not in html and "2026-12-01" not in html
+
+
 def test_bad_input_is_one_line_exit_2_and_the_database_is_untouched(history, tmp_path):
     before = hashlib.sha256(history.db.read_bytes()).hexdigest()
     out = str(tmp_path / "x.html")
