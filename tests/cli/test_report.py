@@ -11,17 +11,16 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
 from support import browser
 from support.browser import CHROMIUM_FLAGS, find_chromium
 from support.cli import gates
+from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
 
 from gates.rep_profile import rep_profile
-from monitor.store import saved as saved_session
-from monitor.store import db as st
-from monitor.session.model import SessionModel
 from monitor.report.page import render
-
+from monitor.session.model import SessionModel
+from monitor.store import db as st
+from monitor.store import saved as saved_session
 
 
 class Page(HTMLParser):
