@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from monitor.session.model import Settings
 from monitor.store.saved import SavedSession
 
 FORMAT = "gates-session"
+ATHLETE_FORMAT = "gates-athlete"  # one athlete across sessions (read-only: import takes sessions)
 VERSION = 1
 CSV_HEADER = ("session", "date", "athlete", "rep", "course", "gate", "distance_m", "time_s", "valid", "flags")
 
@@ -49,19 +51,47 @@ def _seconds(us: int) -> str:
 
 
 def csv_text(saved: SavedSession) -> str:
+    return athlete_csv_text([saved])
+
+
+def athlete_csv_text(sessions: Iterable[SavedSession], athlete: str | None = None) -> str:
+    """The sessions' splits in one table, oldest first (the session and date columns tell them apart);
+    with `athlete`, that athlete's rows only: the same long format, so shorts reads it the same way."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
     writer.writerow(CSV_HEADER)
-    date = _date(saved.info.created_ns)
-    for result in saved.model.ordered_results():
-        rep = result.rep
-        start = rep.course.distances_m[0]
-        flags = ";".join(sorted(rep.flags))
-        for gate, (distance, split) in enumerate(zip(rep.course.distances_m[1:], rep.splits_us), start=1):
-            writer.writerow((saved.info.id, date, rep.athlete, rep.number, rep.course.label(), gate,
-                             f"{distance - start:g}", "" if split is None else _seconds(split),
-                             "true" if rep.valid else "false", flags))
+    for saved in sessions:
+        date = _date(saved.info.created_ns)
+        for result in saved.model.ordered_results():
+            rep = result.rep
+            if athlete is not None and rep.athlete != athlete:
+                continue
+            start = rep.course.distances_m[0]
+            flags = ";".join(sorted(rep.flags))
+            for gate, (distance, split) in enumerate(zip(rep.course.distances_m[1:], rep.splits_us), start=1):
+                writer.writerow((saved.info.id, date, rep.athlete, rep.number, rep.course.label(), gate,
+                                 f"{distance - start:g}", "" if split is None else _seconds(split),
+                                 "true" if rep.valid else "false", flags))
     return out.getvalue()
+
+
+def athlete_json_text(sessions: Iterable[SavedSession], athlete: str, since: str | None = None) -> str:
+    """One athlete across sessions: each session's date, course and settings, the athlete's reps and
+    verdicts (as `gates analyze --json` prints them) and their log. For reading, not for `gates import`:
+    a session's other athletes are left out, so it is no longer the session whole."""
+    items = []
+    for saved in sessions:
+        info = saved.info
+        entry = athlete_log.entries(saved.annotations).get(athlete)
+        items.append({"session": {"id": info.id, "name": info.name, "created_ns": info.created_ns,
+                                  "date": _date(info.created_ns), "ended_ns": info.ended_ns, "course": info.course},
+                      "settings": {k: v for k, v in saved.model.settings.as_dict().items() if k not in ("pbs", "recent")},
+                      "pbs": [list(pb) for pb in saved.model.settings.pbs if pb[0] == athlete],
+                      "reps": [rep_record(r) for r in saved.model.ordered_results() if r.rep.athlete == athlete],
+                      "log": None if entry is None else entry.as_data()})
+    doc = {"format": ATHLETE_FORMAT, "version": VERSION, "exported_ns": time.time_ns(), "athlete": athlete,
+           "since": since, "sessions": items}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
 def document(saved: SavedSession) -> dict[str, Any]:

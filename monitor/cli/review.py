@@ -65,6 +65,15 @@ def store_log(path, session: int, entry) -> None:
         store.annotate(session, facts.LOG, **entry.as_data())
 
 
+def history_loader(path, created_ns: int):
+    """An athlete's history for the review's history view: the weeks up to the session's own."""
+    from monitor.review.history import WEEKS
+    from monitor.session import week as wk
+    from monitor.store import athlete_history
+
+    return lambda athlete: athlete_history.load(path, athlete, last=wk.iso_week(created_ns), count=WEEKS)
+
+
 def require_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty() and sys.__stderr__.isatty()):
         raise UsageError("the review needs a terminal; `gates sessions` lists sessions without one")
@@ -77,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     from monitor.tui import config
 
     path, sid = database_path(args.db), session.info.id
-    app = ReviewApp(session, save_log=lambda entry: store_log(path, sid, entry), logs=logs_of(path, sid))
+    app = ReviewApp(session, save_log=lambda entry: store_log(path, sid, entry), logs=logs_of(path, sid),
+                    history=history_loader(path, session.info.created_ns))
     config.apply(app, chosen_look(args.theme)["theme"])
     app.run()
     return 0

@@ -47,21 +47,45 @@ def _notes(result: RepResult) -> str:
     return esc(" · ".join(words))
 
 
+def _cell(label: str, content: str, css: str = "num") -> str:
+    """A table cell that names its column: on a phone each row is a card of labelled cells (style.py)."""
+    return f'<td class="{css}" data-label="{esc(label)}">{content}</td>'
+
+
 def _splits_table(results: list[RepResult]) -> str:
     course = results[0].rep.course
     start = course.distances_m[0]
-    head = "".join(f"<th>{d - start:g} m</th>" for d in course.distances_m[1:])
+    gates = [f"{d - start:g} m" for d in course.distances_m[1:]]
+    head = "".join(f"<th>{g}</th>" for g in gates)
     rows = []
     for r in results:
         cells = "".join(
-            f'<td class="num">{fmt_time(split)}<small>{"—" if speed is None else f"{speed:.2f} m/s"}</small></td>'
-            for split, speed in zip(r.rep.splits_us, r.rep.segment_speeds()))
+            _cell(gate, f'{fmt_time(split)}<small>{"—" if speed is None else f"{speed:.2f} m/s"}</small>')
+            for gate, split, speed in zip(gates, r.rep.splits_us, r.rep.segment_speeds()))
         struck = "" if r.rep.valid else ' class="invalid"'
-        rows.append(f'<tr{struck}><td>#{r.rep.number}</td>{cells}'
-                    f'<td class="num">{fmt_pct(r.dropoff_pct)}</td><td class="num">{fmt_pct(r.intensity_pct)}</td>'
-                    f'<td>{_verdict(r) if r.verdict is not None else ""}</td><td class="notes">{_notes(r)}</td></tr>')
-    return (f'<table class="splits"><thead><tr><th>rep</th>{head}<th>drop-off %</th><th>intensity %</th>'
-            f'<th>verdict</th><th>notes</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        rows.append(f'<tr{struck}>{_cell("rep", f"#{r.rep.number}", "rep")}{cells}'
+                    f'{_cell("drop-off %", fmt_pct(r.dropoff_pct))}{_cell("intensity %", fmt_pct(r.intensity_pct))}'
+                    f'{_cell("% PB", fmt_pct(r.intensity_pb_pct))}'
+                    f'{_cell("verdict", _verdict(r) if r.verdict is not None else "", "verdict")}'
+                    f'{_cell("notes", _notes(r), "notes")}</tr>')
+    return (f'<table class="splits cards"><thead><tr><th>rep</th>{head}<th>drop-off %</th><th>intensity %</th>'
+            f'<th>% PB</th><th>verdict</th><th>notes</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _pb_facts(results: list[RepResult]) -> list[str]:
+    """The PB this block was judged against (stored with the session's start, as the engine used it),
+    and how today's best stands against it."""
+    pb_us = results[0].pb_us
+    valid = [r for r in results if r.rep.valid and r.rep.time_us is not None]
+    if pb_us is None:
+        return ["no PB before this session: its best is the first"] if valid else []
+    facts = [f"PB before {fmt_time(pb_us)} s"]
+    if valid:  # the engine's % PB of the fastest rep: against the better of the PB and today's best so far
+        best = min(valid, key=lambda r: r.rep.time_us)
+        facts.append(f"best {fmt_pct(best.intensity_pb_pct)} % PB")
+    if any(r.new_pb for r in valid):
+        facts.append(f"new PB {fmt_time(min(r.rep.time_us for r in valid if r.new_pb))} s")
+    return facts
 
 
 def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
@@ -71,7 +95,7 @@ def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
         f'<td class="num">{p.tau:.3f}</td><td class="num">{p.pmax:.1f}</td>'
         f'<td class="num">{p.rmse_s * 1000:.1f}</td></tr>'
         for i, (r, p) in enumerate(fitted))
-    return ('<table class="profile"><thead><tr><th>rep</th><th>MSS m/s</th><th>MAC m/s²</th><th>τ s</th>'
+    return ('<table class="profile compact"><thead><tr><th>rep</th><th>MSS m/s</th><th>MAC m/s²</th><th>τ s</th>'
             f'<th>PMAX W/kg</th><th>fit RMSE ms</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
@@ -87,6 +111,7 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
     facts = [f"{len(valid)} of {len(results)} reps valid",
              f"best {fmt_time(last.best_us)} s" if last else "no valid rep",
              f"Sdec {fmt_pct(last.sdec_pct)} %" if last else ""]
+    facts += _pb_facts(results)
     if fitted:
         facts.append(f"MSS up to {max(p.mss for _, p in fitted):.2f} m/s")
     reason = f'<p class="reason">{esc(last.reason)}</p>' if last and last.reason else ""
@@ -111,19 +136,29 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
 </section>"""
 
 
-def render(saved: SavedSession) -> str:
+def athletes_of(saved: SavedSession) -> list[str]:
+    """The athletes with a rep in the session, in the order they first ran."""
+    return list(dict.fromkeys(r.rep.athlete for r in saved.model.ordered_results()))
+
+
+def render(saved: SavedSession, athlete: str | None = None) -> str:
+    """The session's page; with `athlete`, theirs alone: no other athlete's name or figure is on it
+    (the unfinished starts, which belong to nobody, are left out too)."""
     info, model = saved.info, saved.model
     rule = model.settings.rule
-    athletes = list(model.results_by_block().values())  # per block, athlete and course
+    athletes = [g for g in model.results_by_block().values()  # per block, athlete and course
+                if athlete is None or g[0].rep.athlete == athlete]
     several_courses = len({g[0].rep.course for g in athletes}) > 1
-    title = f"Session {info.id}" + (f" · {info.name}" if info.name else "") + f" · {_when(info.created_ns)}"
+    title = (f"{athlete} · " if athlete else "") + f"Session {info.id}" + (f" · {info.name}" if info.name else "") \
+        + f" · {_when(info.created_ns)}"
     state = f"ended {_when(info.ended_ns)}" if info.ended_ns else "not ended"
     plan = model.blocks.plan
-    facts = [f"plan {plan.name}" if plan else f"course {info.course or '—'} m", _count(len(model.results), "rep"),
-             _count(len(model.abandoned), "unfinished start"),
+    reps = sum(len(g) for g in athletes)
+    facts = [f"plan {plan.name}" if plan else f"course {info.course or '—'} m", _count(reps, "rep"),
+             *([] if athlete else [_count(len(model.abandoned), "unfinished start")]),
              _count(len(plan.blocks), "block") if plan else
              f"floor {rule.floor_pct:g} % of best, END after {rule.consecutive} in a row", state]
-    nav = "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
+    nav = "" if athlete else "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
     sections = "".join(_athlete(i, g, g[0].floor_pct or rule.floor_pct, several_courses)
                        for i, g in enumerate(athletes))
     body = sections or '<p class="none">No reps in this session.</p>'
@@ -140,7 +175,7 @@ def render(saved: SavedSession) -> str:
 <header>
  <h1>{esc(title)}</h1>
  <p class="facts">{esc(" · ".join(facts))}</p>
- <nav>{nav}</nav>
+ {f"<nav>{nav}</nav>" if nav else ""}
 </header>
 <main>{body}
 </main>

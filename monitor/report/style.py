@@ -1,4 +1,48 @@
-"""The report's stylesheet, inlined into the page: system fonts, print-friendly, verdict colours as on the dashboard."""
+"""The report's stylesheet, inlined into the page: system fonts, print-friendly, verdict colours as on the dashboard.
+
+PHONE and PRINT come last so they win: on a narrow screen every wide table becomes a column of
+cards whose cells name their column (`data-label`), so a 390 px phone shows every figure with nothing
+scrolled sideways; on paper each athlete starts a page and is sized to fit on it, and the title
+shares the first page with the first athlete.
+"""
+
+PHONE = """
+html { overflow-wrap: anywhere; }
+figure { min-width: 0; max-width: 100%; }
+@media screen and (max-width: 700px) {
+  header { padding: 14px 14px 10px; } header h1 { font-size: 19px; }
+  main { padding: 2px 8px 14px; } footer { padding: 0 14px 16px; }
+  section.athlete { padding: 12px 12px 14px; margin: 12px 0; } h2 { font-size: 19px; }
+  figure { width: 100%; } figcaption { max-width: none; }
+  table.cards, table.cards tbody, table.cards tr { display: block; }
+  table.cards thead { display: none; }
+  table.cards tr { display: flex; flex-wrap: wrap; gap: 2px 16px; margin: 8px 0; padding: 6px 10px;
+                   border: 1px solid var(--line); border-radius: 8px; }
+  table.cards td { display: block; border: none; padding: 1px 0; text-align: left; }
+  table.cards td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 11px; }
+  table.cards td.rep, table.cards td.notes { flex-basis: 100%; max-width: none; }
+  table.cards td.rep::before { content: none; }
+  table.cards td:empty { display: none; }
+  table.cards td.rep { font-weight: 700; }
+  table.compact { font-size: 12px; } table.compact th, table.compact td { padding: 3px 4px; }
+}
+"""
+
+PRINT = """
+@page { size: A4; margin: 10mm; }
+@media print {
+  body { font-size: 10px; }
+  header { padding: 0 0 4px; } header h1 { font-size: 16px; }
+  main { padding: 0; } footer { padding: 4px 0 0; font-size: 8px; }
+  section.athlete { margin: 0; padding: 4px 0 0; break-before: page; break-inside: auto; }
+  section.athlete:first-of-type { break-before: auto; }
+  h2 { font-size: 15px; } h3 { margin: 6px 0 1px; font-size: 11px; }
+  .row { flex-wrap: nowrap; gap: 8px; } .row > * { flex: 1 1 0; min-width: 0; }
+  figcaption { font-size: 8px; }
+  table { font-size: 8.5px; } th, td { padding: 1px 4px; } td small { font-size: 7.5px; }
+  tr { break-inside: avoid; }
+}
+"""
 
 CSS = """
 :root { --go: #2e7d32; --caution: #e69b00; --end: #c62828; --none: #78909c; --invalid: #b0b0b0;
@@ -57,4 +101,4 @@ svg .measured { stroke: #fff; stroke-width: 1; }
 footer { padding: 0 32px 24px; color: var(--muted); font-size: 12px; }
 @media print { body { background: #fff; } header { background: #fff; color: var(--ink); }
                header .facts { color: var(--muted); } nav { display: none; } section.athlete { border: none; } }
-"""
+""" + PHONE + PRINT

@@ -23,6 +23,10 @@ from monitor.review.digest import AthleteDigest, SessionDigest
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
 from monitor.session.log import LogEntry
+from monitor.store.athlete_history import AthleteHistory, UnknownAthlete
+from monitor.store.db import StoreError
+
+HistoryLoader = Callable[[str], AthleteHistory]  # athlete -> their history
 
 NARROW_COLUMNS = 140  # below this the athletes sit above the reps, so that every rep column fits
 SHORT_ROWS = 30  # below this the tables and plots share the height evenly, with no borders
@@ -35,6 +39,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("left_square_bracket", "athlete(-1)", "Prev athlete", "the previous athlete, from anywhere"),
     ("right_square_bracket", "athlete(1)", "Next athlete", "the next athlete, from anywhere"),
     ("l", "log", "Log", "the athlete's log: RPE, minutes, legs, note (stored with the session)"),
+    ("h", "history", "History", "the athlete's history: weeks, personal bests, the log (Esc back)"),
     ("question_mark", "help", "Help", "this help"),
     ("q", "quit", "Quit", "leave (nothing but the logs typed in is changed)"),
 )
@@ -52,11 +57,12 @@ class ReviewApp(App):
                 Binding("f1", "help", "Help", show=False)]
 
     def __init__(self, session: SessionDigest, *, save_log: Callable[[LogEntry], object] | None = None,
-                 logs: dict[str, LogEntry] | None = None) -> None:
+                 logs: dict[str, LogEntry] | None = None, history: HistoryLoader | None = None) -> None:
         super().__init__()
         self.session = session
         self.save_log = save_log  # stores an athlete's log with the session; None: this review cannot
         self.logs = dict(logs or {})  # athlete -> their log that stands
+        self.history = history  # an athlete's history up to this session's week, read when asked for
         self.athlete: AthleteDigest | None = None
         info = session.info
         state = "ended" if info.ended else "open"
@@ -167,6 +173,21 @@ class ReviewApp(App):
             return
         self.logs[entry.athlete] = entry
         self.notify(f"{entry.athlete}'s log stored: {entry.describe()}")
+
+    def action_history(self) -> None:
+        from monitor.review.history import HistoryScreen
+
+        if self.athlete is None or self.history is None:
+            self.notify("no athlete's history to show here")
+            return
+        if isinstance(self.screen, HistoryScreen):
+            return
+        try:
+            history = self.history(self.athlete.name)
+        except (UnknownAthlete, StoreError) as err:  # a demo's athlete beside real ones, a database gone
+            self.notify(f"no history of {self.athlete.name}: {err or 'not among the sessions that count'}")
+            return
+        self.push_screen(HistoryScreen(history))
 
     def action_help(self) -> None:
         from monitor.review.help import ReviewHelp

@@ -4,8 +4,6 @@ Chromium and screenshotted, as a coach's browser would show it."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
 import subprocess
 from html.parser import HTMLParser
@@ -13,18 +11,16 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
-from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
+from support import browser
+from support.browser import CHROMIUM_FLAGS, find_chromium
 from support.cli import gates
+from support.stored_sessions import HOSTILE, NAMES, make_session, make_small_session
 
 from gates.rep_profile import rep_profile
-from monitor.store import saved as saved_session
-from monitor.store import db as st
-from monitor.session.model import SessionModel
 from monitor.report.page import render
-
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
-INSTALL_TIMEOUT_S = 900
+from monitor.session.model import SessionModel
+from monitor.store import db as st
+from monitor.store import saved as saved_session
 
 
 class Page(HTMLParser):
@@ -157,27 +153,7 @@ def test_a_session_without_reps_still_gives_a_page(tmp_path):
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium: found, or installed once with apt-get where this runs as root (CI does)."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("chromium is not installed, and installing it needs root and apt-get (apt-get install chromium)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step in (["apt-get", "update", "-q"],
-                 ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=300", "chromium"]):
-        try:
-            proc = subprocess.run(step, capture_output=True, text=True, env=env, timeout=INSTALL_TIMEOUT_S,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"{' '.join(step[:2])} took over {INSTALL_TIMEOUT_S} s: chromium not installed")
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-            pytest.skip(f"{' '.join(step[:2])} failed, chromium not installed: {last}")
-    found = shutil.which("chromium")
-    if not found:
-        pytest.skip("apt-get installed chromium but no `chromium` is on PATH")
-    return found
+    return find_chromium()
 
 
 def screenshot(chromium: str, page, png, profile) -> tuple[int, int]:
@@ -204,3 +180,41 @@ def test_chromium_renders_the_report(chromium, report, tmp_path):
     dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
                           out.as_uri()], capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL).stdout
     assert dom.count('<svg class="chart"') == out.read_text(encoding="utf-8").count('<svg class="chart"') >= 6
+
+
+@pytest.mark.parametrize("width", [browser.PHONE_WIDTH, browser.DESKTOP_WIDTH])
+def test_the_group_report_fits_a_phone_and_a_desktop_with_nothing_cut(chromium, report, width, tmp_path):
+    """The hostile name (long, no spaces to break at) and every splits table included."""
+    out, _, _ = report
+    measured = browser.layout(chromium, out, width, tmp_path / "profile")
+    assert measured["view"] == width and measured["scroll"] <= width, measured
+    assert measured["past"] == [] and measured["cut"] == [], measured
+
+
+def test_the_group_report_prints_one_athlete_per_page(chromium, report, tmp_path):
+    out, page, _ = report
+    printed = browser.pdf_pages(chromium, out, tmp_path / "profile")
+    assert len(printed) == len(page.sections)
+    assert printed[0].startswith("Session") and "Splits" in printed[0]  # the title is not alone on page 1
+    assert all(text.count("reps valid") == 1 for text in printed)
+
+
+@given(names=hs.lists(hs.text(hs.characters(categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=12),
+                      min_size=2, max_size=3, unique=True), pick=hs.integers(0, 2))
+@settings(max_examples=30, deadline=None)
+def test_one_athletes_page_names_no_one_else(names, pick, tmp_path_factory):
+    """Whatever the names, an athlete's page has their section alone and no other athlete's name in it.
+    Each name is marked with a letter no figure or word of the page has (so "01" is not found in a date);
+    a name inside another ("Al" in "Alan") would be found by right, so such rosters are left out."""
+    names = [f"Ж{n}" for n in names]
+    mine = names[pick % len(names)]
+    others = [n for n in names if n != mine]
+    if any(o in mine for o in others):
+        return
+    path = tmp_path_factory.mktemp("one") / "gates.sqlite3"
+    html = render(saved_session.load(str(path), str(make_small_session(path, names))), mine)
+    page = Page()
+    page.feed(html)
+    assert [s["name"] for s in page.sections] == [mine]
+    text = "".join(page.text)
+    assert mine in text and not any(o in text for o in others)

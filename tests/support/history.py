@@ -30,10 +30,12 @@ def at(day: str, hour: int = 17) -> int:
 
 
 def export_document(created_ns: int, reps: dict[str, list[float]], *, course: str = COURSE,
-                    max_reps: int | None = None, name: str = "") -> dict:
-    """A session export: each athlete's reps in turn (A1 B1 A2 B2 …), each sent by NEXT_UP."""
+                    max_reps: int | None = None, name: str = "", shares: list[float] | None = None) -> dict:
+    """A session export: each athlete's reps in turn (A1 B1 A2 B2 …), each sent by NEXT_UP; `shares`
+    says where in the rep each gate is crossed (default: evenly, as if at one speed)."""
     distances = [float(x) for x in course.split(",")]
-    shares = [(d - distances[0]) / (distances[-1] - distances[0]) for d in distances]
+    if shares is None:
+        shares = [(d - distances[0]) / (distances[-1] - distances[0]) for d in distances]
     order = [(athlete, times[k]) for k in range(max(map(len, reps.values()), default=0))
              for athlete, times in reps.items() if k < len(times)]
     settings = {"protocol": "gateline", "floor_pct": 95.0, "consecutive": 2, "min_reps": 2, "max_reps": max_reps,
