@@ -100,7 +100,6 @@ def run(args: argparse.Namespace) -> int:
     from monitor.session.analyzer import StopRule
     from monitor.store.db import DEMO, DEMO_DB_NAME
     from simulators.live import LiveSimulator
-    from simulators.session import simulate
     from simulators.sim_source import SimulatorSource
 
     config, plan = _config(args)
@@ -121,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))
         else:
-            source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
+            pipeline = None
+            source = SimulatorSource(LiveSimulator.taking_turns(config, lambda: next_up(pipeline), speed=args.speed,
+                                                                name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
                                 athletes=[a.name for a in config.athletes], rule=rule, resume=False,
                                 name=DEMO, plan=plan, end_when_exhausted=False)
@@ -129,6 +130,19 @@ def run(args: argparse.Namespace) -> int:
                                              speed=args.speed, theme=args.theme))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
+
+
+def next_up(pipeline):
+    """Who is up in the pipeline's session, as the demo's simulated athletes ask before each run
+    (None until the session is open): they run in the order the dashboard shows, whatever the
+    coach did to it."""
+    from simulators.turns import Up
+
+    model = None if pipeline is None else pipeline.model
+    if model is None:
+        return None
+    rotation = model.rotation
+    return Up(rotation.next_up, model.blocks.index + 1, tuple(rotation.running))
 
 
 async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | None = None):
