@@ -27,8 +27,14 @@ import numpy as np
 from gates.codec import GateStatus
 from gates.events import GateEvent, Kind
 from gates.sprint_model import time_at_distance
-from simulators.athletes import MSS_RANGE, AthleteProfile, presets
-from simulators.gate_device import HEARTBEAT_US, TORSO_DEPTH_M, DeviceClock, Faults, GateDevice
+from simulators.athletes import AthleteProfile, presets
+from simulators.gate_device import (
+    HEARTBEAT_US,
+    TORSO_DEPTH_M,
+    DeviceClock,
+    Faults,
+    GateDevice,
+)
 from simulators.link import Frame
 from simulators.plans import Block, Start
 from simulators.session import DAYTIME_US, MAX_OFFSET_US, OWN_DRIFT_PPM, SessionConfig
@@ -48,10 +54,8 @@ class Up:
 
 
 def generic(name: str) -> AthleteProfile:
-    """An athlete the simulator has no profile for: the middle of the preset group's speeds."""
-    profile = presets(names=[name])[0]
-    assert profile.mss == sum(MSS_RANGE) / 2
-    return profile
+    """An athlete the simulator has no profile for: a group of one preset, the middle of their speeds."""
+    return presets(names=[name])[0]
 
 
 class TurnSession:
@@ -197,7 +201,7 @@ class TurnSession:
         out.sort(key=lambda item: (item[0], item[1]))
         self.now_us = max(self.now_us, until_us)
         encoder = self._encoder
-        return [Frame(int(round(t_us)), device.position or device.gate,
+        return [Frame(round(t_us), device.position or device.gate,
                       encoder.event(message) if isinstance(message, GateEvent) else encoder.status(message))
                 for t_us, _, message, device in out]
 

@@ -103,7 +103,7 @@ async def test_every_rep_goes_to_who_ran_it_while_the_coach_skips_chooses_reorde
 
 async def test_an_athlete_at_end_never_runs_again(tmp_path):
     coach = Coach({})
-    truth, finished, pipeline, _ = await run_demo(tmp_path, coach)
+    truth, finished, _, _ = await run_demo(tmp_path, coach)
     assert credited(finished) == ran(truth)
     ended = {}
     for result in finished:
