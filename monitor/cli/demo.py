@@ -8,6 +8,11 @@ athlete reaches END well inside the first 90 s. The session is stored in the dem
 (demo.sqlite3 in the data directory, or `--db`), never among the coach's sessions; it stays open after
 the simulator is done, for the coach's keys, and ends when the dashboard closes. `--plan` picks another template, or a plan file.
 
+The simulated athletes take turns as the session's rotation says (simulators/turns.py asks `next_up`
+before each run): the athlete the coach skips, chooses, reorders or adds is the one who runs, an
+athlete the simulator never heard of runs as a generic one, and an athlete at END runs no more, so
+every rep on the dashboard was run by the athlete it names. (`--ble` plays the roster's fixed order.)
+
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
 retries, and the product's BleSource (bleak) connecting, resending and aligning each gate's clock.
