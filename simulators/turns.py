@@ -40,8 +40,6 @@ from simulators.plans import Block, Start
 from simulators.session import DAYTIME_US, MAX_OFFSET_US, OWN_DRIFT_PPM, SessionConfig
 from simulators.wire import get_wire
 
-DRAIN_PCT_PER_H = 4.0  # as GateDevice's default
-
 
 @dataclass(frozen=True, slots=True)
 class Up:
@@ -193,7 +191,7 @@ class TurnSession:
                 while self._beats[index] < until_us:
                     t_us = self._beats[index]
                     i = bisect.bisect_right(sent, (t_us, math.inf))
-                    battery = device.battery_pct - DRAIN_PCT_PER_H * t_us / 3.6e9
+                    battery = device.battery_pct - device.drain_pct_per_h * t_us / 3.6e9
                     status = GateStatus(device.gate, sent[i - 1][1] if i else 0xFFFF, device.read(t_us),
                                         max(0, int(battery)), True)
                     out.append((t_us, device.gate, status, device))

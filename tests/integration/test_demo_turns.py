@@ -15,6 +15,7 @@ import math
 
 import pytest
 
+from gates.protocols import PROTOCOLS
 from monitor.cli import demo
 from monitor.live.pipeline import Pipeline, RepFinished
 from monitor.session import facts
@@ -141,3 +142,35 @@ def test_a_session_taking_turns_refuses_faults_and_untimed_blocks():
         TurnSession(replace(config, faults=Faults(miss=0.1)))
     with pytest.raises(ValueError, match="every block"):
         TurnSession(replace(config, plan=get_plan("speed")))
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_a_session_taking_turns_speaks_every_wire_format_and_assembles_into_its_truth(protocol):
+    """Every format the simulator speaks, its rotation played by the rep assembler's own (gates/rotation.py):
+    the bytes decode into the reps the truth says were run, by whom, in time."""
+    from dataclasses import replace
+
+    from gates.assembly import RepAssembler
+    from gates.course import Course
+    from gates.rotation import Rotation
+    from simulators.athletes import presets
+    from simulators.plans import get_plan
+    from simulators.session import SessionConfig
+
+    config = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(3)),
+                           plan=get_plan("rsa").with_reps(2), seed=4, protocol=protocol)
+    session = TurnSession(replace(config, shared_clock=True))
+    rotation = Rotation([a.name for a in config.athletes] + ["Newcomer"])
+    assembler = RepAssembler(config.course, PROTOCOLS[protocol], rotation)
+    decoder = PROTOCOLS[protocol].decoder()
+    reps = []
+    while not session.over(up := Up(rotation.next_up, 1, tuple(rotation.running))):
+        frames = session.idle(session.when(up)) + session.run(up)
+        for frame in frames:
+            reps += assembler.feed_all(decoder.feed(frame.data))
+    reps += assembler.flush()
+    truth = session.truth["reps"]
+    assert [(r.number, r.athlete) for r in reps] == ran(session.truth) and len(truth) == 8
+    assert truth[3]["athlete"] == "Newcomer" and truth[3]["generic"]
+    for rep, real in zip(reps, truth):
+        assert abs(rep.time_us / 1e6 - real["time_s"]) <= 0.002
