@@ -77,9 +77,8 @@ def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
 
 def _floor_words(result: RepResult) -> str:
     """The rule the verdict applied, naming its reference: "floor 95 % of PB 3.60 s"."""
-    if result.reference == "target":
-        low = "" if result.floor_pct is None else f" (band from {result.floor_pct:g} %)"
-        return f"against the {charts.reference_words(result)}{low}"
+    if result.reference == "target":  # the band is in the verdict's reason, as the engine words it
+        return f"against the {charts.reference_words(result)}"
     return f"floor {result.floor_pct:g} % of {charts.reference_words(result)}" if result.floor_pct else ""
 
 
