@@ -92,3 +92,18 @@ def test_a_plan_block_against_the_pb_is_reported_against_that_pb(tmp_path):
     (long,) = [r for r in saved.model.ordered_results() if r.rep.course.label() == "0,150"]
     assert (long.reference, long.reference_us, long.verdict) == ("pb", 18_500_000, Verdict.END)
     assert "of best" not in text
+
+
+def test_strides_against_a_target_are_reported_against_that_target(tmp_path):
+    plan = load_plan("strides")  # judged against a band around 85 % of the PB, never against today's best
+    block = plan.blocks[0]
+    gates = block.gates or tuple(range(1, block.course.gates + 1))
+    pbs = (("Ada", block.course.label(), block.start.value, 3_000_000),)
+    html = stored(tmp_path / "g.sqlite3", Settings(rule=StopRule(), plan=plan, pbs=pbs), block.course.label(),
+                  [reps_bytes([(gates, 3.5), (gates, 3.6), (gates, 3.3)], {}, 60)])
+    text = text_of(html)
+    target_s = 3.0 / (block.target_pct / 100)
+    assert f"against the target {target_s:.2f} s" in text
+    assert f"verdicts against the target {target_s:.2f} s: see the rep times" in text
+    assert "of PB (band" in text  # the engine's reason says where the band is
+    assert "of best" not in text and "floor:" not in text
