@@ -220,6 +220,12 @@ class GateDevice:
             t += HEARTBEAT_US
         return out
 
+    def record(self, t_us: float, event: GateEvent) -> None:
+        """An event the gate sent at session time `t_us` outside `run` (a session made run by run,
+        simulators/turns.py), kept for its memory and resend buffer; times come in order."""
+        self._event_times.append(t_us)
+        self._events.append(event)
+
     def memory(self, now_us: float) -> list[tuple[float, GateEvent]]:
         """Every event emitted by `now_us` with its session time: what a timer that stores its impulses
         (ALGE, Microgate) sends back when asked for its memory, whatever the link lost."""

@@ -7,6 +7,12 @@ monotonic receive time, and the gates' heartbeats. Bytes written to it (a `$GR`)
 the gates' resend buffers and decoded like everything else. It offers the shape of a driver's
 Source (`async with`, `events()`), which simulators cannot import, so `gates demo` and tests can use
 it wherever a source goes.
+
+`taking_turns` makes the session as it goes (simulators/turns.py): whenever the course is clear it
+asks `up()` who is up and sends that athlete, so the simulated athletes run in the order the
+session's rotation says, whatever the coach did to it. It asks only once everything delivered so far
+has been taken by the consumer (`settled`, which the sim: driver sets to "its queue is empty"), so
+the answer already counts the rep that just finished.
 """
 
 from __future__ import annotations
@@ -15,21 +21,30 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from gates import protocols
 from gates.codec import GateStatus
 from gates.events import GateEvent
-from simulators.session import Responder, SimSession
+from simulators.link import Frame
+from simulators.session import Responder, SessionConfig, SimSession
+from simulators.turns import TurnSession, Up
 
 HEARTBEAT_QUEUE = 1024  # the newest heartbeats are the ones worth keeping
+ASK_EVERY_US = 1e6  # session time between questions while the athlete up is resting or unknown
+SETTLE_S = 0.001  # how long to wait between looks whether the consumer has taken everything
 
 
 class LiveSimulator:
-    def __init__(self, session: SimSession, speed: float = 1.0, name: str = "simulator") -> None:
+    def __init__(self, session: SimSession | TurnSession, speed: float = 1.0, name: str = "simulator",
+                 up: Callable[[], Up | None] | None = None) -> None:
         if not speed > 0:
             raise ValueError("speed must be positive")
+        if isinstance(session, TurnSession) != (up is not None):
+            raise ValueError("a session taking turns needs `up`, and only it")
         self.session = session
+        self.up = up
+        self.settled: Callable[[], bool] = lambda: True  # the consumer has taken all it was given
         self.speed = speed
         self.name = name
         self.decoder = protocols.get(session.config.protocol).decoder()
@@ -39,6 +54,13 @@ class LiveSimulator:
         self._t0: float | None = None
         self._delivered_us = 0.0  # arrival time of the latest frame delivered
         self._task: asyncio.Task | None = None
+
+    @classmethod
+    def taking_turns(cls, config: SessionConfig, up: Callable[[], Up | None], speed: float = 1.0,
+                     name: str = "simulator") -> LiveSimulator:
+        """The session `config` made run by run, each run by whoever `up()` says is up (None: not
+        known yet, ask again shortly)."""
+        return cls(TurnSession(config), speed, name, up)
 
     async def __aenter__(self) -> LiveSimulator:
         await self.open()
@@ -78,15 +100,54 @@ class LiveSimulator:
         return (asyncio.get_running_loop().time() - self._t0) * self.speed * 1e6
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
-            for frame in self.session.frames:
-                delay = self._t0 + frame.arrival_us / 1e6 / self.speed - loop.time()  # type: ignore[operator]
-                await asyncio.sleep(max(delay, 0.0))  # sleep(0) still lets the consumer run
-                self._delivered_us = frame.arrival_us
-                self._deliver(frame.data)
+            if isinstance(self.session, TurnSession):
+                async for frame in self._turns(self.session):
+                    await self._until(frame.arrival_us)
+                    self._delivered_us = frame.arrival_us
+                    self._deliver(frame.data)
+            else:
+                for frame in self.session.frames:
+                    await asyncio.sleep(max(self._delay(frame.arrival_us), 0.0))  # sleep(0) lets the consumer run
+                    self._delivered_us = frame.arrival_us
+                    self._deliver(frame.data)
         finally:
             self._events.put_nowait(None)
+
+    def _delay(self, t_us: float) -> float:
+        """Seconds from now until session time `t_us` is due."""
+        return self._t0 + t_us / 1e6 / self.speed - asyncio.get_running_loop().time()  # type: ignore[operator]
+
+    async def _until(self, t_us: float) -> None:
+        """Sleep until session time `t_us` is due (no sleep if it is, so nothing runs in between)."""
+        delay = self._delay(t_us)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _turns(self, session: TurnSession) -> AsyncIterator[Frame]:
+        """The frames of a session made as it goes: at each clear course, whoever is up runs."""
+        while True:
+            up = await self._ask(session.now_us)
+            if up is not None and session.over(up):
+                break
+            start = session.now_us + ASK_EVERY_US if up is None else session.when(up)
+            if start > session.now_us:  # ask again by then: the coach may send someone else meanwhile
+                for frame in session.idle(min(start, session.now_us + ASK_EVERY_US)):
+                    yield frame
+                continue
+            for frame in session.run(up):  # type: ignore[arg-type]
+                yield frame
+        for frame in session.idle(session.now_us + session.config.cooldown_s * 1e6):
+            yield frame
+
+    async def _ask(self, t_us: float) -> Up | None:
+        """Who is up at session time `t_us`, once everything delivered before it has been taken in."""
+        await self._until(t_us)
+        await asyncio.sleep(0)  # the consumer and the coach get their turn, even at infinite speed
+        while not (self._events.empty() and self.settled()):
+            await asyncio.sleep(SETTLE_S)
+        assert self.up is not None
+        return self.up()
 
     def _deliver(self, data: bytes) -> None:
         if not data:

@@ -29,6 +29,7 @@ class SimulatorSource(Source):
     def __init__(self, live: LiveSimulator) -> None:
         super().__init__(live.name)
         self.live = live
+        live.settled = self._events.empty  # a session taking turns asks who is up once all is taken in
         self.protocol = protocols.get(live.session.config.protocol)
         self._tasks: list[asyncio.Task] = []
 

@@ -8,6 +8,11 @@ athlete reaches END well inside the first 90 s. The session is stored in the dem
 (demo.sqlite3 in the data directory, or `--db`), never among the coach's sessions; it stays open after
 the simulator is done, for the coach's keys, and ends when the dashboard closes. `--plan` picks another template, or a plan file.
 
+The simulated athletes take turns as the session's rotation says (simulators/turns.py asks `next_up`
+before each run): the athlete the coach skips, chooses, reorders or adds is the one who runs, an
+athlete the simulator never heard of runs as a generic one, and an athlete at END runs no more, so
+every rep on the dashboard was run by the athlete it names. (`--ble` plays the roster's fixed order.)
+
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
 retries, and the product's BleSource (bleak) connecting, resending and aligning each gate's clock.
@@ -100,7 +105,6 @@ def run(args: argparse.Namespace) -> int:
     from monitor.session.analyzer import StopRule
     from monitor.store.db import DEMO, DEMO_DB_NAME
     from simulators.live import LiveSimulator
-    from simulators.session import simulate
     from simulators.sim_source import SimulatorSource
 
     config, plan = _config(args)
@@ -121,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))
         else:
-            source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
+            pipeline = None
+            source = SimulatorSource(LiveSimulator.taking_turns(config, lambda: next_up(pipeline), speed=args.speed,
+                                                                name="simulator"))
             pipeline = Pipeline(store, [source], course=config.course,
                                 athletes=[a.name for a in config.athletes], rule=rule, resume=False,
                                 name=DEMO, plan=plan, end_when_exhausted=False)
@@ -129,6 +135,19 @@ def run(args: argparse.Namespace) -> int:
                                              speed=args.speed, theme=args.theme))
         print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
+
+
+def next_up(pipeline):
+    """Who is up in the pipeline's session, as the demo's simulated athletes ask before each run
+    (None until the session is open): they run in the order the dashboard shows, whatever the
+    coach did to it."""
+    from simulators.turns import Up
+
+    model = None if pipeline is None else pipeline.model
+    if model is None:
+        return None
+    rotation = model.rotation
+    return Up(rotation.next_up, model.blocks.index + 1, tuple(rotation.running))
 
 
 async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | None = None):

@@ -1,7 +1,8 @@
 """The report's three charts for one athlete on one course, as inline SVG.
 
-Rep times against the best and the floor (best ÷ floor %: slower than that is under the floor),
-drop-off per rep against the floor's drop-off, and the fitted velocity curves v(t) = MSS·(1 − e^(−t/τ))
+Rep times against the reference the verdicts used (the session best, the PB or the target, as the
+engine's results name it) and the floor (reference ÷ floor %: slower than that is under the floor),
+drop-off per rep against the session best, and the fitted velocity curves v(t) = MSS·(1 − e^(−t/τ))
 with each segment's measured mean speed, so a coach sees where in the sprint the speed went.
 """
 
@@ -16,6 +17,13 @@ from monitor.report.svg import Plot, esc, nice_ticks, polyline
 from monitor.session.analyzer import RepResult
 
 CURVE_POINTS = 48
+REFERENCE_WORDS = {"session": "session best", "pb": "PB", "target": "target"}
+
+
+def reference_words(result: RepResult) -> str:
+    """What a verdict compared the rep with, with its time: "PB 3.60 s" (or just the word without one)."""
+    word = REFERENCE_WORDS.get(result.reference, result.reference)
+    return word if result.reference_us is None else f"{word} {result.reference_us / 1e6:.2f} s"
 
 
 def verdict_class(result: RepResult) -> str:
@@ -39,20 +47,29 @@ def _rep_ticks(results: Sequence[RepResult]) -> list[tuple[float, str]]:
     return [(i, f"#{r.rep.number}") for i, r in enumerate(results)]
 
 
-def rep_times(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
+def rep_times(results: Sequence[RepResult], judged: RepResult | None, name: str) -> str:
+    """`judged`: the result whose verdict stands (the athlete's last valid rep): its reference and floor."""
     timed = [(i, r) for i, r in enumerate(results) if r.rep.time_us is not None]
-    best_us = results[-1].best_us if results else None  # the engine's best after the athlete's last rep
-    floor_s = None if best_us is None else best_us / 1e6 / (floor_pct / 100)
-    values = [r.rep.time_us / 1e6 for _, r in timed] + ([best_us / 1e6, floor_s] if best_us is not None else [])
+    ref_us = None if judged is None else judged.reference_us
+    floor_s = None  # against a target the band says what is too slow or too fast, not one floor
+    if ref_us is not None and judged.reference != "target" and judged.floor_pct:  # type: ignore[union-attr]
+        floor_s = ref_us / 1e6 / (judged.floor_pct / 100)  # type: ignore[union-attr]
+    lines = [x for x in (None if ref_us is None else ref_us / 1e6, floor_s) if x is not None]
+    values = [r.rep.time_us / 1e6 for _, r in timed] + lines
     lo, hi = min(values, default=0.0), max(values, default=1.0)
     pad = max((hi - lo) * 0.15, 0.05)
     plot = Plot(-0.5, len(results) - 0.5, lo - pad, hi + pad, width=_per_rep_width(len(results)))
     body = plot.axes(_rep_ticks(results), nice_ticks(lo - pad, hi + pad), "rep (session number)", "time (s)",
                      "{:.2f}")
-    if best_us is not None:
-        body += [plot.hline(floor_s, "floor"), plot.hline(best_us / 1e6, "best")]
-        body += plot.legend([("best", f"best {best_us / 1e6:.2f} s"),
-                             ("floor", f"floor: {floor_pct:g} % of best = {floor_s:.2f} s")])
+    if ref_us is not None:
+        assert judged is not None
+        body.append(plot.hline(ref_us / 1e6, "best"))
+        legend = [("best", reference_words(judged))]
+        if floor_s is not None:
+            body.append(plot.hline(floor_s, "floor"))
+            word = REFERENCE_WORDS.get(judged.reference, judged.reference)
+            legend.append(("floor", f"floor: {judged.floor_pct:g} % of {word} = {floor_s:.2f} s"))
+        body += plot.legend(legend)
     valid = [(plot.x(i), plot.y(r.rep.time_us / 1e6)) for i, r in timed if r.rep.valid]
     if len(valid) > 1:
         body.append(polyline(valid, "trend"))
@@ -65,9 +82,11 @@ def rep_times(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
     return plot.svg("rep-times", f"Rep times of {name}", body)
 
 
-def dropoff(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
-    threshold = (100 / floor_pct - 1) * 100  # a rep this much slower than the best is at the floor
-    top = max([threshold, *(r.dropoff_pct for r in results if r.dropoff_pct is not None)]) * 1.2
+def dropoff(results: Sequence[RepResult], judged: RepResult | None, name: str) -> str:
+    """Drop-off is against the session best; its floor line only where the verdicts were too."""
+    floor_pct = None if judged is None or judged.reference != "session" else judged.floor_pct
+    threshold = None if not floor_pct else (100 / floor_pct - 1) * 100  # this much slower than the best: the floor
+    top = max([threshold or 0.0, *(r.dropoff_pct for r in results if r.dropoff_pct is not None)]) * 1.2
     plot = Plot(-0.5, len(results) - 0.5, 0.0, max(top, 1.0), width=_per_rep_width(len(results)))
     body = plot.axes(_rep_ticks(results), nice_ticks(0.0, max(top, 1.0)), "rep (session number)", "drop-off (%)")
     half = (plot.x(1) - plot.x(0)) * 0.3
@@ -82,7 +101,11 @@ def dropoff(results: Sequence[RepResult], floor_pct: float, name: str) -> str:
                     f'height="{max(plot.y(0) - y, 1.0):.1f}"><title>rep {r.rep.number}: {r.dropoff_pct:.1f} % '
                     f'slower than the best</title></rect>')
         body.append(f'<text class="value" x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle">{r.dropoff_pct:.1f}</text>')
-    body += [plot.hline(threshold, "floor"), *plot.legend([("floor", f"floor: {threshold:.1f} % slower than best")])]
+    if threshold is not None:
+        body += [plot.hline(threshold, "floor"),
+                 *plot.legend([("floor", f"floor: {threshold:.1f} % slower than session best")])]
+    elif judged is not None:
+        body += plot.legend([("best", f"verdicts against the {reference_words(judged)}: see the rep times")])
     return plot.svg("dropoff", f"Drop-off per rep of {name}", body)
 
 

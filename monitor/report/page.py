@@ -99,7 +99,14 @@ def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
             f'<th>PMAX W/kg</th><th>fit RMSE ms</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
-def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course: bool) -> str:
+def _floor_words(result: RepResult) -> str:
+    """The rule the verdict applied, naming its reference: "floor 95 % of PB 3.60 s"."""
+    if result.reference == "target":  # the band is in the verdict's reason, as the engine words it
+        return f"against the {charts.reference_words(result)}"
+    return f"floor {result.floor_pct:g} % of {charts.reference_words(result)}" if result.floor_pct else ""
+
+
+def _athlete(index: int, results: list[RepResult], show_course: bool) -> str:
     rep = results[0].rep
     name = rep.athlete
     valid = [r for r in results if r.rep.valid]
@@ -110,7 +117,7 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
     course = f' <span class="course">{esc(where)}</span>' if show_course or block.name else ""
     facts = [f"{len(valid)} of {len(results)} reps valid",
              f"best {fmt_time(last.best_us)} s" if last else "no valid rep",
-             f"Sdec {fmt_pct(last.sdec_pct)} %" if last else ""]
+             f"Sdec {fmt_pct(last.sdec_pct)} %" if last else "", _floor_words(last) if last else ""]
     facts += _pb_facts(results)
     if fitted:
         facts.append(f"MSS up to {max(p.mss for _, p in fitted):.2f} m/s")
@@ -123,10 +130,10 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
  <h2><span class="name">{esc(name)}</span>{course} {_verdict(last)}</h2>
  <p class="facts">{esc(" · ".join(f for f in facts if f))}</p>{reason}
  <div class="row">
-  <figure>{charts.rep_times(results, floor_pct, name)}<figcaption>Rep time (s): a rep above the dashed floor
-  is under {floor_pct:g} % intensity; hollow: a rep that does not count</figcaption></figure>
-  <figure>{charts.dropoff(results, floor_pct, name)}
-  <figcaption>Drop-off against the best so far</figcaption></figure>
+  <figure>{charts.rep_times(results, last, name)}<figcaption>Rep time (s): {esc(_above_floor(last))}hollow: a rep
+  that does not count</figcaption></figure>
+  <figure>{charts.dropoff(results, last, name)}
+  <figcaption>Drop-off against the session best so far</figcaption></figure>
  </div>
  <h3>Splits</h3>
  <p class="hint">Cumulative time from the start gate (s), segment speed below.</p>
@@ -139,6 +146,13 @@ def _athlete(index: int, results: list[RepResult], floor_pct: float, show_course
 def athletes_of(saved: SavedSession) -> list[str]:
     """The athletes with a rep in the session, in the order they first ran."""
     return list(dict.fromkeys(r.rep.athlete for r in saved.model.ordered_results()))
+
+
+def _above_floor(result: RepResult | None) -> str:
+    if result is None or result.reference_us is None or not result.floor_pct or result.reference == "target":
+        return ""
+    return (f"a rep above the dashed floor is under {result.floor_pct:g} % of the "
+            f"{charts.REFERENCE_WORDS.get(result.reference, result.reference)}; ")
 
 
 def render(saved: SavedSession, athlete: str | None = None) -> str:
@@ -157,10 +171,10 @@ def render(saved: SavedSession, athlete: str | None = None) -> str:
     facts = [f"plan {plan.name}" if plan else f"course {info.course or '—'} m", _count(reps, "rep"),
              *([] if athlete else [_count(len(model.abandoned), "unfinished start")]),
              _count(len(plan.blocks), "block") if plan else
-             f"floor {rule.floor_pct:g} % of best, END after {rule.consecutive} in a row", state]
+             f"floor {rule.floor_pct:g} % of {charts.REFERENCE_WORDS.get(rule.against, rule.against)}, "
+             f"END after {rule.consecutive} in a row", state]
     nav = "" if athlete else "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
-    sections = "".join(_athlete(i, g, g[0].floor_pct or rule.floor_pct, several_courses)
-                       for i, g in enumerate(athletes))
+    sections = "".join(_athlete(i, g, several_courses) for i, g in enumerate(athletes))
     body = sections or '<p class="none">No reps in this session.</p>'
     return f"""<!DOCTYPE html>
 <html lang="en">

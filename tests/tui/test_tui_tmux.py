@@ -59,3 +59,28 @@ def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
     with sqlite3.connect(databases[0]) as db:
         assert db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
         assert db.execute("SELECT count(*) FROM annotations WHERE kind = 'end'").fetchone()[0] == 1
+
+
+def test_after_s_in_gates_demo_the_next_rep_is_run_and_credited_by_the_athlete_after_the_skipped_one(tmp_path):
+    """At 80×24, defaults: after the first round Ada is up but resting; `s` makes her sit out, so the
+    simulated Ben runs next and the dashboard credits rep 7 to him (the simulator asks who is up), at
+    his own % of best."""
+    tmux = Tmux(tmp_path / "tmux.sock")
+    env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
+    try:
+        tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", f"{env_prefix} {gates_command()}")
+        tmux("set-option", "-t", "demo", "remain-on-exit", "on")
+        tmux.wait_for("the first round", lambda s: "Finn · rep 6" in s and "next up: Ada" in s)
+        tmux("send-keys", "-t", "demo", "s")
+        tmux.wait_for("Ben up after the skip", lambda s: "next up: Ben" in s and "sits this turn out" in s)
+        screen = tmux.wait_for("rep 7", lambda s: re.search(r"\w+ · rep 7\b", s) is not None)
+        assert "Ben · rep 7" in screen and "Ada · rep 7" not in screen
+        # Ben's own run: not the rested Ada's, 3 % faster, credited to him as his new best
+        (reps, best) = re.search(r"│\W*Ben\s+\S+\s+\S+\s+(\d+)\s+(\d\.\d\d)\s", screen).groups()
+        assert reps == "2" and float(best) >= 3.70
+        assert re.search(r"\b\d+\.\d % of best", screen)
+        assert re.search(r"\b\d\.\d\d\b", screen)  # the rep's time is on screen
+        tmux("send-keys", "-t", "demo", "q")
+        tmux.wait_for("the demo to quit", lambda s: "gates demo: session" in s, history=True)
+    finally:
+        subprocess.run([TMUX, "-S", tmux.socket, "kill-server"], capture_output=True)
