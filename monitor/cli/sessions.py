@@ -55,7 +55,7 @@ def _json_line(item) -> str:
                        "athletes": list(s.athletes), "sources": list(s.sources), "events": s.events,
                        "ended": _iso(s.ended_ns) if s.ended_ns else None, "reps": item.reps,
                        "verdicts": item.verdicts, "plan": item.plan,
-                       "blocks_done": item.blocks_done if item.plan else None})
+                       "blocks_done": item.blocks_done})
 
 
 def _line(item) -> str:

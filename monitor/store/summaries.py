@@ -113,7 +113,7 @@ class Listed:
     plan: str | None
     plan_blocks: int
     verdicts: dict[str, str | None]  # each athlete's verdict reached (SessionSummary.verdicts)
-    blocks_done: dict[str, int]  # each athlete's blocks with a valid rep (SessionSummary.blocks_done)
+    blocks_done: dict[str, int] | None  # with a plan: each athlete's blocks with a valid rep (SessionSummary.blocks_done)
 
     def verdict_line(self) -> str:
         return verdict_line(self.verdicts)
@@ -125,14 +125,14 @@ def listing(store: st.SessionStore, *, progress: Progress | None = None) -> Iter
     unkept = refresh(store, progress=progress)
     notes = store.listing_annotations()
     athletes: dict[int, list[tuple]] = {}
-    for sid, *athlete in store.listing_athletes():
-        athletes.setdefault(sid, []).append(athlete)
+    for athlete in store.listing_athletes():
+        athletes.setdefault(athlete[0], []).append(athlete)
     rows = {r[0]: r for r in store.listing_rows()}
     for sid in sorted(rows.keys() | unkept.keys()):
         if sid in unkept:
             created, name, events, summary = unkept[sid]
             reps, plan, plan_blocks = summary.reps, summary.plan, summary.plan_blocks
-            session_athletes = [(a.athlete, a.block, a.reps, a.verdict) for a in summary.athletes]
+            session_athletes = [(sid, a.athlete, a.block, a.reps, a.verdict) for a in summary.athletes]
         else:
             _, created, name, events, reps, plan, plan_blocks = rows[sid]
             session_athletes = athletes.get(sid, [])
@@ -141,12 +141,13 @@ def listing(store: st.SessionStore, *, progress: Progress | None = None) -> Iter
 
 
 def _listed(info: st.SessionInfo, reps: int, plan: str | None, plan_blocks: int,
-            athletes: Iterable[Sequence]) -> Listed:
-    """`athletes`: (athlete, block, valid reps, verdict) in the summary's order."""
-    verdicts: dict[str, str | None] = {}
+            athletes: Sequence[Sequence]) -> Listed:
+    """`athletes`: (session, athlete, block, valid reps, verdict) in the summary's order."""
+    verdicts = {athlete: verdict for _, athlete, _, _, verdict in athletes}
+    if plan is None:
+        return Listed(info, reps, plan, plan_blocks, verdicts, None)
     blocks: dict[str, set[int]] = {}
-    for athlete, block, valid, verdict in athletes:
-        verdicts[athlete] = verdict
+    for _, athlete, block, valid, _ in athletes:
         if valid:
             blocks.setdefault(athlete, set()).add(block)
     return Listed(info, reps, plan, plan_blocks, verdicts, {name: len(done) for name, done in blocks.items()})
