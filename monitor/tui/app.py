@@ -12,10 +12,11 @@ the next run.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -30,7 +31,7 @@ from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.session.blocks import BlockChanged
 from monitor.tui import config
 from monitor.tui.board import Board
-from monitor.tui.messages import GateClock, Update
+from monitor.tui import messages as msg
 from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
@@ -42,7 +43,7 @@ class Controls(Protocol):
     """What the dashboard needs from the live session: a run loop posting messages, and the coach's
     decisions, each stored as an annotation before it takes effect."""
 
-    async def run(self, post: Callable[[Update], object]) -> None: ...
+    async def run(self, post: Callable[[msg.PipelineEvent], object]) -> None: ...
     def void(self, rep: int) -> None: ...
     def reassign(self, rep: int, athlete: str) -> None: ...
     def skip(self) -> None: ...
@@ -75,6 +76,18 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("question_mark", "help", "Help", "this help"),
     ("q", "quit", "Quit", "leave: all is stored (a monitor's session resumes next time)"),
 )
+
+
+H = TypeVar("H", bound=Callable[..., None])
+
+
+def _while_running(handler: H) -> H:
+    """A pipeline message handler that does nothing once the app is closing (its widgets are going)."""
+    @functools.wraps(handler)
+    def handle(app: DashboardApp, message: msg.PipelineEvent) -> None:
+        if app.is_running:
+            handler(app, message)
+    return handle  # type: ignore[return-value]
 
 
 class DashboardApp(App):
@@ -176,11 +189,14 @@ class DashboardApp(App):
         try:
             await self.controls.run(self.post_message)  # type: ignore[union-attr]
         except Exception as err:  # the board stays up with what it has; the reason is shown
-            self.post_message(Update(pl.PipelineFailed(f"{type(err).__name__}: {err}")))
+            self.post_message(msg.PipelineFailed(pl.PipelineFailed(f"{type(err).__name__}: {err}")))
 
     def _banner(self) -> Banner:
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
                           ended=self.board.ended, against=self.rule.against)
+
+    def _show_banner(self) -> None:
+        self.verdict.show(self._banner())
 
     def _next_title(self) -> str:
         return f"Athletes · next up: {self.board.next_up}" if self.board.next_up else "Athletes"
@@ -191,44 +207,69 @@ class DashboardApp(App):
 
     # -- messages from the pipeline ------------------------------------------------------------
 
-    def on_update(self, message: Update) -> None:
-        if not self.is_running:  # the app is closing: its widgets are going
-            return
-        item = message.item
-        if isinstance(item, pl.RepFinished):
-            self._rep_finished(item.result, item.host_ns / 1e9 if item.host_ns else self.clock())
-        elif isinstance(item, pl.RepsRevised):
-            self._reps_revised(item.results)
-        elif isinstance(item, pl.LinkChanged):
-            self.gates.update_status(item.status, self.clock())
-        elif isinstance(item, GateClock):
-            self.gates.update_clock(item.source, item.gate, item.state, self.clock())
-        elif isinstance(item, pl.RotationChanged):
-            self.out = list(item.out)
-            self._rotation_changed(item.order, item.next_up)
-        elif isinstance(item, pl.SessionOpened):
-            self._session_opened(item)
-        elif isinstance(item, pl.StartAbandoned):
-            self._status("a start never reached the finish: timed out, not counted as a rep")
-        elif isinstance(item, pl.SessionEnded):
-            stopped = [name for name, a in self.board.athletes.items() if a.verdict is Verdict.END]
-            self.board.ended = " · ".join(filter(None, [item.reason, stopped and f"END for {', '.join(stopped)}",
-                                                        "every rep is stored"]))
-            self.verdict.show(self._banner())
-            self._status(f"session {item.session} ended: {item.reason}")
-        elif isinstance(item, pl.PipelineFailed):
-            self._status(f"STOPPED: {item.reason}")
-            self.notify(item.reason, title="The pipeline stopped", severity="error", timeout=30)
-        elif isinstance(item, pl.StoreFailed):
-            self.not_saving.update(f"NOT SAVING — {item.reason} · the session goes on in memory; "
-                                   "it is written as soon as the disk takes it")
-            self.not_saving.add_class("-on")
-            self.notify(item.reason, title="NOT SAVING", severity="error", timeout=30)
-        elif isinstance(item, pl.StoreSaving):
-            self.not_saving.remove_class("-on")
-            self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
-        elif isinstance(item, BlockChanged):
-            self._block_changed(item)
+    @_while_running
+    def on_rep_finished(self, message: msg.RepFinished) -> None:
+        item = message.event
+        self._rep_finished(item.result, item.host_ns / 1e9 if item.host_ns else self.clock())
+
+    @_while_running
+    def on_reps_revised(self, message: msg.RepsRevised) -> None:
+        self._reps_revised(message.event.results)
+
+    @_while_running
+    def on_link_changed(self, message: msg.LinkChanged) -> None:
+        self.gates.update_status(message.event.status, self.clock())
+
+    @_while_running
+    def on_gate_clock_changed(self, message: msg.GateClockChanged) -> None:
+        item = message.event
+        self.gates.update_clock(item.source, item.gate, item.state, self.clock())
+
+    @_while_running
+    def on_rotation_changed(self, message: msg.RotationChanged) -> None:
+        item = message.event
+        self.out = list(item.out)
+        self._rotation_changed(item.order, item.next_up)
+
+    @_while_running
+    def on_session_opened(self, message: msg.SessionOpened) -> None:
+        self._session_opened(message.event)
+
+    @_while_running
+    def on_start_abandoned(self, message: msg.StartAbandoned) -> None:
+        self._status("a start never reached the finish: timed out, not counted as a rep")
+
+    @_while_running
+    def on_session_ended(self, message: msg.SessionEnded) -> None:
+        item = message.event
+        stopped = [name for name, a in self.board.athletes.items() if a.verdict is Verdict.END]
+        self.board.ended = " · ".join(filter(None, [item.reason, stopped and f"END for {', '.join(stopped)}",
+                                                    "every rep is stored"]))
+        self._show_banner()
+        self._status(f"session {item.session} ended: {item.reason}")
+
+    @_while_running
+    def on_pipeline_failed(self, message: msg.PipelineFailed) -> None:
+        reason = message.event.reason
+        self._status(f"STOPPED: {reason}")
+        self.notify(reason, title="The pipeline stopped", severity="error", timeout=30)
+
+    @_while_running
+    def on_store_failed(self, message: msg.StoreFailed) -> None:
+        reason = message.event.reason
+        self.not_saving.update(f"NOT SAVING — {reason} · the session goes on in memory; "
+                               "it is written as soon as the disk takes it")
+        self.not_saving.add_class("-on")
+        self.notify(reason, title="NOT SAVING", severity="error", timeout=30)
+
+    @_while_running
+    def on_store_saving(self, message: msg.StoreSaving) -> None:
+        self.not_saving.remove_class("-on")
+        self.notify(f"the {message.event.saved} events kept in memory are stored", title="Saving again")
+
+    @_while_running
+    def on_block_changed(self, message: msg.BlockChanged) -> None:
+        self._block_changed(message.event)
 
     def _block_changed(self, change: BlockChanged) -> None:
         """The plan moved on: which gates go where, and who is out, where the coach looks."""
@@ -244,7 +285,7 @@ class DashboardApp(App):
         just run is on screen within one frame of its finish (a table repaint costs several ms)."""
         athlete = self.board.add(result, at)
         self.last_rep.show(result)
-        self.verdict.show(self._banner())
+        self._show_banner()
         self.call_after_refresh(self._show_athletes, [athlete.name])
 
     def _reps_revised(self, results: list[RepResult]) -> None:
@@ -252,12 +293,12 @@ class DashboardApp(App):
         self._show_athletes(sorted(changed))
         if self.board.last is not None:
             self.last_rep.show(self.board.last)
-        self.verdict.show(self._banner())
+        self._show_banner()
 
     def _rotation_changed(self, order: list[str], next_up: str | None) -> None:
         self.board.set_rotation(order, next_up)
         self.last_rep.show_next(self.board.next_up)
-        self.verdict.show(self._banner())  # its "next up" line too
+        self._show_banner()  # its "next up" line too
         self.call_after_refresh(self._show_rotation, order)
 
     def _show_rotation(self, order: list[str]) -> None:
@@ -283,7 +324,7 @@ class DashboardApp(App):
             self._reps_revised(opened.results)
             self.board.last = opened.results[-1]
             self.last_rep.show(self.board.last)
-            self.verdict.show(self._banner())
+            self._show_banner()
 
     def _show_athletes(self, names: list[str]) -> None:
         table, plots = self.table, self.plots

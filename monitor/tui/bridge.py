@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from monitor.live.pipeline import LinkChanged, Message, Pipeline
 from monitor.session import facts
-from monitor.tui.messages import GateClock, Update
+from monitor.tui.messages import GateClock, PipelineEvent, message_for
 
 if TYPE_CHECKING:
     from monitor.tui.app import DashboardApp
@@ -45,15 +45,15 @@ class PipelineControls:
         self._mine: list[int] = []  # annotation ids of this dashboard's decisions, oldest first
         self._ending: asyncio.Task | None = None
 
-    async def run(self, post: Callable[[Update], object]) -> None:
+    async def run(self, post: Callable[[PipelineEvent], object]) -> None:
         clocks = {s.name: s.clock_state for s in self.pipeline.sources}
         while True:
             item = await self.messages.get()
-            post(Update(item))
+            post(message_for(item))
             if isinstance(item, LinkChanged) and item.status.gate is not None and item.status.source in clocks:
                 state = clocks[item.status.source](item.status.gate)  # gates that keep their own clock
                 if state is not None:
-                    post(Update(GateClock(item.status.source, item.status.gate, state)))
+                    post(message_for(GateClock(item.status.source, item.status.gate, state)))
 
     def _decide(self, kind: str, **data: object) -> None:
         self._mine.append(self.pipeline.annotate(kind, **data).id)
