@@ -37,6 +37,7 @@ from monitor.cli.options import (
     plan_against,
     require_terminal,
     run_dashboard,
+    run_dashboard_first,
 )
 
 DEMO_DB = "demo.sqlite3"  # beside the coach's gates.sqlite3, never in it
@@ -96,12 +97,8 @@ def _config(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
     from monitor.store.db import DEMO, DEMO_DB_NAME
-    from simulators.live import LiveSimulator
-    from simulators.session import simulate
-    from simulators.sim_source import SimulatorSource
 
     config, plan = _config(args)
     rule = StopRule(against=args.against)
@@ -120,14 +117,25 @@ def run(args: argparse.Namespace) -> int:
     with store:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))
-        else:
-            source = SimulatorSource(LiveSimulator(simulate(config), speed=args.speed, name="simulator"))
-            pipeline = Pipeline(store, [source], course=config.course,
-                                athletes=[a.name for a in config.athletes], rule=rule, resume=False,
+        else:  # the dashboard is on screen first; the session is simulated and started after its first frame
+            athletes = [a.name for a in config.athletes]
+
+            async def build():
+                from monitor.live.pipeline import Pipeline
+                from simulators.live import LiveSimulator
+                from simulators.session import simulate
+                from simulators.sim_source import SimulatorSource
+
+                session = await asyncio.to_thread(simulate, config)
+                source = SimulatorSource(LiveSimulator(session, speed=args.speed, name="simulator"))
+                return Pipeline(store, [source], course=config.course, athletes=athletes, rule=rule, resume=False,
                                 name=DEMO, plan=plan, end_when_exhausted=False)
-            code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
-                                             speed=args.speed, theme=args.theme))
-        print(f"gates demo: session {pipeline.session} stored in {store.path}")
+
+            code, pipeline = asyncio.run(run_dashboard_first(
+                build, course=config.course, rule=rule, roster=athletes, where=f"demo ×{args.speed:g}",
+                end_on_exit=True, speed=args.speed, theme=args.theme))
+        if pipeline is not None:
+            print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
 
 

@@ -14,6 +14,8 @@ from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
 from gates.course import Course, CourseError
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
     from monitor.session.plans import Block as PlanBlock
@@ -308,3 +310,13 @@ async def run_dashboard(pipeline: Pipeline, theme: str | None = None, **options:
         return await bridge.run_dashboard(pipeline, **options, **chosen_look(theme))
     except PipelineError as err:
         raise UsageError(str(err)) from None
+
+
+async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], theme: str | None = None,
+                              **options: object) -> tuple[int, Pipeline | None]:
+    """The live dashboard drawn first, on the pipeline `build` makes after its first frame (see
+    `monitor.tui.bridge.run_dashboard_first`): (exit code, the pipeline if it was built)."""
+    from monitor.tui import bridge
+
+    require_terminal()
+    return await bridge.run_dashboard_first(build, **options, **chosen_look(theme))  # type: ignore[arg-type]

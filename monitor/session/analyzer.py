@@ -25,11 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from gates.course import Course
 from gates.rep import Rep
-from gates.rep_profile import rep_profile
-from gates.sprint_fit import SprintProfile
+
+if TYPE_CHECKING:
+    from gates.sprint_fit import SprintProfile
 
 AGAINST = ("session", "pb", "target")  # what the stop rule's floor is a percentage of
 PROFILE_CACHE = 1 << 14  # distinct sets of splits kept fitted: a season of reps
@@ -133,7 +135,10 @@ def _s(us: int) -> str:
 
 @lru_cache(maxsize=PROFILE_CACHE)
 def _profile(course: Course, splits_us: tuple[int | None, ...]) -> SprintProfile | None:
-    """The fit of one valid rep's splits: the same splits (a rep judged again) are not fitted again."""
+    """The fit of one valid rep's splits: the same splits (a rep judged again) are not fitted again.
+    The fitting (numpy) is imported at the first fit, so a dashboard draws before it is loaded."""
+    from gates.rep_profile import rep_profile
+
     return rep_profile(Rep(0, "", course, 0, splits_us))
 
 

@@ -16,7 +16,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,17 +26,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from gates.course import Course
-from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
-from monitor.session.blocks import BlockChanged
 from monitor.tui import config
-from monitor.tui.board import Board
 from monitor.tui import messages as msg
+from monitor.tui.board import Board
 from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
 from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
+
+if TYPE_CHECKING:  # the pipeline is loaded after the first frame (messages carry its dataclasses)
+    from monitor.live import pipeline as pl
+    from monitor.session.blocks import BlockChanged
 
 
 class Controls(Protocol):
@@ -182,14 +184,16 @@ class DashboardApp(App):
         table.border_title = self._next_title()
         self.last_rep.show_next(self.board.next_up)
         self.set_interval(1.0, self._tick)
-        if self.controls is not None:
-            self.run_worker(self._run_controls, name="pipeline", exclusive=True)
+        if self.controls is not None:  # after the first frame: a pipeline still to start waits for it
+            self.call_after_refresh(self.run_worker, self._run_controls, name="pipeline", exclusive=True)
 
     async def _run_controls(self) -> None:
         try:
             await self.controls.run(self.post_message)  # type: ignore[union-attr]
         except Exception as err:  # the board stays up with what it has; the reason is shown
-            self.post_message(msg.PipelineFailed(pl.PipelineFailed(f"{type(err).__name__}: {err}")))
+            from monitor.live.pipeline import PipelineFailed
+
+            self.post_message(msg.PipelineFailed(PipelineFailed(f"{type(err).__name__}: {err}")))
 
     def _banner(self) -> Banner:
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
@@ -281,8 +285,9 @@ class DashboardApp(App):
         self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
-        """The card and the banner first: the table and the plot follow in the next frame, so the rep
-        just run is on screen within one frame of its finish (a table repaint costs several ms)."""
+        """The card and the banner first: the table follows in the next frame and the plot in the one
+        after, so the rep just run is on screen within one frame of its finish (a table repaint costs
+        several ms, a plot more)."""
         athlete = self.board.add(result, at)
         self.last_rep.show(result)
         self._show_banner()
@@ -299,6 +304,7 @@ class DashboardApp(App):
         self.board.set_rotation(order, next_up)
         self.last_rep.show_next(self.board.next_up)
         self._show_banner()  # its "next up" line too
+        self.table.border_title = self._next_title()
         self.call_after_refresh(self._show_rotation, order)
 
     def _show_rotation(self, order: list[str]) -> None:
@@ -306,7 +312,6 @@ class DashboardApp(App):
         for name in order:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         table.mark_next(self.board.next_up)
-        table.border_title = self._next_title()
 
     def _session_opened(self, opened: pl.SessionOpened) -> None:
         """Each athlete's PB shows before their first rep; a resumed session shows what it already had
@@ -327,12 +332,17 @@ class DashboardApp(App):
             self._show_banner()
 
     def _show_athletes(self, names: list[str]) -> None:
-        table, plots = self.table, self.plots
+        """Their rows now, their plots after the next frame (drawing a plot is the slowest part)."""
+        table = self.table
+        for name in names:
+            table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
+        self.call_after_refresh(self._show_plots, names)
+
+    def _show_plots(self, names: list[str]) -> None:
         for name in names:
             board = self.board.athlete(name)
-            table.show(board, self.board.next_up, self._rest(name))
             if board.recent:
-                plots.show(board, self.rule.floor_pct)
+                self.plots.show(board, self.rule.floor_pct)
 
     def _tick(self) -> None:
         now = self.clock()

@@ -3,20 +3,23 @@
 `run_dashboard` starts the pipeline (a mistake such as an ended `--session` fails before any screen
 opens), runs the app in the same event loop, and stops the pipeline when the app closes: the demo
 ends its session then; a monitor leaves it open, so the next `gates monitor` resumes it as after a
-crash (the coach ends a session with `e`).
+crash (the coach ends a session with `e`). `run_dashboard_first` draws the dashboard before the
+pipeline exists and builds and starts it after the first frame: `gates demo` is on screen at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from monitor.live.pipeline import LinkChanged, Message, Pipeline
 from monitor.session import facts
 from monitor.tui.messages import GateClock, PipelineEvent, message_for
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline is loaded when it starts: `run_dashboard_first` draws before that
+    from gates.course import Course
+    from monitor.live.pipeline import Message, Pipeline
+    from monitor.session.analyzer import StopRule
     from monitor.tui.app import DashboardApp
 
 
@@ -39,13 +42,24 @@ class PipelineControls:
     """`Controls` for the dashboard over a started Pipeline. Each decision is one annotation, stored
     before it takes effect; undo takes back this dashboard's latest decision that still stands."""
 
-    def __init__(self, pipeline: Pipeline, messages: asyncio.Queue[Message]) -> None:
-        self.pipeline = pipeline
-        self.messages = messages
+    def __init__(self, pipeline: Pipeline | None, messages: asyncio.Queue[Message] | None = None, *,
+                 build: Callable[[], Awaitable[Pipeline]] | None = None) -> None:
+        """A started `pipeline` and its subscription, or `build`: what makes the pipeline, started by
+        `run` once the dashboard's first frame is up (`gates demo` simulates its session then)."""
+        self.pipeline = pipeline  # type: ignore[assignment]
+        self.messages = messages  # type: ignore[assignment]
+        self.build = build
         self._mine: list[int] = []  # annotation ids of this dashboard's decisions, oldest first
         self._ending: asyncio.Task | None = None
 
     async def run(self, post: Callable[[PipelineEvent], object]) -> None:
+        from monitor.live.pipeline import LinkChanged
+
+        if self.build is not None:
+            pipeline = await self.build()
+            self.messages = pipeline.subscribe()
+            await pipeline.start()
+            self.pipeline = pipeline
         clocks = {s.name: s.clock_state for s in self.pipeline.sources}
         while True:
             item = await self.messages.get()
@@ -115,3 +129,23 @@ async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, sp
     finally:
         await pipeline.stop(end=end_on_exit, reason="the dashboard was closed")
     return 1 if pipeline.failure or pipeline.unsaved else 0
+
+
+async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], *, course: Course,
+                              rule: StopRule | None, roster: list[str], where: str, end_on_exit: bool,
+                              speed: float = 1.0, **look: object) -> tuple[int, Pipeline | None]:
+    """The dashboard first, then the pipeline `build` makes, started after the first frame, so the
+    coach sees the board while the session is prepared (the rest timers run on the monotonic clock,
+    the pipeline's own). (exit code, the pipeline, None if it was never built)."""
+    from monitor.tui.app import DashboardApp
+
+    controls = PipelineControls(None, build=build)
+    app = DashboardApp(controls, course=course, rule=rule, roster=roster, where=where, speed=speed,
+                       **look)  # type: ignore[arg-type]
+    try:
+        await app.run_async()
+    finally:
+        if controls.pipeline is not None:
+            await controls.pipeline.stop(end=end_on_exit, reason="the dashboard was closed")
+    pipeline = controls.pipeline
+    return (1 if pipeline is None or pipeline.failure or pipeline.unsaved else 0), pipeline

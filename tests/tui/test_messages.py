@@ -11,11 +11,11 @@ from monitor.tui.app import DashboardApp
 
 def test_every_pipeline_event_has_a_message_class_and_a_handler_on_the_dashboard():
     events = {*get_args(pl.Message), msg.GateClock}
-    assert set(msg.FOR_EVENT) == events
-    for event, message in msg.FOR_EVENT.items():
+    assert set(msg.for_event()) == events
+    for event, message in msg.for_event().items():
         assert issubclass(message, msg.PipelineEvent) and message is not msg.PipelineEvent
         assert callable(getattr(DashboardApp, message.handler_name, None)), f"{event.__name__}: no handler"
-    assert len({m.handler_name for m in msg.FOR_EVENT.values()}) == len(events)
+    assert len({m.handler_name for m in msg.for_event().values()}) == len(events)
 
 
 def test_a_message_carries_the_pipeline_event_itself():
