@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
             code, pipeline = asyncio.run(run_dashboard_first(
                 build, course=config.course, rule=rule, roster=athletes, where=f"demo ×{args.speed:g}",
-                end_on_exit=True, speed=args.speed, theme=args.theme))
+                end_on_exit=True, speed=args.speed, plan=plan, theme=args.theme))
         if pipeline is not None:
             print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code

@@ -30,7 +30,7 @@ from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.tui import config
 from monitor.tui import messages as msg
 from monitor.tui.board import Board
-from monitor.tui.widgets.athletes import AthleteTable
+from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
@@ -39,6 +39,7 @@ from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
 if TYPE_CHECKING:  # the pipeline is loaded after the first frame (messages carry its dataclasses)
     from monitor.live import pipeline as pl
     from monitor.session.blocks import BlockChanged
+    from monitor.session.plans import Plan
 
 
 class Controls(Protocol):
@@ -55,6 +56,7 @@ class Controls(Protocol):
     def bring_back(self, name: str) -> None: ...
     def end(self) -> None: ...
     def undo(self) -> str | None: ...
+    def next_block(self) -> int | None: ...
 
 
 NARROW_COLUMNS = 105  # below this the last-rep card is a strip under the banner (END SESSION needs the width)
@@ -73,6 +75,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
     ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
     ("b", "bring_back", "Back", "bring an athlete whose END took them out of the rotation back into it"),
+    ("p", "next_block", "Block", "move the session on to the plan's next block (asks first; says which gates to move)"),
     ("u", "undo", "Undo", "take back your latest change (void, reassign, rotation), then the one before"),
     ("e", "end_session", "End", "end the session for everyone (asks first)"),
     ("question_mark", "help", "Help", "this help"),
@@ -101,33 +104,53 @@ class DashboardApp(App):
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
                  roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
                  speed: float = 1.0, theme: str = config.DEFAULT_THEME,
-                 remember_theme: Callable[[str], object] | None = None) -> None:
+                 remember_theme: Callable[[str], object] | None = None, plan: Plan | None = None) -> None:
         super().__init__()
         self.remember_theme = remember_theme
         config.apply(self, theme)
         self.controls = controls
         self.course = course
         self.rule = rule or StopRule()
+        self.plan = plan
+        self.block = 0  # the plan's block running now, 0-based
+        self.moves = ""  # after a change of block, until its first rep: which gates go where
         self.clock = clock
         self.speed = speed  # session seconds per clock second: rest is shown in the session's time
         self.board = Board()
         self.out: list[str] = []  # athletes their END took out of the rotation
         names = list(dict.fromkeys(roster))
         self.board.set_rotation(names, names[0] if names else None)
-        of = "PB" if self.rule.against == "pb" else "session best"
         self.session_label = ""
         self.no_names = ""  # the warning when reps cannot be named
         self.where = where
-        self.of = of
         self.sub_title = self._sub_title(narrow=False)
+
+    @property
+    def floor_pct(self) -> float:
+        """The running block's floor (the session's rule without a plan)."""
+        return self.plan.blocks[self.block].floor_pct if self.plan else self.rule.floor_pct
+
+    @property
+    def of(self) -> str:
+        against = self.plan.blocks[self.block].against if self.plan else self.rule.against
+        return {"pb": "PB", "target": "target"}.get(against, "session best")
+
+    def rest_target_s(self) -> float:
+        """The running block's minimum rest; without a plan a minute per 10 m of the course."""
+        return self.plan.blocks[self.block].rest_s if self.plan else minimum_rest_s(self.course)
+
+    def _block_label(self) -> str:
+        if self.plan is None:
+            return ""
+        return f"block {self.block + 1}/{len(self.plan.blocks)}: {self.plan.blocks[self.block].name}"
 
     def _sub_title(self, narrow: bool) -> str:
         """The header's line; on a narrow terminal only what fits 80 columns beside the title."""
         if narrow:
-            parts = [self.session_label.split(" (")[0], f"{self.course.label()} m", f"floor {self.rule.floor_pct:g} %"]
+            parts = [self.session_label.split(" (")[0], f"{self.course.label()} m", f"floor {self.floor_pct:g} %"]
         else:
-            parts = [self.session_label, f"course {self.course.label()} m",
-                     f"floor {self.rule.floor_pct:g} % of {self.of}", self.where]
+            parts = [self.session_label, self._block_label(), f"course {self.course.label()} m",
+                     f"floor {self.floor_pct:g} % of {self.of}", self.where]
         return " · ".join(filter(None, [self.no_names, *parts]))
 
     def watch_theme(self, theme: str) -> None:
@@ -142,7 +165,7 @@ class DashboardApp(App):
         # kept as attributes: updates reach them while a prompt or the help screen is on top
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
-        self.table = AthleteTable(self.course, id="athletes")
+        self.table = AthleteTable(self.course, self.rest_target_s(), id="athletes")
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
@@ -196,6 +219,8 @@ class DashboardApp(App):
             self.post_message(msg.PipelineFailed(PipelineFailed(f"{type(err).__name__}: {err}")))
 
     def _banner(self) -> Banner:
+        if self.moves and not self.board.ended:  # the gates must move before the block's first rep
+            return Banner("MOVE GATES", "-idle", self.moves, self.board.next_up)
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
                           ended=self.board.ended, against=self.rule.against)
 
@@ -283,12 +308,27 @@ class DashboardApp(App):
             athlete.pb_us = change.pbs.get(name)
         self._status(f"block {change.index}: {change.name} · {moves}{out}")
         self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
+        if self.plan is not None and 0 < change.index <= len(self.plan.blocks):
+            self.block = change.index - 1
+        if change.moves:
+            self.moves = f"block {change.index}: {change.name} · {', '.join(change.moves)}"
+        self._show_block(change.course)
+
+    def _show_block(self, course: Course) -> None:
+        """The running block's course (the table's split columns), rest target and floor."""
+        self.course = course
+        self.table.set_course(course)
+        self.table.set_rest_target(self.rest_target_s())
+        self.sub_title = self._sub_title(self.has_class("-narrow"))
+        self._show_banner()
+        self._show_athletes(self.board.names())
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
         """The card and the banner first: the table follows in the next frame and the plot in the one
         after, so the rep just run is on screen within one frame of its finish (a table repaint costs
         several ms, a plot more)."""
         athlete = self.board.add(result, at)
+        self.moves = ""  # a rep ran in the block: its gates are in place
         self.last_rep.show(result)
         self._show_banner()
         self.call_after_refresh(self._show_athletes, [athlete.name])
@@ -305,6 +345,9 @@ class DashboardApp(App):
         self.last_rep.show_next(self.board.next_up)
         self._show_banner()  # its "next up" line too
         self.table.border_title = self._next_title()
+        for name in order:  # a new athlete's row now; the others' ▶ and rest after the next frame
+            if not self.table.has_row(name):
+                self.table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         self.call_after_refresh(self._show_rotation, order)
 
     def _show_rotation(self, order: list[str]) -> None:
@@ -318,6 +361,9 @@ class DashboardApp(App):
         (its rest timers start unknown)."""
         how = "resumed" if opened.resumed else "new"
         self.session_label = f"session {opened.session} ({how})"
+        if self.plan is not None and 0 < opened.block <= len(self.plan.blocks) and opened.block - 1 != self.block:
+            self.block = opened.block - 1  # resumed past the plan's first block
+            self._show_block(opened.course or self.course)
         self.no_names = (f'no roster, {opened.no_names} has no start numbers: every rep goes to "?" (a adds athletes)'
                          if opened.no_names else "")
         self.sub_title = self._sub_title(self.has_class("-narrow"))
@@ -342,7 +388,7 @@ class DashboardApp(App):
         for name in names:
             board = self.board.athlete(name)
             if board.recent:
-                self.plots.show(board, self.rule.floor_pct)
+                self.plots.show(board, self.floor_pct)
 
     def _tick(self) -> None:
         now = self.clock()
@@ -476,6 +522,31 @@ class DashboardApp(App):
 
         self.push_screen(PickAthlete("Bring back into the rotation:", list(self.out)), done)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The next-block key is in the footer only when the session has a plan."""
+        return self.plan is not None if action == "next_block" else True
+
+    def action_next_block(self) -> None:
+        if not (controls := self._live()):
+            return
+        plan = self.plan
+        if plan is None or self.block + 1 >= len(plan.blocks):
+            self.notify("no plan: one block over the course" if plan is None else "this is the plan's last block",
+                        severity="warning")
+            return
+        from monitor.session.blocks import moves
+        from monitor.tui.screens.prompts import Confirm
+
+        after = plan.blocks[self.block + 1]
+        where = ", ".join(moves(plan.blocks[self.block], after)) or "the gates stay"
+        question = f"Move on to block {self.block + 2}: {after.name}? {where}"
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._decide(controls.next_block, "")
+
+        self.push_screen(Confirm(question, "Next block"), done)
+
     def action_undo(self) -> None:
         if not (controls := self._live()):
             return
@@ -503,7 +574,8 @@ class DashboardApp(App):
         from monitor.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            keys = [("?" if key == "question_mark" else key, text) for key, _, _, text in KEYS]
+            keys = [("?" if key == "question_mark" else key, text) for key, action, _, text in KEYS
+                    if self.check_action(action, ())]
             keys.append(("Ctrl+P", "command palette: every action by name"))
             self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
                                         against=self.rule.against))
@@ -511,6 +583,6 @@ class DashboardApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for _, action, label, text in KEYS:
-            if action not in ("quit", "help"):
+            if action not in ("quit", "help") and self.check_action(action, ()):
                 yield SystemCommand(label, text, getattr(self, f"action_{action}"))
         yield SystemCommand("Help", "keys and how to read the dashboard", self.action_help)

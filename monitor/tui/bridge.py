@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the pipeline is loaded when it starts: `run_dashboard_first
     from gates.course import Course
     from monitor.live.pipeline import Message, Pipeline
     from monitor.session.analyzer import StopRule
+    from monitor.session.plans import Plan
     from monitor.tui.app import DashboardApp
 
 
@@ -35,6 +36,7 @@ def describe(note: facts.Annotation) -> str:
         facts.REMOVE_ATHLETE: lambda: f"removing {data.get('athlete')}",
         facts.ROSTER: lambda: f"order {', '.join(data.get('athletes', []))}",
         facts.BRING_BACK: lambda: f"bringing back {data.get('athlete')}",
+        facts.BLOCK: lambda: f"the move to block {data.get('block')}",
     }.get(note.kind, lambda: note.kind)()
 
 
@@ -103,6 +105,10 @@ class PipelineControls:
                 return describe(note)
         return None
 
+    def next_block(self) -> int | None:
+        """Move the plan on to its next block (a BLOCK annotation): its number, None on the last."""
+        return self.pipeline.next_block()
+
     def end(self) -> None:
         """End the session: sources close, what they hold is stored, the END annotation follows."""
         if self._ending is None:
@@ -117,7 +123,8 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0, 
     messages = pipeline.subscribe()
     await pipeline.start()
     return DashboardApp(PipelineControls(pipeline, messages), course=pipeline.course, rule=pipeline.rule,
-                        roster=pipeline.athletes, where=where, speed=speed, **look,  # type: ignore[arg-type]
+                        roster=pipeline.athletes, where=where, speed=speed, plan=pipeline.plan,
+                        **look,  # type: ignore[arg-type]
                         clock=lambda: pipeline.clock() / 1e9)  # rest and heartbeat ages on the arrivals' clock
 
 
@@ -133,14 +140,14 @@ async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, sp
 
 async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], *, course: Course,
                               rule: StopRule | None, roster: list[str], where: str, end_on_exit: bool,
-                              speed: float = 1.0, **look: object) -> tuple[int, Pipeline | None]:
+                              speed: float = 1.0, plan: Plan | None = None, **look: object) -> tuple[int, Pipeline | None]:
     """The dashboard first, then the pipeline `build` makes, started after the first frame, so the
     coach sees the board while the session is prepared (the rest timers run on the monotonic clock,
     the pipeline's own). (exit code, the pipeline, None if it was never built)."""
     from monitor.tui.app import DashboardApp
 
     controls = PipelineControls(None, build=build)
-    app = DashboardApp(controls, course=course, rule=rule, roster=roster, where=where, speed=speed,
+    app = DashboardApp(controls, course=course, rule=rule, roster=roster, where=where, speed=speed, plan=plan,
                        **look)  # type: ignore[arg-type]
     try:
         await app.run_async()

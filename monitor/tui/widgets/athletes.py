@@ -190,6 +190,9 @@ class AthleteTable(DataTable):
             self._changed[(name, key)] = self._updates
             self.update_cell(name, key, value, update_width=width)
 
+    def has_row(self, name: str) -> bool:
+        return name in self._shown
+
     def mark_next(self, next_up: str | None) -> None:
         for name in self._shown:
             self._set(name, "next", "▶" if name == next_up else "")
