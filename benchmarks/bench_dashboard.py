@@ -35,6 +35,7 @@ from monitor.live import pipeline as pl  # noqa: E402
 from monitor.store import db as st  # noqa: E402
 from simulators.sim_source import SimulatorSource  # noqa: E402
 from monitor.tui.bridge import open_dashboard  # noqa: E402
+from monitor.tui.messages import RepFinished  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.live import LiveSimulator  # noqa: E402
 from simulators.plans import get_plan  # noqa: E402
@@ -70,11 +71,10 @@ def note_finishes(app, finished: dict[int, int]) -> None:
     post = app.controls.run
 
     async def run(poster):
-        def stamped(update):  # the finish's receive time, for every rep the app is told of
-            item = update.item
-            if isinstance(item, pl.RepFinished):
-                finished[item.result.rep.number] = item.host_ns
-            return poster(update)
+        def stamped(message):  # the finish's receive time, for every rep the app is told of
+            if isinstance(message, RepFinished):
+                finished[message.event.result.rep.number] = message.event.host_ns
+            return poster(message)
         await post(stamped)
 
     app.controls.run = run

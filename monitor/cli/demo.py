@@ -42,6 +42,7 @@ from monitor.cli.options import (
     plan_against,
     require_terminal,
     run_dashboard,
+    run_dashboard_first,
 )
 
 DEMO_DB = "demo.sqlite3"  # beside the coach's gates.sqlite3, never in it
@@ -101,11 +102,8 @@ def _config(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
     from monitor.store.db import DEMO, DEMO_DB_NAME
-    from simulators.live import LiveSimulator
-    from simulators.sim_source import SimulatorSource
 
     config, plan = _config(args)
     rule = StopRule(against=args.against)
@@ -124,16 +122,26 @@ def run(args: argparse.Namespace) -> int:
     with store:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))
-        else:
-            pipeline = None
-            source = SimulatorSource(LiveSimulator.taking_turns(config, lambda: next_up(pipeline), speed=args.speed,
-                                                                name="simulator"))
-            pipeline = Pipeline(store, [source], course=config.course,
-                                athletes=[a.name for a in config.athletes], rule=rule, resume=False,
-                                name=DEMO, plan=plan, end_when_exhausted=False)
-            code = asyncio.run(run_dashboard(pipeline, where=f"demo ×{args.speed:g}", end_on_exit=True,
-                                             speed=args.speed, theme=args.theme))
-        print(f"gates demo: session {pipeline.session} stored in {store.path}")
+        else:  # the dashboard is on screen first; the session starts after its first frame
+            athletes = [a.name for a in config.athletes]
+
+            async def build():
+                from monitor.live.pipeline import Pipeline
+                from simulators.live import LiveSimulator
+                from simulators.sim_source import SimulatorSource
+
+                built = None  # the simulated athletes ask this pipeline's rotation who is up
+                source = SimulatorSource(LiveSimulator.taking_turns(config, lambda: next_up(built), speed=args.speed,
+                                                                    name="simulator"))
+                built = Pipeline(store, [source], course=config.course, athletes=athletes, rule=rule, resume=False,
+                                 name=DEMO, plan=plan, end_when_exhausted=False)
+                return built
+
+            code, pipeline = asyncio.run(run_dashboard_first(
+                build, course=config.course, rule=rule, roster=athletes, where=f"demo ×{args.speed:g}",
+                end_on_exit=True, speed=args.speed, plan=plan, theme=args.theme))
+        if pipeline is not None:
+            print(f"gates demo: session {pipeline.session} stored in {store.path}")
         return code
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from gates.course import Course, CourseError
 
 if TYPE_CHECKING:  # the codecs and the assembler load with the commands that assemble reps
+    from collections.abc import Awaitable, Callable
+
     from gates import protocols
     from gates.assembly import RepAssembler
     from monitor.live.pipeline import Pipeline
@@ -352,3 +354,13 @@ async def run_dashboard(pipeline: Pipeline, theme: str | None = None, **options:
         return await bridge.run_dashboard(pipeline, **options, **chosen_look(theme))
     except PipelineError as err:
         raise UsageError(str(err)) from None
+
+
+async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], theme: str | None = None,
+                              **options: object) -> tuple[int, Pipeline | None]:
+    """The live dashboard drawn first, on the pipeline `build` makes after its first frame (see
+    `monitor.tui.bridge.run_dashboard_first`): (exit code, the pipeline if it was built)."""
+    from monitor.tui import bridge
+
+    require_terminal()
+    return await bridge.run_dashboard_first(build, **options, **chosen_look(theme))  # type: ignore[arg-type]

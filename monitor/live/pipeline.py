@@ -77,6 +77,7 @@ class SessionOpened:
     pbs: dict[str, int] = field(default_factory=dict)  # athlete -> personal best on `course`, µs
     not_resumed: str = ""  # why the unfinished session was not taken up (what differs), if there was one
     no_names: str = ""  # the protocol, when reps have no roster and no start numbers to go to
+    block: int = 1  # the plan's block running now, 1-based (a resumed session may be past its first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +243,7 @@ class Pipeline:
         pbs = {athlete: us for (athlete, course, s), us in self.pbs.items() if course == model.course and s == start}
         no_names = "" if model.rotation or model.protocol.start_numbers else model.protocol.name
         self._publish(SessionOpened(self.session, resumed, model.course, model.ordered_results(),
-                                    list(model.abandoned), pbs, self.not_resumed, no_names))
+                                    list(model.abandoned), pbs, self.not_resumed, no_names, model.blocks.index + 1))
         self._publish_rotation()
         for source in self.sources:
             self._publish(LinkChanged(source.status))

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gates.rep import Rep
-from monitor.session.analyzer import RepResult
-from monitor.session.blocks import BlockChanged
-from monitor.session.model import Change, RepFinished, RepsRevised, StartAbandoned
+if TYPE_CHECKING:  # the engine is loaded where its changes are printed, not by the fmt_ helpers
+    from gates.rep import Rep
+    from monitor.session.analyzer import RepResult
+    from monitor.session.blocks import BlockChanged
+    from monitor.session.model import Change
 
 
 def _seconds(us: int | None) -> float | None:
@@ -75,6 +76,9 @@ def incomplete_record(rep: Rep) -> dict[str, Any]:
 def change_records(change: Change) -> list[dict[str, Any]]:
     """The JSON lines one engine change prints, the same from `gates analyze` and `gates monitor`:
     a finished rep, every result a revision touched, or an abandoned start."""
+    from monitor.session.blocks import BlockChanged
+    from monitor.session.model import RepFinished, RepsRevised, StartAbandoned
+
     if isinstance(change, RepFinished):
         return [rep_record(change.result)]
     if isinstance(change, RepsRevised):

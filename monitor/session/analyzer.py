@@ -135,7 +135,8 @@ def _s(us: int) -> str:
 
 @lru_cache(maxsize=PROFILE_CACHE)
 def _profile(course: Course, splits_us: tuple[int | None, ...]) -> SprintProfile | None:
-    """The fit of one valid rep's splits: the same splits (a rep judged again) are not fitted again."""
+    """The fit of one valid rep's splits: the same splits (a rep judged again) are not fitted again.
+    The fitting (numpy) is imported at the first fit, so a dashboard draws before it is loaded."""
     from gates.rep_profile import rep_profile
 
     return rep_profile(Rep(0, "", course, 0, splits_us))

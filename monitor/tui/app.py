@@ -12,10 +12,11 @@ the next run.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,26 +26,29 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from gates.course import Course
-from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
-from monitor.session.blocks import BlockChanged
 from monitor.session.log import LogEntry
 from monitor.tui import config
+from monitor.tui import messages as msg
 from monitor.tui.board import Board
-from monitor.tui.messages import GateClock, Update
-from monitor.tui.widgets.athletes import AthleteTable
+from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
 from monitor.tui.widgets.spacing import SpacingLine
 from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
 
+if TYPE_CHECKING:  # the pipeline is loaded after the first frame (messages carry its dataclasses)
+    from monitor.live import pipeline as pl
+    from monitor.session.blocks import BlockChanged
+    from monitor.session.plans import Plan
+
 
 class Controls(Protocol):
     """What the dashboard needs from the live session: a run loop posting messages, and the coach's
     decisions, each stored as an annotation before it takes effect."""
 
-    async def run(self, post: Callable[[Update], object]) -> None: ...
+    async def run(self, post: Callable[[msg.PipelineEvent], object]) -> None: ...
     def void(self, rep: int) -> None: ...
     def reassign(self, rep: int, athlete: str) -> None: ...
     def skip(self) -> None: ...
@@ -55,6 +59,7 @@ class Controls(Protocol):
     def end(self) -> None: ...
     def log(self, entry: LogEntry) -> None: ...
     def undo(self) -> str | None: ...
+    def next_block(self) -> int | None: ...
 
 
 NARROW_COLUMNS = 105  # below this the last-rep card is a strip under the banner (END SESSION needs the width)
@@ -73,11 +78,24 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
     ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
     ("b", "bring_back", "Back", "bring an athlete whose END took them out of the rotation back into it"),
+    ("p", "next_block", "Block", "move the session on to the plan's next block (asks first; says which gates to move)"),
     ("u", "undo", "Undo", "take back your latest change (void, reassign, rotation), then the one before"),
     ("e", "end_session", "End", "end the session for everyone (asks first)"),
     ("question_mark", "help", "Help", "this help"),
     ("q", "quit", "Quit", "leave: all is stored (a monitor's session resumes next time)"),
 )
+
+
+H = TypeVar("H", bound=Callable[..., None])
+
+
+def _while_running(handler: H) -> H:
+    """A pipeline message handler that does nothing once the app is closing (its widgets are going)."""
+    @functools.wraps(handler)
+    def handle(app: DashboardApp, message: msg.PipelineEvent) -> None:
+        if app.is_running:
+            handler(app, message)
+    return handle  # type: ignore[return-value]
 
 
 class DashboardApp(App):
@@ -89,7 +107,8 @@ class DashboardApp(App):
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
                  roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
                  speed: float = 1.0, theme: str = config.DEFAULT_THEME,
-                 remember_theme: Callable[[str], object] | None = None, spacing: dict | None = None) -> None:
+                 remember_theme: Callable[[str], object] | None = None, spacing: dict | None = None,
+                 plan: Plan | None = None) -> None:
         super().__init__()
         self.spacing = spacing or {}  # athlete -> monitor.session.week.Spacing as the session starts
         self.remember_theme = remember_theme
@@ -97,26 +116,46 @@ class DashboardApp(App):
         self.controls = controls
         self.course = course
         self.rule = rule or StopRule()
+        self.plan = plan
+        self.block = 0  # the plan's block running now, 0-based
+        self.moves = ""  # after a change of block, until its first rep: which gates go where
         self.clock = clock
         self.speed = speed  # session seconds per clock second: rest is shown in the session's time
         self.board = Board()
         self.out: list[str] = []  # athletes their END took out of the rotation
         names = list(dict.fromkeys(roster))
         self.board.set_rotation(names, names[0] if names else None)
-        of = "PB" if self.rule.against == "pb" else "session best"
         self.session_label = ""
         self.no_names = ""  # the warning when reps cannot be named
         self.where = where
-        self.of = of
         self.sub_title = self._sub_title(narrow=False)
+
+    @property
+    def floor_pct(self) -> float:
+        """The running block's floor (the session's rule without a plan)."""
+        return self.plan.blocks[self.block].floor_pct if self.plan else self.rule.floor_pct
+
+    @property
+    def of(self) -> str:
+        against = self.plan.blocks[self.block].against if self.plan else self.rule.against
+        return {"pb": "PB", "target": "target"}.get(against, "session best")
+
+    def rest_target_s(self) -> float:
+        """The running block's minimum rest; without a plan a minute per 10 m of the course."""
+        return self.plan.blocks[self.block].rest_s if self.plan else minimum_rest_s(self.course)
+
+    def _block_label(self) -> str:
+        if self.plan is None:
+            return ""
+        return f"block {self.block + 1}/{len(self.plan.blocks)}: {self.plan.blocks[self.block].name}"
 
     def _sub_title(self, narrow: bool) -> str:
         """The header's line; on a narrow terminal only what fits 80 columns beside the title."""
         if narrow:
-            parts = [self.session_label.split(" (")[0], f"{self.course.label()} m", f"floor {self.rule.floor_pct:g} %"]
+            parts = [self.session_label.split(" (")[0], f"{self.course.label()} m", f"floor {self.floor_pct:g} %"]
         else:
-            parts = [self.session_label, f"course {self.course.label()} m",
-                     f"floor {self.rule.floor_pct:g} % of {self.of}", self.where]
+            parts = [self.session_label, self._block_label(), f"course {self.course.label()} m",
+                     f"floor {self.floor_pct:g} % of {self.of}", self.where]
         return " · ".join(filter(None, [self.no_names, *parts]))
 
     def watch_theme(self, theme: str) -> None:
@@ -131,7 +170,7 @@ class DashboardApp(App):
         # kept as attributes: updates reach them while a prompt or the help screen is on top
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
-        self.table = AthleteTable(self.course, id="athletes")
+        self.table = AthleteTable(self.course, self.rest_target_s(), id="athletes")
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
@@ -174,18 +213,25 @@ class DashboardApp(App):
         table.border_title = self._next_title()
         self.last_rep.show_next(self.board.next_up)
         self.set_interval(1.0, self._tick)
-        if self.controls is not None:
-            self.run_worker(self._run_controls, name="pipeline", exclusive=True)
+        if self.controls is not None:  # after the first frame: a pipeline still to start waits for it
+            self.call_after_refresh(self.run_worker, self._run_controls, name="pipeline", exclusive=True)
 
     async def _run_controls(self) -> None:
         try:
             await self.controls.run(self.post_message)  # type: ignore[union-attr]
         except Exception as err:  # the board stays up with what it has; the reason is shown
-            self.post_message(Update(pl.PipelineFailed(f"{type(err).__name__}: {err}")))
+            from monitor.live.pipeline import PipelineFailed
+
+            self.post_message(msg.PipelineFailed(PipelineFailed(f"{type(err).__name__}: {err}")))
 
     def _banner(self) -> Banner:
+        if self.moves and not self.board.ended:  # the gates must move before the block's first rep
+            return Banner("MOVE GATES", "-idle", self.moves, self.board.next_up)
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
                           ended=self.board.ended, against=self.rule.against)
+
+    def _show_banner(self) -> None:
+        self.verdict.show(self._banner())
 
     def _next_title(self) -> str:
         return f"Athletes · next up: {self.board.next_up}" if self.board.next_up else "Athletes"
@@ -196,44 +242,74 @@ class DashboardApp(App):
 
     # -- messages from the pipeline ------------------------------------------------------------
 
-    def on_update(self, message: Update) -> None:
-        if not self.is_running:  # the app is closing: its widgets are going
-            return
-        item = message.item
-        if isinstance(item, pl.RepFinished):
-            self._rep_finished(item.result, item.host_ns / 1e9 if item.host_ns else self.clock())
-        elif isinstance(item, pl.RepsRevised):
-            self._reps_revised(item.results)
-        elif isinstance(item, pl.LinkChanged):
-            self.gates.update_status(item.status, self.clock())
-        elif isinstance(item, GateClock):
-            self.gates.update_clock(item.source, item.gate, item.state, self.clock())
-        elif isinstance(item, pl.RotationChanged):
-            self.out = list(item.out)
-            self._rotation_changed(item.order, item.next_up)
-        elif isinstance(item, pl.SessionOpened):
-            self._session_opened(item)
-        elif isinstance(item, pl.StartAbandoned):
-            self._status("a start never reached the finish: timed out, not counted as a rep")
-        elif isinstance(item, pl.SessionEnded):
-            stopped = [name for name, a in self.board.athletes.items() if a.verdict is Verdict.END]
-            self.board.ended = " · ".join(filter(None, [item.reason, stopped and f"END for {', '.join(stopped)}",
-                                                        "every rep is stored"]))
-            self.verdict.show(self._banner())
-            self._status(f"session {item.session} ended: {item.reason}")
-        elif isinstance(item, pl.PipelineFailed):
-            self._status(f"STOPPED: {item.reason}")
-            self.notify(item.reason, title="The pipeline stopped", severity="error", timeout=30)
-        elif isinstance(item, pl.StoreFailed):
-            self.not_saving.update(f"NOT SAVING — {item.reason} · the session goes on in memory; "
-                                   "it is written as soon as the disk takes it")
-            self.not_saving.add_class("-on")
-            self.notify(item.reason, title="NOT SAVING", severity="error", timeout=30)
-        elif isinstance(item, pl.StoreSaving):
-            self.not_saving.remove_class("-on")
-            self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
-        elif isinstance(item, BlockChanged):
-            self._block_changed(item)
+    @_while_running
+    def on_rep_finished(self, message: msg.RepFinished) -> None:
+        item = message.event
+        self._rep_finished(item.result, item.host_ns / 1e9 if item.host_ns else self.clock())
+
+    @_while_running
+    def on_reps_revised(self, message: msg.RepsRevised) -> None:
+        self._reps_revised(message.event.results)
+
+    @_while_running
+    def on_link_changed(self, message: msg.LinkChanged) -> None:
+        self.gates.update_status(message.event.status, self.clock())
+
+    @_while_running
+    def on_gate_clock_changed(self, message: msg.GateClockChanged) -> None:
+        item = message.event
+        self.gates.update_clock(item.source, item.gate, item.state, self.clock())
+
+    @_while_running
+    def on_rotation_changed(self, message: msg.RotationChanged) -> None:
+        item = message.event
+        self.out = list(item.out)
+        self._rotation_changed(item.order, item.next_up)
+
+    @_while_running
+    def on_session_opened(self, message: msg.SessionOpened) -> None:
+        self._session_opened(message.event)
+
+    @_while_running
+    def on_start_abandoned(self, message: msg.StartAbandoned) -> None:
+        self._status("a start never reached the finish: timed out, not counted as a rep")
+
+    @_while_running
+    def on_session_ended(self, message: msg.SessionEnded) -> None:
+        item = message.event
+        stopped = [name for name, a in self.board.athletes.items() if a.verdict is Verdict.END]
+        self.board.ended = " · ".join(filter(None, [item.reason, stopped and f"END for {', '.join(stopped)}",
+                                                    "every rep is stored"]))
+        self._show_banner()
+        self._status(f"session {item.session} ended: {item.reason}")
+
+    @_while_running
+    def on_pipeline_failed(self, message: msg.PipelineFailed) -> None:
+        reason = message.event.reason
+        self._status(f"STOPPED: {reason}")
+        self.notify(reason, title="The pipeline stopped", severity="error", timeout=30)
+
+    @_while_running
+    def on_store_failed(self, message: msg.StoreFailed) -> None:
+        reason = message.event.reason
+        self.not_saving.update(f"NOT SAVING — {reason} · the session goes on in memory; "
+                               "it is written as soon as the disk takes it")
+        self.not_saving.add_class("-on")
+        self.notify(reason, title="NOT SAVING", severity="error", timeout=30)
+
+    @_while_running
+    def on_store_saving(self, message: msg.StoreSaving) -> None:
+        self.not_saving.remove_class("-on")
+        self.notify(f"the {message.event.saved} events kept in memory are stored", title="Saving again")
+
+    @_while_running
+    def on_history_loading(self, message: msg.HistoryLoading) -> None:
+        loading = message.event
+        self._status(f"loading history: {loading.done}/{loading.total} earlier sessions (reps are judged once it is read)")
+
+    @_while_running
+    def on_block_changed(self, message: msg.BlockChanged) -> None:
+        self._block_changed(message.event)
 
     def _block_changed(self, change: BlockChanged) -> None:
         """The plan moved on: which gates go where, and who is out, where the coach looks."""
@@ -243,13 +319,29 @@ class DashboardApp(App):
             athlete.pb_us = change.pbs.get(name)
         self._status(f"block {change.index}: {change.name} · {moves}{out}")
         self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
+        if self.plan is not None and 0 < change.index <= len(self.plan.blocks):
+            self.block = change.index - 1
+        if change.moves:
+            self.moves = f"block {change.index}: {change.name} · {', '.join(change.moves)}"
+        self._show_block(change.course)
+
+    def _show_block(self, course: Course) -> None:
+        """The running block's course (the table's split columns), rest target and floor."""
+        self.course = course
+        self.table.set_course(course)
+        self.table.set_rest_target(self.rest_target_s())
+        self.sub_title = self._sub_title(self.has_class("-narrow"))
+        self._show_banner()
+        self._show_athletes(self.board.names())
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
-        """The card and the banner first: the table and the plot follow in the next frame, so the rep
-        just run is on screen within one frame of its finish (a table repaint costs several ms)."""
+        """The card and the banner first: the table follows in the next frame and the plot in the one
+        after, so the rep just run is on screen within one frame of its finish (a table repaint costs
+        several ms, a plot more)."""
         athlete = self.board.add(result, at)
+        self.moves = ""  # a rep ran in the block: its gates are in place
         self.last_rep.show(result)
-        self.verdict.show(self._banner())
+        self._show_banner()
         self.call_after_refresh(self._show_athletes, [athlete.name])
 
     def _reps_revised(self, results: list[RepResult]) -> None:
@@ -257,12 +349,16 @@ class DashboardApp(App):
         self._show_athletes(sorted(changed))
         if self.board.last is not None:
             self.last_rep.show(self.board.last)
-        self.verdict.show(self._banner())
+        self._show_banner()
 
     def _rotation_changed(self, order: list[str], next_up: str | None) -> None:
         self.board.set_rotation(order, next_up)
         self.last_rep.show_next(self.board.next_up)
-        self.verdict.show(self._banner())  # its "next up" line too
+        self._show_banner()  # its "next up" line too
+        self.table.border_title = self._next_title()
+        for name in order:  # a new athlete's row now; the others' ▶ and rest after the next frame
+            if not self.table.has_row(name):
+                self.table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         self.call_after_refresh(self._show_rotation, order)
 
     def _show_rotation(self, order: list[str]) -> None:
@@ -270,13 +366,15 @@ class DashboardApp(App):
         for name in order:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
         table.mark_next(self.board.next_up)
-        table.border_title = self._next_title()
 
     def _session_opened(self, opened: pl.SessionOpened) -> None:
         """Each athlete's PB shows before their first rep; a resumed session shows what it already had
         (its rest timers start unknown)."""
         how = "resumed" if opened.resumed else "new"
         self.session_label = f"session {opened.session} ({how})"
+        if self.plan is not None and 0 < opened.block <= len(self.plan.blocks) and opened.block - 1 != self.block:
+            self.block = opened.block - 1  # resumed past the plan's first block
+            self._show_block(opened.course or self.course)
         self.no_names = (f'no roster, {opened.no_names} has no start numbers: every rep goes to "?" (a adds athletes)'
                          if opened.no_names else "")
         self.sub_title = self._sub_title(self.has_class("-narrow"))
@@ -288,15 +386,20 @@ class DashboardApp(App):
             self._reps_revised(opened.results)
             self.board.last = opened.results[-1]
             self.last_rep.show(self.board.last)
-            self.verdict.show(self._banner())
+            self._show_banner()
 
     def _show_athletes(self, names: list[str]) -> None:
-        table, plots = self.table, self.plots
+        """Their rows now, their plots after the next frame (drawing a plot is the slowest part)."""
+        table = self.table
+        for name in names:
+            table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
+        self.call_after_refresh(self._show_plots, names)
+
+    def _show_plots(self, names: list[str]) -> None:
         for name in names:
             board = self.board.athlete(name)
-            table.show(board, self.board.next_up, self._rest(name))
             if board.recent:
-                plots.show(board, self.rule.floor_pct)
+                self.plots.show(board, self.floor_pct)
 
     def _tick(self) -> None:
         now = self.clock()
@@ -430,6 +533,31 @@ class DashboardApp(App):
 
         self.push_screen(PickAthlete("Bring back into the rotation:", list(self.out)), done)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The next-block key is in the footer only when the session has a plan."""
+        return self.plan is not None if action == "next_block" else True
+
+    def action_next_block(self) -> None:
+        if not (controls := self._live()):
+            return
+        plan = self.plan
+        if plan is None or self.block + 1 >= len(plan.blocks):
+            self.notify("no plan: one block over the course" if plan is None else "this is the plan's last block",
+                        severity="warning")
+            return
+        from monitor.session.blocks import moves
+        from monitor.tui.screens.prompts import Confirm
+
+        after = plan.blocks[self.block + 1]
+        where = ", ".join(moves(plan.blocks[self.block], after)) or "the gates stay"
+        question = f"Move on to block {self.block + 2}: {after.name}? {where}"
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._decide(controls.next_block, "")
+
+        self.push_screen(Confirm(question, "Next block"), done)
+
     def action_undo(self) -> None:
         if not (controls := self._live()):
             return
@@ -460,7 +588,8 @@ class DashboardApp(App):
         from monitor.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            keys = [("?" if key == "question_mark" else key, text) for key, _, _, text in KEYS]
+            keys = [("?" if key == "question_mark" else key, text) for key, action, _, text in KEYS
+                    if self.check_action(action, ())]
             keys.append(("Ctrl+P", "command palette: every action by name"))
             self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
                                         against=self.rule.against))
@@ -468,6 +597,6 @@ class DashboardApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for _, action, label, text in KEYS:
-            if action not in ("quit", "help"):
+            if action not in ("quit", "help") and self.check_action(action, ()):
                 yield SystemCommand(label, text, getattr(self, f"action_{action}"))
         yield SystemCommand("Help", "keys and how to read the dashboard", self.action_help)

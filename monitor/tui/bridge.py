@@ -3,23 +3,27 @@
 `run_dashboard` starts the pipeline (a mistake such as an ended `--session` fails before any screen
 opens), runs the app in the same event loop, and stops the pipeline when the app closes: the demo
 ends its session then; a monitor leaves it open, so the next `gates monitor` resumes it as after a
-crash (the coach ends a session with `e`).
+crash (the coach ends a session with `e`). `run_dashboard_first` draws the dashboard before the
+pipeline exists and builds and starts it after the first frame: `gates demo` is on screen at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from monitor.live.pipeline import LinkChanged, Message, Pipeline
 from monitor.session import facts
 from monitor.session.log import LogEntry
 from monitor.session.week import HI_RANGE_M
-from monitor.tui.messages import GateClock, Update
+from monitor.tui.messages import GateClock, PipelineEvent, message_for
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline is loaded when it starts: `run_dashboard_first` draws before that
+    from gates.course import Course
+    from monitor.live.pipeline import Message, Pipeline
+    from monitor.session.analyzer import StopRule
+    from monitor.session.plans import Plan
     from monitor.tui.app import DashboardApp
 
 
@@ -35,6 +39,7 @@ def describe(note: facts.Annotation) -> str:
         facts.REMOVE_ATHLETE: lambda: f"removing {data.get('athlete')}",
         facts.ROSTER: lambda: f"order {', '.join(data.get('athletes', []))}",
         facts.BRING_BACK: lambda: f"bringing back {data.get('athlete')}",
+        facts.BLOCK: lambda: f"the move to block {data.get('block')}",
     }.get(note.kind, lambda: note.kind)()
 
 
@@ -42,21 +47,32 @@ class PipelineControls:
     """`Controls` for the dashboard over a started Pipeline. Each decision is one annotation, stored
     before it takes effect; undo takes back this dashboard's latest decision that still stands."""
 
-    def __init__(self, pipeline: Pipeline, messages: asyncio.Queue[Message]) -> None:
-        self.pipeline = pipeline
-        self.messages = messages
+    def __init__(self, pipeline: Pipeline | None, messages: asyncio.Queue[Message] | None = None, *,
+                 build: Callable[[], Awaitable[Pipeline]] | None = None) -> None:
+        """A started `pipeline` and its subscription, or `build`: what makes the pipeline, started by
+        `run` once the dashboard's first frame is up (`gates demo` simulates its session then)."""
+        self.pipeline = pipeline  # type: ignore[assignment]
+        self.messages = messages  # type: ignore[assignment]
+        self.build = build
         self._mine: list[int] = []  # annotation ids of this dashboard's decisions, oldest first
         self._ending: asyncio.Task | None = None
 
-    async def run(self, post: Callable[[Update], object]) -> None:
+    async def run(self, post: Callable[[PipelineEvent], object]) -> None:
+        from monitor.live.pipeline import LinkChanged
+
+        if self.build is not None:
+            pipeline = await self.build()
+            self.messages = pipeline.subscribe()
+            await pipeline.start()
+            self.pipeline = pipeline
         clocks = {s.name: s.clock_state for s in self.pipeline.sources}
         while True:
             item = await self.messages.get()
-            post(Update(item))
+            post(message_for(item))
             if isinstance(item, LinkChanged) and item.status.gate is not None and item.status.source in clocks:
                 state = clocks[item.status.source](item.status.gate)  # gates that keep their own clock
                 if state is not None:
-                    post(Update(GateClock(item.status.source, item.status.gate, state)))
+                    post(message_for(GateClock(item.status.source, item.status.gate, state)))
 
     def _decide(self, kind: str, **data: object) -> None:
         self._mine.append(self.pipeline.annotate(kind, **data).id)
@@ -96,6 +112,10 @@ class PipelineControls:
         """An athlete's log of the session, after END too (a fact of the session, not a decision to undo)."""
         self.pipeline.annotate(facts.LOG, **entry.as_data())
 
+    def next_block(self) -> int | None:
+        """Move the plan on to its next block (a BLOCK annotation): its number, None on the last."""
+        return self.pipeline.next_block()
+
     def end(self) -> None:
         """End the session: sources close, what they hold is stored, the END annotation follows."""
         if self._ending is None:
@@ -116,7 +136,7 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0,
     spacing = spacing_at(pipeline.store, pipeline.athletes, time.time_ns(), session=pipeline.session,
                          hi_range_m=hi_range_m, default_range_m=default_range_m or HI_RANGE_M)
     return DashboardApp(PipelineControls(pipeline, messages), course=pipeline.course, rule=pipeline.rule,
-                        roster=pipeline.athletes, where=where, speed=speed, spacing=spacing,
+                        roster=pipeline.athletes, where=where, speed=speed, spacing=spacing, plan=pipeline.plan,
                         **look,  # type: ignore[arg-type]
                         clock=lambda: pipeline.clock() / 1e9)  # rest and heartbeat ages on the arrivals' clock
 
@@ -129,3 +149,23 @@ async def run_dashboard(pipeline: Pipeline, *, where: str, end_on_exit: bool, sp
     finally:
         await pipeline.stop(end=end_on_exit, reason="the dashboard was closed")
     return 1 if pipeline.failure or pipeline.unsaved else 0
+
+
+async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], *, course: Course,
+                              rule: StopRule | None, roster: list[str], where: str, end_on_exit: bool,
+                              speed: float = 1.0, plan: Plan | None = None, **look: object) -> tuple[int, Pipeline | None]:
+    """The dashboard first, then the pipeline `build` makes, started after the first frame, so the
+    coach sees the board while the session is prepared (the rest timers run on the monotonic clock,
+    the pipeline's own). (exit code, the pipeline, None if it was never built)."""
+    from monitor.tui.app import DashboardApp
+
+    controls = PipelineControls(None, build=build)
+    app = DashboardApp(controls, course=course, rule=rule, roster=roster, where=where, speed=speed, plan=plan,
+                       **look)  # type: ignore[arg-type]
+    try:
+        await app.run_async()
+    finally:
+        if controls.pipeline is not None:
+            await controls.pipeline.stop(end=end_on_exit, reason="the dashboard was closed")
+    pipeline = controls.pipeline
+    return (1 if pipeline is None or pipeline.failure or pipeline.unsaved else 0), pipeline

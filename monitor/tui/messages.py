@@ -1,18 +1,25 @@
-"""The pipeline's messages, as Textual sees them.
+"""The pipeline's messages, as Textual sees them: one Message class per pipeline event.
 
-The pipeline (monitor/pipeline.py) publishes small dataclasses and knows nothing of Textual; the
-dashboard's bridge wraps each one in `Update` and posts it to the app, which dispatches on the
-dataclass. Widgets are told what changed; nothing polls.
+The pipeline (monitor/live/pipeline.py) publishes small dataclasses and knows nothing of Textual.
+The bridge turns each one into the Textual message of its kind (`message_for`, over the table
+`for_event` builds once), so the app has one handler per event (`on_rep_finished`, `on_link_changed`,
+…), as Textual apps such as posting and harlequin do, and a new event is one class, one table entry
+and one handler. Each message carries the pipeline's dataclass as `event`. Nothing polls.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from gates.clocksync import ClockState
-from monitor.live import pipeline
+
+if TYPE_CHECKING:
+    from monitor.live import pipeline as pl
+    from monitor.session.blocks import BlockChanged as BlockChangedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +32,116 @@ class GateClock:
     state: ClockState
 
 
-class Update(Message):
-    """One message from the pipeline (a `monitor.pipeline.Message`), or a gate's clock state."""
+class PipelineEvent(Message):
+    """The base of every message below: one pipeline event (or a gate's clock state) as `event`.
+    The pipeline is not imported here, so the dashboard draws its first frame before it is loaded."""
 
-    def __init__(self, item: pipeline.Message | GateClock) -> None:
+    def __init__(self, event: object) -> None:
         super().__init__()
-        self.item = item
+        self.event = event
+
+
+class SessionOpened(PipelineEvent):
+    """The session runs: new, or resumed with its reps."""
+
+    event: pl.SessionOpened
+
+
+class RepFinished(PipelineEvent):
+    """A rep reached its finish and was judged."""
+
+    event: pl.RepFinished
+
+
+class RepsRevised(PipelineEvent):
+    """Results recomputed (a void, a reassignment, an undo, a late split)."""
+
+    event: pl.RepsRevised
+
+
+class StartAbandoned(PipelineEvent):
+    """A start that never reached the finish timed out."""
+
+    event: pl.StartAbandoned
+
+
+class LinkChanged(PipelineEvent):
+    """A source or one of its gates changed state (connected, heartbeat, battery, lost)."""
+
+    event: pl.LinkChanged
+
+
+class GateClockChanged(PipelineEvent):
+    """A gate that keeps its own clock reported how well it is aligned."""
+
+    event: GateClock
+
+
+class RotationChanged(PipelineEvent):
+    """The running order, who is up next, or who is out, moved."""
+
+    event: pl.RotationChanged
+
+
+class SessionEnded(PipelineEvent):
+    """The session ended (the coach, the sources, the dashboard closing)."""
+
+    event: pl.SessionEnded
+
+
+class PipelineFailed(PipelineEvent):
+    """The pipeline stopped on an error: the board stays up with what it has."""
+
+    event: pl.PipelineFailed
+
+
+class StoreFailed(PipelineEvent):
+    """The disk refused a write: the session goes on in memory."""
+
+    event: pl.StoreFailed
+
+
+class StoreSaving(PipelineEvent):
+    """The disk took the backlog again."""
+
+    event: pl.StoreSaving
+
+
+class BlockChanged(PipelineEvent):
+    """The plan moved on to another block: gates to move, athletes out."""
+
+    event: BlockChangedEvent
+
+
+class HistoryLoading(PipelineEvent):
+    """A new session's start is reading earlier sessions for the personal bests it is judged against."""
+
+    event: pl.HistoryLoading
+
+
+@cache
+def for_event() -> dict[type, type[PipelineEvent]]:
+    """Pipeline dataclass -> its Textual message class, built once, at the first message."""
+    from monitor.live import pipeline as pl
+    from monitor.session.blocks import BlockChanged as BlockChangedEvent
+
+    return {
+        pl.SessionOpened: SessionOpened,
+        pl.RepFinished: RepFinished,
+        pl.RepsRevised: RepsRevised,
+        pl.StartAbandoned: StartAbandoned,
+        pl.LinkChanged: LinkChanged,
+        GateClock: GateClockChanged,
+        pl.RotationChanged: RotationChanged,
+        pl.SessionEnded: SessionEnded,
+        pl.PipelineFailed: PipelineFailed,
+        pl.StoreFailed: StoreFailed,
+        pl.StoreSaving: StoreSaving,
+        BlockChangedEvent: BlockChanged,
+        pl.HistoryLoading: HistoryLoading,
+    }
+
+
+def message_for(event: pl.Message | GateClock) -> PipelineEvent:
+    """The Textual message of a pipeline event (KeyError for a kind of event with no message yet)."""
+    return for_event()[type(event)](event)

@@ -20,7 +20,7 @@ from monitor.session import batch
 from monitor.session.analyzer import RepResult, Verdict
 from monitor.session.model import Settings
 from monitor.store.history import Bests, bests_of
-from monitor.tui.messages import Update
+from monitor.tui.messages import message_for
 from simulators.athletes import presets
 from simulators.plans import get_plan
 from simulators.session import SessionConfig, simulate
@@ -86,11 +86,11 @@ def post(app_post: Callable[[object], object], clock: FrozenClock, data: Sample,
     shown = data.results[:count]
     clock.now = finish_s(shown[-1]) + LOOK_AROUND_S if shown else 0.0
     for result in shown:
-        app_post(Update(RepFinished(result, host_ns=int(finish_s(result) * 1e9))))
-    app_post(Update(RotationChanged(data.roster, data.roster[count % len(data.roster)])))
+        app_post(message_for(RepFinished(result, host_ns=int(finish_s(result) * 1e9))))
+    app_post(message_for(RotationChanged(data.roster, data.roster[count % len(data.roster)])))
     heartbeat_ns = int((clock.now - 0.4) * 1e9)
-    app_post(Update(LinkChanged(SourceStatus("simulator", State.CONNECTED))))
+    app_post(message_for(LinkChanged(SourceStatus("simulator", State.CONNECTED))))
     for gate, battery in sorted(data.batteries.items()):
         status = SourceStatus("simulator", State.CONNECTED, gate=gate, last_heartbeat_ns=heartbeat_ns,
                               battery_pct=battery)
-        app_post(Update(LinkChanged(status)))
+        app_post(message_for(LinkChanged(status)))

@@ -12,7 +12,6 @@ class Recording(DashboardApp):
         self.banners = []
         super().on_mount()
 
-    def on_update(self, message) -> None:
-        super().on_update(message)
-        message.prevent_default()  # the base handler has run: Textual must not call it again
+    def _show_banner(self) -> None:
+        super()._show_banner()
         self.banners.append(self.verdict.banner)

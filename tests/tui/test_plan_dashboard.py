@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from gates.course import Course
 from monitor.cli.options import load_plan, simulated_plan
 from monitor.live.pipeline import Pipeline
 from monitor.session.model import SessionModel
@@ -102,3 +103,100 @@ async def test_a_rep_started_before_the_blocks_rest_is_over_says_so_on_the_last_
         title = str(app.last_rep.border_title)
         assert title.startswith(f"Rep 4 · {last.rep.athlete} · 30 m block starts · SHORT REST 3:0")
 
+
+
+def _one_rep_each_of_the_first_block(plan, athletes: int = 3):
+    """The simulated group runs one rep each of the plan's first block and stops there: the session
+    stays in that block (it wants more reps) until the coach moves it on."""
+    from dataclasses import replace
+
+    first = replace(plan, blocks=(replace(plan.blocks[0], reps=1),))
+    return SessionConfig(course=plan.blocks[0].course, athletes=tuple(presets(athletes)),
+                         plan=simulated_plan(first), seed=3)
+
+
+async def test_the_block_key_moves_the_plan_on_and_says_which_gates_go_where(store):
+    """`p` asks, naming the next block and the gate to move; yes stores the BLOCK annotation, and the
+    banner says MOVE GATES until that block's first rep; the table's rest and splits are the new block's."""
+    from textual.widgets import Footer
+
+    from monitor.session import facts
+    from monitor.tui.screens.prompts import Confirm
+    from monitor.tui.widgets.athletes import fmt_rest
+
+    plan = load_plan("micro-dosed")
+    cfg = _one_rep_each_of_the_first_block(plan)
+    pipeline = Pipeline(store, [SimulatorSource(LiveSimulator(simulate(cfg), speed=math.inf))], course=cfg.course,
+                        athletes=[a.name for a in cfg.athletes], plan=plan, end_when_exhausted=False)
+    app = await open_dashboard(pipeline, where="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        started = time.monotonic()
+        while sum(a.reps for a in app.board.athletes.values()) < len(cfg.athletes):
+            assert time.monotonic() - started < LIMIT_S, "the first block's reps never came"
+            await pilot.pause(0.05)
+        assert "block 1/2: 30 m block starts" in app.sub_title
+        assert "p" in {k.key for k in app.query_one(Footer).query("FooterKey")}
+        assert str(app.table.columns["rest"].label) == f"Rest {fmt_rest(plan.blocks[0].rest_s)}"
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question == "Move on to block 2: 150 m? gate 2 → 150 m"
+        await pilot.press("y")
+        while app.verdict.banner.word != "MOVE GATES":
+            assert time.monotonic() - started < LIMIT_S, "the block never changed"
+            await pilot.pause(0.05)
+        blocks = [n.data for n in pipeline.annotations() if n.kind == facts.BLOCK]
+        assert blocks == [{"block": 2}]
+        assert app.verdict.banner.detail == "block 2: 150 m · gate 2 → 150 m"
+        assert "block 2/2: 150 m" in app.sub_title and "course 0,150 m" in app.sub_title
+        labels = [str(c.label) for c in app.table.columns.values()]
+        assert f"Rest {fmt_rest(plan.blocks[1].rest_s)}" in labels and labels[-1] == "@150m"
+        await pilot.press("p")  # the last block: nothing further to move on to
+        await pilot.pause()
+        assert not isinstance(app.screen, Confirm)
+        await pipeline.stop(end=False)
+
+
+async def test_without_a_plan_the_block_key_is_not_in_the_footer():
+    from textual.widgets import Footer
+
+    from monitor.tui.screens.help import HelpScreen
+
+    app = DashboardApp(None, course=Course.parse("0,10,20,30"), roster=["Ada"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        keys = {k.key for k in app.query_one(Footer).query("FooterKey")}
+        assert "p" not in keys and "e" in keys
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and "p" not in dict(app.screen.keys)
+
+
+async def test_the_rest_column_counts_down_the_blocks_minimum_rest_then_says_ready(store):
+    """A block with 4 min rest: the Rest column's target is 4:00 and a rested athlete turns READY
+    only after it; without a plan the same course would ask for 3:00 (a minute per 10 m)."""
+    from dataclasses import replace
+
+    from gates.rep import Rep
+    from monitor.live.pipeline import RepFinished
+    from monitor.session.analyzer import Analyzer
+    from monitor.tui.messages import message_for
+    from monitor.tui.sample import FrozenClock
+    from monitor.tui.widgets.athletes import minimum_rest_s
+
+    run = load_plan("acceleration")
+    plan = replace(run, blocks=(replace(run.blocks[0], rest_s=240.0),))
+    clock = FrozenClock(0.0)
+    app = DashboardApp(None, course=plan.blocks[0].course, roster=["Ada"], plan=plan, clock=clock)
+    assert minimum_rest_s(plan.blocks[0].course) == 180.0
+    result = Analyzer().add(Rep(1, "Ada", plan.blocks[0].course, 0, (1_900_000, 3_000_000, 4_000_000)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert str(app.table.columns["rest"].label) == "Rest 4:00"
+        app.post_message(message_for(RepFinished(result, host_ns=0)))
+        await pilot.pause()
+        await pilot.pause()
+        for now, shown in ((0.0, "4:00"), (190.0, "0:50"), (239.5, "0:01"), (240.0, "READY")):
+            clock.now = now
+            app._tick()
+            await pilot.pause()
+            assert app.table.get_cell("Ada", "rest").plain.strip() == shown

@@ -264,7 +264,7 @@ async def test_gate_strip_follows_links_heartbeats_and_clocks():
     from drivers.source import SourceStatus, State
     from gates.clocksync import ClockState
     from monitor.live.pipeline import LinkChanged
-    from monitor.tui.messages import GateClock, Update
+    from monitor.tui.messages import GateClock, message_for
     from monitor.tui.sample import FrozenClock
     from monitor.tui.widgets.gates import GateChip
 
@@ -276,7 +276,7 @@ async def test_gate_strip_follows_links_heartbeats_and_clocks():
                         error_us=300.0, outliers=0, synced=True)
     async with app.run_test(size=SIZE) as pilot:
         for item in (LinkChanged(link), LinkChanged(gate), GateClock(gate.source, 1, synced)):
-            app.post_message(Update(item))
+            app.post_message(message_for(item))
         def chip() -> tuple[str, str]:
             return next((c.shown for c in app.gates.query(GateChip) if c.shown[0].startswith("gate 1")), ("", ""))
 
@@ -284,7 +284,7 @@ async def test_gate_strip_follows_links_heartbeats_and_clocks():
         assert chip() == ("gate 1 OK · hb 0.5 s · bat 64 % · clock ±0.3 ms", "-ok")
         clock.now = 110.0  # ten seconds without a heartbeat: the next tick says so
         await until(pilot, lambda: chip()[0].startswith("gate 1 SILENT"), "the silent gate")
-        app.post_message(Update(LinkChanged(SourceStatus(link.source, State.RECONNECTING, reason="link lost"))))
+        app.post_message(message_for(LinkChanged(SourceStatus(link.source, State.RECONNECTING, reason="link lost"))))
         await until(pilot, lambda: chip()[1] == "-warn" and "RECONNECTING (link lost)" in chip()[0],
                     "the gate to follow its link")
 
@@ -319,11 +319,11 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
 
 async def test_the_pbs_show_before_the_first_rep():
     from monitor.live.pipeline import SessionOpened
-    from monitor.tui.messages import Update
+    from monitor.tui.messages import message_for
 
     course = Course.parse("0,10,20,30")
     app = DashboardApp(None, course=course, roster=["Ada", "Ben"])
     async with app.run_test(size=SIZE) as pilot:
-        app.post_message(Update(SessionOpened(7, False, course, [], [], {"Ada": 3_604_000})))
+        app.post_message(message_for(SessionOpened(7, False, course, [], [], {"Ada": 3_604_000})))
         await until(pilot, lambda: app.table.get_cell("Ada", "pb") == "3.60", "Ada's PB")
         assert app.table.get_cell("Ben", "pb") == "—" and app.table.get_cell("Ada", "mss") == "—"

@@ -7,12 +7,18 @@ Charlie Francis' rule of thumb for full recovery between maximal sprints: a minu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from gates.course import Course
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
-from monitor.session.analyzer import Verdict
+from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui.board import AthleteBoard
 
 RECENT = 3  # rep times shown per athlete; the plot shows more
@@ -53,72 +59,165 @@ def _recent_times(board: AthleteBoard) -> Text:
     return text or Text("—")
 
 
+def _verdict(verdict: Verdict | None) -> Text:
+    if verdict is None:
+        return Text("—")
+    return Text(verdict.value, style=VERDICT_STYLE[verdict])
+
+
+def _judged(figure: Callable[[RepResult], str]) -> Callable[[Row], object]:
+    """A figure of the athlete's latest valid rep, a dash before they have one."""
+    return lambda row: figure(row.judged) if row.judged else "—"
+
+
+@dataclass(slots=True)
+class Row:
+    """What one row is drawn from: the athlete's board, who is up next and their rest so far."""
+
+    board: AthleteBoard
+    next_up: str | None
+    rest_s: float | None
+    minimum_rest_s: float
+    judged: RepResult | None  # the latest valid rep: its best, drop-offs, MSS and verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: Callable[[AthleteTable], str]
+    cell: Callable[[Row], object]
+    width: int | None = None
+
+
+# the columns, in order: what the coach acts on first (verdict, rest, drop-off), then the detail of the
+# last rep; the split columns follow, one per gate after the start. A new column is one entry here.
+COLUMNS: tuple[Column, ...] = (
+    Column("next", lambda t: "", lambda row: "▶" if row.board.name == row.next_up else "", width=2),
+    Column("athlete", lambda t: "Athlete", lambda row: Text(row.board.name, style="bold")),
+    Column("verdict", lambda t: "Verdict", lambda row: _verdict(row.board.verdict)),
+    Column("rest", lambda t: f"Rest {fmt_rest(t.minimum_rest_s)}",
+           lambda row: rest_cell(row.rest_s, row.minimum_rest_s)),
+    Column("reps", lambda t: "Reps", lambda row: str(row.board.reps)),
+    Column("best", lambda t: "Best", lambda row: fmt_time(row.board.best_us)),
+    Column("drop", lambda t: "Drop %", _judged(lambda r: fmt_pct(r.dropoff_pct))),
+    Column("mss", lambda t: "MSS", _judged(lambda r: fmt_speed(r.mss))),
+    Column("mss_drop", lambda t: "MSS↓ %", _judged(lambda r: fmt_pct(r.mss_dropoff_pct))),
+    Column("sdec", lambda t: "Sdec %", _judged(lambda r: fmt_pct(r.sdec_pct))),
+    Column("pb", lambda t: "PB", lambda row: fmt_time(row.board.pb_us)),
+    Column("pb_pct", lambda t: "% PB", _judged(lambda r: fmt_pct(r.intensity_pb_pct))),
+    Column("times", lambda t: f"Last {RECENT} times s", lambda row: _recent_times(row.board)),
+)
+
+
+def _split(i: int) -> Callable[[Row], object]:
+    def cell(row: Row) -> object:
+        latest = row.board.latest
+        splits = latest.rep.splits_us if latest else ()
+        return fmt_time(splits[i]) if i < len(splits) else "—"
+    return cell
+
+
+def _same(a: object, b: object) -> bool:
+    """Cells compare by what they draw: Text by its words and styles."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    return a == b
+
+
 class AthleteTable(DataTable):
-    """One row per athlete, keyed by name, updated cell by cell when that athlete changes.
+    """One row per athlete, keyed by name; only the cells whose content changed are updated (any
+    update makes the whole table draw again, so unchanged cells are left alone).
 
     Splits are those of the athlete's latest rep; MSS, drop-offs and % PB those of their latest valid
     rep. The columns fit a 120-column terminal; narrower, the table scrolls sideways, the verdict and
-    the rest still in view."""
+    the rest still in view. The rest target is the running block's minimum rest (`set_rest_target`),
+    and the course (its split columns) the running block's (`set_course`)."""
 
-    def __init__(self, course: Course, **kwargs: object) -> None:
+    def __init__(self, course: Course, minimum_rest: float | None = None, **kwargs: object) -> None:
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.course = course
-        self.minimum_rest_s = minimum_rest_s(course)
-        self._rows: set[str] = set()
+        self.minimum_rest_s = minimum_rest_s(course) if minimum_rest is None else minimum_rest
+        self._shown: dict[str, dict[str, object]] = {}  # athlete -> the cells on screen
+        self._changed: dict[tuple[str, str], int] = {}  # (athlete, column) -> the update that changed it
+        self._updates = 0  # cell updates so far
+        self._layout = 0  # changes to the rows, the columns or their labels
         self._add_columns()  # now, not on mount: rows may arrive before this widget's mount event
 
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """DataTable keys its render caches on its count of updates, so one changed cell draws every
+        cell again (about 0.3 ms each: a rest tick or a rep repainted the whole table, tens of ms).
+        Here a cell is drawn again only when it, its width, the rows or the columns changed: the
+        count is, while this cell renders, the update that last changed it."""
+        row = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
+        column = self._column_locations.get_key(column_index)
+        updates = self._update_count
+        self._update_count = hash((self._layout, self._changed.get((row.value, column.value), 0), width))
+        try:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        finally:
+            self._update_count = updates
+
+    def _columns(self) -> list[Column]:
+        splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))
+                  for i, d in enumerate(self.course.distances_m[1:])]
+        return [*COLUMNS, *splits]
+
     def _add_columns(self) -> None:
-        """What the coach acts on first (verdict, drop-off, rest), then the detail of the last rep."""
-        self.add_column("", key="next", width=2)
-        for label, key in (("Athlete", "athlete"), ("Verdict", "verdict"),
-                           (f"Rest {fmt_rest(self.minimum_rest_s)}", "rest"), ("Reps", "reps"), ("Best", "best"),
-                           ("Drop %", "drop"), ("MSS", "mss"), ("MSS↓ %", "mss_drop"), ("Sdec %", "sdec"),
-                           ("PB", "pb"), ("% PB", "pb_pct"), (f"Last {RECENT} times s", "times")):
-            self.add_column(label, key=key)
-        for i, d in enumerate(self.course.distances_m[1:]):
-            self.add_column(f"@{d:g}m", key=f"split{i}")
+        for column in self._columns():
+            self.add_column(column.label(self), key=column.key, width=column.width)
 
     def _cells(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> dict[str, object]:
-        latest, judged = board.latest, board.judged
-        cells: dict[str, object] = {
-            "next": "▶" if board.name == next_up else "",
-            "athlete": Text(board.name, style="bold"),
-            "reps": str(board.reps),
-            "times": _recent_times(board),
-            "best": fmt_time(board.best_us),
-            "drop": fmt_pct(judged.dropoff_pct) if judged else "—",
-            "mss": fmt_speed(judged.mss) if judged else "—",
-            "mss_drop": fmt_pct(judged.mss_dropoff_pct) if judged else "—",
-            "sdec": fmt_pct(judged.sdec_pct) if judged else "—",
-            "pb": fmt_time(board.pb_us),
-            "pb_pct": fmt_pct(judged.intensity_pb_pct) if judged else "—",
-            "verdict": self._verdict(board.verdict),
-            "rest": rest_cell(rest, self.minimum_rest_s),
-        }
-        splits = latest.rep.splits_us if latest else ()
-        for i in range(len(self.course.distances_m) - 1):
-            cells[f"split{i}"] = fmt_time(splits[i]) if i < len(splits) else "—"
-        return cells
-
-    @staticmethod
-    def _verdict(verdict: Verdict | None) -> Text:
-        if verdict is None:
-            return Text("—")
-        return Text(verdict.value, style=VERDICT_STYLE[verdict])
+        row = Row(board, next_up, rest, self.minimum_rest_s, board.judged)
+        return {column.key: column.cell(row) for column in self._columns()}
 
     def show(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> None:
         cells = self._cells(board, next_up, rest)
-        if board.name not in self._rows:
-            self._rows.add(board.name)
+        shown = self._shown.get(board.name)
+        if shown is None:
+            self._shown[board.name] = cells
+            self._layout += 1
             self.add_row(*(cells[str(c.key.value)] for c in self.columns.values()), key=board.name)
             return
         for key, value in cells.items():
-            self.update_cell(board.name, key, value, update_width=True)
+            self._set(board.name, key, value, width=True)
+
+    def _set(self, name: str, key: str, value: object, width: bool = False) -> None:
+        shown = self._shown[name]
+        if not _same(shown.get(key), value):
+            shown[key] = value
+            self._updates += 1
+            self._changed[(name, key)] = self._updates
+            self.update_cell(name, key, value, update_width=width)
+
+    def has_row(self, name: str) -> bool:
+        return name in self._shown
 
     def mark_next(self, next_up: str | None) -> None:
-        for name in self._rows:
-            self.update_cell(name, "next", "▶" if name == next_up else "")
+        for name in self._shown:
+            self._set(name, "next", "▶" if name == next_up else "")
 
     def show_rest(self, name: str, rest: float | None) -> None:
-        if name in self._rows:
-            self.update_cell(name, "rest", rest_cell(rest, self.minimum_rest_s))
+        if name in self._shown:
+            self._set(name, "rest", rest_cell(rest, self.minimum_rest_s))
+
+    def set_rest_target(self, seconds: float) -> None:
+        """The running block's minimum rest: the column's header says it; the rest cells follow at the
+        next `show_rest`."""
+        if seconds != self.minimum_rest_s:
+            self.minimum_rest_s = seconds
+            rest = next(c for c in COLUMNS if c.key == "rest")
+            self.columns[ColumnKey(rest.key)].label = Text(rest.label(self))
+            self._layout += 1
+            self._require_update_dimensions = True
+            self.refresh()
+
+    def set_course(self, course: Course) -> None:
+        """Another block on another course: its split columns; the rows are drawn again by `show`."""
+        if course != self.course:
+            self.course = course
+            self.clear(columns=True)
+            self._shown.clear()
+            self._changed.clear()
+            self._layout += 1
+            self._add_columns()

@@ -68,9 +68,10 @@ class GateChip(Static):
         text, tone = chip_text(status, clock_note, now_s, compact)
         if (text.plain, tone) == self.shown:
             return
+        if tone != self.shown[1]:  # a class change restyles the chip: only when the tone changes
+            self.remove_class(*(t for t in STATE_TONE.values() if t != tone))
+            self.add_class(tone)
         self.shown = (text.plain, tone)
-        self.remove_class(*STATE_TONE.values())
-        self.add_class(tone)
         self.update(text, layout=False)
 
 

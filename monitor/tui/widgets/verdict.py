@@ -56,8 +56,6 @@ def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, 
 class VerdictBanner(Widget):
     """Block letters when the terminal is wide enough, else the word in bold; the detail line below."""
 
-    TONES = ("-go", "-caution", "-end", "-idle", "-void", "-over")
-
     def __init__(self, banner: Banner, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.banner = banner
@@ -66,8 +64,9 @@ class VerdictBanner(Widget):
     def show(self, banner: Banner) -> None:
         if banner == self.banner:
             return
-        self.remove_class(*self.TONES)
-        self.add_class(banner.tone)
+        if banner.tone != self.banner.tone:  # a class change restyles the banner: only when the tone changes
+            self.remove_class(self.banner.tone)
+            self.add_class(banner.tone)
         self.banner = banner
         self.refresh()
 
