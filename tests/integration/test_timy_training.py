@@ -1,7 +1,8 @@
 """A whole simulated Timy training session, run as a coach would: `gates simulate` writes what an ALGE
 Timy in training mode prints (no start list, so every impulse numbered in turn; comma decimals as in
 the Timy manuals; CHK1 checksums as metarace's timy.py sets them up), then `gates analyze` and
-`gates monitor --headless --json` on a replay of it give the truth's reps, to the timer's 0.1 ms."""
+`gates monitor --headless --json` on a replay of it give the truth's reps, to the timer's 0.1 ms; so
+does `gates monitor` on the same timer simulated live (the `sim:` driver)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,21 @@ def test_monitor_on_a_replay_gives_the_truths_reps(training, numbering):
     out = records(gates("monitor", "--headless", "--json", "--source", f"replay:{capture}?speed=max{numbering}",
                         "--db", str(where / f"g{len(numbering)}.sqlite3"), "--athletes", names,
                         "--course", "0,10,20,30"))
+    assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
+
+
+def test_monitor_live_on_the_simulated_timy_gives_the_truths_reps(tmp_path):
+    """Live: the `sim:` driver sends the same Timy bytes (impulse count, comma decimals, CHK1) through
+    the decoder as they are made; `gates simulate` with the same settings writes their truth."""
+    settings = {"athletes": "4", "plan": "speed", "reps": "5", "seed": "16"}
+    done = gates("simulate", "--protocol", "alge-timy", "--out", str(tmp_path / "timy.cap"),
+                 "--truth", str(tmp_path / "timy.json"), *(f"--{k}={v}" for k, v in settings.items()))
+    assert done.returncode == 0, done.stderr
+    truth = json.loads((tmp_path / "timy.json").read_text())
+    names = ",".join(a["name"] for a in truth["athletes"])
+    spec = "sim:timy?protocol=alge-timy&speed=1000&" + "&".join(f"{k}={v}" for k, v in settings.items())
+    out = records(gates("monitor", "--headless", "--json", "--source", spec, "--db", str(tmp_path / "g.sqlite3"),
+                        "--athletes", names, "--course", "0,10,20,30"))
     assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
 
 
