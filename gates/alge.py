@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 
-from gates.codec import Encoder, LineDecoder, SeqCounter
+from gates.codec import Encoder, LineDecoder
 from gates.events import GateEvent, Kind
 from gates.timeofday import DAY_US, HALF_DAY_US, DayClock, Recent
 
@@ -242,7 +242,7 @@ class AlgeDecoder(LineDecoder):
             raise ValueError(f"numbering is auto, start or impulse, not {numbering!r}")
         self.numbering = numbering
         self.repeats = 0  # impulses received again (from memory, an RSM reply) and left out
-        self._seq = SeqCounter()
+        self._seqs: dict[int, int] = {}  # gate -> its next 16-bit seq (the format carries none)
         self._clock = DayClock()
         self._seen: Recent[tuple[str, int, int | None], None] = Recent(REMEMBERED)  # (channel, time, number)
         self._classement = 0  # lines left in a classement print being read (0: not in one)
@@ -253,14 +253,16 @@ class AlgeDecoder(LineDecoder):
         # path. Times mostly only grow, so one later than any seen cannot repeat one (no look-up).
         # Around a line that takes the slow path, where the clock and the newest time stand is
         # stored back and read again.
-        append, seq, clock, seen = events.append, self._seq.next, self._clock, self._seen
+        append, seqs, clock, seen = events.append, self._seqs, self._clock, self._seen
         keep_number, most = self.numbering != "impulse", 2 * REMEMBERED
         latest, newest, inside = clock.latest, seen.newest, self._classement or self._footer
+        latest_tod = -DAY_US if latest is None else latest % DAY_US  # the time of day the clock stands at
         for gap, line, number, hh, mm, ss, frac, check in _IMPULSES.findall(block):
             if gap and gap != b"\r":
                 clock.latest, seen.newest = latest, newest
                 self._gap(gap, host_ns, events, bool(line))
                 latest, newest, inside = clock.latest, seen.newest, self._classement or self._footer
+                latest_tod = -DAY_US if latest is None else latest % DAY_US
             if not line:
                 continue
             if check:
@@ -271,14 +273,19 @@ class AlgeDecoder(LineDecoder):
                 clock.latest, seen.newest = latest, newest
                 self._line(line, host_ns, events)
                 latest, newest, inside = clock.latest, seen.newest, self._classement or self._footer
+                latest_tod = -DAY_US if latest is None else latest % DAY_US
                 continue
             tod = ((_SIXTY[hh] * 60 + _SIXTY[mm]) * 60 + _SIXTY[ss]) * 1_000_000 + int(frac) * 100
-            if latest is None:
-                device_us = latest = tod
+            ahead = tod - latest_tod
+            if 0 <= ahead < HALF_DAY_US:  # later the same day: the usual case, no modulo needed
+                device_us = latest = latest + ahead
+                latest_tod = tod
+            elif latest is None:
+                device_us = latest = latest_tod = tod
             else:
                 device_us = latest + (tod - latest + HALF_DAY_US) % DAY_US - HALF_DAY_US
                 if device_us > latest:
-                    latest = device_us
+                    latest, latest_tod = device_us, tod
                 elif device_us < 0:
                     device_us += DAY_US
             gate, label = _GATE_LABEL[line[7] << 8 | line[8]]
@@ -292,7 +299,9 @@ class AlgeDecoder(LineDecoder):
             seen[key] = None
             if len(seen) > most:
                 seen.forget_older()
-            append(GateEvent(gate, seq(gate), device_us, host_ns, _BREAK, start_number if keep_number else None,
+            n = seqs.get(gate, 0)
+            seqs[gate] = (n + 1) & 0xFFFF
+            append(GateEvent(gate, n, device_us, host_ns, _BREAK, start_number if keep_number else None,
                              label, _FLAG_CHAR[line[0]], line))
         clock.latest, seen.newest = latest, newest
 
@@ -337,7 +346,7 @@ class AlgeDecoder(LineDecoder):
         m = _LANE.fullmatch(line)
         if m is not None:
             number, lane, time, _ = m.groups()
-            events.append(GateEvent(TIMER_GATE, self._seq.next(TIMER_GATE), _parse_time(time, 99), host_ns,
+            events.append(GateEvent(TIMER_GATE, self._next_seq(TIMER_GATE), _parse_time(time, 99), host_ns,
                                     Kind.RUN_TIME, int(number), f"c{lane.decode()}", "", line))
             return
         if _RUNNING.fullmatch(line):
@@ -367,7 +376,7 @@ class AlgeDecoder(LineDecoder):
                 if seen_number == number:
                     self._forget(channel, device_us, number)
                     gate = ord(channel[1]) - 0x30
-                    events.append(GateEvent(gate, self._seq.next(gate), device_us, host_ns, Kind.CANCEL, number,
+                    events.append(GateEvent(gate, self._next_seq(gate), device_us, host_ns, Kind.CANCEL, number,
                                             channel, "C", line))
                     break
         return True
@@ -387,7 +396,7 @@ class AlgeDecoder(LineDecoder):
         start_number = None if flag == "?" else int(number)
         kind = _COMPUTED.get(channel[:2]) if channel[2] in b" M" else None
         if kind is not None:
-            events.append(GateEvent(TIMER_GATE, self._seq.next(TIMER_GATE), _parse_time(line[10:23], 99), host_ns,
+            events.append(GateEvent(TIMER_GATE, self._next_seq(TIMER_GATE), _parse_time(line[10:23], 99), host_ns,
                                     kind, start_number, channel.strip().decode(), flag.strip(), raw))
             return
         if channel[:2] == b"DT" and channel[2] in b"RT " and not computed_only:
@@ -413,7 +422,12 @@ class AlgeDecoder(LineDecoder):
             kind = Kind.BREAK
         if self.numbering == "impulse":
             number = None
-        events.append(GateEvent(gate, self._seq.next(gate), device_us, host_ns, kind, number, channel, flag, line))
+        events.append(GateEvent(gate, self._next_seq(gate), device_us, host_ns, kind, number, channel, flag, line))
+
+    def _next_seq(self, gate: int) -> int:
+        seq = self._seqs.get(gate, 0)
+        self._seqs[gate] = (seq + 1) & 0xFFFF
+        return seq
 
     def _forget(self, channel: str, device_us: int, number: int | None) -> None:
         self._seen.pop((channel, device_us, number), None)
