@@ -14,6 +14,9 @@ stream also carries each gate's 1 Hz heartbeat (most of its frames): the goal co
 the heartbeat lines removed; the stream as recorded is reported too. Time is the process's CPU time
 (the machine is shared: wall time would count other processes' turns), best of 5 runs each.
 
+The decoder alone is timed too (frames/s: for ALGE and Microgate one frame is one line), as the
+share of the chain each codec costs.
+
 Split accuracy: every split of every valid rep the analyzer reports, minus the true split. Gates on
 one shared clock must be exact to the clock's resolution: both ends of a split are truncated
 readings, so |error| < resolution, plus the truth's own rounding to whole microseconds (the goal is
@@ -70,6 +73,20 @@ def run_pipeline(data: bytes, protocol: str, roster: list[str]) -> tuple[float, 
     return time.process_time() - started, counts, model.ordered_results()
 
 
+def decode_only(data: bytes, protocol: str) -> float:
+    """Lines (frames) per second through the decoder alone, best of RUNS: the codec's own share."""
+    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
+    best = float("inf")
+    for _ in range(RUNS):
+        decoder = protocols.get(protocol).decoder()
+        started = time.process_time()
+        for chunk in chunks:
+            decoder.feed(chunk)
+        decoder.finish()
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def best_of(data: bytes, protocol: str, roster: list[str]) -> tuple[float, Counts, list[RepResult]]:
     runs = [run_pipeline(data, protocol, roster) for _ in range(RUNS)]
     return min(runs, key=lambda r: r[0])
@@ -100,6 +117,7 @@ def bench(protocol: str) -> bool:
     resolution = sim.truth["clock"]["resolution_us"]
     recorded = sim.capture()
     events_only = b"".join(f.data for f in sim.frames if not f.data.startswith(b"$GS"))
+    frames_events = sum(1 for f in sim.frames if not f.data.startswith(b"$GS"))
     truth, frames = sim.truth, len(sim.frames)
     del sim
     print(f"{protocol}: {len(truth['reps'])} reps simulated, {frames} frames, {len(recorded) / 1e6:.1f} MB "
@@ -110,6 +128,9 @@ def bench(protocol: str) -> bool:
     print(f"  {counts.events} events ({breaks} breaks), {len(results)} reps in {elapsed * 1e3:.0f} ms -> "
           f"{rate:,.0f} events/s, {breaks / elapsed:,.0f} breaks/s, {len(events_only) / elapsed / 1e6:.1f} MB/s")
     result(f"throughput.{protocol}", rate, "events/s", f">={GOAL_EVENTS_PER_S}")
+    decoded = decode_only(events_only, protocol)
+    print(f"  decode alone: {frames_events:,} frames in {decoded * 1e3:.0f} ms -> {frames_events / decoded:,.0f} frames/s")
+    result(f"decode.{protocol}", frames_events / decoded, "frames/s")
     if len(recorded) != len(events_only):
         elapsed_all, counts_all, _ = best_of(recorded, protocol, roster)
         print(f"  as recorded, heartbeats included ({frames} frames): {elapsed_all * 1e3:.0f} ms -> "

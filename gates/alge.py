@@ -51,11 +51,10 @@ line noise glued in front of it: the line is kept, the noise counted in `dropped
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 
-from gates.codec import Encoder, LineDecoder, SeqCounter
+from gates.codec import Encoder, LineDecoder
 from gates.events import GateEvent, Kind
-from gates.timeofday import DAY_US, DayClock
+from gates.timeofday import DAY_US, HALF_DAY_US, DayClock, Recent
 
 PROTOCOL = "alge-timy"
 BAUD = 9600  # TdC 8001 and the Timy3's factory setting
@@ -68,6 +67,7 @@ SHORT_LEN = 5
 FLAGS = frozenset(" ?mcdint")
 CANCELS = frozenset("cd")
 REMEMBERED = 4096  # impulses kept to recognise a repeat from memory, or a deletion by number
+_BREAK = Kind.BREAK
 _COMPUTED = {b"RT": Kind.RUN_TIME, b"TT": Kind.TOTAL_TIME, b"SQ": Kind.LAP, b"MT": Kind.RUN_TIME}
 _COMPUTED_LABEL = {Kind.RUN_TIME: "RT", Kind.TOTAL_TIME: "TT", Kind.LAP: "SQ"}
 _DIGITS = frozenset(b"0123456789")
@@ -78,11 +78,14 @@ _CLASSEMENT_LINES = 1000  # a classement print longer than this was never one
 # fraction, with or without its CHK1 checksum) repeatedly, and what follows the last one. Such a line
 # parses as `parse_line` would; the rest goes through `_gap`.
 _IMPULSES = re.compile(
-    rb"(.*?)(?:(?<![^\r\n])(([ ?it])(\d{4}) (C[0-8][ M]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)[.,](\d{4}) \d\d)"
+    rb"(.*?)(?:(?<![^\r\n])([ ?it](\d{4}) C[0-8][ M] ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)[.,](\d{4}) \d\d)"
     rb"([0-?]{2})?(?=[\r\n])|\Z)", re.DOTALL)
 _LANE = re.compile(rb"(\d{4}) c(\d) (\d\d:\d\d:\d\d[.,]\d{1,4}) (\d\d| {2})")
 _RUNNING = re.compile(rb" *(?:\d{1,2}:){0,2}\d{1,2}[.,]\d{1,4} *")
-_FLAG_TEXT = {flag.encode(): flag.strip() for flag in FLAGS}
+_CHECKSUMS = tuple(bytes((0x30 + (total >> 4), 0x30 + (total & 15))) for total in range(256))
+_SIXTY = {b"%02d" % n: n for n in range(60)}
+_FLAG_CHAR = {ord(flag): flag.strip() for flag in FLAGS}
+_GATE_LABEL = {(0x30 + k) << 8 | ord(m): (k, f"C{k}{m.strip()}") for k in range(9) for m in " M"}
 _CHANNEL_TEXT = {b"C%d%s" % (k, m): f"C{k}{m.decode().strip()}" for k in range(9) for m in (b" ", b"M")}
 
 
@@ -107,8 +110,7 @@ def gate_id(index: int, gates: int) -> int:
 
 def checksum(line: bytes) -> bytes:
     """metarace's `timy_checksum`: the byte sum of the 26-byte line, each nibble as 0x30 + nibble."""
-    total = sum(line) & 0xFF
-    return bytes((0x30 + (total >> 4), 0x30 + (total & 15)))
+    return _CHECKSUMS[sum(line) & 0xFF]
 
 
 def encode_impulse(start_number: int | None, channel: str, device_us: int, flag: str = " ", *,
@@ -240,31 +242,68 @@ class AlgeDecoder(LineDecoder):
             raise ValueError(f"numbering is auto, start or impulse, not {numbering!r}")
         self.numbering = numbering
         self.repeats = 0  # impulses received again (from memory, an RSM reply) and left out
-        self._seq = SeqCounter()
+        self._seqs: dict[int, int] = {}  # gate -> its next 16-bit seq (the format carries none)
         self._clock = DayClock()
-        self._seen: OrderedDict[tuple[str, int, int | None], None] = OrderedDict()  # (channel, time, number)
-        self._by_number: OrderedDict[int, tuple[int, int, str]] = OrderedDict()
+        self._seen: Recent[tuple[str, int, int | None], None] = Recent(REMEMBERED)  # (channel, time, number)
         self._classement = 0  # lines left in a classement print being read (0: not in one)
         self._footer = 0  # footer lines still expected after an ALGE TIMING line
 
     def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
-        impulse = self._impulse
-        for gap, line, flag, number, channel, hh, mm, ss, frac, check in _IMPULSES.findall(block):
+        # `_impulse` and the day clock for a plain impulse, inlined: this loop is the decoder's hot
+        # path. Times mostly only grow, so one later than any seen cannot repeat one (no look-up).
+        # Around a line that takes the slow path, where the clock and the newest time stand is
+        # stored back and read again.
+        append, seqs, clock, seen = events.append, self._seqs, self._clock, self._seen
+        keep_number, most = self.numbering != "impulse", 2 * REMEMBERED
+        latest, newest, inside = clock.latest, seen.newest, self._classement or self._footer
+        latest_tod = -DAY_US if latest is None else latest % DAY_US  # the time of day the clock stands at
+        for gap, line, number, hh, mm, ss, frac, check in _IMPULSES.findall(block):
             if gap and gap != b"\r":
+                clock.latest, seen.newest = latest, newest
                 self._gap(gap, host_ns, events, bool(line))
+                latest, newest, inside = clock.latest, seen.newest, self._classement or self._footer
+                latest_tod = -DAY_US if latest is None else latest % DAY_US
             if not line:
                 continue
             if check:
-                if checksum(line) != check:
-                    self._line(line + check, host_ns, events)
-                    continue
+                if _CHECKSUMS[sum(line) & 0xFF] != check:
+                    inside = True  # a bad checksum: the slow path drops and counts it
                 line += check
-            if self._classement or self._footer:
+            if inside:
+                clock.latest, seen.newest = latest, newest
                 self._line(line, host_ns, events)
+                latest, newest, inside = clock.latest, seen.newest, self._classement or self._footer
+                latest_tod = -DAY_US if latest is None else latest % DAY_US
                 continue
-            tod = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1_000_000 + int(frac) * 100
-            impulse(channel[1] - 0x30, tod, _FLAG_TEXT[flag], None if flag == b"?" else int(number),
-                    _CHANNEL_TEXT[channel], line, host_ns, events)
+            tod = ((_SIXTY[hh] * 60 + _SIXTY[mm]) * 60 + _SIXTY[ss]) * 1_000_000 + int(frac) * 100
+            ahead = tod - latest_tod
+            if 0 <= ahead < HALF_DAY_US:  # later the same day: the usual case, no modulo needed
+                device_us = latest = latest + ahead
+                latest_tod = tod
+            elif latest is None:
+                device_us = latest = latest_tod = tod
+            else:
+                device_us = latest + (tod - latest + HALF_DAY_US) % DAY_US - HALF_DAY_US
+                if device_us > latest:
+                    latest, latest_tod = device_us, tod
+                elif device_us < 0:
+                    device_us += DAY_US
+            gate, label = _GATE_LABEL[line[7] << 8 | line[8]]
+            start_number = None if line[0] == 0x3F else int(number)  # '?': no valid start number
+            key = (label, device_us, start_number)
+            if device_us > newest:
+                newest = device_us
+            elif key in seen:
+                self.repeats += 1
+                continue
+            seen[key] = None
+            if len(seen) > most:
+                seen.forget_older()
+            n = seqs.get(gate, 0)
+            seqs[gate] = (n + 1) & 0xFFFF
+            append(GateEvent(gate, n, device_us, host_ns, _BREAK, start_number if keep_number else None,
+                             label, _FLAG_CHAR[line[0]], line))
+        clock.latest, seen.newest = latest, newest
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         footer = self._footer
@@ -307,7 +346,7 @@ class AlgeDecoder(LineDecoder):
         m = _LANE.fullmatch(line)
         if m is not None:
             number, lane, time, _ = m.groups()
-            events.append(GateEvent(TIMER_GATE, self._seq.next(TIMER_GATE), _parse_time(time, 99), host_ns,
+            events.append(GateEvent(TIMER_GATE, self._next_seq(TIMER_GATE), _parse_time(time, 99), host_ns,
                                     Kind.RUN_TIME, int(number), f"c{lane.decode()}", "", line))
             return
         if _RUNNING.fullmatch(line):
@@ -331,13 +370,15 @@ class AlgeDecoder(LineDecoder):
         letter = line[0]
         if letter not in b"nsC" or not set(line[1:]) <= _DIGITS:
             return False
-        if letter == 0x43:  # C
-            impulse = self._by_number.pop(int(line[1:]), None)
-            if impulse is not None:
-                gate, device_us, channel = impulse
-                self._forget(channel, device_us, int(line[1:]))
-                events.append(GateEvent(gate, self._seq.next(gate), device_us, host_ns, Kind.CANCEL,
-                                        int(line[1:]), channel, "C", line))
+        if letter == 0x43:  # C: the latest impulse with that number, if it still stands
+            number = int(line[1:])
+            for channel, device_us, seen_number in reversed(self._seen):
+                if seen_number == number:
+                    self._forget(channel, device_us, number)
+                    gate = ord(channel[1]) - 0x30
+                    events.append(GateEvent(gate, self._next_seq(gate), device_us, host_ns, Kind.CANCEL, number,
+                                            channel, "C", line))
+                    break
         return True
 
     def _frame(self, line: bytes, host_ns: int, events: list[GateEvent], computed_only: bool = False,
@@ -355,7 +396,7 @@ class AlgeDecoder(LineDecoder):
         start_number = None if flag == "?" else int(number)
         kind = _COMPUTED.get(channel[:2]) if channel[2] in b" M" else None
         if kind is not None:
-            events.append(GateEvent(TIMER_GATE, self._seq.next(TIMER_GATE), _parse_time(line[10:23], 99), host_ns,
+            events.append(GateEvent(TIMER_GATE, self._next_seq(TIMER_GATE), _parse_time(line[10:23], 99), host_ns,
                                     kind, start_number, channel.strip().decode(), flag.strip(), raw))
             return
         if channel[:2] == b"DT" and channel[2] in b"RT " and not computed_only:
@@ -377,18 +418,16 @@ class AlgeDecoder(LineDecoder):
             if key in self._seen:
                 self.repeats += 1
                 return
-            self._seen[key] = None
-            if len(self._seen) > REMEMBERED:
-                self._seen.popitem(last=False)
-            if number is not None:
-                self._by_number[number] = (gate, device_us, channel)
-                self._by_number.move_to_end(number)
-                if len(self._by_number) > REMEMBERED:
-                    self._by_number.popitem(last=False)
+            self._seen.remember(key, None, device_us)
             kind = Kind.BREAK
         if self.numbering == "impulse":
             number = None
-        events.append(GateEvent(gate, self._seq.next(gate), device_us, host_ns, kind, number, channel, flag, line))
+        events.append(GateEvent(gate, self._next_seq(gate), device_us, host_ns, kind, number, channel, flag, line))
+
+    def _next_seq(self, gate: int) -> int:
+        seq = self._seqs.get(gate, 0)
+        self._seqs[gate] = (seq + 1) & 0xFFFF
+        return seq
 
     def _forget(self, channel: str, device_us: int, number: int | None) -> None:
         self._seen.pop((channel, device_us, number), None)

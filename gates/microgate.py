@@ -17,8 +17,17 @@ is taken back). `P`, `A` and `Q` are status codes, not times: did not start, did
 (RaceHorology: disqualified) and disqualified (RaceHorology: not qualified); they decode as
 Kind.CANCEL events carrying the flag, which the rep assembler turns into the rep's `dns`, `dnf` or
 `dsq` flag instead of taking an impulse back. `D` lines set the clock (RaceHorology syncs its
-time of day from them): checked, not events. Other flags are not documented and their lines are
-dropped.
+time of day from them): checked, not events. Info `1` and `2` mark a net-time frame, the timer's own
+run time and total net time: kept as data (Kind.RUN_TIME, Kind.TOTAL_TIME, on TIMER_GATE, the
+duration `hhmmssffff` in the time field), as ALGE's RT/TT lines are. Other flags are not documented
+and their lines are dropped.
+
+Net-time frames: RadioSender (github.com/EdoardoTona/RadioSender,
+RadioSender/Hosts/Source/Microgate/MicrogateMessageProcessor.cs) reads the same extended frame's info
+field (annulled, DNS/DNF/DSQ) and leaves out the frames it marks as net time (`IsNetTime`) rather
+than taking them as impulses; that info `1` is the run time and `2` the total net time, and that
+their time field holds that duration, is inferred (no public description of the frame was found,
+nor of where the timer's offline mode `F` would show, which is therefore not read).
 
 Extended lines and static responses become events; a static response answers the host's static
 request after a reconnect with the impulses the timer stored, so one that repeats an impulse already
@@ -34,11 +43,10 @@ number 0 means no start number (None), so a roster rotation can name the athlete
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 
 from gates.codec import Encoder, LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
-from gates.timeofday import DAY_US, DayClock
+from gates.timeofday import DAY_US, DayClock, Recent
 
 PROTOCOL = "microgate"
 BAUD = 9600  # RaceHorology's default; the Rei2 / RT Pro offer 1200-57600 (and 115200 on newer units)
@@ -52,6 +60,8 @@ STATUS_FLAGS = {"P": "dns", "A": "dnf", "Q": "dsq"}
 REMEMBERED = 4096  # impulses kept to recognise a static response repeating one
 _FLAGS = {b"0": Kind.BREAK, b"a": Kind.CANCEL, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
 _CLOCK_FLAG = b"D"
+_NET_TIME = {b"1": Kind.RUN_TIME, b"2": Kind.TOTAL_TIME}
+TIMER_GATE = 256  # net-time frames come from the timer itself, not a channel: one past 255
 # A block of lines at once: (skipped bytes, then a whole extended line) repeatedly, and what follows
 # the last one. Every field such a line carries is in range except the start number and group, which
 # are checked as `parse_line` checks them (a line failing that goes to `_line`); the rest goes to `_gap`.
@@ -79,6 +89,17 @@ def encode_event(channel: int, device_us: int, start_number: int | None = None, 
     hh, mm = divmod(minutes, 60)
     return b"%c%s%05d%03d%s%03d%s%02d%02d%02d%04d\n" % (
         line_type, b" " * 11, number, group, b" " * 6, channel, flag.encode(), hh, mm, ss, frac)
+
+
+def encode_net_time(channel: int, duration_us: int, start_number: int | None = None, total: bool = False,
+                    group: int = 0) -> bytes:
+    """A net-time frame (info `1`, or `2` for the total) as laid out above: the duration, truncated to
+    1/10,000 s, where an impulse has its time of day."""
+    if not 0 <= duration_us < 100 * 3_600_000_000:
+        raise ValueError(f"a Microgate net time is 0 to 99:59:59.9999, not {duration_us} us")
+    line = encode_event(channel, duration_us % DAY_US, start_number, "0", group)
+    hours = duration_us // 3_600_000_000
+    return b"%s%s%02d%s" % (line[:29], b"2" if total else b"1", hours, line[32:])
 
 
 def request(run: int = 1) -> bytes:
@@ -123,7 +144,7 @@ class MicrogateDecoder(LineDecoder):
         self._seq = SeqCounter()
         self._clock = DayClock()
         self.repeats = 0  # impulses received again (a static response) and left out
-        self._seen: OrderedDict[tuple[int, int, int | None], None] = OrderedDict()
+        self._seen: Recent[tuple[int, int, int | None], None] = Recent(REMEMBERED)
 
     def _lines_end(self, buf: bytes) -> int:
         return max(super()._lines_end(buf), buf.rfind(b"\x10"), buf.rfind(b"\x12"), buf.rfind(b"\x14"))
@@ -154,6 +175,11 @@ class MicrogateDecoder(LineDecoder):
         if len(label) != 3 or not label.isdigit() or int(label) > 255:
             raise ValueError(label)
         flag = line[29:30]
+        kind = _NET_TIME.get(flag)
+        if kind is not None:
+            events.append(GateEvent(TIMER_GATE, self._seq.next(TIMER_GATE), _duration(line[30:40]), host_ns, kind,
+                                    number or None, label.decode(), flag.decode(), line))
+            return
         if flag not in _FLAGS and flag != _CLOCK_FLAG:
             raise ValueError("undocumented flag")
         tod = _time_of_day(line[30:40])
@@ -172,9 +198,7 @@ class MicrogateDecoder(LineDecoder):
             if key in self._seen:
                 self.repeats += 1
                 return
-            self._seen[key] = None
-            if len(self._seen) > REMEMBERED:
-                self._seen.popitem(last=False)
+            self._seen.remember(key, None, device_us)
         events.append(GateEvent(channel, self._seq.next(channel), device_us, host_ns, kind, number, label.decode(),
                                 chr(flag[0]), line))
 
@@ -199,9 +223,14 @@ def _number(field: bytes) -> int:
 
 def _time_of_day(field: bytes) -> int:
     """`hhmmssffff` to microseconds after midnight."""
+    return _duration(field, max_hours=23)
+
+
+def _duration(field: bytes, max_hours: int = 99) -> int:
+    """`hhmmssffff` to microseconds."""
     if len(field) != 10 or not field.isdigit():
         raise ValueError(field)
     hh, mm, ss, frac = int(field[0:2]), int(field[2:4]), int(field[4:6]), int(field[6:10])
-    if hh > 23 or mm > 59 or ss > 59:
+    if hh > max_hours or mm > 59 or ss > 59:
         raise ValueError(field)
     return ((hh * 60 + mm) * 60 + ss) * 1_000_000 + frac * TICK_US

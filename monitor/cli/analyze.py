@@ -16,6 +16,7 @@ from monitor.session import batch
 from monitor.session.model import Settings
 
 CHUNK = 1 << 16
+NUMBERINGS = ("auto", "start", "impulse")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +24,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protocol", help=f"wire format ({', '.join(protocols.PROTOCOLS)}); "
                         "detected from the file when omitted")
     add_session_options(parser)
+    parser.add_argument("--numbering", choices=NUMBERINGS, default="auto",
+                        help="alge-timy: the number field is a start number (start), the timer's running "
+                        "impulse count (impulse, a Timy in training mode) or told from the capture (auto, default)")
     parser.add_argument("--json", action="store_true", help="JSON lines: one per rep, then a summary")
     parser.add_argument("--no-profiles", action="store_true",
                         help="skip each rep's sprint profile (mss, mac: null) for speed on very large captures")
@@ -62,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if options.plan is not None:
         print("\n".join(f"gates analyze: {line}" for line in plan_notes(options.plan)), file=sys.stderr)
     model = batch.session(settings, options.course, options.roster, profiles=not args.no_profiles)
-    decoder = protocol.decoder()
+    decoder = protocol.decoder(**_decoder_options(args, protocol))
     counts = batch.Counts()
     changes = batch.analyse(_chunks(path, head), decoder, model, counts)
     if args.json:
@@ -87,6 +91,16 @@ def run(args: argparse.Namespace) -> int:
               f"{assembler.debounced} double triggers absorbed, {assembler.strays} stray breaks, "
               f"{decoder.dropped_frames} bad frames / {decoder.dropped_bytes} bytes dropped ({protocol.name})")
     return 0
+
+
+def _decoder_options(args: argparse.Namespace, protocol: protocols.Protocol) -> dict[str, str]:
+    """--numbering for the decoder, as a source's `?numbering=` is; refused for a format without it."""
+    if args.numbering == "auto":
+        return {}
+    if "numbering" not in protocol.decoder_options:
+        owners = ", ".join(p.name for p in protocols.PROTOCOLS.values() if "numbering" in p.decoder_options)
+        raise UsageError(f"--numbering is an option of {owners}, not of {protocol.name}")
+    return {"numbering": args.numbering}
 
 
 def _check_format(file: str, head: bytes, protocol: protocols.Protocol) -> None:

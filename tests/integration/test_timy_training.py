@@ -1,7 +1,8 @@
 """A whole simulated Timy training session, run as a coach would: `gates simulate` writes what an ALGE
 Timy in training mode prints (no start list, so every impulse numbered in turn; comma decimals as in
 the Timy manuals; CHK1 checksums as metarace's timy.py sets them up), then `gates analyze` and
-`gates monitor --headless --json` on a replay of it give the truth's reps, to the timer's 0.1 ms."""
+`gates monitor --headless --json` on a replay of it give the truth's reps, to the timer's 0.1 ms; so
+does `gates monitor` on the same timer simulated live (the `sim:` driver)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import subprocess
 import sys
 
 import pytest
+
+from gates.gateline import encode_event
 
 GATES = [sys.executable, "-m", "monitor"]
 WAIT_S = 120.0
@@ -59,10 +62,11 @@ def test_the_capture_is_what_a_timy_in_training_mode_prints(training):
     assert all(re.fullmatch(rb"\d\d:\d\d:\d\d,\d{4}", line[10:23]) for line in lines)
 
 
-def test_analyze_gives_the_truths_reps(training):
+@pytest.mark.parametrize("numbering", [(), ("--numbering", "impulse")])
+def test_analyze_gives_the_truths_reps(training, numbering):
     _, capture, truth = training
     names = ",".join(a["name"] for a in truth["athletes"])
-    out = records(gates("analyze", str(capture), "--athletes", names, "--course", "0,10,20,30", "--json"))
+    out = records(gates("analyze", str(capture), "--athletes", names, "--course", "0,10,20,30", "--json", *numbering))
     summary = out[-1]
     assert summary["protocol"] == "alge-timy" and summary["dropped_frames"] == summary["dropped_bytes"] == 0
     assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
@@ -76,3 +80,44 @@ def test_monitor_on_a_replay_gives_the_truths_reps(training, numbering):
                         "--db", str(where / f"g{len(numbering)}.sqlite3"), "--athletes", names,
                         "--course", "0,10,20,30"))
     assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
+
+
+def test_monitor_live_on_the_simulated_timy_gives_the_truths_reps(tmp_path):
+    """Live: the `sim:` driver sends the same Timy bytes (impulse count, comma decimals, CHK1) through
+    the decoder as they are made; `gates simulate` with the same settings writes their truth."""
+    settings = {"athletes": "4", "plan": "speed", "reps": "5", "seed": "16"}
+    done = gates("simulate", "--protocol", "alge-timy", "--out", str(tmp_path / "timy.cap"),
+                 "--truth", str(tmp_path / "timy.json"), *(f"--{k}={v}" for k, v in settings.items()))
+    assert done.returncode == 0, done.stderr
+    truth = json.loads((tmp_path / "timy.json").read_text())
+    names = ",".join(a["name"] for a in truth["athletes"])
+    spec = "sim:timy?protocol=alge-timy&speed=1000&" + "&".join(f"{k}={v}" for k, v in settings.items())
+    out = records(gates("monitor", "--headless", "--json", "--source", spec, "--db", str(tmp_path / "g.sqlite3"),
+                        "--athletes", names, "--course", "0,10,20,30"))
+    assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
+
+
+def test_numbering_start_keeps_the_impulse_count_as_the_number(training):
+    """`--numbering start` hands the decoder's numbers through as start numbers (as `?numbering=start`
+    does for a source); on a training capture the assembler still tells the count from start numbers."""
+    _, capture, truth = training
+    names = ",".join(a["name"] for a in truth["athletes"])
+    out = records(gates("analyze", str(capture), "--athletes", names, "--course", "0,10,20,30", "--json",
+                        "--numbering", "start"))
+    assert out[-1]["dropped_frames"] == 0
+    assert_reps_match_truth([r for r in out if r["type"] == "rep"], truth)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--numbering", "bib"), "argument --numbering: invalid choice: 'bib'"),
+    (("--protocol", "gateline", "--numbering", "impulse"), "--numbering is an option of alge-timy, not of gateline"),
+])
+def test_a_bad_numbering_is_one_line_and_exit_2(training, tmp_path, args, words):
+    _, capture, _ = training
+    target = capture if "gateline" not in args else tmp_path / "gateline.cap"
+    if target != capture:
+        target.write_bytes(encode_event(1, 0, 1_000_000))
+    done = gates("analyze", str(target), *args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
+

@@ -124,11 +124,13 @@ microgate_frames = st.one_of(
     st.builds(_spaced_number, st.builds(microgate.encode_event, st.integers(0, 255), st.integers(0, 10**10)),
               st.sampled_from([b"   12", b"12   ", b" 1 2 ", b"     ", b"+0012"])),
     st.just(b"\x14  00012P0955123456000   000\n"),
+    st.builds(microgate.encode_net_time, st.integers(0, 255), st.integers(0, 10**10), st.none() | st.integers(0, 99999),
+              st.booleans()),
 )
 
 
 @THOROUGH
-@given(chunked(microgate_frames, b"\x10\x12\x14 0123456789PAQ\r\n"))
+@given(chunked(microgate_frames, b"\x10\x12\x14 0123456789PAQ12\r\n"))
 def test_microgate_fast_path_is_the_line_by_line_decoder(chunks):
     same_both_ways(microgate.MicrogateDecoder(), line_by_line(microgate.MicrogateDecoder)(), chunks)
 

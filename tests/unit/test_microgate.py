@@ -6,7 +6,17 @@ from hypothesis import strategies as st
 from gates.assembly import RepAssembler
 from gates.course import Course
 from gates.events import GateEvent, Kind
-from gates.microgate import EXTENDED, REDUCED, STATIC, MicrogateDecoder, course_index, encode_event, request
+from gates.microgate import (
+    EXTENDED,
+    REDUCED,
+    STATIC,
+    TIMER_GATE,
+    MicrogateDecoder,
+    course_index,
+    encode_event,
+    encode_net_time,
+    request,
+)
 from gates.protocols import get
 from gates.timeofday import DAY_US, DayClock
 from support.profiles import examples
@@ -69,6 +79,25 @@ def test_disqualification_codes_decode_as_cancels_carrying_the_flag():
         out, decoder = decode_all(layout_line(EXTENDED, "00009", "255", flag, "0812345678"))
         assert [(e.kind, e.flag, e.start_number) for e in out] == [(Kind.CANCEL, flag, 9)]
         assert decoder.dropped_frames == 0
+
+
+def test_net_time_frames_are_kept_as_data_like_alge_run_times():
+    """Info `1` (run time) and `2` (total net time) frames: RadioSender reads the extended frame's info
+    field and leaves net-time frames out of its impulses (github.com/EdoardoTona/RadioSender,
+    RadioSender/Hosts/Source/Microgate/MicrogateMessageProcessor.cs, `IsNetTime`); here they are data,
+    not bad frames, and an athlete's rep still comes from the start and finish impulses."""
+    data = (layout_line(EXTENDED, "00008", "000", "0", "1000000000")
+            + layout_line(EXTENDED, "00008", "255", "0", "1000045123")
+            + layout_line(EXTENDED, "00008", "255", "1", "0000045123")  # the run: 4.5123 s
+            + layout_line(EXTENDED, "00008", "255", "2", "0001052246"))  # two runs: 1:05.2246
+    out, decoder = decode_all(data)
+    assert [(e.gate, e.kind, e.device_us, e.start_number, e.channel, e.flag) for e in out[2:]] == [
+        (TIMER_GATE, Kind.RUN_TIME, 4_512_300, 8, "255", "1"), (TIMER_GATE, Kind.TOTAL_TIME, 65_224_600, 8, "255", "2")]
+    assert decoder.dropped_frames == decoder.dropped_bytes == 0
+    reps = RepAssembler(Course((0, 30)), get("microgate")).feed_all(out)
+    assert [(r.athlete, r.time_us, r.valid) for r in reps] == [("#8", 4_512_300, True)]
+    bad, decoder = decode_all(layout_line(EXTENDED, "00008", "255", "1", "0000605123"))  # 60 s
+    assert bad == [] and decoder.dropped_frames == 1
 
 
 def test_undocumented_flag_and_bad_fields_are_dropped_and_counted():
@@ -167,6 +196,18 @@ def test_course_index_start_finish_and_intermediates():
     assert [at(ch, 2) for ch in (0, 1, 255)] == [0, None, 1]
 
 
+def test_net_time_encoder_writes_the_duration_where_the_time_of_day_goes():
+    assert encode_net_time(255, 4_512_399, 8) == layout_line(EXTENDED, "00008", "255", "1", "0000045123")
+    assert encode_net_time(255, 26 * 3_600_000_000 + 61_000_000, 8, total=True) == \
+        layout_line(EXTENDED, "00008", "255", "2", "2601010000")
+    for bad in (-1, 100 * 3_600_000_000):
+        try:
+            encode_net_time(255, bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"encoded {bad}")
+
+
 def test_encoder_writes_the_documented_layout_and_rejects_what_does_not_fit():
     assert encode_event(0, tod(8, 12, 34, 5678) + 99, start_number=7) == layout_line(EXTENDED, "00007", "000", "0",
                                                                                      "0812345678")
@@ -228,6 +269,22 @@ def test_frames_interleaved_with_garbage_are_all_recovered(session, garbage):
     stream = b"".join(g + encode_event(ch, t, n, flag) for g, (ch, n, flag, t) in zip(garbage, session))
     assert decode_all(stream)[0] == clean
     assert len(clean) == len(session)
+
+
+@FAST
+@given(sessions(), st.lists(st.tuples(st.integers(0, 255), st.integers(0, 100 * 3_600_000_000 - 1), st.booleans()),
+                            max_size=25), st.lists(st.integers(0, 3000), max_size=20))
+def test_net_time_frames_among_impulses_are_all_kept_in_any_split(session, net_times, cuts):
+    nets = [encode_net_time(ch, d, total=total) for ch, d, total in net_times]
+    stream = b"".join(encode_event(ch, t, n, flag) + (nets[i] if i < len(nets) else b"")
+                      for i, (ch, n, flag, t) in enumerate(session))
+    decoder = MicrogateDecoder()
+    out = feed_in_pieces(decoder, stream, cuts) + decoder.finish()
+    kept = [(e.kind, e.device_us) for e in out if e.gate == TIMER_GATE]
+    assert kept == [(Kind.TOTAL_TIME if total else Kind.RUN_TIME, d - d % 100)
+                    for _, d, total in net_times[:len(session)]]
+    assert len(out) - len(kept) == len(session)
+    assert decoder.dropped_bytes == decoder.dropped_frames == 0
 
 
 @FAST
