@@ -235,10 +235,9 @@ class Analyzer:
 
     def _rested(self, s: _Standing, rep: Rep) -> tuple[Rep, int | None]:
         """The rep (flagged short_rest if it came too soon) and the rest since the athlete's previous rep."""
-        earlier = [r for r in s.reps if r.number < rep.number]
-        if not earlier:
+        previous = next((r for r in reversed(s.reps) if r.number < rep.number), None)  # usually the last
+        if previous is None:
             return rep, None
-        previous = earlier[-1]
         rest = rep.start_us - (previous.start_us + (previous.time_us or 0))
         if rest < self.rule.min_rest_s * 1e6:
             rep = replace(rep, flags=rep.flags | {SHORT_REST})
