@@ -24,7 +24,14 @@ from drivers.source import State
 from gates.heartrate import HrSample
 from gates.hr_recovery import sustained_range
 from monitor.session.analyzer import RepResult
-from monitor.session.heart import AthleteHeart, HeartSettings, athlete_heart, finish_ns, minimum_rest_s, threshold
+from monitor.session.heart import (
+    AthleteHeart,
+    HeartSettings,
+    athlete_heart,
+    finish_ns,
+    minimum_rest_s,
+    threshold,
+)
 from monitor.session.model import RepFinished, RepsRevised
 from monitor.store import db as st
 

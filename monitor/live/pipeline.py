@@ -648,7 +648,8 @@ class _Printer:
                   "incomplete": len(model.abandoned),
                   "dropped_frames": sum(s.dropped_frames for s in statuses),
                   "lost_events": sum(s.lost_events for s in statuses), "gaps": sum(s.gaps for s in statuses),
-                  "ended": model.ended, "unsaved": len(pipeline.unsaved.events) if pipeline.unsaved else 0}
+                  "ended": model.ended, "unsaved": len(pipeline.unsaved.events) if pipeline.unsaved else 0,
+                  "hr_samples": pipeline.heart.stored if pipeline.heart is not None else 0}
         if self.as_json:
             self.line(json.dumps(record))
         else:
