@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drivers.hr_source import HrSource, Pairing, parse_pairing, parse_pairings
@@ -26,6 +25,7 @@ from gates.hr_recovery import sustained_range
 from monitor.session.analyzer import RepResult
 from monitor.session.heart import (
     AthleteHeart,
+    HeartChanged,
     HeartSettings,
     athlete_heart,
     finish_ns,
@@ -40,14 +40,6 @@ if TYPE_CHECKING:
 
 FLUSH_S = 1.0
 THRESHOLD_EVERY = 30  # samples between recomputing an athlete's sustained range (a median over the session)
-
-
-@dataclass(frozen=True, slots=True)
-class HeartChanged:
-    heart: AthleteHeart
-    strap: str  # the pairing's spec, e.g. hr:name=Polar*
-    link: State  # the strap source's state
-    at_ns: int  # when, on the pipeline's clock
 
 
 def peak_history(store: st.SessionStore, athletes: Iterable[str], *, demo: bool = False) -> dict[str, int]:
@@ -223,4 +215,4 @@ class HeartMonitor:
         source = self.sources.get(athlete)
         link = source.status.state if source is not None else State.CLOSED
         now = pipeline.clock()
-        pipeline._publish(HeartChanged(self.view(athlete, now), pairing.spec.text, link, now))
+        pipeline._publish(HeartChanged(self.view(athlete, now), pairing.spec.text, link.value, now))

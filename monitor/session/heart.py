@@ -137,3 +137,13 @@ def athlete_heart(athlete: str, samples: Sequence[HrSample], now_ns: int, *, thr
         rest_until = finish + round((rest_s or 0.0) * S)
         ready = readiness(now_ns, rest_until, now.bpm, threshold_bpm)
     return AthleteHeart(athlete, now.bpm, now.contact, threshold_bpm, ready, heart)
+
+
+@dataclass(frozen=True, slots=True)
+class HeartChanged:
+    """The live message for one athlete's strap (monitor/live/heart.py publishes it)."""
+
+    heart: AthleteHeart
+    strap: str  # the pairing's spec, e.g. hr:name=Polar*
+    link: str  # the strap source's state (drivers.source.State's value)
+    at_ns: int  # when, on the pipeline's clock

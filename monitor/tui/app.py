@@ -28,11 +28,13 @@ from gates.course import Course
 from monitor.live import pipeline as pl
 from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.session.blocks import BlockChanged
+from monitor.session.heart import HeartChanged
 from monitor.tui import config
 from monitor.tui.board import Board
 from monitor.tui.messages import GateClock, Update
 from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.gates import GateStrip
+from monitor.tui.widgets.heart import HeartTable
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
 from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
@@ -52,6 +54,7 @@ class Controls(Protocol):
     def bring_back(self, name: str) -> None: ...
     def end(self) -> None: ...
     def undo(self) -> str | None: ...
+    async def assign_strap(self, text: str) -> str: ...
 
 
 NARROW_COLUMNS = 105  # below this the last-rep card is a strip under the banner (END SESSION needs the width)
@@ -81,7 +84,7 @@ class DashboardApp(App):
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "gates"
     BINDINGS = [*(Binding(key, action, label, show=action != "bring_back") for key, action, label, _ in KEYS),
-                Binding("f1", "help", "Help", show=False)]
+                Binding("f1", "help", "Help", show=False), Binding("h", "assign_strap", "Strap", show=False)]
 
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
                  roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
@@ -128,6 +131,7 @@ class DashboardApp(App):
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
         self.table = AthleteTable(self.course, id="athletes")
+        self.heart = HeartTable(id="heart")  # shown once a strap speaks
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
@@ -137,6 +141,7 @@ class DashboardApp(App):
             yield self.verdict
             yield self.last_rep
         yield self.table
+        yield self.heart
         yield self.plots
         yield self.gates
         yield self.not_saving
@@ -229,6 +234,8 @@ class DashboardApp(App):
             self.notify(f"the {item.saved} events kept in memory are stored", title="Saving again")
         elif isinstance(item, BlockChanged):
             self._block_changed(item)
+        elif isinstance(item, HeartChanged):
+            self.heart.show(item)
 
     def _block_changed(self, change: BlockChanged) -> None:
         """The plan moved on: which gates go where, and who is out, where the coach looks."""
@@ -448,12 +455,33 @@ class DashboardApp(App):
         self.push_screen(Confirm("End the session for everyone? Every rep is already stored.", "End session"),
                          done)
 
+    def action_assign_strap(self) -> None:
+        if not (controls := self._live()):
+            return
+
+        async def assign(text: str) -> None:
+            try:
+                self.notify(await controls.assign_strap(text), title="Heart-rate strap")
+            except ValueError as err:  # drivers.hr_source.PairingError: one line naming what is wrong
+                self.notify(str(err), title="Not paired", severity="error", timeout=15)
+
+        def done(text: str | None) -> None:
+            if text and text.strip():
+                self.run_worker(assign(text.strip()), name="pair a strap")
+
+        from monitor.tui.screens.prompts import AskText
+
+        self.push_screen(AskText("Pair a strap (ATHLETE=hr:name=PATTERN or ATHLETE=hr:ADDRESS):",
+                                 placeholder="Ada=hr:name=Polar*"), done)
+
     def action_help(self) -> None:
         from monitor.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             keys = [("?" if key == "question_mark" else key, text) for key, _, _, text in KEYS]
             keys.append(("Ctrl+P", "command palette: every action by name"))
+            if self.heart.has_class("-on"):
+                keys.append(("h", "pair a heart-rate strap with an athlete (Ada=hr:name=Polar*)"))
             self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
                                         against=self.rule.against))
 

@@ -16,9 +16,9 @@ from drivers.source import State
 from gates.course import Course
 from gates.heartrate import Contact
 from gates.hr_recovery import Readiness
-from monitor.live.heart import HeartChanged, HeartMonitor
+from monitor.live.heart import HeartMonitor
 from monitor.live.pipeline import Pipeline
-from monitor.session.heart import HeartSettings, clock_points, rep_hearts
+from monitor.session.heart import HeartChanged, HeartSettings, clock_points, rep_hearts
 from monitor.session.model import SessionModel
 from monitor.store import db as st
 from simulators.athletes import presets
@@ -108,7 +108,7 @@ def test_hr_and_gates_in_one_session_are_stored_and_shown_beside_each_rep(tmp_pa
     shown = [h for h in hearts if h.heart.athlete == "Ada" and at(166) <= h.at_ns <= at(171)]
     assert shown and all(h.heart.contact is Contact.LOST and h.heart.bpm is None for h in shown)
     # the drop-out and the reconnection, on the dashboard's link state
-    ben = [h.link for h in hearts if h.heart.athlete == "Ben" and h.link is not State.CLOSED]
+    ben = [h.link for h in hearts if h.heart.athlete == "Ben" and h.link != State.CLOSED]
     assert State.RECONNECTING in ben and State.CONNECTED in ben[ben.index(State.RECONNECTING):]
 
     # per rep, from the stored facts as review derives them, against the truth
