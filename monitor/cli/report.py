@@ -16,8 +16,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from monitor.cli import output
     from monitor.cli.options import load_saved
+    from monitor.report.heart import with_heart
     from monitor.report.page import render
 
     saved = load_saved(args.db, args.session)
-    output.write(args.output, render(saved), database=saved.path)
+    output.write(args.output, with_heart(render(saved), saved), database=saved.path)
     return 0
