@@ -117,7 +117,9 @@ class HeartMonitor:
 
     async def _open(self, pairing: Pairing) -> None:
         assert self._pipeline is not None
-        source = pairing.source(radio=self.radio, clock=self._pipeline.clock, **self.source_options)
+        # the radio is the gates' too (one adapter): closing a strap's source must not drop their links
+        source = pairing.source(radio=self.radio, clock=self._pipeline.clock, close_radio=self.radio is None,
+                                **self.source_options)
         await source.open()
         athlete = pairing.athlete
         self.sources[athlete] = source
