@@ -10,6 +10,7 @@ import time
 
 import pytest
 from support.dashboard import Recording
+from textual.widgets import Input
 
 from gates.course import Course
 from monitor.cli.demo import ble_demo, play_out
@@ -30,7 +31,7 @@ LIMIT_S = 120.0
 
 def config() -> SessionConfig:
     return ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
-                                    plan=get_plan("rsa").with_reps(2), seed=5, cooldown_s=120.0))
+                                    plan=get_plan("rsa").with_reps(3), seed=5, cooldown_s=120.0))
 
 
 async def until(pilot, condition, what: str) -> None:
@@ -60,18 +61,19 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
                             "Ada's strap on the heart table")
                 await until(pilot, lambda: row(app, "Ada")[1].isdigit(), "Ada's current heart rate")
                 assert row(app, "Ada")[2] == "on skin" and row(app, "Ada")[3] == "connected"
+                await until(pilot, lambda: "#" in row(app, "Ada")[4], "Ada's HR at her first finish")
+                assert row(app, "Ada")[6].startswith("resting")  # a rest never shortened by HR
                 # the `h` key: a bad pairing is one line and changes nothing; a good one pairs Ben's strap
                 ada, ben = (sim.straps.straps[name].address for name in ("Ada", "Ben"))
                 for text, said in [("Zed=hr:name=Polar*", "no athlete 'Zed'"), (f"Ben=hr:{ada}", "already Ada's"),
                                    (f"Ben=hr:{ben}", f"Ben wears hr:{ben}")]:
                     await pilot.press("h")
                     await until(pilot, lambda: isinstance(app.screen, AskText), "the pairing prompt")
-                    await pilot.press(*text, "enter")
-                    await until(pilot, lambda: any(said in n.message for n in app._notifications), said)
+                    app.screen.query_one(Input).value = text  # typed at once: a loaded machine types slowly
+                    await pilot.press("enter")
+                    await until(pilot, lambda said=said: any(said in n.message for n in app._notifications), said)
                 await until(pilot, lambda: app.heart.row_count == 2 and row(app, "Ben")[1].isdigit(),
                             "Ben's heart rate once his strap is paired")
-                await until(pilot, lambda: "#" in row(app, "Ada")[4], "Ada's HR at her first finish")
-                assert row(app, "Ada")[6].startswith("resting")  # a rest never shortened by HR
                 await until(pilot, lambda: app.board.ended, "the session to end")
                 await play
                 shown = {name: row(app, name) for name in pipeline.athletes}
@@ -88,6 +90,9 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
     for name in pipeline.athletes:  # the screen shows what review derives from the store
         last = [r for r in model.ordered_results() if r.rep.athlete == name][-1]
         got = figures[last.rep.number].hr
+        if got.finish_bpm is None:  # Ben's strap was paired after his last finish
+            assert name == "Ben" and shown[name][4:6] == ["—", "—"]
+            continue
         assert shown[name][4] == f"{got.finish_bpm} #{last.rep.number}"
         assert shown[name][5] == f"{got.hrr60} (peak {got.peak_bpm})"
     assert set(samples) == {"Ada", "Ben"} and all(len(s) > 60 for s in samples.values())
