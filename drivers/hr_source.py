@@ -121,10 +121,11 @@ class HrSource(Source):
     def __init__(self, allow: AllowList | str, *, name: str | None = None, radio: Radio | None = None,
                  clock: Callable[[], int] = time.monotonic_ns, one_strap: bool = False,
                  backoff_s: tuple[float, float] = BACKOFF_S, connect_timeout_s: float = CONNECT_TIMEOUT_S,
-                 queue_size: int = 65536) -> None:
+                 queue_size: int = 65536, close_radio: bool = True) -> None:
         self.allow = AllowList.parse(allow) if isinstance(allow, str) else allow
         super().__init__(name or f"{SCHEME}:{self.allow}")
         self.radio = radio
+        self.close_radio = close_radio  # False: the radio is shared (the gates' too), its owner closes it
         self.clock = clock
         self.one_strap = one_strap
         self.backoff_s = backoff_s
@@ -160,7 +161,7 @@ class HrSource(Source):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
-        if self.radio is not None:
+        if self.radio is not None and self.close_radio:
             await self.radio.close()
         self._publish(state=State.CLOSED, reason="", **self._counts())
         self._samples.put_nowait(None)

@@ -18,12 +18,14 @@ import io
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gates import protocols
 from gates.course import Course, CourseError
 from gates.events import GateEvent, Kind
+from gates.heartrate import Contact, HrSample
+from monitor.present import heart
 from monitor.present.records import incomplete_record, rep_record
 from monitor.session import facts
 from monitor.session import log as athlete_log
@@ -33,7 +35,8 @@ from monitor.store.saved import SavedSession
 FORMAT = "gates-session"
 ATHLETE_FORMAT = "gates-athlete"  # one athlete across sessions (read-only: import takes sessions)
 VERSION = 1
-CSV_HEADER = ("session", "date", "athlete", "rep", "course", "gate", "distance_m", "time_s", "valid", "flags")
+CSV_HEADER = ("session", "date", "athlete", "rep", "course", "gate", "distance_m", "time_s", "valid", "flags",
+              "hr_finish_bpm", "hrr60_bpm")
 
 
 class ExchangeError(Exception):
@@ -62,16 +65,18 @@ def athlete_csv_text(sessions: Iterable[SavedSession], athlete: str | None = Non
     writer.writerow(CSV_HEADER)
     for saved in sessions:
         date = _date(saved.info.created_ns)
+        hearts = heart.hearts_of(saved.model.ordered_results(), saved.events, saved.hr)
         for result in saved.model.ordered_results():
             rep = result.rep
             if athlete is not None and rep.athlete != athlete:
                 continue
+            hr = heart.csv_cells(hearts.get(rep.number))
             start = rep.course.distances_m[0]
             flags = ";".join(sorted(rep.flags))
             for gate, (distance, split) in enumerate(zip(rep.course.distances_m[1:], rep.splits_us), start=1):
                 writer.writerow((saved.info.id, date, rep.athlete, rep.number, rep.course.label(), gate,
                                  f"{distance - start:g}", "" if split is None else _seconds(split),
-                                 "true" if rep.valid else "false", flags))
+                                 "true" if rep.valid else "false", flags, *hr))
     return out.getvalue()
 
 
@@ -110,6 +115,9 @@ def document(saved: SavedSession) -> dict[str, Any]:
         "baselines": [{"source": source, "gate": gate, "seq": seq} for source, gate, seq in saved.baselines],
         "reps": [rep_record(r) for r in model.ordered_results()],
         "incomplete": [incomplete_record(rep) for rep in model.abandoned],
+        "hr_samples": heart.sample_rows(saved.hr),
+        "rep_hr": [heart.rep_hr_record(h) for h in heart.hearts_of(model.ordered_results(), saved.events,
+                                                                   saved.hr).values()],
     }
 
 
@@ -147,6 +155,7 @@ class Imported:
     events: list[facts.StoredEvent]
     annotations: list[facts.Annotation]
     baselines: list[tuple[str, int, int]]
+    hr_rows: list = field(default_factory=list)  # (athlete, HrSample): monitor/store/hr.py
 
 
 _INT, _NUMBER, _TEXT, _TEXTS = "a whole number", "a number", "text", "a list of text"
@@ -231,6 +240,24 @@ def _annotation(item: dict, i: int, session: int) -> facts.Annotation:
                          _get(item, "created_ns", _INT, where), kind, data)
 
 
+def _hr_sample(item: dict, i: int) -> tuple[str, HrSample]:
+    """A heart-rate sample row (an export before heart rate has none: the key is optional)."""
+    where = f"hr_samples[{i}]"
+    try:
+        contact = Contact(_get(item, "contact", _TEXT, where))
+    except ValueError:
+        raise ExchangeError(f"{where}: unknown contact state {item['contact']!r}") from None
+    rr = _get(item, "rr_1024", _LIST, where)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0xFFFF for v in rr):
+        raise ExchangeError(f"{where}: 'rr_1024' must be whole numbers from 0 to 65535")
+    bpm = _get(item, "bpm", _INT, where)
+    if not 0 <= bpm <= 0xFFFF:
+        raise ExchangeError(f"{where}: 'bpm' must be from 0 to 65535, got {bpm}")
+    return _get(item, "athlete", _TEXT, where), HrSample(
+        _get(item, "strap", _TEXT, where), _get(item, "host_ns", _INT, where), bpm, contact, tuple(rr),
+        _get(item, "energy_kj", _INT, where, optional=True))
+
+
 def parse(text: str) -> Imported:
     """The rows of an export, checked field by field; ExchangeError names the first thing wrong."""
     try:
@@ -252,4 +279,5 @@ def parse(text: str) -> Imported:
                   _get(b, "seq", _INT, f"baselines[{i}]")) for i, b in enumerate(_list(doc, "baselines"))]
     return Imported(sid, _get(session, "created_ns", _INT, "session"), _get(session, "name", _TEXT, "session"),
                     [_event(item, i) for i, item in enumerate(_list(doc, "events"))],
-                    [_annotation(item, i, sid) for i, item in enumerate(_list(doc, "annotations"))], baselines)
+                    [_annotation(item, i, sid) for i, item in enumerate(_list(doc, "annotations"))], baselines,
+                    [_hr_sample(item, i) for i, item in enumerate(_list(doc, "hr_samples") if "hr_samples" in doc else [])])

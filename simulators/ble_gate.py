@@ -319,23 +319,33 @@ class BleSimulation:
 
 
 async def serve(session: SimSession, socket_path: str | None = None,
-                say: Callable[..., None] = print) -> None:
+                say: Callable[..., None] = print, hearts: bool = False) -> None:
     """`gates simulate --ble`: the session's gates on a simulated radio, in real time, with the host's
-    side of the radio served over HCI on a unix socket for `gates monitor` in another process."""
+    side of the radio served over HCI on a unix socket for `gates monitor` in another process; with
+    `hearts`, every athlete wears a heart-rate strap on the same radio (simulators/hr_strap.py)."""
     socket_path = socket_path or os.path.join(tempfile.gettempdir(), f"gates-ble-{os.getpid()}.sock")
     quiet_bumble()
     link = JitteryLink(seed=session.config.seed)
     server = await RadioServer.serve(link, socket_path)
     fleet = BleGates(session, link)
     await fleet.start()
+    straps = None
+    if hearts:
+        from simulators.hr_strap import HrStraps
+
+        straps = HrStraps(session, link, clock_us=fleet.now_us)
+        await straps.start()
     names = [gate.name for gate in fleet.gates.values()]
+    pairs = "".join(f" --hr {name}={spec}" for name, spec in straps.pairings().items()) if straps else ""
     say(f"BLE gates {names[0]}..{names[-1]} advertising on a simulated radio, HCI at {socket_path}; monitor them with\n"
         f"  {HCI_ENV}=unix:{socket_path} gates monitor --source 'ble:name=GATE-*' "
-        f"--course {','.join(f'{d:g}' for d in session.config.course.distances_m)}", flush=True)
+        f"--course {','.join(f'{d:g}' for d in session.config.course.distances_m)}{pairs}", flush=True)
     try:
         await fleet.run()
     finally:
         await fleet.stop()
+        if straps is not None:
+            await straps.stop()
         await server.close()
         if os.path.exists(socket_path):
             os.unlink(socket_path)

@@ -75,6 +75,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ble", action="store_true",
                         help="over Bluetooth LE: simulated BLE gates, each on its own clock, on a simulated radio "
                              f"(bumble), received by the BLE driver as real gates are (--speed at most {BLE_MAX_SPEED:g})")
+    parser.add_argument("--hr", action="store_true",
+                        help="the athletes wear simulated heart-rate straps (bumble), paired with the HR driver as "
+                             "real straps are; runs over Bluetooth LE, as --ble")
     parser.set_defaults(run=run)
 
 
@@ -107,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
 
     config, plan = _config(args)
     rule = StopRule(against=args.against)
+    args.ble = args.ble or args.hr  # the straps are on the simulated radio: so are the gates
     if args.ble:
         if args.speed > BLE_MAX_SPEED:
             raise UsageError(f"--speed with --ble must be at most {BLE_MAX_SPEED:g} (faster, this computer's own "
@@ -121,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.db, DEMO_DB_NAME)
     with store:
         if args.ble:
-            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme))
+            pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme, args.hr))
         else:  # the dashboard is on screen first; the session starts after its first frame
             athletes = [a.name for a in config.athletes]
 
@@ -158,11 +162,11 @@ def next_up(pipeline):
     return Up(rotation.next_up, model.blocks.index + 1, tuple(rotation.running))
 
 
-async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | None = None):
+async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | None = None, hr: bool = False):
     """The demo's session on simulated BLE gates: (the pipeline, the dashboard's exit code)."""
     import asyncio
 
-    sim, pipeline = await ble_demo(store, config, speed, rule, plan)
+    sim, pipeline = await ble_demo(store, config, speed, rule, plan, hr=hr)
     play = asyncio.create_task(play_out(sim, pipeline), name="BLE gates")
     try:  # speed 1 for the dashboard: its clock, the pipeline's, already runs on session time
         code = await run_dashboard(pipeline, where=f"demo ×{speed:g} over BLE", end_on_exit=True, theme=theme)
@@ -170,12 +174,15 @@ async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | N
         play.cancel()
         await asyncio.gather(play, return_exceptions=True)
         await sim.stop()
+        if getattr(sim, "straps", None) is not None:
+            await sim.straps.stop()
     return pipeline, code
 
 
-async def ble_demo(store, config, speed: float, rule=None, plan=None):
+async def ble_demo(store, config, speed: float, rule=None, plan=None, hr: bool = False):
     """The session's gates on the air and a pipeline (not yet started) listening to them with the
-    BLE driver, both on the simulation's clock: (the BleSimulation, the Pipeline)."""
+    BLE driver, both on the simulation's clock: (the BleSimulation, the Pipeline). With `hr`, every
+    athlete wears a strap on the same radio (`sim.straps`), paired with the HR driver by address."""
     from dataclasses import replace
 
     from drivers.ble_source import BleSource
@@ -189,8 +196,18 @@ async def ble_demo(store, config, speed: float, rule=None, plan=None):
     sim = BleSimulation(simulate(replace(config, warmup_s=max(config.warmup_s, BLE_WARMUP_S))), speed)
     await sim.start()
     source = BleSource(BLE_GATES, radio=sim.radio, clock=sim.clock_ns, samples_per_s=min(50.0, 10.0 * speed))
+    heart = None
+    if hr:
+        from drivers.hr_source import parse_pairings
+        from monitor.live.heart import HeartMonitor
+        from simulators.hr_strap import HrStraps
+
+        sim.straps = HrStraps(sim.gates.session, sim.link, speed=speed, clock_us=sim.gates.now_us)
+        await sim.straps.start()
+        pairings = parse_pairings(f"{name}={spec}" for name, spec in sim.straps.pairings().items())
+        heart = HeartMonitor(pairings, radio=sim.radio)
     pipeline = Pipeline(store, [source], course=config.course, athletes=[a.name for a in config.athletes],
-                        rule=rule, resume=False, name=DEMO, clock=sim.clock_ns, plan=plan)
+                        rule=rule, resume=False, name=DEMO, clock=sim.clock_ns, plan=plan, heart=heart)
     return sim, pipeline
 
 

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with open_store(str(db)) as store:
             sid = store.import_session(created_ns=rows.created_ns, name=rows.name, events=rows.events,
-                                       annotations=rows.annotations, baselines=rows.baselines)
+                                       annotations=rows.annotations, baselines=rows.baselines, hr_rows=rows.hr_rows)
             reps = len(SessionModel.derive(store.events(sid), store.annotations(sid)).results)
     except st.StoreError as err:  # rolled back; a database made for this import goes too
         if created:

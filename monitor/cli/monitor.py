@@ -16,6 +16,7 @@ from monitor.cli.options import (
     UsageError,
     add_against_option,
     add_hi_range_option,
+    add_hr_options,
     add_session_options,
     add_theme_option,
     hi_ranges,
@@ -24,6 +25,7 @@ from monitor.cli.options import (
     plan_notes,
     require_terminal,
     run_dashboard,
+    heart_options,
     session_options,
 )
 
@@ -36,6 +38,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_against_option(parser)
     add_theme_option(parser)
     add_hi_range_option(parser)
+    add_hr_options(parser)
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.add_argument("--headless", action="store_true", help="no dashboard: print a line per rep and verdict")
     parser.add_argument("--json", action="store_true", help="with --headless: JSON lines, one per rep, then a summary")
@@ -55,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json and not args.headless:
         raise UsageError("--json goes with --headless")
     default_range, ranges = hi_ranges(args.hi_range)  # the dashboard's spacing line
+    pairings, heart_settings = heart_options(args, options.roster)
     sources = []
     for spec in args.source:
         context = {}
@@ -81,10 +85,23 @@ def run(args: argparse.Namespace) -> int:
         try:
             pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster,
                                 rule=replace(options.rule, against=args.against), debounce_us=options.debounce_us,
-                                session=args.session, resume=not args.new, plan=options.plan)
+                                session=args.session, resume=not args.new, plan=options.plan,
+                                heart=_heart(pairings, heart_settings))
         except PipelineError as err:  # sources that cannot run together
             raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
             return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False,
                                              theme=args.theme, hi_range_m=ranges, default_range_m=default_range))
         return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(store.path)))
+
+
+def _heart(pairings, settings):
+    """The straps beside the gates; with none paired yet, a strap can still be paired from the dashboard."""
+    from monitor.live.heart import HeartMonitor
+
+    radio = None
+    if os.environ.get("GATES_BLE_HCI"):  # the radio `gates simulate --ble --hr` serves
+        from simulators.ble_backend import radio_from_env
+
+        radio = radio_from_env()
+    return HeartMonitor(pairings, settings=settings, radio=radio)

@@ -364,3 +364,54 @@ async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], theme: s
 
     require_terminal()
     return await bridge.run_dashboard_first(build, **options, **chosen_look(theme))  # type: ignore[arg-type]
+
+
+def add_hr_options(parser: argparse.ArgumentParser) -> None:
+    """Heart-rate straps beside the gates: shared by monitor (and, simulated, demo)."""
+    parser.add_argument("--hr", action="append", default=[], metavar="ATHLETE=SPEC",
+                        help="pair an athlete with a Bluetooth heart-rate strap: Ada=hr:name=Polar* or "
+                             "Ada=hr:AA:BB:CC:DD:EE:FF (repeatable; `h` on the dashboard pairs one later)")
+    parser.add_argument("--hr-rest", action="append", default=[], metavar="ATHLETE=BPM",
+                        help="an athlete's resting heart rate from their log (default: their lowest this session)")
+    parser.add_argument("--hr-ready", action="append", default=[], metavar="FRACTION|ATHLETE=BPM",
+                        help="READY under this fraction of heart-rate reserve (default 0.5, Karvonen), or under a "
+                             "fixed bpm for one athlete; always after the minimum rest, never instead of it")
+
+
+def _athlete_bpms(option: str, texts: list[str], roster: list[str]) -> dict[str, int]:
+    out = {}
+    for text in texts:
+        athlete, equals, value = text.partition("=")
+        athlete = athlete.strip()
+        if not equals or not value.strip().isdigit() or not 25 <= int(value) <= 250:
+            raise UsageError(f"{option} {text!r}: expected ATHLETE=BPM, BPM a whole number from 25 to 250")
+        if roster and athlete not in roster:
+            raise UsageError(f"{option} {text!r}: no athlete {athlete!r} in the group ({', '.join(roster)})")
+        out[athlete] = int(value)
+    return out
+
+
+def heart_options(args: argparse.Namespace, roster: list[str]) -> tuple[list, object]:
+    """The strap pairings and the READY settings the options ask for (checked against the roster), or
+    UsageError in one line."""
+    from drivers.hr_source import PairingError, parse_pairings
+    from monitor.session.heart import HeartSettings
+
+    try:
+        pairings = parse_pairings(args.hr, roster=roster or None)
+    except PairingError as err:
+        raise UsageError(f"--hr {err}") from None
+    fractions = [t for t in args.hr_ready if "=" not in t]
+    fraction = 0.5
+    if len(fractions) > 1:
+        raise UsageError(f"--hr-ready: one fraction for everyone, got {', '.join(fractions)}")
+    if fractions:
+        try:
+            fraction = float(fractions[0])
+        except ValueError:
+            fraction = -1.0
+        if not 0.0 < fraction < 1.0:
+            raise UsageError(f"--hr-ready {fractions[0]!r}: a fraction of heart-rate reserve between 0 and 1, "
+                             "e.g. 0.5, or ATHLETE=BPM")
+    fixed = _athlete_bpms("--hr-ready", [t for t in args.hr_ready if "=" in t], roster)
+    return pairings, HeartSettings(fraction, _athlete_bpms("--hr-rest", args.hr_rest, roster), fixed)

@@ -25,6 +25,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--ble", action="store_true",
                        help="BLE gates on a simulated radio (bumble), in real time, each on its own clock; "
                             "prints how to monitor them")
+    parser.add_argument("--hr", action="store_true",
+                        help="with --ble: every athlete wears a heart-rate strap on the same radio")
     parser.add_argument("--truth", metavar="TRUTH.json", help="write the ground truth here")
     parser.add_argument("--protocol", default="gateline", help=f"wire format ({', '.join(WIRES)}; default gateline)")
     parser.add_argument("--athletes", default="4", metavar="N|A,B,C",
@@ -80,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {option} {path}: no such directory {Path(path).parent}")
         if path and Path(path).is_dir():
             raise UsageError(f"cannot write {option} {path}: it is a directory; name the file to write")
+    if args.hr and not args.ble:
+        raise UsageError("--hr goes with --ble: the straps are on the simulated radio")
     if args.hci_socket and not args.ble:
         raise UsageError("--hci-socket only goes with --ble")
     if args.hci_socket:
@@ -107,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
         from simulators.ble_gate import serve as serve_ble
 
-        asyncio.run(serve_ble(session, args.hci_socket))
+        asyncio.run(serve_ble(session, args.hci_socket, hearts=args.hr))
         return 0
     _write(write_capture, session, args.out)
     return 0

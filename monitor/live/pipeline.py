@@ -32,7 +32,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from drivers.source import Source, SourceStatus
 from gates.course import Course
@@ -42,6 +42,7 @@ from monitor.present.records import change_records, fmt_pct, fmt_time, rep_recor
 from monitor.session import facts
 from monitor.session.analyzer import RepResult, StopRule
 from monitor.session.blocks import BlockChanged
+from monitor.session.heart import HeartChanged
 from monitor.session.model import (
     Change,
     RepFinished,
@@ -55,6 +56,9 @@ from monitor.session.plans import READINESS_DAYS, Plan
 from monitor.store import db as st
 from monitor.store.history import Bests, personal_bests
 from monitor.store.unsaved import Unsaved
+
+if TYPE_CHECKING:
+    from monitor.live.heart import HeartMonitor
 
 RESUME_WITHIN_NS = 12 * 3600 * 10**9  # an unfinished session older than this is not taken up again
 TICK_S = 0.5  # how often starts nobody finished are checked for their timeout
@@ -128,7 +132,7 @@ class StoreSaving:
 
 
 Message = (SessionOpened | RepFinished | RepsRevised | StartAbandoned | LinkChanged | RotationChanged
-           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving | BlockChanged | HistoryLoading)
+           | SessionEnded | PipelineFailed | StoreFailed | StoreSaving | BlockChanged | HistoryLoading | HeartChanged)
 
 
 class PipelineError(Exception):
@@ -146,7 +150,7 @@ class Pipeline:
                  athletes: Sequence[str] = (), rule: StopRule | None = None, debounce_us: int | None = None,
                  session: int | None = None, resume: bool = True, name: str = "",
                  clock: Callable[[], int] = time.monotonic_ns, plan: Plan | None = None,
-                 end_when_exhausted: bool = True) -> None:
+                 end_when_exhausted: bool = True, heart: HeartMonitor | None = None) -> None:
         if not sources:
             raise PipelineError("no sources")
         names = [s.name for s in sources]
@@ -181,6 +185,7 @@ class Pipeline:
         self._stopping = False
         self.failure: str | None = None
         self.unsaved: Unsaved | None = None  # while the disk refuses writes
+        self.heart = heart  # heart-rate straps beside the gates (monitor/live/heart.py)
 
     def subscribe(self) -> asyncio.Queue[Message]:
         """A queue that gets every message from now on (subscribe before `start` for all of them)."""
@@ -238,6 +243,8 @@ class Pipeline:
             self.session = store.start_session(course=self.course.label(), athletes=self.athletes, name=self.name,
                                                sources=specs, settings=settings.as_dict())
             self.model = self._derive()
+        if self.heart is not None:
+            await self.heart.start(self)
         model = self.model
         start = None if model.blocks.block is None else model.blocks.block.start.value
         pbs = {athlete: us for (athlete, course, s), us in self.pbs.items() if course == model.course and s == start}
@@ -498,6 +505,8 @@ class Pipeline:
         for task in self._watchers:
             task.cancel()
         await asyncio.gather(*self._watchers, return_exceptions=True)
+        if self.heart is not None:
+            await self.heart.stop()
         if end and self.session is not None and self.failure is None:
             note = self._annotate(facts.END, {})
             if self.model is not None:
@@ -694,7 +703,8 @@ class _Printer:
                   "incomplete": len(model.abandoned),
                   "dropped_frames": sum(s.dropped_frames for s in statuses),
                   "lost_events": sum(s.lost_events for s in statuses), "gaps": sum(s.gaps for s in statuses),
-                  "ended": model.ended, "unsaved": len(pipeline.unsaved.events) if pipeline.unsaved else 0}
+                  "ended": model.ended, "unsaved": len(pipeline.unsaved.events) if pipeline.unsaved else 0,
+                  "hr_samples": pipeline.heart.stored if pipeline.heart is not None else 0}
         if self.as_json:
             self.line(json.dumps(record))
         else:

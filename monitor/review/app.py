@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label
 
+from monitor.review import heart
 from monitor.review.digest import AthleteDigest, SessionDigest
 from monitor.review.plots import SpeedPlot, TimesPlot
 from monitor.review.tables import AthleteList, RepTable, fmt_figure
@@ -72,7 +73,7 @@ class ReviewApp(App):
     def compose(self) -> ComposeResult:
         self.athletes = AthleteList(self.session.athletes, several_courses=len(self.session.courses) > 1,
                                     id="athletes")
-        self.reps = RepTable(id="reps")
+        self.reps = RepTable(self.session.hearts, id="reps")
         self.times_plot = TimesPlot(id="times-plot")
         self.speed_plot = SpeedPlot(id="speed-plot")
         self.detail = Label("", id="rep-detail")
@@ -128,6 +129,7 @@ class ReviewApp(App):
             text = f"{head} · not counted ({', '.join(sorted(rep.flags)) or 'no finish'}): no profile"
         else:
             text = f"{head} · too few splits to fit a profile"
+        text += heart.words(self.session.hearts.get(number))
         if result.reason:
             text += f" · {result.verdict.value if result.verdict else ''}: {result.reason}"
         self.detail.update(text)

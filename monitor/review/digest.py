@@ -7,10 +7,12 @@ figure (best, verdict, reason, sprint profile) is the engine's, read from its re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gates.course import Course
+from monitor.present.heart import hearts_of
 from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.session.heart import RepHeart
 from monitor.session.model import SessionModel
 from monitor.store import db as st
 
@@ -43,6 +45,7 @@ class SessionDigest:
     abandoned: int  # starts nobody finished
     plan: str | None = None  # the plan's name
     plan_blocks: int = 1
+    hearts: dict[int, RepHeart] = field(default_factory=dict)  # rep number -> its HR (strapped athletes)
 
     def blocks_done(self) -> dict[str, int]:
         """Each athlete's blocks with at least one valid rep."""
@@ -76,7 +79,8 @@ class SessionDigest:
 def digest(store: st.SessionStore, session: int) -> SessionDigest:
     """The session `session` of `store` (StoreError if there is none), derived from its rows."""
     info = store.session(session)
-    model = SessionModel.derive(store.events(session), store.annotations(session))
+    events = list(store.events(session))
+    model = SessionModel.derive(events, store.annotations(session))
     athletes = []
     for (block, name, course), results in model.results_by_block().items():
         best, verdict, reason = model.standing(name, course, block)
@@ -84,5 +88,6 @@ def digest(store: st.SessionStore, session: int) -> SessionDigest:
                                       results[0].block.name))
     plan = model.blocks.plan
     return SessionDigest(info, model.settings.rule, tuple(athletes), len(model.abandoned),
-                         None if plan is None else plan.name, 1 if plan is None else len(plan.blocks))
+                         None if plan is None else plan.name, 1 if plan is None else len(plan.blocks),
+                         hearts_of(model.ordered_results(), events, store.hr_samples(session)))
 

@@ -16,6 +16,7 @@ from gates.course import Course
 from gates.rep import Rep
 from monitor.present.records import fmt_pct, fmt_time
 from monitor.present.styles import VERDICT_STYLE
+from monitor.review import heart
 from monitor.review.digest import AthleteDigest
 from monitor.session.analyzer import RepResult, Verdict
 
@@ -59,9 +60,10 @@ class AthleteList(DataTable):
 class RepTable(DataTable):
     """The selected athlete's reps; its columns follow the athlete's course (one per split)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, hearts: dict | None = None, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.course: Course | None = None
+        self.hearts = hearts or {}  # rep number -> RepHeart: two HR columns when the session has any
 
     def show(self, athlete: AthleteDigest) -> None:
         if athlete.course != self.course:
@@ -74,6 +76,8 @@ class RepTable(DataTable):
             for label, key in (("Speeds m/s", "speeds"), ("Drop %", "drop"), ("Int %", "intensity"),
                                ("MSS", "mss"), ("MAC", "mac"), ("PMAX", "pmax"), ("Verdict", "verdict"),
                                ("Flags", "flags")):
+                self.add_column(label, key=key)
+            for label, key in heart.COLUMNS if self.hearts else ():
                 self.add_column(label, key=key)
         else:
             self.clear()
@@ -88,4 +92,5 @@ class RepTable(DataTable):
         return [str(rep.number), *(fmt_time(s) for s in rep.splits_us[:-1]), time, speeds_cell(rep),
                 fmt_pct(result.dropoff_pct), fmt_pct(result.intensity_pct),
                 fmt_figure(fitted and fitted.mss), fmt_figure(fitted and fitted.mac, 1),
-                fmt_figure(fitted and fitted.pmax, 1), verdict_cell(result.verdict), rep_notes(result, best_us)]
+                fmt_figure(fitted and fitted.pmax, 1), verdict_cell(result.verdict), rep_notes(result, best_us),
+                *(heart.cells(self.hearts.get(rep.number)) if self.hearts else ())]

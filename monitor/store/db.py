@@ -35,6 +35,7 @@ from monitor.session.facts import (
     StoredEvent,
     effective,
 )
+from monitor.store import hr
 
 DB_NAME = "gates.sqlite3"
 DEMO_DB_NAME = "demo.sqlite3"  # `gates demo` stores here: simulated athletes never sit among the coach's
@@ -127,6 +128,8 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM athlete_summaries;
     DELETE FROM summaries;
     """,
+    # 4: heart-rate samples (monitor/store/hr.py)
+    hr.MIGRATION,
 )
 
 
@@ -208,7 +211,7 @@ def default_path(name: str = DB_NAME) -> Path:
     return Path(platformdirs.user_data_dir("gates", appauthor=False)) / name
 
 
-class SessionStore:
+class SessionStore(hr.HrRows):
     """One SQLite file of sessions. A writer per process; any number of `readonly` readers beside it."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False,
@@ -658,7 +661,8 @@ class SessionStore:
     # import -----------------------------------------------------------------------------------
 
     def import_session(self, *, created_ns: int, name: str, events: Sequence[StoredEvent],
-                       annotations: Sequence[Annotation], baselines: Iterable[tuple[str, int, int]]) -> int:
+                       annotations: Sequence[Annotation], baselines: Iterable[tuple[str, int, int]],
+                       hr_rows: Sequence[hr.Row] = ()) -> int:
         """Another store's session as a new session here, in one transaction (all or nothing).
 
         Ids are this store's own, so each annotation's `after_event` and each UNDO's target are
@@ -700,6 +704,7 @@ class SessionStore:
             for source, gate, seq in baselines:
                 self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
                                  (session, source, gate, seq))
+            self._insert_hr(session, hr_rows)
         return session
 
     # ------------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ not ours, or a session that is not in it, is a StoreError whose text names what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from gates.heartrate import HrSample
 from monitor.session import facts
 from monitor.session.model import SessionModel
 from monitor.store import db as st
@@ -22,6 +23,7 @@ class SavedSession:
     annotations: list[facts.Annotation]  # all of them, UNDOs included, in the order taken
     baselines: list[tuple[str, int, int]]  # (source, gate, seq)
     model: SessionModel  # the reps and verdicts derived from the rows above
+    hr: dict[str, list[HrSample]] = field(default_factory=dict)  # athlete -> heart-rate samples (store/hr.py)
 
 
 def load(path: Path, sid: int) -> SavedSession:
@@ -30,4 +32,5 @@ def load(path: Path, sid: int) -> SavedSession:
         events = list(store.events(sid))
         annotations = store.annotations(sid)
         baselines = store.all_baselines(sid)
-    return SavedSession(path, info, events, annotations, baselines, SessionModel.derive(events, annotations))
+        hr = store.hr_samples(sid)
+    return SavedSession(path, info, events, annotations, baselines, SessionModel.derive(events, annotations), hr)

@@ -33,6 +33,7 @@ from monitor.tui import messages as msg
 from monitor.tui.board import Board
 from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s
 from monitor.tui.widgets.gates import GateStrip
+from monitor.tui.widgets.heart import HeartTable
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
 from monitor.tui.widgets.spacing import SpacingLine
@@ -60,6 +61,7 @@ class Controls(Protocol):
     def log(self, entry: LogEntry) -> None: ...
     def undo(self) -> str | None: ...
     def next_block(self) -> int | None: ...
+    async def assign_strap(self, text: str) -> str: ...
 
 
 NARROW_COLUMNS = 105  # below this the last-rep card is a strip under the banner (END SESSION needs the width)
@@ -102,7 +104,7 @@ class DashboardApp(App):
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "gates"
     BINDINGS = [*(Binding(key, action, label, show=action != "bring_back") for key, action, label, _ in KEYS),
-                Binding("f1", "help", "Help", show=False)]
+                Binding("f1", "help", "Help", show=False), Binding("h", "assign_strap", "Strap", show=False)]
 
     def __init__(self, controls: Controls | None, *, course: Course, rule: StopRule | None = None,
                  roster: Iterable[str] = (), where: str = "", clock: Callable[[], float] = time.monotonic,
@@ -171,6 +173,7 @@ class DashboardApp(App):
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
         self.table = AthleteTable(self.course, self.rest_target_s(), id="athletes")
+        self.heart = HeartTable(id="heart")  # shown once a strap speaks
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
@@ -181,6 +184,7 @@ class DashboardApp(App):
             yield self.last_rep
         yield self.table
         yield SpacingLine(self.spacing, id="spacing")
+        yield self.heart
         yield self.plots
         yield self.gates
         yield self.not_saving
@@ -310,6 +314,10 @@ class DashboardApp(App):
     @_while_running
     def on_block_changed(self, message: msg.BlockChanged) -> None:
         self._block_changed(message.event)
+
+    @_while_running
+    def on_heart_changed(self, message: msg.HeartChanged) -> None:
+        self.heart.show(message.event)
 
     def _block_changed(self, change: BlockChanged) -> None:
         """The plan moved on: which gates go where, and who is out, where the coach looks."""
@@ -584,6 +592,25 @@ class DashboardApp(App):
         self.push_screen(Confirm("End the session for everyone? Every rep is already stored.", "End session"),
                          done)
 
+    def action_assign_strap(self) -> None:
+        if not (controls := self._live()):
+            return
+
+        async def assign(text: str) -> None:
+            try:
+                self.notify(await controls.assign_strap(text), title="Heart-rate strap")
+            except ValueError as err:  # drivers.hr_source.PairingError: one line naming what is wrong
+                self.notify(str(err), title="Not paired", severity="error", timeout=15)
+
+        def done(text: str | None) -> None:
+            if text and text.strip():
+                self.run_worker(assign(text.strip()), name="pair a strap")
+
+        from monitor.tui.screens.prompts import AskText
+
+        self.push_screen(AskText("Pair a strap (ATHLETE=hr:name=PATTERN or ATHLETE=hr:ADDRESS):",
+                                 placeholder="Ada=hr:name=Polar*"), done)
+
     def action_help(self) -> None:
         from monitor.tui.screens.help import HelpScreen
 
@@ -591,6 +618,8 @@ class DashboardApp(App):
             keys = [("?" if key == "question_mark" else key, text) for key, action, _, text in KEYS
                     if self.check_action(action, ())]
             keys.append(("Ctrl+P", "command palette: every action by name"))
+            if self.heart.has_class("-on"):
+                keys.append(("h", "pair a heart-rate strap with an athlete (Ada=hr:name=Polar*)"))
             self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
                                         against=self.rule.against))
 

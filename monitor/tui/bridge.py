@@ -116,6 +116,14 @@ class PipelineControls:
         """Move the plan on to its next block (a BLOCK annotation): its number, None on the last."""
         return self.pipeline.next_block()
 
+    async def assign_strap(self, text: str) -> str:
+        """Pair a heart-rate strap now (`Ada=hr:name=Polar*`); ValueError in one line if it cannot be."""
+        heart = self.pipeline.heart
+        if heart is None:
+            raise ValueError("this session takes no heart-rate straps")
+        pairing = await heart.assign(text)
+        return f"{pairing.athlete} wears {pairing.spec.text}"
+
     def end(self) -> None:
         """End the session: sources close, what they hold is stored, the END annotation follows."""
         if self._ending is None:

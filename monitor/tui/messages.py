@@ -20,6 +20,7 @@ from gates.clocksync import ClockState
 if TYPE_CHECKING:
     from monitor.live import pipeline as pl
     from monitor.session.blocks import BlockChanged as BlockChangedEvent
+    from monitor.session.heart import HeartChanged as HeartChangedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +120,18 @@ class HistoryLoading(PipelineEvent):
     event: pl.HistoryLoading
 
 
+class HeartChanged(PipelineEvent):
+    """An athlete's strap reported: bpm, contact, HR at the last finish, HRR60, READY."""
+
+    event: HeartChangedEvent
+
+
 @cache
 def for_event() -> dict[type, type[PipelineEvent]]:
     """Pipeline dataclass -> its Textual message class, built once, at the first message."""
     from monitor.live import pipeline as pl
     from monitor.session.blocks import BlockChanged as BlockChangedEvent
+    from monitor.session.heart import HeartChanged as HeartChangedEvent
 
     return {
         pl.SessionOpened: SessionOpened,
@@ -139,6 +147,7 @@ def for_event() -> dict[type, type[PipelineEvent]]:
         pl.StoreSaving: StoreSaving,
         BlockChangedEvent: BlockChanged,
         pl.HistoryLoading: HistoryLoading,
+        HeartChangedEvent: HeartChanged,
     }
 
 

@@ -1,0 +1,87 @@
+"""The heart-rate table: per athlete with a strap, the current bpm and skin contact, HR at the last
+rep's finish, HRR60 (with the minute's peak), and READY.
+
+READY here is the stricter of the two: the block's minimum rest is over AND HR is under the
+athlete's threshold (monitor/session/heart.py). While the rest runs it says so; once it is over, a
+heart still above its threshold says HR HIGH, and a strap that gives no reading says NO HR (HR
+cannot confirm). Hidden until the first strap speaks, so a session without straps looks as before.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from gates.heartrate import Contact
+from gates.hr_recovery import Readiness
+from monitor.session.heart import HeartChanged
+
+READY_STYLE = "bold #ffffff on #1b7a34"  # as the athlete table's READY
+WAIT_STYLE = "bold #000000 on #f0b000"
+CONTACT_WORDS = {Contact.OK: "on skin", Contact.LOST: "NO CONTACT", Contact.UNSUPPORTED: "—"}
+COLUMNS = (("Athlete", "athlete"), ("♥ bpm", "bpm"), ("Contact", "contact"), ("Strap", "link"),
+           ("At finish", "finish"), ("HRR60", "hrr60"), ("Ready", "ready"))
+
+
+def bpm_cell(bpm: int | None) -> Text:
+    return Text("—") if bpm is None else Text(f"{bpm}", style="bold")
+
+
+def contact_cell(contact: Contact | None) -> Text:
+    if contact is None:
+        return Text("no signal", style="dim")
+    return Text(CONTACT_WORDS[contact], style="bold red" if contact is Contact.LOST else "")
+
+
+def hrr60_cell(changed: HeartChanged) -> Text:
+    last = changed.heart.last
+    if last is None or last.hr.hrr60 is None:
+        return Text("…" if last is not None and last.hr.finish_bpm is not None else "—")
+    peak = f" (peak {last.hr.peak_bpm})" if last.hr.peak_bpm is not None else ""
+    return Text(f"{last.hr.hrr60}{peak}")  # negative after a short sprint: HR still rising
+
+
+def ready_cell(changed: HeartChanged) -> Text:
+    heart = changed.heart
+    under = f" < {heart.threshold_bpm}" if heart.threshold_bpm is not None else ""
+    if heart.readiness is None:
+        return Text(f"—{under}")
+    if heart.readiness is Readiness.READY:
+        return Text(" READY ", style=READY_STYLE)
+    if heart.readiness is Readiness.RESTING:
+        return Text(f"resting{under}")
+    words = "HR HIGH" if heart.readiness is Readiness.HR_HIGH else "NO HR"
+    return Text(f" {words}{under} ", style=WAIT_STYLE)
+
+
+def cells(changed: HeartChanged) -> dict[str, Text]:
+    heart = changed.heart
+    last = heart.last
+    finish = None if last is None else last.hr.finish_bpm
+    return {"athlete": Text(heart.athlete), "bpm": bpm_cell(heart.bpm), "contact": contact_cell(heart.contact),
+            "link": Text(changed.link, style="" if changed.link == "connected" else "bold"),
+            "finish": Text("—" if finish is None else f"{finish} #{last.number}"),  # type: ignore[union-attr]
+            "hrr60": hrr60_cell(changed), "ready": ready_cell(changed)}
+
+
+class HeartTable(DataTable):
+    DEFAULT_CSS = """
+    HeartTable { display: none; height: auto; max-height: 8; border: round $secondary; }
+    HeartTable.-on { display: block; }
+    """
+
+    def on_mount(self) -> None:
+        self.border_title = "Heart rate"
+        self.cursor_type = "none"
+        for label, key in COLUMNS:
+            self.add_column(label, key=key)
+
+    def show(self, changed: HeartChanged) -> None:
+        self.add_class("-on")
+        name = changed.heart.athlete
+        row = cells(changed)
+        if name not in self.rows:
+            self.add_row(*(row[key] for _, key in COLUMNS), key=name)
+            return
+        for key, value in row.items():
+            self.update_cell(name, key, value)

@@ -1,0 +1,98 @@
+"""The dashboard with heart-rate straps: `gates demo --hr` built as the command builds it (simulated BLE
+gates and straps on one bumble radio, the product's BleSource and HrSource, the Pipeline and its
+HeartMonitor, a real SQLite file) and driven by Textual's Pilot. What the heart table shows is checked
+against what is stored, and the `h` key's pairing against the roster and the straps on the air."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from support.dashboard import Recording
+from textual.widgets import Input
+
+from gates.course import Course
+from monitor.cli.demo import ble_demo, play_out
+from monitor.session.heart import clock_points, rep_hearts
+from monitor.session.model import SessionModel
+from monitor.store import db as st
+from monitor.tui.bridge import open_dashboard
+from monitor.tui.screens.prompts import AskText
+from simulators.athletes import presets
+from simulators.ble_gate import ble_config
+from simulators.plans import get_plan
+from simulators.session import SessionConfig
+
+SPEED = 6.0
+SIZE = (140, 50)
+LIMIT_S = 120.0
+
+
+def config() -> SessionConfig:
+    return ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
+                                    plan=get_plan("rsa").with_reps(3), seed=5, cooldown_s=120.0))
+
+
+async def until(pilot, condition, what: str) -> None:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > LIMIT_S:
+            pytest.fail(f"gave up waiting for {what} ({pilot.app.screen}, {[n.message for n in pilot.app._notifications]})")
+        await pilot.pause(0.05)
+
+
+def row(app, name: str) -> list[str]:
+    return [str(cell) for cell in app.heart.get_row(name)]
+
+
+@pytest.mark.slow
+async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(tmp_path):
+    with st.SessionStore(tmp_path / "demo.sqlite3") as store:
+        sim, pipeline = await ble_demo(store, config(), SPEED, hr=True)
+        del pipeline.heart.pairings["Ben"]  # Ben comes without his strap paired: the coach pairs it on the track
+        play = asyncio.create_task(play_out(sim, pipeline))
+        opened = await open_dashboard(pipeline, where="test")
+        app = Recording(opened.controls, course=opened.course, rule=opened.rule, roster=pipeline.athletes,
+                        where="test", clock=opened.clock)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await until(pilot, lambda: app.heart.has_class("-on") and app.heart.row_count == 1,
+                            "Ada's strap on the heart table")
+                await until(pilot, lambda: row(app, "Ada")[1].isdigit(), "Ada's current heart rate")
+                assert row(app, "Ada")[2] == "on skin" and row(app, "Ada")[3] == "connected"
+                await until(pilot, lambda: "#" in row(app, "Ada")[4], "Ada's HR at her first finish")
+                assert row(app, "Ada")[6].startswith("resting")  # a rest never shortened by HR
+                # the `h` key: a bad pairing is one line and changes nothing; a good one pairs Ben's strap
+                ada, ben = (sim.straps.straps[name].address for name in ("Ada", "Ben"))
+                for text, said in [("Zed=hr:name=Polar*", "no athlete 'Zed'"), (f"Ben=hr:{ada}", "already Ada's"),
+                                   (f"Ben=hr:{ben}", f"Ben wears hr:{ben}")]:
+                    await pilot.press("h")
+                    await until(pilot, lambda: isinstance(app.screen, AskText), "the pairing prompt")
+                    app.screen.query_one(Input).value = text  # typed at once: a loaded machine types slowly
+                    await pilot.press("enter")
+                    await until(pilot, lambda said=said: any(said in n.message for n in app._notifications), said)
+                await until(pilot, lambda: app.heart.row_count == 2 and row(app, "Ben")[1].isdigit(),
+                            "Ben's heart rate once his strap is paired")
+                await until(pilot, lambda: app.board.ended, "the session to end")
+                await play
+                shown = {name: row(app, name) for name in pipeline.athletes}
+        finally:
+            play.cancel()
+            await pipeline.stop(end=False)
+            await sim.stop()
+            await sim.straps.stop()
+        sid = pipeline.session
+        events = list(store.events(sid))
+        model = SessionModel.derive(events, store.annotations(sid))
+        samples = store.hr_samples(sid)
+    figures = rep_hearts(model.ordered_results(), clock_points(events), samples)
+    for name in pipeline.athletes:  # the screen shows what review derives from the store
+        last = [r for r in model.ordered_results() if r.rep.athlete == name][-1]
+        got = figures[last.rep.number].hr
+        if got.finish_bpm is None:  # Ben's strap was paired after his last finish
+            assert name == "Ben" and shown[name][4:6] == ["—", "—"]
+            continue
+        assert shown[name][4] == f"{got.finish_bpm} #{last.rep.number}"
+        assert shown[name][5] == f"{got.hrr60} (peak {got.peak_bpm})"
+    assert set(samples) == {"Ada", "Ben"} and all(len(s) > 60 for s in samples.values())
