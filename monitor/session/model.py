@@ -332,7 +332,8 @@ class SessionModel:
                 self.abandoned.append(rep)
                 changes.append(StartAbandoned(rep))
                 continue
-            rep = replace(rep, number=rep.number + self._numbered)
+            if self._numbered:  # the assembler numbers from 1 again after a course change
+                rep = replace(rep, number=rep.number + self._numbered)
             revision = rep.number in self._raw  # the timer cancelled its finish: same rep, revised
             self._raw[rep.number] = rep
             rep = self._override(rep)
@@ -345,7 +346,7 @@ class SessionModel:
                 changes.append(RepFinished(result, host_ns))
                 if result.verdict is Verdict.END and not ended:
                     self.rotation.leave(rep.athlete)  # their session is over: no more turns
-                if self.blocks.complete(self.rotation.running):
+                if self.blocks.plan is not None and self.blocks.complete(self.rotation.running):
                     changes += self.enter_block(self.blocks.index + 2, f"every athlete has done {self.blocks.block.name}")
         return changes
 
