@@ -329,6 +329,7 @@ class DashboardApp(App):
         self.notify(f"{moves}{out}", title=f"Block {change.index}: {change.name}", timeout=60)
         if self.plan is not None and 0 < change.index <= len(self.plan.blocks):
             self.block = change.index - 1
+        self.board.set_block(change.index)
         if change.moves:
             self.moves = f"block {change.index}: {change.name} · {', '.join(change.moves)}"
         self._show_block(change.course)
@@ -382,6 +383,7 @@ class DashboardApp(App):
         self.session_label = f"session {opened.session} ({how})"
         if self.plan is not None and 0 < opened.block <= len(self.plan.blocks) and opened.block - 1 != self.block:
             self.block = opened.block - 1  # resumed past the plan's first block
+            self.board.set_block(opened.block)
             self._show_block(opened.course or self.course)
         self.no_names = (f'no roster, {opened.no_names} has no start numbers: every rep goes to "?" (a adds athletes)'
                          if opened.no_names else "")

@@ -24,6 +24,7 @@ class AthleteBoard:
     valid: int = 0
     last_at: float | None = None  # clock time of this athlete's latest rep: the rest timer starts there
     pb_us: int | None = None  # personal best from earlier sessions, known before their first rep
+    reached: Verdict | None = None  # the verdict an earlier block ended on (an END keeps them out)
 
     @property
     def latest(self) -> RepResult | None:
@@ -37,7 +38,7 @@ class AthleteBoard:
     @property
     def verdict(self) -> Verdict | None:
         judged = self.judged
-        return judged.verdict if judged else None
+        return judged.verdict if judged else self.reached
 
     @property
     def best_us(self) -> int | None:
@@ -53,6 +54,7 @@ class Board:
     order: list[str] = field(default_factory=list)  # the rotation, in running order
     next_up: str | None = None
     ended: str = ""  # why the whole session ended ("" while it runs)
+    block: int = 1  # the plan's block running (1-based): the table and plots show its reps only
     _stamps: dict[int, float] = field(default_factory=dict)  # rep number -> clock time it arrived
 
     def athlete(self, name: str) -> AthleteBoard:
@@ -61,8 +63,21 @@ class Board:
             board = self.athletes[name] = AthleteBoard(name, deque(maxlen=self.keep))
         return board
 
+    def set_block(self, index: int) -> None:
+        """The plan moved on to block `index`: each athlete's rows start again (the rest timers run on:
+        rest spans the move), so a 150 m time never sits beside a 30 m best."""
+        if index == self.block:
+            return
+        self.block = index
+        for board in self.athletes.values():
+            board.reached = board.verdict
+            board.recent = deque((r for r in board.recent if r.block.index == index), maxlen=self.keep)
+            board.reps = len(board.recent)
+            board.valid = sum(r.rep.valid for r in board.recent)
+
     def add(self, result: RepResult, at: float) -> AthleteBoard:
         """A rep just finished at clock time `at`."""
+        self.set_block(result.block.index)
         board = self.athlete(result.rep.athlete)
         board.recent.append(result)
         board.reps += 1
@@ -84,14 +99,16 @@ class Board:
         by_athlete: dict[str, list[RepResult]] = {}
         for result in results:
             by_athlete.setdefault(result.rep.athlete, []).append(result)
-        for name, rows in by_athlete.items():
+        for name, every in by_athlete.items():
             board = self.athlete(name)
+            rows = [r for r in every if r.block.index == self.block]  # what the running block shows
             board.recent = deque(rows, maxlen=self.keep)
             board.reps = len(rows)
             board.valid = sum(r.rep.valid for r in rows)
-            stamps = [self._stamps[r.rep.number] for r in rows if r.rep.number in self._stamps]
-            board.last_at = max(stamps) if stamps else None
-            board.pb_us = rows[-1].pb_us
+            stamps = [self._stamps[r.rep.number] for r in every if r.rep.number in self._stamps]
+            board.last_at = max(stamps) if stamps else None  # rest runs on across a block change
+            if rows:
+                board.pb_us = rows[-1].pb_us
             if self.last is not None:
                 for row in rows:
                     if row.rep.number == self.last.rep.number:

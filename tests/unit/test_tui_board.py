@@ -8,7 +8,7 @@ from dataclasses import replace
 from drivers.source import SourceStatus, State
 from gates.course import Course
 from gates.rep import IMPOSSIBLE, VOIDED, Rep
-from monitor.session.analyzer import Analyzer, StopRule, Verdict
+from monitor.session.analyzer import Analyzer, BlockLabel, StopRule, Verdict
 from monitor.tui import bigtext
 from monitor.tui.board import Board
 from monitor.tui.widgets.athletes import fmt_rest
@@ -34,6 +34,20 @@ def test_board_keeps_a_bounded_window_but_exact_counts():
     assert [r.rep.number for r in ada.recent] == [196, 197, 198, 199, 200]
     assert len(board._stamps) <= 5
     assert board.rest_s("Ada", 230.0) == 30.0
+
+
+def test_a_new_block_starts_each_athletes_rows_again_and_keeps_an_end():
+    board, analyzer = Board(), Analyzer(StopRule(min_reps=1))
+    for n, (name, t) in enumerate([("Ada", 4.0), ("Ben", 4.2), ("Ada", 4.4), ("Ben", 4.2), ("Ada", 4.5)], 1):
+        board.add(analyzer.add(rep(n, name, t)), at=float(n))
+    assert board.athletes["Ada"].verdict is Verdict.END
+    long = replace(analyzer.add(rep(6, "Ben", 18.0)), block=BlockLabel(2, "150 m"))
+    board.add(long, at=100.0)
+    ben, ada = board.athletes["Ben"], board.athletes["Ada"]
+    assert [r.rep.number for r in ben.recent] == [6] and ben.reps == 1 and ben.best_us == long.best_us
+    assert not ada.recent and ada.reps == 0 and ada.verdict is Verdict.END  # out, and shown so
+    assert board.rest_s("Ada", 105.0) == 100.0  # rest runs on across the move
+    assert board.revise([analyzer.add(rep(7, "Ada", 4.0))]) == {"Ada"} and not ada.recent  # block 1: not shown
 
 
 def test_revision_moves_a_rep_to_another_athlete_and_back():
