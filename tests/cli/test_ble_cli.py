@@ -48,6 +48,41 @@ def test_a_source_reaches_the_gates_over_hci_on_a_unix_socket_and_again_after_a_
     assert run(scenario()) == [0, 1]
 
 
+def test_a_source_started_before_the_radio_reaches_it_once_it_is_served(tmp_path):
+    """A monitor switched on before the gates' radio is up says so, retries, and gets there."""
+    path = str(tmp_path / "hci.sock")
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        link = JitteryLink(seed=3)
+        source = BleSource("name=GATE-*", radio=BumbleRadio.over(f"unix:{path}"),
+                           clock=lambda: round(loop.time() * 1e9), backoff_s=(0.05, 0.1))
+        heard, seen = [], []
+        async with source:
+            async def consume():
+                async for event in source.events():
+                    heard.append(event.seq)
+
+            async def watch():
+                async for status in source.statuses():
+                    seen.append(status.state.value)
+            tasks = [asyncio.create_task(consume()), asyncio.create_task(watch())]
+            await asyncio.sleep(1)  # nobody serves the radio yet
+            server = await RadioServer.serve(link, path)
+            gate = BleGate(link, 1, "C0:FF:EE:00:00:01", lambda: round(loop.time() * 1e6))
+            await gate.start()
+            await asyncio.sleep(10)
+            gate.beam()
+            await asyncio.sleep(1)
+        await asyncio.gather(*tasks)
+        await gate.stop()
+        await server.close()
+        return heard, seen
+
+    heard, seen = run(scenario())
+    assert "error" in seen and heard == [0]
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
 
