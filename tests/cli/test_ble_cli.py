@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from drivers.ble_source import BleSource
+from simulators.athletes import presets
 from simulators.ble_backend import HCI_ENV, BumbleRadio, JitteryLink, RadioServer
 from simulators.ble_gate import BleGate
 from simulators.virtual_time import run
@@ -96,36 +97,46 @@ def test_simulate_ble_refuses_what_it_cannot_do():
 
 
 def test_monitor_on_ble_against_simulate_ble_in_another_process(tmp_path):
+    """The monitor starts first and waits for the radio, as a coach's laptop is on before the gates:
+    the simulator plays its session in real time from its own start and then stops, so a monitor slow
+    to start on a loaded machine would otherwise join late, or after the session is over."""
     sock, truth_path, db = tmp_path / "hci.sock", tmp_path / "truth.json", tmp_path / "gates.sqlite3"
+    athletes = ",".join(a.name for a in presets(2))  # whom `simulate --athletes 2` runs
 
     async def scenario():
-        simulator = await asyncio.create_subprocess_exec(
-            *GATES, "simulate", "--ble", "--plan", "rsa", "--athletes", "2", "--reps", "1", "--seed", "4",
-            "--truth", str(truth_path), "--hci-socket", str(sock), stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
-        banner = (await asyncio.wait_for(simulator.stdout.readline(), WAIT_S)).decode()
-        truth = json.loads(truth_path.read_text())
-        athletes = ",".join(a["name"] for a in truth["athletes"])
         monitor = await asyncio.create_subprocess_exec(
             *GATES, "monitor", "--headless", "--json", "--source", "ble:name=GATE-*", "--course", "0,10,20,30",
             "--athletes", athletes, "--db", str(db), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**os.environ, HCI_ENV: f"unix:{sock}"})
-        records = []
+        simulator, log, records = None, [], []
         try:
+            async with asyncio.timeout(WAIT_S):
+                while not any("retrying" in line for line in log):  # up, and looking for the radio
+                    line = (await monitor.stderr.readline()).decode()
+                    assert line, "".join(log)
+                    log.append(line)
+            simulator = await asyncio.create_subprocess_exec(
+                *GATES, "simulate", "--ble", "--plan", "rsa", "--athletes", "2", "--reps", "1", "--seed", "4",
+                "--truth", str(truth_path), "--hci-socket", str(sock), stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE)
+            banner = (await asyncio.wait_for(simulator.stdout.readline(), WAIT_S)).decode()
             async with asyncio.timeout(WAIT_S):
                 while len([r for r in records if r["type"] == "rep"]) < 2:
                     line = await monitor.stdout.readline()
                     assert line, (await monitor.stderr.read()).decode()
                     records.append(json.loads(line))
         finally:
-            for proc in (monitor, simulator):
+            started = [proc for proc in (monitor, simulator) if proc is not None]
+            for proc in started:
                 if proc.returncode is None:
                     proc.send_signal(signal.SIGINT)
-            await asyncio.wait_for(asyncio.gather(monitor.wait(), simulator.wait()), WAIT_S)
-        return banner, truth, records, (await monitor.stderr.read()).decode()
+            await asyncio.wait_for(asyncio.gather(*(proc.wait() for proc in started)), WAIT_S)
+        log = "".join(log) + (await monitor.stderr.read()).decode()
+        return banner, json.loads(truth_path.read_text()), records, log
 
     banner, truth, records, log = asyncio.run(scenario())
     assert f"HCI at {sock}" in banner and "4 of 4 gates connected" in log
+    assert ",".join(a["name"] for a in truth["athletes"]) == athletes
     reps = [r for r in records if r["type"] == "rep"]
     for rep, true in zip(reps, [r for r in truth["reps"] if r["rep"] is not None]):
         assert rep["athlete"] == true["athlete"]
