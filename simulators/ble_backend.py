@@ -182,10 +182,17 @@ class BumbleRadio:
         return self._device
 
     async def power_on(self) -> None:
-        """Once, however many sources share the radio (a second reset would drop their links)."""
+        """Once, however many sources share the radio (a second reset would drop their links). A
+        failed attempt is forgotten, so a source retrying finds a radio that appeared meanwhile."""
         if self._powered is None:
             self._powered = asyncio.ensure_future(self._power_on())
-        await asyncio.shield(self._powered)
+        powered = self._powered
+        try:
+            await asyncio.shield(powered)
+        except Exception:
+            if powered.done() and self._powered is powered:
+                self._powered = None
+            raise
 
     async def _power_on(self) -> None:
         if self._device is None:

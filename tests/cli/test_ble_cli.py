@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from drivers.ble_source import BleSource
+from simulators.athletes import presets
 from simulators.ble_backend import HCI_ENV, BumbleRadio, JitteryLink, RadioServer
 from simulators.ble_gate import BleGate
 from simulators.virtual_time import run
@@ -48,6 +49,41 @@ def test_a_source_reaches_the_gates_over_hci_on_a_unix_socket_and_again_after_a_
     assert run(scenario()) == [0, 1]
 
 
+def test_a_source_started_before_the_radio_reaches_it_once_it_is_served(tmp_path):
+    """A monitor switched on before the gates' radio is up says so, retries, and gets there."""
+    path = str(tmp_path / "hci.sock")
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        link = JitteryLink(seed=3)
+        source = BleSource("name=GATE-*", radio=BumbleRadio.over(f"unix:{path}"),
+                           clock=lambda: round(loop.time() * 1e9), backoff_s=(0.05, 0.1))
+        heard, seen = [], []
+        async with source:
+            async def consume():
+                async for event in source.events():
+                    heard.append(event.seq)
+
+            async def watch():
+                async for status in source.statuses():
+                    seen.append(status.state.value)
+            tasks = [asyncio.create_task(consume()), asyncio.create_task(watch())]
+            await asyncio.sleep(1)  # nobody serves the radio yet
+            server = await RadioServer.serve(link, path)
+            gate = BleGate(link, 1, "C0:FF:EE:00:00:01", lambda: round(loop.time() * 1e6))
+            await gate.start()
+            await asyncio.sleep(10)
+            gate.beam()
+            await asyncio.sleep(1)
+        await asyncio.gather(*tasks)
+        await gate.stop()
+        await server.close()
+        return heard, seen
+
+    heard, seen = run(scenario())
+    assert "error" in seen and heard == [0]
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
 
@@ -61,36 +97,46 @@ def test_simulate_ble_refuses_what_it_cannot_do():
 
 
 def test_monitor_on_ble_against_simulate_ble_in_another_process(tmp_path):
+    """The monitor starts first and waits for the radio, as a coach's laptop is on before the gates:
+    the simulator plays its session in real time from its own start and then stops, so a monitor slow
+    to start on a loaded machine would otherwise join late, or after the session is over."""
     sock, truth_path, db = tmp_path / "hci.sock", tmp_path / "truth.json", tmp_path / "gates.sqlite3"
+    athletes = ",".join(a.name for a in presets(2))  # whom `simulate --athletes 2` runs
 
     async def scenario():
-        simulator = await asyncio.create_subprocess_exec(
-            *GATES, "simulate", "--ble", "--plan", "rsa", "--athletes", "2", "--reps", "1", "--seed", "4",
-            "--truth", str(truth_path), "--hci-socket", str(sock), stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
-        banner = (await asyncio.wait_for(simulator.stdout.readline(), WAIT_S)).decode()
-        truth = json.loads(truth_path.read_text())
-        athletes = ",".join(a["name"] for a in truth["athletes"])
         monitor = await asyncio.create_subprocess_exec(
             *GATES, "monitor", "--headless", "--json", "--source", "ble:name=GATE-*", "--course", "0,10,20,30",
             "--athletes", athletes, "--db", str(db), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**os.environ, HCI_ENV: f"unix:{sock}"})
-        records = []
+        simulator, log, records = None, [], []
         try:
+            async with asyncio.timeout(WAIT_S):
+                while not any("retrying" in line for line in log):  # up, and looking for the radio
+                    line = (await monitor.stderr.readline()).decode()
+                    assert line, "".join(log)
+                    log.append(line)
+            simulator = await asyncio.create_subprocess_exec(
+                *GATES, "simulate", "--ble", "--plan", "rsa", "--athletes", "2", "--reps", "1", "--seed", "4",
+                "--truth", str(truth_path), "--hci-socket", str(sock), stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE)
+            banner = (await asyncio.wait_for(simulator.stdout.readline(), WAIT_S)).decode()
             async with asyncio.timeout(WAIT_S):
                 while len([r for r in records if r["type"] == "rep"]) < 2:
                     line = await monitor.stdout.readline()
                     assert line, (await monitor.stderr.read()).decode()
                     records.append(json.loads(line))
         finally:
-            for proc in (monitor, simulator):
+            started = [proc for proc in (monitor, simulator) if proc is not None]
+            for proc in started:
                 if proc.returncode is None:
                     proc.send_signal(signal.SIGINT)
-            await asyncio.wait_for(asyncio.gather(monitor.wait(), simulator.wait()), WAIT_S)
-        return banner, truth, records, (await monitor.stderr.read()).decode()
+            await asyncio.wait_for(asyncio.gather(*(proc.wait() for proc in started)), WAIT_S)
+        log = "".join(log) + (await monitor.stderr.read()).decode()
+        return banner, json.loads(truth_path.read_text()), records, log
 
     banner, truth, records, log = asyncio.run(scenario())
     assert f"HCI at {sock}" in banner and "4 of 4 gates connected" in log
+    assert ",".join(a["name"] for a in truth["athletes"]) == athletes
     reps = [r for r in records if r["type"] == "rep"]
     for rep, true in zip(reps, [r for r in truth["reps"] if r["rep"] is not None]):
         assert rep["athlete"] == true["athlete"]

@@ -180,7 +180,7 @@ async def keeps_the_contract(case: Case) -> None:
 @pytest.mark.slow
 def test_a_ble_source_on_the_real_stack_keeps_the_contract():
     session = simulate(ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
-                                                plan=get_plan("rsa").with_reps(2), seed=7, warmup_s=30.0)))
+                                                plan=get_plan("rsa").with_reps(1), seed=7)))
     expected = sorted({(m.gate, m.seq, m.kind) for timeline in gate_timelines(session).values()
                        for _, m in timeline if isinstance(m, GateEvent)})
 

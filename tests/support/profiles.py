@@ -1,5 +1,5 @@
 """Example counts that follow the hypothesis profile (tests/conftest.py): a test that asks for `n`
-examples gets `n` under `default`, three times that under `ci`, twenty times under `thorough`."""
+examples gets `n` under `default`, half as many again under `ci`, twenty times under `thorough`."""
 
 from __future__ import annotations
 

@@ -126,6 +126,7 @@ def test_a_running_command_listens_on_no_network_socket(command, tmp_path, captu
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # a bumble stack in a subprocess: seconds to start
 def test_the_ble_simulator_serves_its_radio_on_the_unix_socket_it_was_given_and_nothing_else(tmp_path):
     pytest.importorskip("bumble")
     hci = tmp_path / "hci.sock"
@@ -138,6 +139,7 @@ def test_the_ble_simulator_serves_its_radio_on_the_unix_socket_it_was_given_and_
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # the dashboard in a terminal: seconds to start
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed: the demo needs a terminal")
 def test_the_demo_listens_on_no_network_socket(tmp_path):
     tmux = Tmux(tmp_path / "tmux.sock")
