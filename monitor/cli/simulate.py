@@ -33,7 +33,9 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="a count of preset athletes (MSS 7-11 m/s) or their names (default 4)")
     parser.add_argument("--plan", default="speed",
                         help="; ".join(f"{p.name}: {p.description}" for p in PLANS.values()).replace("%", "%%")
-                        + " (default speed)")
+                        + "; or a session plan, as `gates monitor --plan` takes it: a template from `gates plans` "
+                        "(micro-dosed, acceleration, ...) or a plan file, every block timed through the gates "
+                        "(default speed)")
     parser.add_argument("--reps", type=int, help="reps per athlete in each timed block (default: the plan's)")
     parser.add_argument("--course", default="0,10,20,30", help="gate distances in metres (default 0,10,20,30)")
     parser.add_argument("--speed", type=float, default=1.0, help="with --serial: run X times faster than real time")

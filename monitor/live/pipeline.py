@@ -350,15 +350,16 @@ class Pipeline:
         self.events += len(stored)
         model = self.model
         assert model is not None
-        changes: list[Change] = []
         start_gate = self._is_start_gate
-        for item in stored:
+        for item in stored:  # each move of the rotation is published, even in a batch held back at start
             event = item.event
-            if start_gate(event):
+            starts = start_gate(event)
+            if starts:
                 self._clock = (event.device_us, event.host_ns)
-            changes += model.event(event)
-        self._publish_changes(changes)
-        self._publish_rotation()
+            changes = model.event(event)
+            self._publish_changes(changes)
+            if starts or changes:
+                self._publish_rotation()
 
     def _is_start_gate(self, event: GateEvent) -> bool:
         model = self.model

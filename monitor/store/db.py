@@ -579,13 +579,13 @@ class SessionStore(hr.HrRows):
         (demo sessions, or the others; not those in `skip`, a JSON list of ids), oldest first. Each
         session's rows come as one JSON array (of arrays, as `put_summaries` takes the rows, times_us
         decoded), built by SQLite: one decode per session, not one per row."""
-        athletes = ("SELECT json_group_array(json_array(a.athlete, a.block, a.course, a.start, a.reps, a.best_us,"
-                    " a.verdict, a.high_reps, a.high_m, json(a.times_us), a.planned, a.caution, a.reason))"
-                    " FROM (SELECT * FROM athlete_summaries WHERE session_id = s.id ORDER BY rowid) a")
-        logs = ("SELECT json_group_array(json_array(l.athlete, l.rpe, l.minutes, l.legs, l.hr_rest, l.note))"
-                " FROM (SELECT * FROM athlete_logs WHERE session_id = s.id ORDER BY rowid) l")
         for sid, created, name, athlete_rows, log_rows in self._db.execute(
-                f"SELECT s.id, s.created_ns, s.name, ({athletes}), ({logs}) FROM sessions s"
+                "SELECT s.id, s.created_ns, s.name,"
+                " (SELECT json_group_array(json_array(a.athlete, a.block, a.course, a.start, a.reps, a.best_us,"
+                " a.verdict, a.high_reps, a.high_m, json(a.times_us), a.planned, a.caution, a.reason))"
+                " FROM (SELECT * FROM athlete_summaries WHERE session_id = s.id ORDER BY rowid) a),"
+                " (SELECT json_group_array(json_array(l.athlete, l.rpe, l.minutes, l.legs, l.hr_rest, l.note))"
+                " FROM (SELECT * FROM athlete_logs WHERE session_id = s.id ORDER BY rowid) l) FROM sessions s"
                 " WHERE s.created_ns >= ? AND (s.name = ?) = ? AND s.id NOT IN (SELECT value FROM json_each(?))"
                 " AND s.id IN (SELECT session_id FROM summaries) ORDER BY s.created_ns, s.id",
                 (since_ns, DEMO, demo, skip)):
