@@ -35,7 +35,10 @@ class Rotation:
         return [name for name in self.names if name not in self.out]
 
     def _next_index(self) -> int | None:
-        count = len(self.names)
+        names, index = self.names, self._next
+        if index < len(names) and names[index] not in self.out:  # the usual turn: nobody passed over
+            return index
+        count = len(names)
         for step in range(count):
             index = (self._next + step) % count
             if self.names[index] not in self.out:
