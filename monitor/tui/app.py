@@ -414,8 +414,9 @@ class DashboardApp(App):
     def _tick(self) -> None:
         now = self.clock()
         table = self.table
-        for name in self.board.athletes:
-            table.show_rest(name, self._rest(name))
+        if not self.board.ended:  # once the session is over nobody is resting for a next rep
+            for name in self.board.athletes:
+                table.show_rest(name, self._rest(name))
         self.gates.tick(now)
 
     def _status(self, text: str) -> None:

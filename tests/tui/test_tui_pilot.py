@@ -220,6 +220,9 @@ async def test_end_session_asks_first_then_ends(live):
     await pilot.press("v")  # after the end nothing more is stored
     await pilot.pause()
     assert not notes(pipeline, facts.VOID)
+    rests = {name: cells["rest"] for name, cells in app.table._shown.items()}
+    await pilot.pause(1.5)  # a tick or more: the session is over, nobody rests for a next rep
+    assert {name: cells["rest"] for name, cells in app.table._shown.items()} == rests
 
 
 async def test_help_screen_and_command_palette(live):
