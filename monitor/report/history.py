@@ -10,11 +10,10 @@ reason with what they logged. Every figure is the week engine's (monitor/session
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from monitor.present.records import fmt_time
 from monitor.report import week_charts
-from monitor.report.style import CSS
+from monitor.report.style import document
 from monitor.report.svg import esc
 from monitor.session import week as wk
 from monitor.store.athlete_history import AthleteHistory
@@ -141,21 +140,7 @@ def render(history: AthleteHistory) -> str:
               f'week (valid reps at ≥ {wk.HI_PCT:g} % of the PB at the time) against the weekly range</figcaption>'
               f'</figure><figure>{week_charts.srpe(weeks, name)}<figcaption>Session RPE × minutes, summed per week '
               f'(Foster 2001)</figcaption></figure></div>')
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>
-{CSS}{HISTORY_CSS}</style>
-</head>
-<body>
-<header>
- <h1>{esc(title)}</h1>
- <p class="facts">{esc(" · ".join(facts))}</p>
-</header>
-<main>
+    return document(title, facts, f"""
 <section class="athlete history" id="athlete-0">
  <h2><span class="name">{esc(name)}</span> <span class="course">{len(weeks)} weeks</span></h2>
  <h3>Personal bests</h3>
@@ -166,9 +151,4 @@ def render(history: AthleteHistory) -> str:
  {_weeks(history)}
  <h3>Sessions</h3>
  {_sessions(history)}
-</section>
-</main>
-<footer>gates report · {esc(time.strftime("%Y-%m-%d %H:%M"))}</footer>
-</body>
-</html>
-"""
+</section>""", css=HISTORY_CSS)

@@ -15,7 +15,7 @@ from gates.sprint_fit import SprintProfile
 from monitor.present.records import fmt_pct, fmt_time
 from monitor.present.words import not_counted_flag
 from monitor.report import charts
-from monitor.report.style import CSS
+from monitor.report.style import document
 from monitor.report.svg import esc
 from monitor.session.analyzer import RepResult
 from monitor.store.saved import SavedSession
@@ -176,24 +176,4 @@ def render(saved: SavedSession, athlete: str | None = None) -> str:
     nav = "" if athlete else "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
     sections = "".join(_athlete(i, g, several_courses) for i, g in enumerate(athletes))
     body = sections or '<p class="none">No reps in this session.</p>'
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>
-{CSS}</style>
-</head>
-<body>
-<header>
- <h1>{esc(title)}</h1>
- <p class="facts">{esc(" · ".join(facts))}</p>
- {f"<nav>{nav}</nav>" if nav else ""}
-</header>
-<main>{body}
-</main>
-<footer>gates report · {esc(_when(time.time_ns()))}</footer>
-</body>
-</html>
-"""
+    return document(title, facts, body, nav=nav)

@@ -102,3 +102,33 @@ footer { padding: 0 32px 24px; color: var(--muted); font-size: 12px; }
 @media print { body { background: #fff; } header { background: #fff; color: var(--ink); }
                header .facts { color: var(--muted); } nav { display: none; } section.athlete { border: none; } }
 """ + PHONE + PRINT
+
+
+def document(title: str, facts: list[str], main: str, *, nav: str = "", css: str = "") -> str:
+    """A whole report page: every report (a session, one athlete's session, one athlete's weeks) has
+    the same head, header and footer; `css` is added to the shared style sheet."""
+    import time
+
+    from monitor.report.svg import esc
+
+    nav_html = f"\n <nav>{nav}</nav>" if nav else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<style>
+{CSS}{css}</style>
+</head>
+<body>
+<header>
+ <h1>{esc(title)}</h1>
+ <p class="facts">{esc(" · ".join(facts))}</p>{nav_html}
+</header>
+<main>{main}
+</main>
+<footer>gates report · {esc(time.strftime("%Y-%m-%d %H:%M"))}</footer>
+</body>
+</html>
+"""
