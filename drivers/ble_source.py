@@ -239,22 +239,7 @@ class BleSource(Source):
     # -- one peripheral ---------------------------------------------------------------------------
 
     async def _keep(self, link: _Link) -> None:
-        """Connected whenever the gate is in range: connect, serve, and after a drop, back off and retry."""
-        delay = self.backoff_s[0]
-        while True:
-            await link.seen.wait()
-            link.seen.clear()
-            try:
-                await self._serve(link)
-                delay = self.backoff_s[0]
-                self._set_state(link, State.RECONNECTING, "link lost; reconnecting")
-            except NotAGate as err:
-                self._set_state(link, State.ERROR, str(err))
-                return
-            except (BleakError, asyncio.TimeoutError, OSError) as err:
-                self._set_state(link, State.RECONNECTING, f"{err or type(err).__name__}; retrying")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.backoff_s[1])
+        await keep_connected(link, self._serve, self._set_state, self.backoff_s, NotAGate)
 
     async def _serve(self, link: _Link) -> None:
         lost = asyncio.Event()
@@ -398,3 +383,25 @@ def _no_bluetooth(err: BaseException) -> str:
         return (f"cannot reach the system's Bluetooth service (is bluetoothd running?): "
                 f"{err.strerror or err}; retrying")
     return f"no Bluetooth: {err or type(err).__name__}; retrying"
+
+
+async def keep_connected(link: Any, serve: Callable[[Any], Any], set_state: Callable[[Any, State, str], None],
+                         backoff_s: tuple[float, float], wrong_device: type[Exception]) -> None:
+    """A peripheral (a gate, a strap) connected whenever it is in range: at each advertisement
+    (`link.seen`) connect and `serve` it; after a drop, back off and retry. `wrong_device` (it serves
+    nothing of ours) ends it for good, as an ERROR."""
+    delay = backoff_s[0]
+    while True:
+        await link.seen.wait()
+        link.seen.clear()
+        try:
+            await serve(link)
+            delay = backoff_s[0]
+            set_state(link, State.RECONNECTING, "link lost; reconnecting")
+        except wrong_device as err:
+            set_state(link, State.ERROR, str(err))
+            return
+        except (BleakError, asyncio.TimeoutError, OSError) as err:
+            set_state(link, State.RECONNECTING, f"{err or type(err).__name__}; retrying")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, backoff_s[1])

@@ -28,7 +28,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
-from drivers.ble_source import BACKOFF_S, CONNECT_TIMEOUT_S, AllowList, Radio, _no_bluetooth
+from drivers.ble_source import BACKOFF_S, CONNECT_TIMEOUT_S, AllowList, Radio, _no_bluetooth, keep_connected
 from drivers.registry import Spec, SpecError, parse
 from drivers.source import Source, SourceStatus, State
 from gates.heartrate import (
@@ -208,22 +208,7 @@ class HrSource(Source):
     # -- one strap ----------------------------------------------------------------------------------
 
     async def _keep(self, strap: _Strap) -> None:
-        """Connected whenever the strap is in range: connect, listen, and after a drop, back off and retry."""
-        delay = self.backoff_s[0]
-        while True:
-            await strap.seen.wait()
-            strap.seen.clear()
-            try:
-                await self._serve(strap)
-                delay = self.backoff_s[0]
-                self._set_state(strap, State.RECONNECTING, "link lost; reconnecting")
-            except NotAStrap as err:
-                self._set_state(strap, State.ERROR, str(err))
-                return
-            except (BleakError, asyncio.TimeoutError, OSError) as err:
-                self._set_state(strap, State.RECONNECTING, f"{err or type(err).__name__}; retrying")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.backoff_s[1])
+        await keep_connected(strap, self._serve, self._set_state, self.backoff_s, NotAStrap)
 
     async def _serve(self, strap: _Strap) -> None:
         lost = asyncio.Event()
