@@ -24,7 +24,7 @@ from gates.sprint_model import reduced_time
 CORRECTIONS = ("none", "tc", "fd")
 MAX_ITERATIONS = 100
 # Where a "fit" has run off to values no sprinter has: refused as not converged.
-MSS_RANGE = (1.0, 15.0)  # m/s: walking pace to well beyond the fastest human (12.4 m/s)
+MSS_RANGE = (1.0, 13.0)  # m/s: walking pace to 5 % above the fastest human (Bolt, 12.4 m/s, Berlin 2009)
 TAU_RANGE = (0.05, 5.0)  # s: MAC of 200 m/s² to a sprint still accelerating after 15 s
 MAX_ABS_TC = 1.5  # s: far beyond a reaction time or a rocking start (Haugen et al. 2012: ≤ 0.7 s)
 MAX_FD = 50.0  # m: longer than any run-up before a flying sprint's start gate

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.course import Course
-from gates.sprint_fit import FitError, fit
+from gates.sprint_fit import MSS_RANGE, FitError, fit
 from gates.sprint_model import reduced_time, time_at_distance
 from simulators.athletes import AthleteProfile, Fatigue, presets
 from simulators.plans import Block, Plan, Start
@@ -208,7 +208,7 @@ def test_any_increasing_splits_give_a_profile_or_a_fit_error(gaps_m, gaps_s, cor
     except FitError:
         return
     assert all(map(math.isfinite, (profile.mss, profile.tau, profile.pmax, profile.rse_s, profile.mape_pct)))
-    assert 1.0 <= profile.mss <= 15.0 and len(profile.residuals_s) == n
+    assert MSS_RANGE[0] <= profile.mss <= MSS_RANGE[1] and len(profile.residuals_s) == n
 
 
 @settings(max_examples=200, deadline=None)
@@ -249,6 +249,8 @@ def test_the_fitters_reduced_time_solves_the_model_at_every_distance(x):
     ([5, 10, 20], [1.2, 2.0, 3.4], {"correction": "xy"}, "correction must be one of"),
     ([5, 10, 15], [1.0, 1.5, 1.6], {}, "did not converge"),  # 5 m in 0.1 s: MSS runs off to infinity
     ([5, 10, 15], [8.0, 14.0, 20.0], {}, "did not converge to a sprint: MSS outside"),  # a walk
+    # a stumble out of the blocks (2.0 s to 10 m, then 0.9 s per 10 m): the curve reads 14.8 m/s
+    ([10, 20, 30], [2.0, 3.3, 4.2], {"flying_m": 0.5}, "did not converge to a sprint: MSS outside 1–13 m/s"),
 ])
 def test_bad_splits_are_refused(distances, times, kwargs, message):
     with pytest.raises(FitError, match=message):
