@@ -40,6 +40,7 @@ class ReplaySource(Source):
         super().__init__(name or f"replay:{path}")
         self.path = Path(path)
         self.decoder_options = decoder_options or {}
+        self.numbering = self.decoder_options.get("numbering", self.numbering)
         self.protocol = protocols.get(protocol) if protocol else None
         if speed is not None and not speed > 0:
             raise ValueError(f"speed must be above 0, not {speed:g}")
@@ -86,6 +87,8 @@ class ReplaySource(Source):
             self._finish()
             return
         self.protocol = protocol
+        if "numbering" not in protocol.decoder_options:  # a detected format that has no such choice
+            self.numbering = "auto"
         self._publish(state=State.CONNECTED, reason=f"replaying {self.path} ({protocol.name})")
         self._task = asyncio.create_task(self._play(data), name=self.name)
 

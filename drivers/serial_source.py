@@ -58,6 +58,7 @@ class SerialSource(Source):
         self.baud = baud or self.protocol.baud
         self.backoff_s = backoff_s
         self._decoder = self.protocol.decoder(**(decoder_options or {}))
+        self.numbering = (decoder_options or {}).get("numbering", self.numbering)
         self._recovery = Recovery(restarts=True) if self.protocol.resends_by_seq else None
         self._bridge = ClockBridge()
         self._epoch_of: dict[int, int] = {}  # id() of an event Recovery holds -> its gate's clock epoch

@@ -57,10 +57,12 @@ class Source:
 
     Optional capabilities are declared here with their defaults, so callers ask every source the
     same way: `protocol` (the wire format whose events it delivers; None: gate ids as they come, the
-    gateline way), `clock_state` (how well a gate's own clock is pinned; None for shared clocks) and
+    gateline way), `numbering` (how reps read the timer's number field: alge-timy's `?numbering=`,
+    start numbers, its impulse count, or "auto" to tell), `clock_state` (how well a gate's own clock is pinned; None for shared clocks) and
     `samples()` (heart-rate readings; none for a gate source)."""
 
     protocol: Protocol | None = None
+    numbering: str = "auto"
 
     def __init__(self, name: str, queue_size: int = 65536, status_queue_size: int = 1024) -> None:
         self.name = name

@@ -31,8 +31,9 @@ differences) are recognised and left out.
 
 The number field is the start number when the timer has a start list, or the Timy's running impulse
 counter in training mode (every impulse numbered in turn, so a start and its finish never share a
-number). The decoder reports it as it stands; `numbering="impulse"` drops it (start_number None), so
-reps are paired first in, first out (gates.assembly also tells the two apart by itself).
+number). The decoder reports it as it stands; `numbering="impulse"` drops it from impulses (start_number
+None), so reps are paired first in, first out. The same choice goes to gates.assembly with the session's
+settings, which pairs by it ("auto": it tells the two apart by itself).
 
 Recognised and kept out of the events without counting as dropped: blank lines, a classement print
 (`CLASSEMENT:` to `ALGE TIMING`, whose ranked result lines do decode as run/total times), the footer

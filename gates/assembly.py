@@ -14,8 +14,9 @@ start takes the turn of the one before it, and the last goes back to the rotatio
 running impulse counter where the start number goes (0051 start, 0052 finish, ...): with `numbering`
 "auto" that is recognised at the first break after a start, when its number is one more than the
 impulse before it and no start carries it, and from then on numbers are ignored (a double trigger
-among the starts already open is absorbed then); "impulse" ignores them from the first event, "start"
-never does. A timer's status code for a run (Microgate did not start / finish, disqualified) becomes
+among the starts already open is absorbed then); "impulse" ignores them from the first event (a
+timer's cancel is matched by its time alone), "start" never does. The choice is the coach's (the
+session's settings: `gates analyze --numbering`, a source's `?numbering=`), never revised here. A timer's status code for a run (Microgate did not start / finish, disqualified) becomes
 the rep's `dns` / `dnf` / `dsq` flag. Times are on one session clock: gates with their own clocks are aligned before they get here.
 """
 
@@ -36,6 +37,7 @@ MAX_HUMAN_SPEED_MPS = 12.5  # above any recorded sprint segment (Bolt peaked nea
 MIN_RUNNING_SPEED_MPS = 2.5  # slower than a jog between two gates: not the same sprint
 DEFAULT_DEBOUNCE_US = 300_000
 NO_NAME = "?"
+NUMBERINGS = ("auto", "start", "impulse")  # how the timer's number field is read (see the module docstring)
 CANCELLABLE_FINISHES = 64  # how many recent finishes a timer's cancel line can still take back
 _BREAK, _CANCEL = Kind.BREAK, Kind.CANCEL
 _INCOMPLETE = frozenset({INCOMPLETE})
@@ -71,7 +73,7 @@ class RepAssembler:
     def __init__(self, course: Course, protocol: Protocol | None = None, roster: Sequence[str] | Rotation = (),
                  debounce_us: int = DEFAULT_DEBOUNCE_US, timeout_us: int | None = None,
                  numbering: str = "auto") -> None:
-        if numbering not in ("auto", "start", "impulse"):
+        if numbering not in NUMBERINGS:
             raise ValueError(f"numbering is auto, start or impulse, not {numbering!r}")
         self.numbering = numbering
         self.course = course

@@ -6,10 +6,21 @@ github.com/RaceHorology/RaceHorology, and the newer tests in github.com/richter-
 `RaceHorologyLibTest/MicrogateV2Test.cs` (the static request for the stored impulses, logical channel
 251 "all channels", and 9600 baud). The first byte of a line says its type:
 
-    0x10  extended line   [12:17] start number  [17:20] group  [26:29] logical channel
+    0x10  extended line   [5] mode  [12:17] start number  [17:20] group  [26:29] logical channel
                           [29] flag  [30:40] time of day `hhmmssffff` (1/10,000 s)
     0x12  static response the same layout, sent when a host asks for the timer's memory
     0x14  reduced line    [3:8] start number  [8] flag  [9:19] time  [23:26] `000` unless a lap
+
+The mode byte is Microgate's own "identifier reply" (REI2 Transmission protocol, doc R2U_3_1079_001_E
+v1.07.9, its static-reply table; public transcripts at manualzilla.com/doc/5812092 and
+mwitty.com/content.php?id=5812092): `O` on-line, `F` off-line, `R` / `E` a record (the last one)
+answering a request, `Z` no record for the request. In both on-line and off-line mode the timer sends
+each record by itself as it happens, with a progressive number, so an off-line (`F`) frame is an
+impulse like any other: decoded, and like any impulse never counted twice when a static response
+repeats it. A `Z` static response carries no record: recognised and skipped, not a bad frame. The
+header bytes before it (`R` for the REI2 protocol, the program, the requesting device) and the
+progressive number after it ([7:12]) are not read; that the mode sits at [5] is read off the table's
+transcript, which lists the fields in order with their widths.
 
 Logical channel `000` is the start, `255` the finish, anything else an intermediate. Flag `0` is a
 valid impulse; `a` annuls one (a Kind.CANCEL event: the impulse with that channel, number and time
@@ -25,9 +36,10 @@ and their lines are dropped.
 Net-time frames: RadioSender (github.com/EdoardoTona/RadioSender,
 RadioSender/Hosts/Source/Microgate/MicrogateMessageProcessor.cs) reads the same extended frame's info
 field (annulled, DNS/DNF/DSQ) and leaves out the frames it marks as net time (`IsNetTime`) rather
-than taking them as impulses; that info `1` is the run time and `2` the total net time, and that
-their time field holds that duration, is inferred (no public description of the frame was found,
-nor of where the timer's offline mode `F` would show, which is therefore not read).
+than taking them as impulses (its frame views come from a compiled library in that repository,
+RadioSender/Microgate.Common.Protocol.Rei2.dll, whose source is not public); that info `1` is the run
+time and `2` the total net time, and that their time field holds that duration, is inferred: the
+public transcripts of the REI2 transmission protocol above do not show the info field's values.
 
 Extended lines and static responses become events; a static response answers the host's static
 request after a reconnect with the impulses the timer stored, so one that repeats an impulse already
@@ -54,6 +66,8 @@ RTSCTS = True  # RaceHorology opens the port with Handshake.RequestToSend
 SETUP = b"\x13R 0A000000000006000000000000000000000000100T\r"  # sent by RaceHorology on opening the port
 RESEND_REQUEST = b"\x11R 000000000*251001000S\r"  # static request: every stored impulse of run 1
 EXTENDED, STATIC, REDUCED = 0x10, 0x12, 0x14
+MODES = {EXTENDED: " OF", STATIC: " REZ"}  # the mode byte each line type may carry (blank: not sent)
+NO_RECORD = b"Z"  # a static response with nothing to send
 START, FINISH = 0, 255
 TICK_US = 100  # the timer's resolution: 1/10,000 s
 STATUS_FLAGS = {"P": "dns", "A": "dnf", "Q": "dsq"}
@@ -73,13 +87,16 @@ _EXTENDED = re.compile(
 
 
 def encode_event(channel: int, device_us: int, start_number: int | None = None, flag: str = "0",
-                 group: int = 0, line_type: int = EXTENDED) -> bytes:
+                 group: int = 0, line_type: int = EXTENDED, mode: str = " ") -> bytes:
     """One extended line (or, with line_type=STATIC, a static response) for the impulse at
-    `device_us`, written as its time of day truncated to 1/10,000 s like the timer does."""
+    `device_us`, written as its time of day truncated to 1/10,000 s like the timer does; `mode` is
+    the mode byte (`O` on-line, `F` off-line; `R`, `E` or `Z` on a static response; blank by default)."""
     if not 0 <= channel <= 255:
         raise ValueError(f"Microgate logical channels are 000-255, not {channel}")
-    if line_type not in (EXTENDED, STATIC) or flag.encode() not in _FLAGS and flag.encode() != _CLOCK_FLAG:
+    if line_type not in MODES or flag.encode() not in _FLAGS and flag.encode() != _CLOCK_FLAG:
         raise ValueError(f"cannot encode line type {line_type:#x} with flag {flag!r}")
+    if len(mode) != 1 or mode not in MODES[line_type]:
+        raise ValueError(f"line type {line_type:#x} carries mode {MODES[line_type]!r}, not {mode!r}")
     number = start_number or 0
     if not 0 <= number <= 99999 or not 0 <= group <= 999:
         raise ValueError(f"start number {number} or group {group} does not fit its field")
@@ -87,8 +104,8 @@ def encode_event(channel: int, device_us: int, start_number: int | None = None, 
     seconds, frac = divmod(tod, 10_000)
     minutes, ss = divmod(seconds, 60)
     hh, mm = divmod(minutes, 60)
-    return b"%c%s%05d%03d%s%03d%s%02d%02d%02d%04d\n" % (
-        line_type, b" " * 11, number, group, b" " * 6, channel, flag.encode(), hh, mm, ss, frac)
+    return b"%c    %s      %05d%03d%s%03d%s%02d%02d%02d%04d\n" % (
+        line_type, mode.encode(), number, group, b" " * 6, channel, flag.encode(), hh, mm, ss, frac)
 
 
 def encode_net_time(channel: int, duration_us: int, start_number: int | None = None, total: bool = False,
@@ -169,6 +186,8 @@ class MicrogateDecoder(LineDecoder):
             return
         if line_type not in (EXTENDED, STATIC):
             raise ValueError("not a Microgate line")
+        if line_type == STATIC and line[5:6] == NO_RECORD:
+            return
         number = _number(line[12:17])
         _number(line[17:20])  # group: checked, not kept
         label = line[26:29]

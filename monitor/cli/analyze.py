@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gates import protocols
+from gates.assembly import NUMBERINGS
 from monitor.cli.options import UsageError, add_session_options, plan_notes, session_options
 from monitor.present.records import change_records
 from monitor.present.tables import athlete_tables
@@ -16,7 +17,6 @@ from monitor.session import batch
 from monitor.session.model import Settings
 
 CHUNK = 1 << 16
-NUMBERINGS = ("auto", "start", "impulse")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -62,11 +62,12 @@ def run(args: argparse.Namespace) -> int:
         if protocol is None:
             raise UsageError(f"{args.file}: no known protocol recognised; name one with --protocol")
         print(f"gates analyze: {args.file}: detected protocol {protocol.name}", file=sys.stderr)
-    settings = Settings(protocol.name, options.rule, options.debounce_us, plan=options.plan)
+    decoder_options = _decoder_options(args, protocol)
+    settings = Settings(protocol.name, options.rule, options.debounce_us, plan=options.plan, numbering=args.numbering)
     if options.plan is not None:
         print("\n".join(f"gates analyze: {line}" for line in plan_notes(options.plan)), file=sys.stderr)
     model = batch.session(settings, options.course, options.roster, profiles=not args.no_profiles)
-    decoder = protocol.decoder(**_decoder_options(args, protocol))
+    decoder = protocol.decoder(**decoder_options)
     counts = batch.Counts()
     changes = batch.analyse(_chunks(path, head), decoder, model, counts)
     if args.json:

@@ -221,7 +221,7 @@ class Pipeline:
             for source in self.sources:
                 await source.open()
                 opened.append(source)
-            settings = Settings(self._protocol(), self.rule, self.debounce_us, self.plan)
+            settings = Settings(self._protocol(), self.rule, self.debounce_us, self.plan, numbering=self._numbering())
         except BaseException:
             for source in opened:
                 await source.close()
@@ -331,6 +331,14 @@ class Pipeline:
             raise PipelineError(f"the sources speak different protocols ({', '.join(sorted(names))}); "
                                 "one session takes one")
         return names.pop()
+
+    def _numbering(self) -> str:
+        """How the timer's number field is read: as the sources say (all alike), else told by the assembler."""
+        chosen = {s.numbering for s in self.sources}
+        if len(chosen) > 1:
+            raise PipelineError(f"the sources read the timer's numbers differently ({', '.join(sorted(chosen))}); "
+                                "one session takes one numbering")
+        return chosen.pop()
 
     # -- running --------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from gates import protocols
-from gates.assembly import DEFAULT_DEBOUNCE_US, RepAssembler
+from gates.assembly import DEFAULT_DEBOUNCE_US, NUMBERINGS, RepAssembler
 from gates.course import Course
 from gates.events import GateEvent, Kind
 from gates.rep import INCOMPLETE, VOIDED, Rep
@@ -56,6 +56,7 @@ class Settings:
     plan: plans.Plan | None = None  # blocks, each with its own rule; None: one block under `rule`
     pbs: tuple[PB, ...] = ()  # the personal bests it is judged against
     recent: tuple[PB, ...] = ()  # the athletes' recent form (the last weeks' bests), for readiness
+    numbering: str = "auto"  # the timer's number field: start numbers, its impulse count, or told (ALGE)
 
     def as_dict(self) -> dict:
         r = self.rule
@@ -65,19 +66,25 @@ class Settings:
                 "recent": [list(pb) for pb in self.recent]}
         if self.plan is not None:
             data["plan"] = self.plan.as_dict()
+        if self.numbering != "auto":  # sessions stored before it was chosen were all "auto"
+            data["numbering"] = self.numbering
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
-        """The stored settings (ValueError for personal bests that are not [athlete, course, µs])."""
+        """The stored settings (ValueError for personal bests that are not [athlete, course, µs], or a numbering
+        that is not one)."""
         base = cls()
         rule = StopRule(floor_pct=data.get("floor_pct", base.rule.floor_pct),
                         consecutive=data.get("consecutive", base.rule.consecutive),
                         min_reps=data.get("min_reps", base.rule.min_reps), max_reps=data.get("max_reps"),
                         against=data.get("against", base.rule.against))
         plan = None if data.get("plan") is None else plans.from_dict(data["plan"], "stored with the session")
+        numbering = data.get("numbering", base.numbering)
+        if numbering not in NUMBERINGS:
+            raise ValueError(f"numbering is auto, start or impulse, not {numbering!r:.20}")
         return cls(data.get("protocol", base.protocol), rule, data.get("debounce_us", base.debounce_us), plan,
-                   _bests(data.get("pbs", ())), _bests(data.get("recent", ())))
+                   _bests(data.get("pbs", ())), _bests(data.get("recent", ())), numbering)
 
     @classmethod
     def stored(cls, annotations: list[facts.Annotation]) -> Settings:
@@ -282,7 +289,7 @@ class SessionModel:
         if self.assembler is not None:
             self._numbered += self.assembler.reps_finished
         self.assembler = RepAssembler(course, self._mapped(self.protocol), self.rotation,
-                                      debounce_us=self.settings.debounce_us)
+                                      debounce_us=self.settings.debounce_us, numbering=self.settings.numbering)
         self.assembler.on_finish = self._finished
         return changes
 

@@ -24,11 +24,12 @@ from support.profiles import examples
 FAST = examples(200)
 
 
-def layout_line(line_type: int, start_number: str, channel: str, flag: str, time: str, group: str = "000") -> bytes:
+def layout_line(line_type: int, start_number: str, channel: str, flag: str, time: str, group: str = "000",
+                mode: str = " ") -> bytes:
     """An extended (or static) line field by field, the way RaceHorology's MicrogateV2Test builds one:
-    40 characters, spaces where the parser reads nothing."""
+    40 characters, spaces where the parser reads nothing (and the mode byte, blank unless given)."""
     line = [" "] * 40
-    line[0] = chr(line_type)
+    line[0], line[5] = chr(line_type), mode
     line[12:17], line[17:20], line[26:29], line[29], line[30:40] = start_number, group, channel, flag, time
     return "".join(line).encode() + b"\n"
 
@@ -98,6 +99,31 @@ def test_net_time_frames_are_kept_as_data_like_alge_run_times():
     assert [(r.athlete, r.time_us, r.valid) for r in reps] == [("#8", 4_512_300, True)]
     bad, decoder = decode_all(layout_line(EXTENDED, "00008", "255", "1", "0000605123"))  # 60 s
     assert bad == [] and decoder.dropped_frames == 1
+
+
+def test_offline_frames_are_impulses_as_they_happen_and_a_reply_without_a_record_is_skipped():
+    """The mode byte, Microgate's "identifier reply" (REI2 Transmission protocol, doc R2U_3_1079_001_E
+    v1.07.9; transcripts at manualzilla.com/doc/5812092, mwitty.com/content.php?id=5812092): `O`
+    on-line and `F` off-line records are both sent by the timer itself as they happen, so an off-line
+    start and finish make a rep, and a static response repeating one is no second impulse; `Z` (no
+    record for the request) is neither an impulse nor a bad frame, whatever its other fields hold."""
+    start = encode_event(0, tod(10, 0, 0), 8, mode="O")
+    finish = encode_event(255, tod(10, 0, 4, 5123), 8, mode="F")
+    assert start[5:6] == b"O" and finish[5:6] == b"F"
+    repeat = encode_event(255, tod(10, 0, 4, 5123), 8, line_type=STATIC, mode="E")
+    blank = layout_line(STATIC, " " * 5, " " * 3, " ", " " * 10, mode="Z")
+    none = encode_event(0, 0, line_type=STATIC, mode="Z") + blank
+    out, decoder = decode_all(start + finish + repeat + none)
+    assert [(e.gate, e.kind, e.start_number) for e in out] == [(0, Kind.BREAK, 8), (255, Kind.BREAK, 8)]
+    assert decoder.repeats == 1 and decoder.dropped_frames == decoder.dropped_bytes == 0
+    reps = RepAssembler(Course((0, 30)), get("microgate")).feed_all(out)
+    assert [(r.athlete, r.time_us, r.valid) for r in reps] == [("#8", 4_512_300, True)]
+    for line_type, mode in ((EXTENDED, "Z"), (EXTENDED, "R"), (STATIC, "F"), (EXTENDED, "OF")):
+        try:
+            encode_event(0, 0, line_type=line_type, mode=mode)
+        except ValueError:
+            continue
+        raise AssertionError(f"encoded mode {mode!r} on line type {line_type:#x}")
 
 
 def test_undocumented_flag_and_bad_fields_are_dropped_and_counted():
