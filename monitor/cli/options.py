@@ -14,8 +14,6 @@ from gates.course import Course, CourseError
 if TYPE_CHECKING:  # the codecs and the assembler load with the commands that assemble reps
     from collections.abc import Awaitable, Callable
 
-    from gates import protocols
-    from gates.assembly import RepAssembler
     from monitor.live.pipeline import Pipeline
     from monitor.session.analyzer import StopRule
     from monitor.session.plans import Block as PlanBlock
@@ -69,11 +67,6 @@ class SessionOptions:
     roster: list[str]
     debounce_us: int
     plan: SessionPlan | None = None  # with a plan, `course` is its first block's
-
-    def assembler(self, protocol: protocols.Protocol) -> RepAssembler:
-        from gates.assembly import RepAssembler
-
-        return RepAssembler(self.course, protocol, self.roster, debounce_us=self.debounce_us)
 
 
 def session_options(args: argparse.Namespace) -> SessionOptions:

@@ -307,7 +307,8 @@ class Pipeline:
 
     def _differences(self, info: st.SessionInfo) -> list[str]:
         """What this run does differently from the unfinished session `info` (only the same sources,
-        protocol, course and roster are the same session: a crashed demo is not resumed by a monitor)."""
+        protocol, numbering, course and roster are the same session: a crashed demo is not resumed by a
+        monitor, and a Timy's reps are not re-paired by another reading of its numbers)."""
         notes = self.store.annotations(info.id)
         rosters = []  # the roster it was started with: among the annotations its start wrote
         for note in notes:
@@ -315,12 +316,15 @@ class Pipeline:
                 break
             if note.kind == facts.ROSTER:
                 rosters.append(note.data["athletes"])
+        stored = Settings.stored(notes)
         was = {"sources": ", ".join(sorted(info.sources)) or "none",
-               "protocol": Settings.stored(notes).protocol, "course": info.course or "none",
+               "protocol": stored.protocol, "numbering": stored.numbering, "course": info.course or "none",
                "roster": ", ".join(rosters[0]) if rosters else "none"}
         known = [s.protocol.name for s in self.sources if s.protocol is not None]
+        numberings = {s.numbering for s in self.sources}
         now = {"sources": ", ".join(sorted(s.name for s in self.sources)),
                "protocol": known[0] if len(known) == len(self.sources) and len(set(known)) == 1 else was["protocol"],
+               "numbering": numberings.pop() if len(numberings) == 1 else was["numbering"],
                "course": self.course.label(), "roster": ", ".join(self.athletes) or "none"}
         return [f"{what} {was[what]} then, {now[what]} now" for what in was if was[what] != now[what]]
 
@@ -554,12 +558,14 @@ class Pipeline:
 
 # -- headless -------------------------------------------------------------------------------------
 
-async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO = sys.stdout,
-                       err: TextIO = sys.stderr, db: str = "") -> int:
-    """Print each rep and verdict as a line until the sources end or Ctrl-C / SIGTERM.
+async def run_headless(pipeline: Pipeline, *, as_json: bool, out: TextIO | None = None,
+                       err: TextIO | None = None, db: str = "") -> int:
+    """Print each rep and verdict as a line until the sources end or Ctrl-C / SIGTERM (to stdout
+    and stderr as they are at the call, so a caller that redirects them is obeyed).
 
     Ctrl-C (SIGINT) ends the session; SIGTERM stops the monitor but leaves the session open, so the
     next start resumes it (as after a crash)."""
+    out, err = out or sys.stdout, err or sys.stderr
     messages = pipeline.subscribe()
     loop = asyncio.get_running_loop()
     stop_requests: asyncio.Queue[bool] = asyncio.Queue()

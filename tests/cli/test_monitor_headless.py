@@ -233,3 +233,28 @@ def test_a_database_that_is_not_one_is_refused(tmp_path):
     assert done.returncode == 2 and "junk.sqlite3" in done.stderr and "Traceback" not in done.stderr
     done = run_cli("sessions", "--db", str(tmp_path / "missing.sqlite3"))
     assert done.returncode == 2 and "no such session database" in done.stderr
+
+
+def test_in_one_process_each_run_prints_to_the_stdout_and_stderr_of_its_call(tmp_path):
+    """A script (or a test) running `gates monitor --headless` twice, redirecting each run: the second
+    run's lines go to the second redirect, not to the first run's stream, closed by then."""
+    import contextlib
+    import io
+
+    from monitor.cli.main import main
+
+    session = sim(reps=1)
+    capture = tmp_path / "s.cap"
+    write_capture(session, str(capture))
+    printed = []
+    for _ in range(2):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["monitor", "--source", f"replay:{capture}?speed=max", "--course", "0,10,20,30", "--headless",
+                         "--json", "--new", "--db", str(tmp_path / "s.sqlite3"),
+                         "--athletes", ",".join(a.name for a in presets(3))])
+        assert code == 0, err.getvalue()
+        printed.append([json.loads(line)["athlete"] for line in out.getvalue().splitlines()
+                        if json.loads(line).get("type") == "rep"])
+        out.close(), err.close()  # the first run's streams are gone before the second runs
+    assert printed[0] == printed[1] == [a["name"] for a in session.truth["athletes"]]

@@ -244,6 +244,21 @@ async def test_a_session_left_open_by_other_gates_is_not_resumed(store, tmp_path
     assert not store.session(first.session).ended
 
 
+async def test_a_session_left_open_is_not_resumed_with_another_numbering(store, tmp_path):
+    """Resuming would re-pair every rep already run by the new reading of the timer's numbers."""
+    path = tmp_path / "timy.cap"
+    write_capture(sim(reps=1, protocol="alge-timy"), str(path))
+    first = Pipeline(store, [create(f"replay:{path}?speed=max&numbering=impulse")], course=COURSE)
+    await first.start()
+    await first.stop(end=False)
+    second = Pipeline(store, [create(f"replay:{path}?speed=max&numbering=start")], course=COURSE)
+    await second.start()
+    assert second.session != first.session
+    assert second.not_resumed == (f"session {first.session} was left open but not resumed: "
+                                  "numbering impulse then, start now")
+    await second.stop()
+
+
 async def test_a_new_course_on_resume_is_an_annotation_and_numbering_continues(store, tmp_path):
     session = sim(reps=2)
     path = tmp_path / "s.cap"
