@@ -489,13 +489,26 @@ class Pipeline:
         self.annotate(facts.BLOCK, block=number)
         return number
 
-    def _derive(self) -> SessionModel:
+    def moved_by_undo(self, note: facts.Annotation) -> list[tuple[int, str, str]]:
+        """The reps an UNDO of `note` would credit to someone else: (rep, athlete now, athlete then).
+        A rep goes to whoever the rotation had up when it started, so undoing a decision that reps
+        have run on since (adding a misspelt name, a skip, a void that lifted an END) would move those
+        reps to athletes who did not run them. A reassignment's own rep moving back is the undo itself."""
+        notes = self.annotations()
+        undo = facts.Annotation(max((n.id for n in notes), default=0) + 1, note.session_id, note.after_event,
+                                time.time_ns(), facts.UNDO, {"annotation": note.id})
+        now = {r.rep.number: r.rep.athlete for r in self._derive(notes).ordered_results()}
+        own = note.data.get("rep") if note.kind == facts.REASSIGN else None
+        return [(r.rep.number, now[r.rep.number], r.rep.athlete) for r in self._derive([*notes, undo]).ordered_results()
+                if r.rep.number != own and now.get(r.rep.number, r.rep.athlete) != r.rep.athlete]
+
+    def _derive(self, annotations: list[facts.Annotation] | None = None) -> SessionModel:
         """The session again from everything it holds (stored, and kept while the disk refuses it),
-        judged against the same personal bests."""
+        judged against the same personal bests; with `annotations`, as if those were its decisions."""
         events = list(self.store.events(self.session))
         if self.unsaved is not None:
             events += self.unsaved.events
-        return SessionModel.derive(events, self.annotations())
+        return SessionModel.derive(events, self.annotations() if annotations is None else annotations)
 
     def _note(self, kind: str, **data: object) -> None:
         note = self._annotate(kind, data)

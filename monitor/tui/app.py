@@ -572,12 +572,16 @@ class DashboardApp(App):
     def action_undo(self) -> None:
         if not (controls := self._live()):
             return
-        undone: list[str | None] = []
+        undone: list[tuple[bool, str] | None] = []
         self._decide(lambda: undone.append(controls.undo()), "")
-        if undone:
-            what = undone[0]
-            self.notify(f"undone: {what}" if what else "nothing of yours to undo",
-                        severity="information" if what else "warning")
+        if not undone:
+            return
+        if undone[0] is None:
+            self.notify("nothing of yours to undo", severity="warning")
+        elif undone[0][0]:
+            self.notify(f"undone: {undone[0][1]}")
+        else:
+            self.notify(undone[0][1], title="Not undone", severity="warning", timeout=10)
 
     def action_end_session(self) -> None:
         if not (controls := self._live()):

@@ -98,14 +98,22 @@ class PipelineControls:
     def bring_back(self, name: str) -> None:
         self._decide(facts.BRING_BACK, athlete=name)
 
-    def undo(self) -> str | None:
+    def undo(self) -> tuple[bool, str] | None:
+        """Undo this dashboard's latest decision that stands: (True, what was undone), or (False, why
+        not) when reps run since would go to other athletes; None when there is nothing to undo."""
         pipeline = self.pipeline
         standing = {note.id: note for note in facts.effective(pipeline.annotations())}
         while self._mine:
             note = standing.get(self._mine.pop())
-            if note is not None:
-                pipeline.annotate(facts.UNDO, annotation=note.id)
-                return describe(note)
+            if note is None:
+                continue
+            if moved := pipeline.moved_by_undo(note):
+                self._mine.append(note.id)
+                reps = ", ".join(f"rep {number} ({now} → {then})" for number, now, then in moved[:3])
+                more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+                return False, f"{describe(note)} stays: {reps}{more} would change athlete (r reassigns one rep)"
+            pipeline.annotate(facts.UNDO, annotation=note.id)
+            return True, describe(note)
         return None
 
     def log(self, entry: LogEntry) -> None:

@@ -188,6 +188,31 @@ async def test_undo_in_a_running_pipeline_rederives_and_says_so(store, tmp_path)
     await pipeline.stop()
 
 
+def stored_with_an_add(store, session, after: int) -> tuple[int, facts.Annotation]:
+    """The session stored as it ran live, the coach adding "Zed" once `after` of its events were in."""
+    events = GatelineDecoder().feed(session.capture())
+    sid = store.start_session(course=COURSE.label(), athletes=names(session), sources=["replay:s.cap"])
+    store.set_baseline(sid, "replay:s.cap", 1, 0)
+    store.append(sid, "replay:s.cap", events[:after])
+    add = store.annotate(sid, facts.ADD_ATHLETE, athlete="Zed")
+    store.append(sid, "replay:s.cap", events[after:])
+    return sid, add
+
+
+async def test_undoing_an_add_that_reps_ran_on_since_names_the_reps_it_would_move(store, tmp_path):
+    session = sim(reps=2)
+    write_capture(session, str(tmp_path / "s.cap"))
+    sid, add = stored_with_an_add(store, session, after=len(GatelineDecoder().feed(session.capture())) // 3)
+    pipeline = Pipeline(store, [create(f"replay:{tmp_path / 's.cap'}?speed=max")], course=COURSE, session=sid)
+    ran = {r.rep.number: r.rep.athlete for r in SessionModel.derive(store.events(sid), store.annotations(sid)).ordered_results()}
+    moved = pipeline.moved_by_undo(add)
+    assert moved and any(now == "Zed" for _, now, _ in moved)
+    assert all(ran[number] == now != then for number, now, then in moved)
+    sid, add = stored_with_an_add(store, session, after=len(GatelineDecoder().feed(session.capture())))
+    assert Pipeline(store, [create(f"replay:{tmp_path / 's.cap'}?speed=max")], course=COURSE,
+                    session=sid).moved_by_undo(add) == []  # added after the last rep: nothing moves
+
+
 async def test_next_up_moves_with_each_start_and_is_published(store, tmp_path):
     """The dashboard's "next up" follows the track: every start moves the rotation on, and the
     pipeline says so without the coach pressing a key."""

@@ -171,6 +171,22 @@ async def test_reassign_picks_another_athlete(live):
                 "the rep under its new athlete")
 
 
+async def test_undo_that_would_move_reps_already_run_is_refused_and_says_which(live):
+    """Zed joins and takes a turn; undoing the add now would give Zed's rep to someone who did not run it."""
+    pilot, app, pipeline = live
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
+    await pilot.press(*"Zed", "enter")
+    await until(pilot, lambda: "Zed" in app.board.order, "Zed in the rotation")
+    await until(pilot, lambda: any(r.rep.athlete == "Zed" for r in pipeline.model.ordered_results()), "Zed's rep")
+    zed = next(r.rep.number for r in pipeline.model.ordered_results() if r.rep.athlete == "Zed")
+    await pilot.press("u")
+    await until(pilot, lambda: any("adding Zed stays" in n.message for n in app._notifications), "the refusal")
+    said = next(n.message for n in app._notifications if "adding Zed stays" in n.message)
+    assert f"rep {zed} (Zed → " in said and not notes(pipeline, facts.UNDO)
+    assert next(r.rep.number for r in pipeline.model.ordered_results() if r.rep.athlete == "Zed") == zed
+
+
 async def test_rotation_keys_skip_next_add_and_order(live):
     pilot, app, pipeline = live
     await pilot.press("s")
