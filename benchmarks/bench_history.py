@@ -12,7 +12,8 @@ with the same on an empty database (the ratio printed: the machine's load falls 
 runs after it read the derived rows. The machine is shared: each figure also gives the process's CPU
 time (user + system), which other processes' load moves less than the wall time.
 
-The first judged rep is `gates monitor --headless` replaying a short capture at full speed into a
+The whole `gates sessions` command (Python's start and the imports included) is timed too, by turns
+with the same on the empty database. The first judged rep is `gates monitor --headless` replaying a short capture at full speed into a
 new session: from spawning the process to its first rep line (its start reads every earlier
 session's bests). Reading back is `SessionStore.events` over the club's last 20 sessions, in CPU time
 against the store's first reader (a row at a time) in the same process, and what a re-derivation reads.
@@ -138,6 +139,18 @@ with st.SessionStore(DB) as s:
 '''
 
 
+def command(db: Path) -> tuple[float, float]:
+    """(wall s, CPU s) of the whole `gates sessions` command in a fresh process, Python's start included:
+    what a coach waits for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "monitor", "sessions", "--db", str(db)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                   check=True)
+    took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
 def paired(measure, db: Path, empty: Path) -> tuple[tuple, tuple]:
     """Medians of `measure` on `db` and on `empty`, run by turns: the shared machine's load falls on both alike."""
     runs = [(measure(db), measure(empty)) for _ in range(RUNS)]
@@ -216,6 +229,7 @@ def main() -> int:
         figures, base = {}, {}
         for name, code in (("sessions", SESSIONS), ("pbs", PBS)):
             figures[name], base[name] = paired(lambda path, code=code: timed(code, path), fresh, empty)
+        (whole, whole_cpu), (base_whole, base_whole_cpu) = paired(command, fresh, empty)
         (first, first_cpu), (base_first, base_first_cpu) = paired(lambda path: first_rep(path, replay), fresh,
                                                                   empty_run)
         read = read_back(fresh)
@@ -228,6 +242,8 @@ def main() -> int:
             print(f"   {what}: {wall:.3f} s (CPU {cpu:.3f} s, {rss:.0f} MB) vs empty {bwall:.3f} s "
                   f"(CPU {bcpu:.3f} s, {brss:.0f} MB): x{wall / bwall:.2f} wall, x{cpu / bcpu:.2f} CPU, "
                   f"x{rss / brss:.2f} RSS")
+        print(f"   the whole `gates sessions` command: {whole:.3f} s (CPU {whole_cpu:.3f} s) vs empty {base_whole:.3f} s "
+              f"(CPU {base_whole_cpu:.3f} s)")
         print(f"   gates monitor to its first judged rep: {first:.3f} s vs empty {base_first:.3f} s: "
               f"x{first / base_first:.2f}, {first - base_first:+.3f} s (CPU {first_cpu:.3f} s vs "
               f"{base_first_cpu:.3f} s: {first_cpu - base_first_cpu:+.3f} s)")
@@ -240,6 +256,8 @@ def main() -> int:
         result(f"history.{years}y.sessions_vs_empty", wall / base["sessions"][0], "x")
         result(f"history.{years}y.sessions_peak_rss", rss, "MB", "<100")
         result(f"history.{years}y.sessions_first_run", cold, "s")
+        result(f"history.{years}y.sessions_command", whole, "s", "<0.5")
+        result(f"history.{years}y.sessions_command_vs_empty", whole / base_whole, "x")
         result(f"history.{years}y.pbs_at_start", figures["pbs"][0], "s")
         result(f"history.{years}y.pbs_vs_empty", figures["pbs"][0] / base["pbs"][0], "x")
         result(f"history.{years}y.first_judged_rep", first, "s")

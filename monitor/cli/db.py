@@ -39,25 +39,29 @@ def _writable(path) -> bool:
 
 
 def _check(store) -> int:
+    from monitor.store import db as st
     from monitor.store.summaries import row, summary_of
 
     rows = store.summary_rows()
     athlete_rows = store.athlete_rows()
+    listed = store.listing_rows()
     notes = store.all_annotations()
     marks = store.marks()
     fresh = stale = wrong = 0
-    for done, (sid, _created, _name, last_event, last_note) in enumerate(marks, 1):
+    for done, (sid, created, name, last_event, last_note) in enumerate(marks, 1):
         bar("checking", done, len(marks))
         kept = rows.get(sid)
         if kept is None:
             stale += 1
             continue
         kept_event, kept_note = kept[0], kept[1]
-        again = row(sid, kept_event, kept_note, store.event_count(sid, kept_event),
-                    summary_of(store, sid, kept_event, [n for n in notes.get(sid, ()) if n.id <= kept_note]))
+        kept_notes = [n for n in notes.get(sid, ()) if n.id <= kept_note]
+        again = row(st.session_info(sid, created, name, store.event_count(sid, kept_event), kept_notes), kept_event,
+                    kept_note, summary_of(store, sid, kept_event, kept_notes))
         if (kept_event, kept_note) != (last_event, last_note) or kept[2] != again[3]:
             stale += 1
-        elif tuple(kept) == again[1:6] and athlete_rows.get(sid, ([], [])) == (list(again[6]), list(again[7])):
+        elif (tuple(kept) == again[1:6] and athlete_rows.get(sid, ([], [])) == (list(again[6]), list(again[7]))
+              and listed.get(sid) == again[8]):
             fresh += 1
         else:
             wrong += 1

@@ -62,7 +62,7 @@ def _line(item) -> str:
     s = item.info
     state = "ended" if s.ended else "open"
     line = (f"{s.id:>4}  {_iso(s.created_ns):<19}  {(s.course or '-'):<16} {s.events:>7} {item.reps:>5}  "
-            f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {item.verdict_line()}")
+            f"{state:<7}  {', '.join(s.athletes) or '-':<24}  {item.verdict_line}")
     if item.plan:
         done = ", ".join(f"{name} {n}/{item.plan_blocks}" for name, n in item.blocks_done.items())
         line += f"\n{'':>4}  plan {item.plan}: blocks done {done or '-'}"

@@ -37,7 +37,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from monitor.session import week as wk
     from monitor.store import db as st
-    from monitor.store.summaries import WeekRows, judged_since
+    from monitor.store.week_rows import WeekRows, judged_since
 
     if not 1 <= args.weeks <= MAX_WEEKS:
         raise UsageError(f"--weeks must be 1 to {MAX_WEEKS}, got {args.weeks}")

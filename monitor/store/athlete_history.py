@@ -1,7 +1,7 @@
 """One athlete's history as the week engine (monitor/session/week.py) judged it: their weeks, their
 sessions in those weeks, and the personal bests they set, for the history page and review.
 
-Read through the same derived rows `gates week` reads (monitor/store/summaries.py, `WeekRows`), so the
+Read through the same derived rows `gates week` reads (monitor/store/week_rows.py, `WeekRows`), so the
 history page, review and `gates week` can never disagree on a figure, and a long history costs what
 the weeks asked for cost, not what the whole database would.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from monitor.session import week as wk
 from monitor.store import db as st
-from monitor.store.summaries import WeekRows, judged_since
+from monitor.store.week_rows import WeekRows, judged_since
 
 
 class UnknownAthlete(LookupError):

@@ -130,6 +130,27 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: heart-rate samples (monitor/store/hr.py)
     hr.MIGRATION,
+    # 5: what `gates sessions` prints of each session, beside its summary (a row of a few short columns:
+    # the summary's JSON is 10 kB a session, its athlete rows 30 a session); the rows derived without it
+    # are dropped, to be derived again
+    """
+    CREATE TABLE session_listings (
+        session_id INTEGER PRIMARY KEY REFERENCES summaries(session_id) ON DELETE CASCADE,
+        course TEXT,                          -- the session's course as its annotations left it
+        athletes TEXT NOT NULL,               -- JSON list: its roster
+        sources TEXT NOT NULL,                -- JSON list: where its events came from
+        ended_ns INTEGER,                     -- when it ended; NULL: open
+        reps INTEGER NOT NULL,                -- the summary's reps that count
+        plan TEXT,
+        plan_blocks INTEGER NOT NULL,
+        verdicts TEXT NOT NULL,               -- JSON object: each athlete's verdict reached
+        verdict_line TEXT NOT NULL,           -- the same as `gates sessions` prints it
+        blocks_done TEXT                      -- JSON object: each athlete's blocks done; NULL without a plan
+    );
+    DELETE FROM athlete_logs;
+    DELETE FROM athlete_summaries;
+    DELETE FROM summaries;
+    """,
 )
 
 
@@ -191,6 +212,11 @@ class SessionInfo:
 
 def session_info(sid: int, created_ns: int, name: str, events: int, notes: list[Annotation]) -> SessionInfo:
     """A session's listing line from its row and its annotations (the effective ones count)."""
+    return SessionInfo(sid, created_ns, name, events, *listed_facts(notes))
+
+
+def listed_facts(notes: list[Annotation]) -> tuple[str | None, tuple[str, ...], tuple[str, ...], int | None]:
+    """(course, athletes, sources, ended_ns) of a session as its effective annotations leave them."""
     course, athletes, sources, ended = None, (), (), None
     for note in effective(notes):
         if note.kind == COURSE:
@@ -201,7 +227,7 @@ def session_info(sid: int, created_ns: int, name: str, events: int, notes: list[
             sources = tuple(dict.fromkeys((*sources, *note.data.get("sources", ()))))
         elif note.kind == END:
             ended = note.created_ns
-    return SessionInfo(sid, created_ns, name, events, course, athletes, sources, ended)
+    return course, athletes, sources, ended
 
 
 def default_path(name: str = DB_NAME) -> Path:
@@ -535,17 +561,19 @@ class SessionStore(hr.HrRows):
         return {sid: tuple(rest) for sid, *rest in self._db.execute(
             "SELECT session_id, last_event_id, last_annotation_id, engine_version, events, summary FROM summaries")}
 
-    def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple], Sequence[tuple]]]
-                      ) -> None:
+    def put_summaries(self, rows: Sequence[tuple[int, int, int, int, int, str, Sequence[tuple], Sequence[tuple],
+                                                 tuple]]) -> None:
         """Keep derived rows: (session, last event id, last annotation id, engine version, events, summary
         JSON, athlete rows (athlete, block, course, start, reps, best_us, verdict, high_reps, high_m,
-        times_us JSON, planned, caution, reason), log rows (athlete, rpe, minutes, legs, hr_rest, note)),
-        in one transaction; each replaces what the session had."""
+        times_us JSON, planned, caution, reason), log rows (athlete, rpe, minutes, legs, hr_rest, note),
+        its listing (the columns of session_listings after session_id)), in one transaction; each
+        replaces what the session had."""
         with self._transaction():
             execute = self._db.execute
-            for sid, last_event, last_note, engine, events, summary, athletes, logs in rows:
+            for sid, last_event, last_note, engine, events, summary, athletes, logs, listed in rows:
                 execute("DELETE FROM athlete_summaries WHERE session_id = ?", (sid,))
                 execute("DELETE FROM athlete_logs WHERE session_id = ?", (sid,))
+                execute("DELETE FROM session_listings WHERE session_id = ?", (sid,))
                 execute("INSERT OR REPLACE INTO summaries (session_id, last_event_id, last_annotation_id,"
                         " engine_version, events, summary) VALUES (?, ?, ?, ?, ?, ?)",
                         (sid, last_event, last_note, engine, events, summary))
@@ -555,6 +583,9 @@ class SessionStore(hr.HrRows):
                                      [(sid, *row) for row in athletes])
                 self._db.executemany("INSERT INTO athlete_logs (session_id, athlete, rpe, minutes, legs, hr_rest,"
                                      " note) VALUES (?, ?, ?, ?, ?, ?, ?)", [(sid, *row) for row in logs])
+                execute("INSERT INTO session_listings (session_id, course, athletes, sources, ended_ns, reps, plan,"
+                        " plan_blocks, verdicts, verdict_line, blocks_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (sid, *listed))
 
     def athlete_rows(self) -> dict[int, tuple[list[tuple], list[tuple]]]:
         """session -> (its athlete rows, its log rows), each as `put_summaries` takes them, in the order kept."""
@@ -607,36 +638,21 @@ class SessionStore(hr.HrRows):
             " UNION SELECT json_extract(data, '$.athlete') FROM annotations WHERE kind IN (?, ?, ?, ?)",
             (ROSTER, "next_up", "add_athlete", "reassign", "log")) if isinstance(name, str)}
 
-    def listing_rows(self, until: int | None = None) -> list[tuple]:
-        """(session, created_ns, name, events, reps, plan, plan blocks) of every session up to id `until`
-        with a derived row, oldest first: what `gates sessions` prints of it, read without decoding the
-        summary in Python."""
+    def listings(self) -> list[tuple]:
+        """(session, created_ns, name, events, then the columns of session_listings after session_id) of
+        every session with a derived row, oldest first: what `gates sessions` prints, in one query over
+        short rows (no summary JSON, no athlete row, no annotation read)."""
         return self._db.execute(
-            "SELECT s.id, s.created_ns, s.name, m.events, json_extract(m.summary, '$.reps'),"
-            " json_extract(m.summary, '$.plan'), coalesce(json_extract(m.summary, '$.plan_blocks'), 1)"
-            " FROM sessions s JOIN summaries m ON m.session_id = s.id WHERE s.id <= ? ORDER BY s.id",
-            (MAX_ID if until is None else until,)).fetchall()
+            "SELECT s.id, s.created_ns, s.name, m.events, l.course, l.athletes, l.sources, l.ended_ns, l.reps,"
+            " l.plan, l.plan_blocks, l.verdicts, l.verdict_line, l.blocks_done FROM sessions s"
+            " JOIN summaries m ON m.session_id = s.id JOIN session_listings l ON l.session_id = s.id"
+            " ORDER BY s.id").fetchall()
 
-    def listing_athletes(self, until: int | None = None) -> list[tuple[int, str, int, int, str | None]]:
-        """(session, athlete, block, valid reps, verdict) of every derived athlete row up to session
-        `until`, each session's in the order its summary has them (sessions interleave)."""
-        return self._db.execute(
-            "SELECT session_id, athlete, block, reps, verdict FROM athlete_summaries WHERE session_id <= ?"
-            " ORDER BY rowid", (MAX_ID if until is None else until,)).fetchall()  # in the order kept: no sort
-
-    def listing_annotations(self, until: int | None = None) -> dict[int, list[Annotation]]:
-        """Every session's annotations that its listing line reads (start, resume, course, roster, end and
-        the undos that may cancel them), a START's or RESUME's data cut to its sources: a session's
-        settings (its bests among them) are never decoded to print where it came from."""
-        out: dict[int, list[Annotation]] = {}
-        for aid, sid, after, created, kind, data in self._db.execute(
-                "SELECT id, session_id, after_event, created_ns, kind,"
-                " CASE WHEN kind IN (?, ?) THEN json_object('sources', json(coalesce(json_extract(data, '$.sources'),"
-                " '[]'))) ELSE data END FROM annotations WHERE session_id <= ? AND kind IN (?, ?, ?, ?, ?, ?)"
-                " ORDER BY id", (START, RESUME, MAX_ID if until is None else until,
-                                 START, RESUME, COURSE, ROSTER, END, UNDO)):
-            out.setdefault(sid, []).append(Annotation(aid, sid, after, created, kind, json.loads(data)))
-        return out
+    def listing_rows(self) -> dict[int, tuple]:
+        """session -> its listing row, as `put_summaries` takes it."""
+        return {sid: tuple(rest) for sid, *rest in self._db.execute(
+            "SELECT session_id, course, athletes, sources, ended_ns, reps, plan, plan_blocks, verdicts, verdict_line,"
+            " blocks_done FROM session_listings")}
 
     def best_rows(self, until: int, *, skip: int | None, demo: bool, since_ns: int | None,
                   unkept: Iterable[int] = ()) -> list[tuple[str, str, str | None, int]]:
@@ -656,6 +672,7 @@ class SessionStore(hr.HrRows):
         with self._transaction():
             self._db.execute("DELETE FROM athlete_logs")
             self._db.execute("DELETE FROM athlete_summaries")
+            self._db.execute("DELETE FROM session_listings")
             return self._db.execute("DELETE FROM summaries").rowcount
 
     # import -----------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ def personal_bests(store: st.SessionStore, session: int | None = None, *, demo: 
     for athlete, course, start, us in store.best_rows(until, skip=session, demo=demo, since_ns=since_ns,
                                                       unkept=unkept):
         _keep_best(bests, (athlete, _course(course), start), us)
-    for sid, (created, name, _events, summary) in unkept.items():
-        if sid != session and (name == st.DEMO) == demo and (since_ns is None or created >= since_ns):
+    for sid, (info, summary) in unkept.items():
+        if sid != session and info.demo == demo and (since_ns is None or info.created_ns >= since_ns):
             for key, us in _bests(summary).items():
                 _keep_best(bests, key, us)
     return bests

@@ -144,7 +144,7 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0,
                          default_range_m: tuple[float, float] | None = None, **look: object) -> DashboardApp:
     """Start the pipeline and build its dashboard (not yet running); `look`: its theme options;
     `hi_range_m`, `default_range_m`: the weekly high-intensity ranges its spacing line shows against."""
-    from monitor.store.summaries import spacing_at
+    from monitor.store.week_rows import spacing_at
     from monitor.tui.app import DashboardApp
 
     messages = pipeline.subscribe()

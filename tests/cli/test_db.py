@@ -1,13 +1,16 @@
-"""Derived rows are a cache of the facts: a database written by the previous release (tests/data/
-store_v1.sqlite3, made by commit 802b2cf's code, with its `gates sessions --json` beside it) is
-upgraded in place and lists the same; dropping every derived row and deriving again (`gates db
+"""Derived rows are a cache of the facts: a database written by an earlier release (tests/data/
+store_v1.sqlite3, made by commit 802b2cf's code, with its `gates sessions --json` beside it; store_v4,
+the same file opened by commit b8f90d3's code, schema 4 with its derived rows, and both its listings)
+is upgraded in place and lists the same; dropping every derived row and deriving again (`gates db
 rebuild`) gives byte-identical rows and output; `gates db check` finds them up to date."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +40,19 @@ def test_a_database_of_the_previous_release_is_upgraded_in_place_and_lists_the_s
     assert [{k: row[k] for k in old} for row, old in zip(listed, before)] == before  # every old field, as it was
     assert len(listed) == len(before)
     with st.SessionStore(db, readonly=True) as store:
-        assert store.schema_version == len(st.MIGRATIONS) == 4
+        assert store.schema_version == len(st.MIGRATIONS) == 5
         assert sorted(store.summary_rows()) == [1, 2, 3]
+
+
+def test_a_database_with_the_previous_schemas_derived_rows_is_upgraded_and_lists_byte_for_byte(tmp_path):
+    db = tmp_path / "gates.sqlite3"
+    shutil.copyfile(DATA / "store_v4.sqlite3", db)
+    with contextlib.closing(sqlite3.connect(db)) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (4,)
+    assert gates("sessions", "--db", str(db)) == (DATA / "store_v4.sessions.txt").read_text()
+    assert gates("sessions", "--db", str(db), "--json") == (DATA / "store_v4.sessions.jsonl").read_text()
+    with st.SessionStore(db, readonly=True) as store:
+        assert store.schema_version == 5 and sorted(store.listing_rows()) == [1, 2, 3]
 
 
 def test_rebuilding_the_derived_rows_gives_the_same_rows_and_output(tmp_path):
@@ -48,12 +62,12 @@ def test_rebuilding_the_derived_rows_gives_the_same_rows_and_output(tmp_path):
         store.annotate(3, "log", athlete="Ada", rpe=7, minutes=40, legs="heavy", hr_rest=None, note="")
     listing = gates("sessions", "--db", str(db))
     with st.SessionStore(db) as store:
-        rows, athletes = store.summary_rows(), store.athlete_rows()
+        rows, athletes, listed = store.summary_rows(), store.athlete_rows(), store.listing_rows()
     assert athletes[3][1] == [("Ada", 7, 40, "heavy", None, "")] and all(len(a[0]) == 2 for a in athletes.values())
     assert "3 derived rows up to date" in gates("db", "check", "--db", str(db))
     assert "3 derived rows dropped" in gates("db", "rebuild", "--db", str(db))
     with st.SessionStore(db) as store:
-        assert store.summary_rows() == rows and store.athlete_rows() == athletes
+        assert store.summary_rows() == rows and store.athlete_rows() == athletes and store.listing_rows() == listed
     assert gates("sessions", "--db", str(db)) == listing
 
 

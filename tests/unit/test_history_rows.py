@@ -128,7 +128,7 @@ def test_the_listing_says_what_each_summary_says(db):
                                                             item.summary.plan_blocks)
         assert line.verdicts == item.summary.verdicts()
         assert line.blocks_done == (item.summary.blocks_done() if item.summary.plan else None)
-        assert line.verdict_line() == item.summary.verdict_line()
+        assert line.verdict_line == item.summary.verdict_line()
     assert read_lines[4].info.sources == (SOURCE, "line:/dev/ttyS1")
     assert read_lines[5].info.demo and not read_lines[7].info.ended and read_lines[6].info.ended
 
