@@ -362,7 +362,14 @@ class DashboardApp(App):
         self.moves = ""  # a rep ran in the block: its gates are in place
         self.last_rep.show(result)
         self._show_banner()
-        self.call_after_refresh(self._show_athletes, [athlete.name])
+        self._after_frame(self._show_athletes, [athlete.name])
+
+    def _after_frame(self, callback: Callable[..., object], *args: object) -> None:
+        """`callback` once the frame showing what was just changed is drawn. `call_after_refresh`
+        alone can run before: the changed widgets tell the screen on their own idle, and a screen
+        idle before that runs its callbacks at once (the table was drawn in the card's frame, every
+        rep). Its second hop comes after the screen has heard of them."""
+        self.call_after_refresh(self.call_after_refresh, callback, *args)
 
     def _reps_revised(self, results: list[RepResult]) -> None:
         changed = self.board.revise(results)
@@ -379,7 +386,7 @@ class DashboardApp(App):
         for name in order:  # a new athlete's row now; the others' ▶ and rest after the next frame
             if not self.table.has_row(name):
                 self.table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
-        self.call_after_refresh(self._show_rotation, order)
+        self._after_frame(self._show_rotation, order)
 
     def _show_rotation(self, order: list[str]) -> None:
         table = self.table
@@ -414,7 +421,7 @@ class DashboardApp(App):
         table = self.table
         for name in names:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
-        self.call_after_refresh(self._show_plots, names)
+        self._after_frame(self._show_plots, names)
 
     def _show_plots(self, names: list[str]) -> None:
         for name in names:
