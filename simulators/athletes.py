@@ -13,8 +13,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from gates.sprint_model import mac
-
 NAMES = ("Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gus", "Hana", "Ivo", "Jade", "Kofi", "Lena")
 MSS_RANGE = (7.0, 11.0)  # m/s: a slow youth team player to a fast sprinter
 
@@ -61,6 +59,8 @@ class AthleteProfile:
 
     @property
     def mac(self) -> float:
+        from gates.sprint_model import mac  # here: numpy, under it, is not loaded before the demo's first frame
+
         return mac(self.mss, self.tau)
 
     def form(self, rng: random.Random, load: float, effort: float, course_m: float) -> RepForm:

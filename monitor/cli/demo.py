@@ -81,11 +81,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def _config(args: argparse.Namespace):
-    """The simulated session the options ask for, or UsageError naming the option that is wrong."""
+def _checked(args: argparse.Namespace):
+    """The simulated athletes and the plan the options ask for, or UsageError naming the option that
+    is wrong; no simulator is loaded yet (numpy, under it, would hold up the first frame)."""
     from gates.course import Course, CourseError
-    from monitor.cli.options import simulated_plan
-    from simulators.session import SessionConfig
 
     plan = plan_against(load_plan(args.plan), args.against)
     if args.course is not None:
@@ -98,8 +97,21 @@ def _config(args: argparse.Namespace):
     athletes[-1] = replace(athletes[-1], fatigue=TIRED)
     if not (math.isfinite(args.speed) and 0 < args.speed <= 1000):
         raise UsageError(f"--speed must be a number above 0 and at most 1000, got {args.speed:g}")
-    return SessionConfig(course=plan.blocks[0].course, athletes=tuple(athletes), plan=simulated_plan(plan),
-                         seed=args.seed), plan
+    return athletes, plan
+
+
+def _session(athletes, plan, seed: int):
+    """The simulated session of checked options."""
+    from monitor.cli.options import simulated_plan
+    from simulators.session import SessionConfig
+
+    return SessionConfig(course=plan.blocks[0].course, athletes=tuple(athletes), plan=simulated_plan(plan), seed=seed)
+
+
+def _config(args: argparse.Namespace):
+    """The simulated session the options ask for, and its plan, or UsageError naming the wrong option."""
+    athletes, plan = _checked(args)
+    return _session(athletes, plan, args.seed), plan
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.session.analyzer import StopRule
     from monitor.store.db import DEMO, DEMO_DB_NAME
 
-    config, plan = _config(args)
+    athletes, plan = _checked(args)  # the simulator itself is set up after the dashboard's first frame
     rule = StopRule(against=args.against)
     args.ble = args.ble or args.hr  # the straps are on the simulated radio: so are the gates
     if args.ble:
@@ -119,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             from simulators.ble_gate import ble_config
         except ImportError as err:  # bumble comes with the [dev] extra
             raise UsageError(f"--ble needs bumble ({err}): pip install 'gates[dev]'") from None
-        config = ble_config(config)
+        config = ble_config(_session(athletes, plan, args.seed))
     require_terminal()
 
     store = open_store(args.db, DEMO_DB_NAME)
@@ -127,22 +139,24 @@ def run(args: argparse.Namespace) -> int:
         if args.ble:
             pipeline, code = asyncio.run(_over_ble(store, config, args.speed, rule, plan, args.theme, args.hr))
         else:  # the dashboard is on screen first; the session starts after its first frame
-            athletes = [a.name for a in config.athletes]
+            names = [a.name for a in athletes]
+            course = plan.blocks[0].course
 
             async def build():
                 from monitor.live.pipeline import Pipeline
                 from simulators.live import LiveSimulator
                 from simulators.sim_source import SimulatorSource
 
+                config = _session(athletes, plan, args.seed)
                 built = None  # the simulated athletes ask this pipeline's rotation who is up
                 source = SimulatorSource(LiveSimulator.taking_turns(config, lambda: next_up(built), speed=args.speed,
                                                                     name="simulator"))
-                built = Pipeline(store, [source], course=config.course, athletes=athletes, rule=rule, resume=False,
+                built = Pipeline(store, [source], course=config.course, athletes=names, rule=rule, resume=False,
                                  name=DEMO, plan=plan, end_when_exhausted=False)
                 return built
 
             code, pipeline = asyncio.run(run_dashboard_first(
-                build, course=config.course, rule=rule, roster=athletes, where=f"demo ×{args.speed:g}",
+                build, course=course, rule=rule, roster=names, where=f"demo ×{args.speed:g}",
                 end_on_exit=True, speed=args.speed, plan=plan, theme=args.theme))
         if pipeline is not None:
             print(f"gates demo: session {pipeline.session} stored in {store.path}")

@@ -169,6 +169,7 @@ class DashboardApp(App):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self._fit(self.size)  # before the widgets are first styled: the first frame needs no restyle
         # kept as attributes: updates reach them while a prompt or the help screen is on top
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
@@ -191,14 +192,24 @@ class DashboardApp(App):
         yield self.status_line
         yield Footer()
 
+    def _fit(self, size) -> bool:
+        """The size classes for `size` (a small terminal keeps what matters most: the banner wide
+        enough for its block letters, the last rep as a strip under it, when short the table before
+        the plots; a big one has the athlete's name in block letters), set without restyling: whether
+        any changed. Each class change restyles the whole screen, so they are set together."""
+        wanted = {"-narrow": size.width < NARROW_COLUMNS, "-short": size.height < SHORT_ROWS,
+                  "-tall": size.width >= TALL[0] and size.height >= TALL[1]}
+        changed = any(self.has_class(name) != on for name, on in wanted.items())
+        for name, on in wanted.items():
+            self.set_class(on, name, update=False)
+        return changed
+
     def on_resize(self, event: events.Resize) -> None:
-        """A small terminal keeps what matters most: the banner wide enough for its block letters,
-        the last rep as a strip under it (time, name, % of best, next up) and, when short, the table
-        before the plots. A big one has room for the athlete's name in block letters."""
-        narrow = event.size.width < NARROW_COLUMNS
-        self.set_class(narrow, "-narrow")
-        self.set_class(event.size.height < SHORT_ROWS, "-short")
-        self.set_class(event.size.width >= TALL[0] and event.size.height >= TALL[1], "-tall")
+        """One restyle for the size classes, none when the size class stays (the first frame was
+        composed with them, see `compose`)."""
+        if self._fit(event.size):
+            self.update_node_styles()
+        narrow = self.has_class("-narrow")
         self.sub_title = self._sub_title(narrow)
         footer = self.query_one(Footer)  # narrow: every key still shows, down to `? Help` and `q Quit`
         footer.compact, footer.show_command_palette = narrow, not narrow
@@ -351,7 +362,14 @@ class DashboardApp(App):
         self.moves = ""  # a rep ran in the block: its gates are in place
         self.last_rep.show(result)
         self._show_banner()
-        self.call_after_refresh(self._show_athletes, [athlete.name])
+        self._after_frame(self._show_athletes, [athlete.name])
+
+    def _after_frame(self, callback: Callable[..., object], *args: object) -> None:
+        """`callback` once the frame showing what was just changed is drawn. `call_after_refresh`
+        alone can run before: the changed widgets tell the screen on their own idle, and a screen
+        idle before that runs its callbacks at once (the table was drawn in the card's frame, every
+        rep). Its second hop comes after the screen has heard of them."""
+        self.call_after_refresh(self.call_after_refresh, callback, *args)
 
     def _reps_revised(self, results: list[RepResult]) -> None:
         changed = self.board.revise(results)
@@ -368,7 +386,7 @@ class DashboardApp(App):
         for name in order:  # a new athlete's row now; the others' ▶ and rest after the next frame
             if not self.table.has_row(name):
                 self.table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
-        self.call_after_refresh(self._show_rotation, order)
+        self._after_frame(self._show_rotation, order)
 
     def _show_rotation(self, order: list[str]) -> None:
         table = self.table
@@ -403,7 +421,7 @@ class DashboardApp(App):
         table = self.table
         for name in names:
             table.show(self.board.athlete(name), self.board.next_up, self._rest(name))
-        self.call_after_refresh(self._show_plots, names)
+        self._after_frame(self._show_plots, names)
 
     def _show_plots(self, names: list[str]) -> None:
         for name in names:

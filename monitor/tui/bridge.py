@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from monitor.session import facts
 from monitor.session.log import LogEntry
-from monitor.session.week import HI_RANGE_M
 from monitor.tui.messages import GateClock, PipelineEvent, message_for
 
 if TYPE_CHECKING:  # the pipeline is loaded when it starts: `run_dashboard_first` draws before that
@@ -144,6 +143,7 @@ async def open_dashboard(pipeline: Pipeline, *, where: str, speed: float = 1.0,
                          default_range_m: tuple[float, float] | None = None, **look: object) -> DashboardApp:
     """Start the pipeline and build its dashboard (not yet running); `look`: its theme options;
     `hi_range_m`, `default_range_m`: the weekly high-intensity ranges its spacing line shows against."""
+    from monitor.session.week import HI_RANGE_M
     from monitor.store.week_rows import spacing_at
     from monitor.tui.app import DashboardApp
 

@@ -81,6 +81,9 @@ async def test_a_whole_session_shows_reps_verdicts_and_end_with_its_reason(store
         truth = stored(pipeline)
         results = truth.ordered_results()
         assert len(results) == 30 and app.board.last.rep.number == results[-1].rep.number
+        verdicts = {name: [r for r in results if r.rep.athlete == name][-1].verdict or "—" for name in pipeline.athletes}
+        await until(pilot, lambda: all(app.table.get_cell(n, "verdict").plain == v for n, v in verdicts.items()),
+                    "the table to show each athlete's last verdict (it follows the card by a frame or two)")
         for name in pipeline.athletes:
             shown = app.board.athletes[name]
             mine = [r for r in results if r.rep.athlete == name]
@@ -319,6 +322,10 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
         await until(pilot, lambda: app.board.ended, "the second session to end with its source")
         sid = second.session
         results = SessionModel.derive(store.events(sid), store.annotations(sid)).ordered_results()
+        final = {name: fmt_speed([r for r in results if r.rep.athlete == name and r.rep.valid][-1].mss)
+                 for name in second.athletes}  # the table follows the last rep's card by a frame or two
+        await until(pilot, lambda: all(app.table.get_cell(n, "mss") == mss for n, mss in final.items()),
+                    "the table to show each athlete's last rep")
         labels = [str(c.label) for c in app.table.columns.values()]
         assert labels[labels.index("Drop %"):labels.index("Drop %") + 3] == ["Drop %", "MSS", "MSS↓ %"]
         assert {"PB", "% PB"} <= set(labels) and "floor 95 % of PB" in app.sub_title

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -139,6 +140,7 @@ class AthleteTable(DataTable):
         self.minimum_rest_s = minimum_rest_s(course) if minimum_rest is None else minimum_rest
         self._shown: dict[str, dict[str, object]] = {}  # athlete -> the cells on screen
         self._changed: dict[tuple[str, str], int] = {}  # (athlete, column) -> the update that changed it
+        self._row_changed: dict[str, int] = {}  # athlete -> the update that last changed one of their cells
         self._updates = 0  # cell updates so far
         self._layout = 0  # changes to the rows, the columns or their labels
         self._add_columns()  # now, not on mount: rows may arrive before this widget's mount event
@@ -155,6 +157,22 @@ class AthleteTable(DataTable):
         self._update_count = hash((self._layout, self._changed.get((row.value, column.value), 0), width))
         try:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        finally:
+            self._update_count = updates
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """The same for a line: a row is assembled again only when one of its cells, the column
+        widths, the rows or the columns changed, so a rep or a rest tick redraws the rows it changed,
+        not the whole table (every line, every frame it is dirty: the card waited behind it)."""
+        try:
+            row, _ = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        updates = self._update_count
+        widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
+        self._update_count = hash((self._layout, self._row_changed.get(row.value, 0), widths))
+        try:
+            return super()._render_line(y, x1, x2, base_style)
         finally:
             self._update_count = updates
 
@@ -187,7 +205,7 @@ class AthleteTable(DataTable):
         if not _same(shown.get(key), value):
             shown[key] = value
             self._updates += 1
-            self._changed[(name, key)] = self._updates
+            self._changed[(name, key)] = self._row_changed[name] = self._updates
             self.update_cell(name, key, value, update_width=width)
 
     def has_row(self, name: str) -> bool:
@@ -219,5 +237,6 @@ class AthleteTable(DataTable):
             self.clear(columns=True)
             self._shown.clear()
             self._changed.clear()
+            self._row_changed.clear()
             self._layout += 1
             self._add_columns()

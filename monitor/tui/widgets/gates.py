@@ -4,21 +4,31 @@ of the last heartbeat, battery, dropped frames, events known lost, and the clock
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Grid
 from textual.widgets import Static
 
-from drivers.source import SourceStatus, State
-from gates.clocksync import ClockState
+if TYPE_CHECKING:  # statuses come from the sources, after the first frame (drivers.source loads every decoder)
+    from drivers.source import SourceStatus
+    from gates.clocksync import ClockState
 
 STALE_S = 3.0  # heartbeats come at 1 Hz: three missed and the coach should look at the gate
 CHIP_WIDTH = 50  # room for the widest usual chip: a BLE gate with its clock note (48 columns)
 COMPACT_WIDTH = 16  # a narrow terminal's chip: state and battery only, five to a row at 80 columns
-STATE_WORD = {State.CONNECTING: "CONNECTING", State.CONNECTED: "OK", State.RECONNECTING: "RECONNECTING",
-              State.ERROR: "LOST", State.CLOSED: "CLOSED"}
 STATE_TONE = {"OK": "-ok", "CONNECTING": "-warn", "RECONNECTING": "-warn", "SILENT": "-warn", "LOST": "-bad",
               "CLOSED": "-idle"}
+
+
+@cache
+def state_word() -> dict:
+    """A link state in the chip's words."""
+    from drivers.source import State
+
+    return {State.CONNECTING: "CONNECTING", State.CONNECTED: "OK", State.RECONNECTING: "RECONNECTING",
+            State.ERROR: "LOST", State.CLOSED: "CLOSED"}
 
 
 def clock_note(state: ClockState) -> str:
@@ -31,7 +41,7 @@ def chip_text(status: SourceStatus, clock_note: str | None, now_s: float,
               compact: bool = False) -> tuple[Text, str]:
     """The chip's text and its tone class; `compact`: the gate, its state word, battery and lost events
     (the tone still says a heartbeat is late: SILENT)."""
-    word = STATE_WORD[status.state]
+    word = state_word()[status.state]
     age = None if status.last_heartbeat_ns is None else max(0.0, now_s - status.last_heartbeat_ns / 1e9)
     if word == "OK" and age is not None and age > STALE_S:
         word = "SILENT"
@@ -127,6 +137,8 @@ class GateStrip(Grid):
         self._now_s = now_s
         status = self._status[key]
         link = self._status.get((key[0], None))
+        from drivers.source import State
+
         if key[1] is not None and link is not None and link.state is not State.CONNECTED:
             status = replace(status, state=link.state, reason=link.reason)
         self._chips[key].show(status, self._clock.get(key), now_s, self.compact)

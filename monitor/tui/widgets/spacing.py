@@ -6,17 +6,21 @@ such sessions), beside this ISO week's high-intensity metres against their weekl
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Label
 
-from monitor.session.week import HARD_GAP_H, Spacing
+if TYPE_CHECKING:  # the figures come from the store: the dashboard's first frame does not wait for week
+    from monitor.session.week import Spacing
 
 SOON_STYLE = "bold #000000 on #f0b000"  # the CAUTION colours: a reason to think before the first rep
 
 
 def spacing_text(spacing: Mapping[str, Spacing]) -> Text:
     """`⚠ Ada hard 30 h ago · 640/1000–2000 m │ Ben 0/1000–2000 m` (what is known of each)."""
+    from monitor.session.week import HARD_GAP_H
+
     text = Text("Spacing: ", style="bold")
     for k, (name, s) in enumerate(spacing.items()):
         if k:
