@@ -252,6 +252,10 @@ class DashboardApp(App):
         return f"Athletes · next up: {self.board.next_up}" if self.board.next_up else "Athletes"
 
     def _rest(self, name: str) -> float | None:
+        """Rest so far in session seconds; None (a dash) before a first rep and for an athlete out of
+        the rotation, who has no next rep to be READY for."""
+        if name in self.out:
+            return None
         rest = self.board.rest_s(name, self.clock())
         return None if rest is None else rest * self.speed
 

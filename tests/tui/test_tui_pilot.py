@@ -260,6 +260,23 @@ async def test_help_screen_and_command_palette(live):
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the palette's void to be stored")
 
 
+async def test_an_athlete_out_after_end_rests_for_nothing(store):
+    """Out of the rotation there is no next rep to be READY for; `n` still offers them (choosing one
+    brings them back, as README's key table says)."""
+    pipeline = pipeline_on(store, config(reps=200), speed=20.0, rule=StopRule(max_reps=2))
+    app = await open_dashboard(pipeline, where="test")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.out, "an athlete out after END")
+            out = app.out[0]
+            await until(pilot, lambda: app.table.get_cell(out, "rest").plain == "—", f"{out}'s rest, a dash")
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the next-up picker")
+            assert out in app.screen.names
+    finally:
+        await pipeline.stop(end=False)
+
+
 async def test_a_resumed_session_shows_what_it_already_had(store):
     first = pipeline_on(store, config(reps=200), speed=50.0, resume=False)
     await first.start()
