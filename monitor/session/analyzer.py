@@ -164,11 +164,17 @@ class Analyzer:
         self._where: dict[int, tuple[str, Course]] = {}  # rep number -> standing key
 
     def add(self, rep: Rep) -> RepResult:
+        return self.enter(rep)[0]
+
+    def enter(self, rep: Rep) -> tuple[RepResult, bool]:
+        """`add`, and whether this rep took its athlete's session to END (it was not at END before)."""
         key = (rep.athlete, rep.course)
         standing = self._standing(key)
+        ended = bool(standing.ended)
         standing.reps.append(rep)
         self._where[rep.number] = key
-        return self._judge(standing, rep)
+        result = self._judge(standing, rep)
+        return result, result.verdict is Verdict.END and not ended
 
     def revise(self, rep: Rep) -> list[RepResult]:
         """Replace the rep with the same number and recompute every athlete it belongs or belonged to."""
@@ -196,11 +202,6 @@ class Analyzer:
         if s is None:
             return None, None, ""
         return s.best_us, self._current(s), s.ended
-
-    def at_end(self, athlete: str, course: Course) -> bool:
-        """Whether one athlete's session on one course has reached END (the verdict `standing` gives)."""
-        s = self._standings.get((athlete, course))
-        return s is not None and bool(s.ended)
 
     def valid(self, athlete: str, course: Course) -> int:
         """How many valid reps one athlete has run on one course."""

@@ -344,11 +344,10 @@ class SessionModel:
             if revision:
                 changes.extend(self._revise(rep))
                 continue
-            ended = self.analyzer.at_end(rep.athlete, rep.course)
-            result = blocks.add(rep)
+            result, ending = blocks.enter(rep)
             results[number] = result
             changes.append(RepFinished(result, host_ns))
-            if result.verdict is Verdict.END and not ended:
+            if ending:
                 self.rotation.leave(rep.athlete)  # their session is over: no more turns
             if blocks.plan is not None and blocks.complete(self.rotation.running):
                 changes += self.enter_block(blocks.index + 2, f"every athlete has done {blocks.block.name}")
