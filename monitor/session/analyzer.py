@@ -82,9 +82,12 @@ class BlockLabel:
     start: str | None = None  # block | standing | flying (None: not stated, no plan)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RepResult:
-    """A rep with what it means: metrics against the best at the time it was run, and the verdict."""
+    """A rep with what it means: metrics against the best at the time it was run, and the verdict.
+    Treat it as immutable (`dataclasses.replace` for a changed copy; it hashes by value as a frozen
+    one would): it is not frozen only because frozen construction of its 18 fields costs several
+    times as much, and a capture makes one per rep."""
 
     rep: Rep
     best_us: int | None = None

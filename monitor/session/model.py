@@ -117,9 +117,10 @@ def _bests(stored: Iterable) -> tuple[PB, ...]:
     return tuple(pbs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RepFinished:
-    """A rep judged for the first time."""
+    """A rep judged for the first time. Treat it as immutable: not frozen only because a capture makes
+    one per rep and frozen construction costs more (as `RepResult`)."""
 
     result: RepResult
     host_ns: int  # host monotonic time its finish arrived
