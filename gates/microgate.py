@@ -60,6 +60,7 @@ STATUS_FLAGS = {"P": "dns", "A": "dnf", "Q": "dsq"}
 REMEMBERED = 4096  # impulses kept to recognise a static response repeating one
 _FLAGS = {b"0": Kind.BREAK, b"a": Kind.CANCEL, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
 _CLOCK_FLAG = b"D"
+_BREAK = Kind.BREAK
 _NET_TIME = {b"1": Kind.RUN_TIME, b"2": Kind.TOTAL_TIME}
 TIMER_GATE = 256  # net-time frames come from the timer itself, not a channel: one past 255
 # A block of lines at once: (skipped bytes, then a whole extended line) repeatedly, and what follows
@@ -150,6 +151,9 @@ class MicrogateDecoder(LineDecoder):
         return max(super()._lines_end(buf), buf.rfind(b"\x10"), buf.rfind(b"\x12"), buf.rfind(b"\x14"))
 
     def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        # `_impulse` for a valid impulse (flag 0), inlined: this loop is the decoder's hot path. A
+        # time later than any remembered cannot repeat one (no look-up).
+        append, seq, clock, seen = events.append, self._seq.next, self._clock, self._seen
         for gap, line, number, group, label, flag, hh, mm, ss, frac in _EXTENDED.findall(block):
             if gap and gap != b"\n":
                 self._gap(gap, host_ns, events, bool(line))
@@ -160,7 +164,17 @@ class MicrogateDecoder(LineDecoder):
                 self._line(line, host_ns, events)
                 continue
             tod = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1_000_000 + int(frac) * TICK_US
-            self._impulse(int(label), tod, flag, int(number) or None, label, line, host_ns, events)
+            if flag != b"0":
+                self._impulse(int(label), tod, flag, int(number) or None, label, line, host_ns, events)
+                continue
+            channel, device_us, start_number = int(label), clock(tod), int(number) or None
+            key = (channel, device_us, start_number)
+            if device_us <= seen.newest and key in seen:
+                self.repeats += 1
+                continue
+            seen.remember(key, None, device_us)
+            append(GateEvent(channel, seq(channel), device_us, host_ns, _BREAK, start_number, label.decode(), "0",
+                             line))
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         line_type = line[0]
