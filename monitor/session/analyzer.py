@@ -172,7 +172,7 @@ class Analyzer:
     def enter(self, rep: Rep) -> tuple[RepResult, bool]:
         """`add`, and whether this rep took its athlete's session to END (it was not at END before)."""
         key = (rep.athlete, rep.course)
-        standing = self._standing(key)
+        standing = self._standings.get(key) or self._standing(key)
         ended = bool(standing.ended)
         standing.reps.append(rep)
         self._where[rep.number] = key
