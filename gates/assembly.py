@@ -113,6 +113,7 @@ class RepAssembler:
         debounce_us, timeout_us = self.debounce_us, self.timeout_us
         finish_index, course_index = self._finish_index, self._course_index
         sequential, positions = self.protocol.sequential, self._break_positions
+        numbering = self.numbering  # changes only in `_tell_numbering`, read again after it
         for event in events:
             kind = event.kind
             if kind is not _BREAK:
@@ -135,10 +136,11 @@ class RepAssembler:
                     self.strays += 1
                     continue
             number = event.start_number
-            if number is not None and self.numbering != "start":
-                if self.numbering == "auto":
+            if number is not None and numbering != "start":
+                if numbering == "auto":
                     self._tell_numbering(index, number)
-                if self.numbering == "impulse":
+                    numbering = self.numbering
+                if numbering == "impulse":
                     number = None
             key = event.gate if number is None else (event.gate, number)
             last = last_break.get(key)

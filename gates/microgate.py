@@ -58,7 +58,7 @@ import re
 
 from gates.codec import Encoder, LineDecoder, SeqCounter
 from gates.events import GateEvent, Kind
-from gates.timeofday import DAY_US, DayClock, Recent
+from gates.timeofday import DAY_US, HALF_DAY_US, DayClock, Recent
 
 PROTOCOL = "microgate"
 BAUD = 9600  # RaceHorology's default; the Rei2 / RT Pro offer 1200-57600 (and 115200 on newer units)
@@ -74,6 +74,7 @@ STATUS_FLAGS = {"P": "dns", "A": "dnf", "Q": "dsq"}
 REMEMBERED = 4096  # impulses kept to recognise a static response repeating one
 _FLAGS = {b"0": Kind.BREAK, b"a": Kind.CANCEL, b"P": Kind.CANCEL, b"A": Kind.CANCEL, b"Q": Kind.CANCEL}
 _CLOCK_FLAG = b"D"
+_BREAK = Kind.BREAK
 _NET_TIME = {b"1": Kind.RUN_TIME, b"2": Kind.TOTAL_TIME}
 TIMER_GATE = 256  # net-time frames come from the timer itself, not a channel: one past 255
 # A block of lines at once: (skipped bytes, then a whole extended line) repeatedly, and what follows
@@ -167,17 +168,47 @@ class MicrogateDecoder(LineDecoder):
         return max(super()._lines_end(buf), buf.rfind(b"\x10"), buf.rfind(b"\x12"), buf.rfind(b"\x14"))
 
     def _lines(self, block: bytes, host_ns: int, events: list[GateEvent]) -> None:
+        # `_impulse` and the day clock for a valid impulse (flag 0), inlined: this loop is the
+        # decoder's hot path. A time later than any remembered cannot repeat one (no look-up). Around
+        # a line that takes the slow path, where the clock stands is stored back and read again.
+        append, seq, clock, seen = events.append, self._seq.next, self._clock, self._seen
+        latest = clock.latest
         for gap, line, number, group, label, flag, hh, mm, ss, frac in _EXTENDED.findall(block):
             if gap and gap != b"\n":
+                clock.latest = latest
                 self._gap(gap, host_ns, events, bool(line))
+                latest = clock.latest
             if not line:
                 continue
             number, group = number.strip(b" "), group.strip(b" ")
             if not (number.isdigit() and group.isdigit()):
+                clock.latest = latest
                 self._line(line, host_ns, events)
+                latest = clock.latest
                 continue
             tod = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1_000_000 + int(frac) * TICK_US
-            self._impulse(int(label), tod, flag, int(number) or None, label, line, host_ns, events)
+            if flag != b"0":
+                clock.latest = latest
+                self._impulse(int(label), tod, flag, int(number) or None, label, line, host_ns, events)
+                latest = clock.latest
+                continue
+            if latest is None:
+                device_us = latest = tod
+            else:  # as DayClock places it: within 12 h of the latest reading
+                device_us = latest + (tod - latest + HALF_DAY_US) % DAY_US - HALF_DAY_US
+                if device_us > latest:
+                    latest = device_us
+                elif device_us < 0:
+                    device_us += DAY_US
+            channel, start_number = int(label), int(number) or None
+            key = (channel, device_us, start_number)
+            if device_us <= seen.newest and key in seen:
+                self.repeats += 1
+                continue
+            seen.remember(key, None, device_us)
+            append(GateEvent(channel, seq(channel), device_us, host_ns, _BREAK, start_number, label.decode(), "0",
+                             line))
+        clock.latest = latest
 
     def parse_line(self, line: bytes, host_ns: int, events: list[GateEvent]) -> None:
         line_type = line[0]

@@ -39,6 +39,8 @@ class Rotation:
         if index < len(names) and names[index] not in self.out:  # the usual turn: nobody passed over
             return index
         count = len(names)
+        if len(self.out) >= count:  # everyone is out (`out` holds only names): nobody to look for
+            return None
         for step in range(count):
             index = (self._next + step) % count
             if self.names[index] not in self.out:

@@ -46,7 +46,8 @@ class Recent(dict):
         self.newest = -1
 
     def remember(self, key: object, value: object, device_us: int) -> None:
-        self.newest = max(self.newest, device_us)
+        if device_us > self.newest:
+            self.newest = device_us
         self[key] = value
         if len(self) > 2 * self.size:
             self.forget_older()

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gates.course import Course
-from gates.rep import Rep
+from gates.rep import INVALIDATING, Rep
 
 if TYPE_CHECKING:  # the fit (and numpy) load with the first profile: reading summaries needs neither
     from gates.sprint_fit import SprintProfile
@@ -82,9 +82,12 @@ class BlockLabel:
     start: str | None = None  # block | standing | flying (None: not stated, no plan)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RepResult:
-    """A rep with what it means: metrics against the best at the time it was run, and the verdict."""
+    """A rep with what it means: metrics against the best at the time it was run, and the verdict.
+    Treat it as immutable (`dataclasses.replace` for a changed copy; it hashes by value as a frozen
+    one would): it is not frozen only because frozen construction of its 18 fields costs several
+    times as much, and a capture makes one per rep."""
 
     rep: Rep
     best_us: int | None = None
@@ -155,6 +158,7 @@ class Analyzer:
                  profiles: bool = False, block: BlockLabel = BlockLabel(),
                  recent: Mapping[tuple[str, Course], int] | None = None) -> None:
         self.rule = rule or StopRule()
+        self._min_rest_us = self.rule.min_rest_s * 1e6
         self.pbs = dict(pbs or {})  # (athlete, course) -> best valid rep time of earlier sessions
         self.profiles = profiles
         self.block = block
@@ -163,11 +167,17 @@ class Analyzer:
         self._where: dict[int, tuple[str, Course]] = {}  # rep number -> standing key
 
     def add(self, rep: Rep) -> RepResult:
+        return self.enter(rep)[0]
+
+    def enter(self, rep: Rep) -> tuple[RepResult, bool]:
+        """`add`, and whether this rep took its athlete's session to END (it was not at END before)."""
         key = (rep.athlete, rep.course)
-        standing = self._standing(key)
+        standing = self._standings.get(key) or self._standing(key)
+        ended = bool(standing.ended)
         standing.reps.append(rep)
         self._where[rep.number] = key
-        return self._judge(standing, rep)
+        result = self._judge(standing, rep)
+        return result, result.verdict is Verdict.END and not ended
 
     def revise(self, rep: Rep) -> list[RepResult]:
         """Replace the rep with the same number and recompute every athlete it belongs or belonged to."""
@@ -235,20 +245,27 @@ class Analyzer:
 
     def _rested(self, s: _Standing, rep: Rep) -> tuple[Rep, int | None]:
         """The rep (flagged short_rest if it came too soon) and the rest since the athlete's previous rep."""
-        previous = next((r for r in reversed(s.reps) if r.number < rep.number), None)  # usually the last
+        reps, number = s.reps, rep.number
+        if len(reps) > 1 and reps[-2].number < number:  # the usual case: the rep before it (rep is the last)
+            previous: Rep | None = reps[-2]
+        else:
+            previous = next((r for r in reversed(reps) if r.number < number), None)
         if previous is None:
             return rep, None
         rest = rep.start_us - (previous.start_us + (previous.time_us or 0))
-        if rest < self.rule.min_rest_s * 1e6:
+        if rest < self._min_rest_us:
             rep = replace(rep, flags=rep.flags | {SHORT_REST})
         return rep, rest
 
     def _judge(self, s: _Standing, rep: Rep) -> RepResult:
+        # once per rep of a capture: arguments by position, reasons worded only when there is one
         rep, rest = self._rested(s, rep)
-        labels = {"block": self.block, "rest_us": rest, "floor_pct": self.rule.floor_pct}
-        t = rep.time_us
-        if not rep.valid or t is None:
-            return RepResult(rep, s.best_us, pb_us=s.pb_us, reference=self.rule.against, **labels)
+        rule, block = self.rule, self.block
+        splits = rep.splits_us
+        t = splits[-1] if splits else None
+        if t is None or rep.flags & INVALIDATING:
+            return RepResult(rep, s.best_us, None, None, None, None, "", False, None, None, s.pb_us, None, False,
+                             block, rule.floor_pct, rule.against, None, rest)
         pb_ref, new_pb = None, False  # pb_ref: the best ever on this course, this rep included
         if s.pb_us is not None:
             before = s.pb_us if s.best_us is None else min(s.pb_us, s.best_us)
@@ -263,26 +280,26 @@ class Analyzer:
         dropoff = (t - best) / best * 100.0
         sdec = (s.total_us / (best * s.valid) - 1.0) * 100.0
         intensity_pb = None if pb_ref is None else pb_ref / t * 100.0
-        against = self.rule.against
+        against = rule.against
+        floor_pct: float | None = rule.floor_pct
         if against == "target":
             verdict, reason, reference, reference_us = self._target(s, t, pb_ref)
-            labels["floor_pct"] = None if reference_us is None else self._band(reference_us, pb_ref, t)[0]
+            floor_pct = None if reference_us is None else self._band(reference_us, pb_ref, t)[0]
         elif against == "pb" and intensity_pb is not None:
-            verdict, reason = self._verdict(s, intensity_pb, f"PB {_s(pb_ref)}")
+            verdict, reason = self._verdict(s, intensity_pb, "PB", pb_ref)
             reference, reference_us = "pb", pb_ref
         else:
-            no_pb = ", no PB yet" if against == "pb" else ""
-            verdict, reason = self._verdict(s, intensity, f"session best {_s(best)}{no_pb}")
+            verdict, reason = self._verdict(s, intensity, "session best", best, ", no PB yet" if against == "pb" else "")
             reference, reference_us = "session", best
         if s.valid == 1 and s.recent_us is not None and against != "target" and verdict is not Verdict.END:
             verdict, reason = self._readiness(s, t, verdict, reason)
-        profile = _profile(rep.course, rep.splits_us) if self.profiles else None
+        profile = _profile(rep.course, splits) if self.profiles else None
         mss_dropoff = None
         if profile is not None:
             s.best_mss = max(s.best_mss or 0.0, profile.mss)
             mss_dropoff = (s.best_mss - profile.mss) / s.best_mss * 100.0
         return RepResult(rep, best, dropoff, intensity, sdec, verdict, reason, new_best, profile, mss_dropoff,
-                         s.pb_us, intensity_pb, new_pb, reference=reference, reference_us=reference_us, **labels)
+                         s.pb_us, intensity_pb, new_pb, block, floor_pct, reference, reference_us, rest)
 
     def _readiness(self, s: _Standing, t: int, verdict: Verdict | None, reason: str) -> tuple[Verdict | None, str]:
         """The block's first valid rep against recent form: clearly slower (by more than the margin,
@@ -329,8 +346,8 @@ class Analyzer:
             return Verdict.CAUTION, f"slower than the band: {got:.1f} % {of} (band {low:g}-{high:g} %)", "target", target_us
         return Verdict.GO, "", "target", target_us
 
-    def _verdict(self, s: _Standing, intensity: float, of: str) -> tuple[Verdict | None, str]:
-        """The stop rule on one more valid rep at `intensity` % of the reference `of` names."""
+    def _verdict(self, s: _Standing, intensity: float, of: str, of_us: int, note: str = "") -> tuple[Verdict | None, str]:
+        """The stop rule on one more valid rep at `intensity` % of the reference (`of` at `of_us`, `note`)."""
         rule = self.rule
         under = intensity < rule.floor_pct
         s.under_in_a_row = s.under_in_a_row + 1 if under else 0
@@ -339,11 +356,12 @@ class Analyzer:
         if s.valid < self._min_reps(s):
             return None, ""
         if s.under_in_a_row >= rule.consecutive:
-            s.ended = f"{s.under_in_a_row} rep{'s' if s.under_in_a_row > 1 else ''} under {rule.floor_pct:g} % of {of}"
+            s.ended = (f"{s.under_in_a_row} rep{'s' if s.under_in_a_row > 1 else ''} under {rule.floor_pct:g} % "
+                       f"of {of} {_s(of_us)}{note}")
             return Verdict.END, s.ended
         if rule.max_reps is not None and s.valid >= rule.max_reps:
             s.ended = f"volume cap reached: {s.valid} reps"
             return Verdict.END, s.ended
         if under:
-            return Verdict.CAUTION, f"rep under {rule.floor_pct:g} % of {of} ({intensity:.1f} %)"
+            return Verdict.CAUTION, f"rep under {rule.floor_pct:g} % of {of} {_s(of_us)}{note} ({intensity:.1f} %)"
         return Verdict.GO, ""

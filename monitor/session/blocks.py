@@ -105,9 +105,10 @@ class BlockTracker:
 
     # -- reps -------------------------------------------------------------------------------------
 
-    def add(self, rep: Rep) -> RepResult:
-        self._where[rep.number] = self.index
-        return self.analyzer().add(rep)
+    def enter(self, rep: Rep) -> tuple[RepResult, bool]:
+        """A new rep judged in the running block, and whether it took its athlete to END (`Analyzer.enter`)."""
+        index = self._where[rep.number] = self.index
+        return (self._analyzers[index] or self.analyzer()).enter(rep)
 
     def revise(self, rep: Rep) -> list[RepResult]:
         return self.analyzer(self._where.setdefault(rep.number, self.index)).revise(rep)

@@ -124,9 +124,10 @@ def _bests(stored: Iterable) -> tuple[PB, ...]:
     return tuple(pbs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RepFinished:
-    """A rep judged for the first time."""
+    """A rep judged for the first time. Treat it as immutable: not frozen only because a capture makes
+    one per rep and frozen construction costs more (as `RepResult`)."""
 
     result: RepResult
     host_ns: int  # host monotonic time its finish arrived
@@ -218,7 +219,7 @@ class SessionModel:
 
     def _finished(self, out: list[Rep], host_ns: int) -> None:
         """The assembler's hook: a rep finished mid-batch is judged now, before the next start."""
-        self._pending += self._take(out, host_ns)
+        self._take(out, host_ns, self._pending)
         out.clear()
 
     def _drain(self, changes: list[Change]) -> list[Change]:
@@ -332,8 +333,10 @@ class SessionModel:
             grouped.setdefault((result.rep.athlete, result.rep.course), []).append(result)
         return grouped
 
-    def _take(self, reps: list[Rep], host_ns: int) -> list[Change]:
-        changes: list[Change] = []
+    def _take(self, reps: list[Rep], host_ns: int, changes: list[Change] | None = None) -> list[Change]:
+        """The changes `reps` make (appended to `changes`, if given)."""
+        changes = [] if changes is None else changes
+        blocks, results, raw, overrides = self.blocks, self.results, self._raw, self._overrides
         for rep in reps:
             if INCOMPLETE in rep.flags:
                 self.abandoned.append(rep)
@@ -341,20 +344,21 @@ class SessionModel:
                 continue
             if self._numbered:  # the assembler numbers from 1 again after a course change
                 rep = replace(rep, number=rep.number + self._numbered)
-            revision = rep.number in self._raw  # the timer cancelled its finish: same rep, revised
-            self._raw[rep.number] = rep
-            rep = self._override(rep)
+            number = rep.number
+            revision = number in raw  # the timer cancelled its finish: same rep, revised
+            raw[number] = rep
+            if overrides:
+                rep = self._override(rep)
             if revision:
                 changes.extend(self._revise(rep))
-            else:
-                ended = self.analyzer.standing(rep.athlete, rep.course)[1] is Verdict.END
-                result = self.blocks.add(rep)
-                self.results[rep.number] = result
-                changes.append(RepFinished(result, host_ns))
-                if result.verdict is Verdict.END and not ended:
-                    self.rotation.leave(rep.athlete)  # their session is over: no more turns
-                if self.blocks.plan is not None and self.blocks.complete(self.rotation.running):
-                    changes += self.enter_block(self.blocks.index + 2, f"every athlete has done {self.blocks.block.name}")
+                continue
+            result, ending = blocks.enter(rep)
+            results[number] = result
+            changes.append(RepFinished(result, host_ns))
+            if ending:
+                self.rotation.leave(rep.athlete)  # their session is over: no more turns
+            if blocks.plan is not None and blocks.complete(self.rotation.running):
+                changes += self.enter_block(blocks.index + 2, f"every athlete has done {blocks.block.name}")
         return changes
 
     def _override(self, rep: Rep) -> Rep:

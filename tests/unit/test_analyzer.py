@@ -42,6 +42,13 @@ def test_end_stays_once_reached():
     assert a.add(rep(4, 3.9)).verdict is Verdict.END
 
 
+def test_enter_says_which_rep_took_the_athlete_to_end():
+    a = Analyzer()
+    ending = [a.enter(rep(n, t))[1] for n, t in enumerate([4.0, 4.3, 4.3, 3.9], 1)]
+    ending.append(a.enter(rep(5, 4.0, athlete="Ben"))[1])
+    assert ending == [False, False, True, False, False]  # END once, for Ann; later END reps are not new
+
+
 def test_new_best_resets_the_reference():
     a = Analyzer()
     a.add(rep(1, 4.2))
