@@ -209,7 +209,7 @@ def test_any_restart_passes_every_event_once_in_order_per_numbering(before, afte
 # -- garbage at line rate ---------------------------------------------------------------------------
 
 async def test_a_gate_flooding_garbage_at_line_rate_costs_no_real_event(store):
-    speed = 5.0
+    speed = 10.0
     config = SessionConfig(course=COURSE, athletes=tuple(presets(2)), plan=get_plan("rsa").with_reps(3), seed=71)
     clean = simulate(config)
     session = with_garbage(clean, gate=3, bytes_per_s=LINE_RATE / speed, seed=71)  # 115200 baud of real time
