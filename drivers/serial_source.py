@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 
@@ -51,8 +51,12 @@ STATUS_EVERY_NS = 250_000_000  # the fastest a changing dropped-bytes count is r
 class SerialSource(Source):
     def __init__(self, port: str, *, protocol: str = "gateline", baud: int | None = None,
                  name: str | None = None, backoff_s: tuple[float, float] = BACKOFF_S,
-                 decoder_options: dict[str, str] | None = None) -> None:
+                 decoder_options: dict[str, str] | None = None,
+                 clock: Callable[[], int] = time.monotonic_ns) -> None:
+        """`clock` is the host clock arrivals are stamped with, in ns (the monotonic clock; a test passes
+        one on its simulation's time)."""
         super().__init__(name or f"serial:{port}")
+        self._clock = clock
         self.port = port
         self.protocol = protocols.get(protocol)
         self.baud = baud or self.protocol.baud
@@ -142,7 +146,7 @@ class SerialSource(Source):
         if self.protocol.setup:
             transport.write(self.protocol.setup)
         self._down.clear()
-        self._up(time.monotonic_ns())
+        self._up(self._clock())
         return True
 
     def _up(self, now: int) -> None:
@@ -170,11 +174,11 @@ class SerialSource(Source):
     def _link_lost(self, exc: Exception | None) -> None:
         self._transport = None
         self._down.set()
-        now = time.monotonic_ns()
+        now = self._clock()
         self._frames(self._decoder.finish(now), now)  # a line cut off ends here
         if self._closing:
             return
-        self._down_since = time.monotonic_ns()
+        self._down_since = self._clock()
         if self._recovery is not None:
             self._recovery.disconnected()
         why = strerror(exc) if exc is not None else "closed"
@@ -185,7 +189,7 @@ class SerialSource(Source):
     def _bytes(self, data: bytes) -> None:
         """One read, frame by frame as the gates sent them: a read may hold seconds of gate time (the
         loop was busy), and a heartbeat taken after events sent later would look like a restart."""
-        now = time.monotonic_ns()
+        now = self._clock()
         self._frames(self._decoder.feed_in_order(data, now), now)
 
     def _frames(self, frames: list, now: int) -> None:
@@ -251,11 +255,11 @@ class SerialSource(Source):
             if self._transport is None or self._behind():
                 continue  # answers to what was asked may be among the bytes not read yet: no hole ages
             lost = recovery.lost
-            released, asks = recovery.tick(time.monotonic_ns())
+            released, asks = recovery.tick(self._clock())
             self._pass_on(released)
             self._send(asks)
             if recovery.lost != lost:
-                self._publish_counts(time.monotonic_ns())
+                self._publish_counts(self._clock())
 
     def _pass_on(self, events: list[GateEvent]) -> None:
         for event in events:

@@ -11,6 +11,7 @@ import pytest
 import serial
 from support.conditions import wait_for
 from support.truth import key
+from support.virtual_time import clock_ns, on_virtual_time
 
 from drivers.registry import SpecError, create
 from drivers.serial_source import BACKOFF_S, SerialSource
@@ -70,12 +71,13 @@ class Run:
         return [s.state for s in self.statuses if s.gate is None]
 
 
+@on_virtual_time
 async def test_a_pulled_cable_reconnects_and_resend_recovers_every_event(tmp_path):
     session = sim()
     link = tmp_path / "ttyGATES"
     expected = all_events(session)
     async with PtyDevice(session, speed=20, link=link) as device:
-        async with Run(create(f"serial:{link}")) as run:
+        async with Run(SerialSource(str(link), clock=clock_ns)) as run:
             await wait_for(lambda: len(run.events) >= len(expected) // 3)
             unplug = asyncio.create_task(device.unplug(1.0))
             await wait_for(lambda: run.source.status.state is not State.CONNECTED)
@@ -96,12 +98,13 @@ async def test_a_pulled_cable_reconnects_and_resend_recovers_every_event(tmp_pat
     assert BACKOFF_S[1] <= 1.0  # while the port is gone it is tried at least every second
 
 
+@on_virtual_time
 async def test_garbage_damaged_and_dropped_frames_cost_nothing_with_resend(tmp_path):
     session = sim(reps=5, faults=Faults(noise=0.2, corrupt=0.05, drop=0.05))
     expected = all_events(session)
     assert len(GatelineDecoder().feed(session.capture())) < len(expected)  # the wire alone loses some
     async with PtyDevice(session, speed=20) as device:
-        async with Run(create(f"serial:{device.path}")) as run:
+        async with Run(SerialSource(device.path, clock=clock_ns)) as run:
             await device.finished()
             await wait_for(lambda: len(run.events) >= len(expected))
             await wait_for(lambda: run.source.status.dropped_bytes > 0)
@@ -156,11 +159,12 @@ def test_spec_options_reach_the_source():
     assert create("serial:/dev/ttyUSB3").baud == 115200  # gateline's own
 
 
+@on_virtual_time
 async def test_a_format_without_resend_reports_the_gap_it_cannot_fill(tmp_path):
     session = sim(protocol="wichro")
     link = tmp_path / "ttyWICHRO"
     async with PtyDevice(session, speed=20, link=link) as device:
-        async with Run(create(f"serial:{link}?protocol=wichro")) as run:
+        async with Run(SerialSource(str(link), protocol="wichro", clock=clock_ns)) as run:
             await wait_for(lambda: len(run.events) >= 6)
             await device.unplug(1.0)
             await wait_for(lambda: run.source.status.gaps == 1)

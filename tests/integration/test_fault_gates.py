@@ -6,6 +6,10 @@ between its real frames, sixteen gates breaking within one millisecond again and
 The cable pulled mid-rep, a BLE gate dropping out of range and `kill -9` with a restart are in
 test_driver_serial.py / test_pipeline.py, test_ble_source.py and test_monitor_headless.py, each
 asserting every emitted event stored once.
+
+The tests marked `on_virtual_time` run the pty and the pipeline on virtual time (support/virtual_time.py):
+real bytes through the kernel, a clock that jumps when nothing is due. The garbage flood stays on
+real time: line rate is a rate of real seconds.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from support.virtual_time import clock_ns, on_virtual_time
 from support.conditions import wait_for
 from support.truth import key, sent
 from hypothesis import given, settings
@@ -22,7 +27,7 @@ from hypothesis import strategies as hs
 
 from drivers.clock_bridge import MAX_ERROR_US
 from drivers.recovery import Recovery
-from drivers.registry import create
+from drivers.serial_source import SerialSource
 from drivers.source import State
 from gates.course import Course
 from gates.events import GateEvent, Kind
@@ -52,8 +57,9 @@ class Live:
     """A pipeline on one serial source over the device's pty; the statuses it published."""
 
     def __init__(self, store: st.SessionStore, device: PtyDevice, **kwargs) -> None:
-        self.source = create(f"serial:{device.path}")
-        self.pipeline = Pipeline(store, [self.source], **kwargs)
+        # the host clock is the loop's: virtual time, where the tests run on it (support/virtual_time.py)
+        self.source = SerialSource(device.path, clock=clock_ns)
+        self.pipeline = Pipeline(store, [self.source], clock=clock_ns, **kwargs)
         self.messages = self.pipeline.subscribe()
         self.reasons: list[str] = []
 
@@ -85,6 +91,7 @@ def restart_session(**faults):
     return simulate(replace(config, restarts=((2, between),), **faults)), reps[6]["rep"]
 
 
+@on_virtual_time
 async def test_a_gate_that_restarts_mid_session_loses_no_event_and_says_so(store, tmp_path):
     session, first_after = restart_session()
     expected = sent(session)
@@ -115,13 +122,14 @@ async def test_a_gate_that_restarts_mid_session_loses_no_event_and_says_so(store
             assert abs(got.splits_us[1] / 1e6 - rep["splits_s"][1]) < 0.001
 
 
+@on_virtual_time  # the host's clock is the bridge: on virtual time a 1x host reads each byte when it was sent
 async def test_a_restarted_finish_gate_is_tied_back_to_the_others_clock_and_every_rep_is_timed(store):
     config = SessionConfig(course=COURSE, athletes=tuple(presets(2)), plan=get_plan("rsa").with_reps(2), seed=61)
     plain = simulate(config).truth["reps"]
     between = (plain[1]["start_s"] + plain[1]["time_s"] + plain[2]["start_s"]) / 2
     session = simulate(replace(config, restarts=((4, between),)))
     expected = sent(session)
-    async with PtyDevice(session, speed=1.0) as device:  # real time: the host's clock is the bridge
+    async with PtyDevice(session, speed=1.0) as device:
         async with Live(store, device, course=COURSE, athletes=[a.name for a in config.athletes]) as live:
             await device.finished()
             await wait_for(lambda: live.pipeline.events >= len(expected))
@@ -201,7 +209,7 @@ def test_any_restart_passes_every_event_once_in_order_per_numbering(before, afte
 # -- garbage at line rate ---------------------------------------------------------------------------
 
 async def test_a_gate_flooding_garbage_at_line_rate_costs_no_real_event(store):
-    speed = 5.0
+    speed = 10.0
     config = SessionConfig(course=COURSE, athletes=tuple(presets(2)), plan=get_plan("rsa").with_reps(3), seed=71)
     clean = simulate(config)
     session = with_garbage(clean, gate=3, bytes_per_s=LINE_RATE / speed, seed=71)  # 115200 baud of real time
@@ -242,6 +250,7 @@ def test_a_frame_right_after_an_overlong_run_of_garbage_is_decoded():
 
 # -- sixteen gates at once --------------------------------------------------------------------------
 
+@on_virtual_time
 async def test_sixteen_gates_breaking_within_a_millisecond_lose_nothing_and_keep_each_gates_order(store):
     session = burst_session(gates=16, bursts=40, every_s=0.25, within_us=1000.0, seed=81)
     expected = sent(session)

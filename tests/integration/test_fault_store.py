@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 from support.conditions import wait_for
+from support.virtual_time import clock_ns, on_virtual_time
 from support.truth import drain, key, sent
 from support.headless import Monitor
 
-from drivers.registry import create
+from drivers.serial_source import SerialSource
 from gates.course import Course
 from gates.events import GateEvent
 from gates.rep import VOIDED
@@ -108,6 +109,7 @@ def read_only(tmp_path):
     immutable([p for p in made if p.exists()], False)  # or pytest could not clean tmp_path
 
 
+@on_virtual_time
 async def test_a_full_disk_mid_session_keeps_the_session_in_memory_and_loses_nothing(small_disk, tmp_path):
     session = sim()
     expected = sent(session)
@@ -115,7 +117,8 @@ async def test_a_full_disk_mid_session_keeps_the_session_in_memory_and_loses_not
     db = small_disk.path / "gates.sqlite3"
     with st.SessionStore(db) as store:
         async with PtyDevice(session, speed=15, link=link) as device:
-            pipeline = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
+            pipeline = Pipeline(store, [SerialSource(str(link), clock=clock_ns)], course=COURSE,
+                                athletes=names(session), clock=clock_ns)
             messages = pipeline.subscribe()
             async with pipeline:
                 await wait_for(lambda: len(pipeline.model.results) >= 1)
@@ -240,6 +243,7 @@ def test_a_database_on_a_read_only_filesystem_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in done.stderr and not os.listdir(mount)
 
 
+@on_virtual_time
 async def test_quit_while_the_disk_is_full_then_restart_gets_the_unsaved_events_from_the_gates(small_disk, tmp_path):
     session = sim()
     expected = sent(session)
@@ -247,7 +251,8 @@ async def test_quit_while_the_disk_is_full_then_restart_gets_the_unsaved_events_
     db = small_disk.path / "gates.sqlite3"
     with st.SessionStore(db) as store:
         async with PtyDevice(session, speed=15, link=link) as device:
-            first = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
+            first = Pipeline(store, [SerialSource(str(link), clock=clock_ns)], course=COURSE,
+                             athletes=names(session), clock=clock_ns)
             async with first:
                 await wait_for(lambda: len(first.model.results) >= 1)
                 small_disk.fill()
@@ -255,7 +260,8 @@ async def test_quit_while_the_disk_is_full_then_restart_gets_the_unsaved_events_
             assert first.unsaved is not None  # quit (not ended) with events only in memory: they are gone ...
             assert not store.session(first.session).ended
             small_disk.free()
-            second = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
+            second = Pipeline(store, [SerialSource(str(link), clock=clock_ns)], course=COURSE,
+                              athletes=names(session), clock=clock_ns)
             async with second:  # ... but the gates still have them: the resumed session asks for them
                 assert second.session == first.session
                 await device.finished()

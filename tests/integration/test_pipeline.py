@@ -10,9 +10,11 @@ from dataclasses import replace
 
 import pytest
 from support.conditions import wait_for
+from support.virtual_time import clock_ns, on_virtual_time
 from support.truth import key
 
 from drivers.registry import create
+from drivers.serial_source import SerialSource
 from gates.course import Course
 from gates.gateline import GatelineDecoder
 from gates.rep import VOIDED
@@ -82,11 +84,13 @@ def store(tmp_path):
         yield s
 
 
+@on_virtual_time
 async def test_a_whole_session_over_the_pty_is_stored_and_analysed_equal_to_the_truth(store, tmp_path):
     session = sim(faults=Faults(double=0.1, noise=0.05))
     expected = emitted(session)
     async with PtyDevice(session, speed=25, link=tmp_path / "tty") as device:
-        pipeline = Pipeline(store, [create(f"serial:{tmp_path / 'tty'}")], course=COURSE, athletes=names(session))
+        pipeline = Pipeline(store, [SerialSource(str(tmp_path / "tty"), clock=clock_ns)], course=COURSE,
+                            athletes=names(session), clock=clock_ns)
         messages = pipeline.subscribe()
         async with pipeline:
             await device.finished()
@@ -105,12 +109,14 @@ async def test_a_whole_session_over_the_pty_is_stored_and_analysed_equal_to_the_
     assert any(r.verdict is not None for r in finished)
 
 
+@on_virtual_time
 async def test_unplugged_mid_rep_the_store_misses_no_event(store, tmp_path):
     session = sim(reps=3)
     expected = emitted(session)
     link = tmp_path / "tty"
     async with PtyDevice(session, speed=15, link=link) as device:
-        pipeline = Pipeline(store, [create(f"serial:{link}")], course=COURSE, athletes=names(session))
+        pipeline = Pipeline(store, [SerialSource(str(link), clock=clock_ns)], course=COURSE, athletes=names(session),
+                            clock=clock_ns)
         async with pipeline:
             await wait_for(lambda: len(pipeline.model.results) >= 2)
             await wait_for(lambda: pipeline.model.assembler.open_reps > 0, timeout=WAIT_S)  # a rep is running

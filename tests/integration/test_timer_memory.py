@@ -15,8 +15,10 @@ import sys
 
 import pytest
 from support.conditions import wait_for
+from support.virtual_time import clock_ns, on_virtual_time
 
 from drivers.registry import create
+from drivers.serial_source import SerialSource
 from drivers.source import SourceStatus
 from gates import protocols
 from gates.course import Course
@@ -57,6 +59,7 @@ async def read(source, events: list, statuses: list[SourceStatus]) -> None:
 
 
 @pytest.mark.parametrize("protocol", ["alge-timy", "microgate"])
+@on_virtual_time
 async def test_a_reconnect_asks_for_the_memory_and_fills_the_gap_without_doubles(protocol, tmp_path):
     session = sim(protocol)
     expected = impulses(session)
@@ -64,7 +67,7 @@ async def test_a_reconnect_asks_for_the_memory_and_fills_the_gap_without_doubles
     events: list = []
     statuses: list[SourceStatus] = []
     async with PtyDevice(session, speed=20, link=link) as device:
-        source = create(f"serial:{link}?protocol={protocol}")
+        source = SerialSource(str(link), protocol=protocol, clock=clock_ns)
         await source.open()
         reader = asyncio.create_task(read(source, events, statuses))
         await wait_for(lambda: len(events) >= 6)

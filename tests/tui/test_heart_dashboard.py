@@ -31,7 +31,7 @@ LIMIT_S = 120.0
 
 def config() -> SessionConfig:
     return ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
-                                    plan=get_plan("rsa").with_reps(3), seed=5, cooldown_s=120.0))
+                                    plan=get_plan("rsa").with_reps(3), seed=5, cooldown_s=90.0))
 
 
 async def until(pilot, condition, what: str) -> None:

@@ -1,7 +1,7 @@
 """`gates demo` in a real terminal: started in tmux as a person would, read back with capture-pane.
 
-The demo runs with its defaults and its default database (XDG_DATA_HOME points at a temporary
-directory, so the user's own sessions are never touched). The test reads the screen until it shows a
+The demo runs with its defaults (the first test at 3 times the speed) and its default database
+(XDG_DATA_HOME points at a temporary directory, so the user's own sessions are never touched). The test reads the screen until it shows a
 rep and a verdict, quits with `q`, and checks the session was stored and ended.
 """
 
@@ -20,14 +20,15 @@ from support.tmux import TMUX, Tmux
 from monitor.tui import bigtext
 
 ROOT = Path(__file__).resolve().parents[2]
+FAST = " --speed 18"  # 3 times the default speed, for the test that only waits for a rep and a verdict
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: the terminal test needs it")
 
 
-def gates_command() -> str:
+def gates_command(options: str = "") -> str:
     """`gates` as installed, else the same entry point through this interpreter."""
     script = shutil.which("gates")
-    return f"{script} demo" if script else f"{sys.executable} -m monitor demo"
+    return f"{script} demo{options}" if script else f"{sys.executable} -m monitor demo{options}"
 
 
 def has_verdict(screen: str) -> bool:
@@ -42,7 +43,7 @@ def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
     tmux = Tmux(tmp_path / "tmux.sock")
     env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
     try:
-        tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", f"{env_prefix} {gates_command()}")
+        tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", f"{env_prefix} {gates_command(FAST)}")
         tmux("set-option", "-t", "demo", "remain-on-exit", "on")
         tmux.wait_for("the dashboard", lambda s: "Void" in s and "Athletes" in s)
         screen = tmux.wait_for("a rep", lambda s: re.search(r"Rep \d+ · \w+", s) is not None)
