@@ -132,3 +132,15 @@ async def test_the_light_theme_is_black_on_white(data):
     async with app.run_test(size=(80, 24)):
         variables = app.get_css_variables()
         assert (variables["background"], variables["foreground"]) == ("#FFFFFF", "#000000")
+
+
+async def test_the_gate_strip_stands_in_course_order_whatever_was_heard_first(data):
+    from drivers.source import SourceStatus, State
+
+    app, clock = await shown(data, (80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for gate in (2, 4, None, 1, 3):  # as the demo's gates happen to be heard
+            app.gates.update_status(SourceStatus("serial:/dev/ttyUSB0", State.CONNECTED, gate=gate), clock())
+        await pilot.pause()
+        where = {id(chip): key for key, chip in app.gates._chips.items()}
+        assert [where[id(chip)][1] for chip in app.gates.children] == [None, 1, 2, 3, 4]

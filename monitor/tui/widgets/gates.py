@@ -85,8 +85,14 @@ class GateChip(Static):
         self.update(text, layout=False)
 
 
+def _place(key: tuple[str, int | None]) -> tuple[str, int]:
+    """Where a chip stands in the strip: by source, its link first, then its gates by number (G1 the
+    start), whatever order they were first heard in."""
+    return key[0], -1 if key[1] is None else key[1]
+
+
 class GateStrip(Grid):
-    """Chips keyed by (source, gate) in the order they were first heard; as many per row as fit, in
+    """Chips keyed by (source, gate), each source's link then its gates by number; as many per row as fit, in
     their compact form when not even two full chips fit a row (every gate stays on screen).
 
     A gate is only as reachable as its source: while the link is down (or closed) its gates show the
@@ -112,8 +118,9 @@ class GateStrip(Grid):
         key = (status.source, status.gate)
         self._status[key] = status
         if key not in self._chips:
-            self._chips[key] = GateChip(classes="gate-chip")
-            self.mount(self._chips[key])
+            chip = self._chips[key] = GateChip(classes="gate-chip")
+            later = [other for other in self._chips if _place(other) > _place(key)]
+            self.mount(chip, before=self._chips[min(later, key=_place)] if later else None)
         if status.gate is None:
             for other in self._status:
                 if other[0] == status.source:
