@@ -253,8 +253,8 @@ class DashboardApp(App):
 
     def _rest(self, name: str) -> float | None:
         """Rest so far in session seconds; None (a dash) before a first rep and for an athlete out of
-        the rotation, who has no next rep to be READY for."""
-        if name in self.out:
+        the rotation (after END, or not in the running block), who has no next rep to be READY for."""
+        if name in self.out or (self.board.order and name not in self.board.order):
             return None
         rest = self.board.rest_s(name, self.clock())
         return None if rest is None else rest * self.speed

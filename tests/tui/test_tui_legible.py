@@ -144,3 +144,20 @@ async def test_the_gate_strip_stands_in_course_order_whatever_was_heard_first(da
         await pilot.pause()
         where = {id(chip): key for key, chip in app.gates._chips.items()}
         assert [where[id(chip)][1] for chip in app.gates.children] == [None, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("rotation", ["after END", "not in the block"])
+async def test_an_athlete_out_of_the_rotation_has_a_dash_for_rest(data, rotation):
+    from monitor.live.pipeline import RotationChanged
+    from monitor.tui.messages import message_for
+
+    app, clock = await shown(data, (120, 40))
+    async with app.run_test(size=(120, 40)) as pilot:
+        post(app.post_message, clock, data, 6)
+        out, running = data.roster[0], data.roster[1:]
+        order, passed_over = (data.roster, [out]) if rotation == "after END" else (running, [])
+        app.post_message(message_for(RotationChanged(order, running[0], passed_over)))
+        await pilot.pause()
+        app._tick()  # the second's tick, at once
+        assert app.table.get_cell(out, "rest").plain == "—"
+        assert app.table.get_cell(running[0], "rest").plain != "—"
