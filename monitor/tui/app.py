@@ -323,8 +323,11 @@ class DashboardApp(App):
 
     @_while_running
     def on_history_loading(self, message: msg.HistoryLoading) -> None:
-        loading = message.event
-        self._status(f"loading history: {loading.done}/{loading.total} earlier sessions (reps are judged once it is read)")
+        done, total = message.event.done, message.event.total
+        if done < total:
+            self._status(f"loading history: {done}/{total} earlier sessions (reps are judged once it is read)")
+        else:
+            self._status(f"history read: {total} earlier session{'s' if total != 1 else ''}")
 
     @_while_running
     def on_block_changed(self, message: msg.BlockChanged) -> None:

@@ -161,3 +161,17 @@ async def test_an_athlete_out_of_the_rotation_has_a_dash_for_rest(data, rotation
         app._tick()  # the second's tick, at once
         assert app.table.get_cell(out, "rest").plain == "—"
         assert app.table.get_cell(running[0], "rest").plain != "—"
+
+
+async def test_the_status_line_says_history_is_loading_then_that_it_is_read(data):
+    from monitor.live.pipeline import HistoryLoading
+    from monitor.tui.messages import message_for
+
+    app, _ = await shown(data, (80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        said = []
+        for done in (1, 2):
+            app.post_message(message_for(HistoryLoading(done, 2)))
+            await pilot.pause()
+            said.append(str(app.status_line.render()))
+        assert "loading history: 1/2 earlier sessions" in said[0] and said[1] == "history read: 2 earlier sessions"
