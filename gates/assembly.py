@@ -16,8 +16,10 @@ running impulse counter where the start number goes (0051 start, 0052 finish, ..
 impulse before it and no start carries it, and from then on numbers are ignored (a double trigger
 among the starts already open is absorbed then); "impulse" ignores them from the first event (a
 timer's cancel is matched by its time alone), "start" never does. The choice is the coach's (the
-session's settings: `gates analyze --numbering`, a source's `?numbering=`), never revised here. A timer's status code for a run (Microgate did not start / finish, disqualified) becomes
-the rep's `dns` / `dnf` / `dsq` flag. Times are on one session clock: gates with their own clocks are aligned before they get here.
+session's settings: `gates analyze --numbering`, a source's `?numbering=`), never revised here. A
+timer's status code for a run (Microgate did not start / finish, disqualified) becomes the rep's
+`dns` / `dnf` / `dsq` flag. Times are on one session clock: gates with their own clocks are aligned
+before they get here.
 """
 
 from __future__ import annotations
