@@ -44,6 +44,7 @@ from monitor.session.analyzer import RepResult, StopRule
 from monitor.session.blocks import BlockChanged
 from monitor.session.heart import HeartChanged
 from monitor.session.model import (
+    DRIVING_KINDS,
     Change,
     RepFinished,
     RepsRevised,
@@ -504,8 +505,9 @@ class Pipeline:
 
     def _derive(self, annotations: list[facts.Annotation] | None = None) -> SessionModel:
         """The session again from everything it holds (stored, and kept while the disk refuses it),
-        judged against the same personal bests; with `annotations`, as if those were its decisions."""
-        events = list(self.store.events(self.session))
+        judged against the same personal bests; with `annotations`, as if those were its decisions. Only
+        the events that drive reps are read, without their bytes (an undo derives twice, mid-session)."""
+        events = list(self.store.events(self.session, kinds=DRIVING_KINDS, raw=False))
         if self.unsaved is not None:
             events += self.unsaved.events
         return SessionModel.derive(events, self.annotations() if annotations is None else annotations)
