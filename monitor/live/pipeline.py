@@ -105,6 +105,7 @@ class RotationChanged:
     order: list[str]
     next_up: str | None
     out: list[str] = field(default_factory=list)  # in the order, passed over: their session reached END
+    finished: str = ""  # why the workout is over for everyone (SessionModel.finished), "" while it runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,11 +565,12 @@ class Pipeline:
         """The rotation, if it moved since it was last published."""
         if self.model is not None:
             rotation = self.model.rotation
-            now = (tuple(rotation.names), rotation.next_up, frozenset(rotation.out))
+            finished = self.model.finished
+            now = (tuple(rotation.names), rotation.next_up, frozenset(rotation.out), finished)
             if now != self._rotation:
                 self._rotation = now
                 self._publish(RotationChanged(list(rotation.names), rotation.next_up,
-                                              [n for n in rotation.names if n in rotation.out]))
+                                              [n for n in rotation.names if n in rotation.out], finished))
 
 
 # -- headless -------------------------------------------------------------------------------------
@@ -652,6 +654,7 @@ class _Printer:
         self.out = out
         self.err = err
         self._links: dict[str, tuple] = {}
+        self._finished = ""  # the workout's end as last said
 
     def show(self, message: Message) -> None:
         if isinstance(message, SessionOpened):
@@ -681,6 +684,11 @@ class _Printer:
             self.line(f"block {message.index}: {message.name} ({message.reason}){moves}{out}")
         elif isinstance(message, LinkChanged):
             self.link(message.status)
+        elif isinstance(message, RotationChanged) and message.finished != self._finished:
+            self._finished = message.finished
+            if message.finished:
+                self.line(json.dumps({"type": "finished", "reason": message.finished}) if self.as_json
+                          else f"workout done: {message.finished} (Ctrl-C ends the session)")
         elif isinstance(message, SessionEnded):
             self.err.write(f"gates monitor: session {message.session} ended ({message.reason})\n")
         elif isinstance(message, PipelineFailed):

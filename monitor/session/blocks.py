@@ -120,9 +120,13 @@ class BlockTracker:
     # -- moving on --------------------------------------------------------------------------------
 
     def complete(self, roster: Iterable[str]) -> bool:
+        """Time to move on: the running block is `done`, and it is not the last."""
+        return not self.last and self.done(roster)
+
+    def done(self, roster: Iterable[str]) -> bool:
         """Every athlete still in the rotation (or, with no roster, every athlete seen in the block)
-        has done the block's reps or reached END; never on the last block."""
-        if self.plan is None or self.last:
+        has done the block's reps or reached END. Always False without a plan."""
+        if self.plan is None:
             return False
         analyzer, block = self.analyzer(), self.block
         athletes = [n for n in roster if n not in self.out] or [a for a, _ in analyzer.athletes()]

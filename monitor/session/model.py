@@ -312,6 +312,18 @@ class SessionModel:
     def course(self) -> Course | None:
         return self.assembler.course if self.assembler is not None else None
 
+    @property
+    def finished(self) -> str:
+        """Why the workout is over for everyone ("" while someone has reps to run): every athlete in
+        the rotation has reached END, or has done the plan's last block. The session stays open (a void
+        can lift an END) until the coach ends it."""
+        rotation = self.rotation
+        if rotation.names and not rotation.running:
+            return "every athlete has reached END"
+        if self.blocks.last and self.results and self.blocks.done(rotation.running):
+            return f"the plan is done: every athlete has run its last block ({self.blocks.block.name})"
+        return ""
+
     def ordered_results(self) -> list[RepResult]:
         return [self.results[n] for n in sorted(self.results)]
 

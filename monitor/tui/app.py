@@ -242,6 +242,8 @@ class DashboardApp(App):
     def _banner(self) -> Banner:
         if self.moves and not self.board.ended:  # the gates must move before the block's first rep
             return Banner("MOVE GATES", "-idle", self.moves, self.board.next_up)
+        if self.board.finished and not self.board.ended:
+            return Banner("WORKOUT DONE", "-end", f"{self.board.finished} · e ends the session")
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
                           ended=self.board.ended, against=self.rule.against)
 
@@ -283,6 +285,7 @@ class DashboardApp(App):
     def on_rotation_changed(self, message: msg.RotationChanged) -> None:
         item = message.event
         self.out = list(item.out)
+        self.board.finished = item.finished
         self._rotation_changed(item.order, item.next_up)
 
     @_while_running
@@ -386,7 +389,8 @@ class DashboardApp(App):
         self._show_banner()
 
     def _rotation_changed(self, order: list[str], next_up: str | None) -> None:
-        self.board.set_rotation(order, next_up)
+        for name in self.board.set_rotation(order, next_up):
+            self.table.drop(name)  # they never ran: no plot either
         self.last_rep.show_next(self.board.next_up)
         self._show_banner()  # its "next up" line too
         self.table.border_title = self._next_title()

@@ -54,6 +54,7 @@ class Board:
     order: list[str] = field(default_factory=list)  # the rotation, in running order
     next_up: str | None = None
     ended: str = ""  # why the whole session ended ("" while it runs)
+    finished: str = ""  # why the workout is over for everyone, while the session is still open
     block: int = 1  # the plan's block running (1-based): the table and plots show its reps only
     _stamps: dict[int, float] = field(default_factory=dict)  # rep number -> clock time it arrived
 
@@ -127,11 +128,18 @@ class Board:
         for name, us in pbs.items():
             self.athlete(name).pb_us = us
 
-    def set_rotation(self, order: list[str], next_up: str | None) -> None:
+    def set_rotation(self, order: list[str], next_up: str | None) -> list[str]:
+        """The new running order; returns who left the board: out of the order and never ran (an
+        undone add, a name dropped from the order before their first rep)."""
         self.order = list(order)
         self.next_up = next_up
         for name in order:
             self.athlete(name)
+        gone = [name for name, board in self.athletes.items()
+                if name not in order and not board.reps and board.last_at is None]
+        for name in gone:
+            del self.athletes[name]
+        return gone
 
     def names(self) -> list[str]:
         """Athletes in rotation order first, then anyone else who has run (e.g. by start number)."""

@@ -209,6 +209,20 @@ def test_a_second_headless_session_judged_against_the_pb_reports_it(tmp_path):
     assert judged and all(" of PB " in r["reason"] for r in judged)
 
 
+def test_once_every_athlete_is_at_end_headless_says_the_workout_is_done_once(tmp_path):
+    path = tmp_path / "s.cap"
+    write_capture(sim(reps=4), str(path))
+    base = ("monitor", "--headless", "--source", f"replay:{path}?speed=max", "--athletes", "Ada,Ben,Cleo",
+            "--max-reps", "2", "--new")
+    done = run_cli(*base, "--db", str(tmp_path / "a.sqlite3"))
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stdout.splitlines() if line.startswith("workout done")]
+    assert said == ["workout done: every athlete has reached END (Ctrl-C ends the session)"]
+    done = run_cli(*base, "--json", "--db", str(tmp_path / "b.sqlite3"))
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r for r in records if r["type"] == "finished"] == [{"type": "finished", "reason": "every athlete has reached END"}]
+
+
 @pytest.mark.parametrize("args, words", [
     (["--source", "bogus"], "is not a source spec"),
     (["--source", "/dev/ttyUSB0"], "did you mean 'serial:/dev/ttyUSB0'"),

@@ -190,6 +190,18 @@ async def test_undo_that_would_move_reps_already_run_is_refused_and_says_which(l
     assert next(r.rep.number for r in pipeline.model.ordered_results() if r.rep.athlete == "Zed") == zed
 
 
+async def test_undoing_an_add_before_their_first_rep_takes_their_row_away(live):
+    pilot, app, pipeline = live
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
+    await pilot.press(*"Zed", "enter")
+    await until(pilot, lambda: "Zed" in app.table.rows, "Zed's row")
+    await pilot.press("u")
+    await until(pilot, lambda: notes(pipeline, facts.UNDO), "the undo to be stored")
+    await until(pilot, lambda: "Zed" not in app.table.rows, "Zed's row gone")
+    assert "Zed" not in app.board.athletes and "Zed" not in pipeline.model.rotation.names
+
+
 async def test_rotation_keys_skip_next_add_and_order(live):
     pilot, app, pipeline = live
     await pilot.press("s")
@@ -273,6 +285,18 @@ async def test_an_athlete_out_after_end_rests_for_nothing(store):
             await pilot.press("n")
             await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the next-up picker")
             assert out in app.screen.names
+    finally:
+        await pipeline.stop(end=False)
+
+
+async def test_once_every_athlete_is_at_end_the_banner_says_the_workout_is_done(store):
+    pipeline = pipeline_on(store, config(reps=200), speed=20.0, rule=StopRule(max_reps=2))
+    app = await open_dashboard(pipeline, where="test")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.verdict.banner.word == "WORKOUT DONE", "the workout's end")
+            assert app.verdict.banner.detail == "every athlete has reached END · e ends the session"
+            assert sorted(app.out) == ["Ada", "Ben", "Cleo"] and not pipeline.store.session(pipeline.session).ended
     finally:
         await pipeline.stop(end=False)
 

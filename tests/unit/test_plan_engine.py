@@ -176,3 +176,34 @@ def test_the_coach_moves_on_with_a_block_annotation_and_deriving_again_gives_the
     batch.apply(notes[3])
     assert [c.result for c in batch.events(track.events[first_block_events:]) if isinstance(c, RepFinished)] == \
         [live.ordered_results()[1]]
+
+
+def test_the_workout_is_done_once_everyone_has_run_the_last_block_and_a_void_reopens_it():
+    track = Track()
+    for k in range(2):
+        track.sprint(10 + 400 * k, 4.0)
+        track.sprint(200 + 400 * k, 4.3)
+    track.long(1500, 18.0)
+    model = model_for(plan(SPRINTS, LONG), ["Ada", "Ben"])
+    feed(model, track.events)
+    assert model.finished == ""  # Ben has not run the 150 m yet
+    track.long(1800, 19.0)
+    feed(model, track.events[-2:])
+    assert model.finished == "the plan is done: every athlete has run its last block (150 m)"
+    model.apply(facts.Annotation(1, 0, 0, 0, facts.VOID, {"rep": 6}))
+    assert model.finished == ""  # Ben's 150 m no longer counts: he has it still to run
+
+
+def test_the_workout_is_done_when_every_athlete_has_reached_end_without_a_plan():
+    from monitor.session.analyzer import StopRule
+
+    model = SessionModel(Settings(rule=StopRule(max_reps=2)), profiles=False)
+    model.set_roster(["Ada", "Ben"])
+    model.set_course(C30)
+    track = Track()
+    for k in range(2):
+        fed = len(track.events)
+        track.sprint(10 + 400 * k, 4.0)
+        track.sprint(200 + 400 * k, 4.3)
+        feed(model, track.events[fed:])
+        assert model.finished == ("" if k == 0 else "every athlete has reached END")

@@ -208,6 +208,11 @@ class AthleteTable(DataTable):
             self._changed[(name, key)] = self._row_changed[name] = self._updates
             self.update_cell(name, key, value, update_width=width)
 
+    def drop(self, name: str) -> None:
+        if self._shown.pop(name, None) is not None:
+            self._layout += 1
+            self.remove_row(name)
+
     def has_row(self, name: str) -> bool:
         return name in self._shown
 
