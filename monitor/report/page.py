@@ -143,6 +143,20 @@ def _athlete(index: int, results: list[RepResult], show_course: bool) -> str:
 </section>"""
 
 
+def _nav(groups: list[list[RepResult]]) -> str:
+    """A link to each athlete's section; with several blocks, under each block's name (an athlete who
+    ran two blocks has a section in each)."""
+    links, block = [], None
+    several = len({g[0].block.index for g in groups}) > 1
+    for i, group in enumerate(groups):
+        label = group[0].block
+        if several and label.index != block:
+            block = label.index
+            links.append(f'<span class="block">block {label.index}: {esc(label.name)}</span>')
+        links.append(f'<a href="#athlete-{i}">{esc(group[0].rep.athlete)}</a>')
+    return "".join(links)
+
+
 def athletes_of(saved: SavedSession) -> list[str]:
     """The athletes with a rep in the session, in the order they first ran."""
     return list(dict.fromkeys(r.rep.athlete for r in saved.model.ordered_results()))
@@ -173,7 +187,7 @@ def render(saved: SavedSession, athlete: str | None = None) -> str:
              _count(len(plan.blocks), "block") if plan else
              f"floor {rule.floor_pct:g} % of {charts.REFERENCE_WORDS.get(rule.against, rule.against)}, "
              f"END after {rule.consecutive} in a row", state]
-    nav = "" if athlete else "".join(f'<a href="#athlete-{i}">{esc(g[0].rep.athlete)}</a>' for i, g in enumerate(athletes))
+    nav = "" if athlete else _nav(athletes)
     sections = "".join(_athlete(i, g, several_courses) for i, g in enumerate(athletes))
     body = sections or '<p class="none">No reps in this session.</p>'
     return document(title, facts, body, nav=nav)

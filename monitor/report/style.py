@@ -55,6 +55,7 @@ header h1 { margin: 0 0 4px; font-size: 24px; font-weight: 650; }
 header .facts { margin: 0 0 10px; color: #c9d3de; }
 nav a { display: inline-block; margin: 0 8px 4px 0; padding: 2px 10px; border-radius: 12px; background: #34414f;
         color: #fff; text-decoration: none; font-size: 13px; }
+nav .block { display: block; margin: 4px 0 2px; color: #c9d3de; font-size: 13px; }
 main { padding: 8px 24px 24px; }
 section.athlete { background: var(--paper); border: 1px solid var(--line); border-radius: 10px;
                   margin: 18px 0; padding: 16px 22px 20px; break-inside: avoid-page; }

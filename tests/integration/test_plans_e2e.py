@@ -75,7 +75,9 @@ def test_the_micro_dosed_template_with_truth_through_analyze_monitor_and_the_sto
     assert gates("report", "1", "--db", str(db), "--out", str(page)).returncode == 0
     html = page.read_text(encoding="utf-8")
     assert "plan Micro-dosed speed endurance" in html
-    assert html.count("block 1: 30 m block starts") == 3 and html.count("block 2: 150 m") == len(ran_long)
+    # each athlete's section, and the links to them grouped under each block's name
+    assert html.count("block 1: 30 m block starts") == 3 + 1 and html.count("block 2: 150 m") == len(ran_long) + 1
+    assert '<span class="block">block 2: 150 m</span>' in html
     exported = tmp_path / "s.json"
     assert gates("export", "1", "--db", str(db), "--format", "json", "-o", str(exported)).returncode == 0
     other = tmp_path / "other.sqlite3"
