@@ -435,10 +435,14 @@ class DashboardApp(App):
         self._after_frame(self._show_plots, names)
 
     def _show_plots(self, names: list[str]) -> None:
+        """A plot of the running block's reps; none for an athlete without one (e.g. out since an
+        earlier block, whose 30 m times would sit beside the others' 150 m)."""
         for name in names:
             board = self.board.athlete(name)
             if board.recent:
                 self.plots.show(board, self.floor_pct)
+            else:
+                self.plots.drop(name)
 
     def _tick(self) -> None:
         now = self.clock()

@@ -61,8 +61,14 @@ async def test_the_block_change_names_the_gate_to_move_and_who_is_out(store):
         assert expected in app.statuses
         shown = {name: a.latest for name, a in app.board.athletes.items()}
         assert {r.block.index for name, r in shown.items() if name not in out} == {2}
+        assert out  # seed 3: someone reached END in the 30 m block
         for name in out:  # their 30 m reps are not shown under the 150 m columns, their END still is
             assert shown[name] is None and app.board.athletes[name].verdict is Verdict.END
+        running = set(shown) - set(out)
+        while not running <= set(app.plots._plots):  # plots are drawn a frame after the table
+            assert time.monotonic() - started < LIMIT_S, "the 150 m plots were never drawn"
+            await pilot.pause(0.05)
+        assert set(app.plots._plots) == running  # nor beside the 150 m plots
 
 
 async def test_review_groups_a_planned_sessions_reps_by_block(store):

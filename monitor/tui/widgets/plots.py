@@ -66,6 +66,13 @@ class PlotGrid(Grid):
             self._fit()
         plot.draw(board, floor_pct)  # type: ignore[attr-defined]
 
+    def drop(self, name: str) -> None:
+        """No plot for `name` (they have no rep in the running block)."""
+        plot = self._plots.pop(name, None)
+        if plot is not None:
+            plot.remove()
+            self._fit()
+
     def on_resize(self) -> None:
         self._fit()
 
