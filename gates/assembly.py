@@ -2,6 +2,8 @@
 
 - a second break of the same gate within the debounce window (a swinging arm) counts once;
 - a missed intermediate gate leaves that split None, and the rep still counts if the finish was seen;
+- an intermediate break that arrives after a later gate's (a stalled link) still fills its gate, by
+  its time, while the rep is on course;
 - a start with no finish before the timeout (or that no later gate could plausibly belong to) is
   reported as incomplete;
 - a segment faster than any human (12.5 m/s) flags the rep `impossible`, so it never becomes a best.
@@ -158,7 +160,8 @@ class RepAssembler:
                 self.strays += 1
                 continue
             rep.times[index] = t
-            rep.reached = index
+            if index > rep.reached:  # else a late break filled a gate behind (`_late`)
+                rep.reached = index
             if index == finish_index:
                 open_.remove(rep)
                 out.append(self._finish(rep))
@@ -228,7 +231,8 @@ class RepAssembler:
     def _owner(self, index: int, t: int, number: int | None, out: list[Rep]) -> _OpenRep | None:
         """The open rep this break belongs to: by start number, else the oldest live rep behind it."""
         if number is not None:
-            return next((r for r in self._open if r.start_number == number and r.reached < index), None)
+            return next((r for r in self._open if r.start_number == number and r.reached < index), None) \
+                or self._late(index, t, number)
         distances, open_ = self.course.distances_m, self._open
         i = 0
         while i < len(open_):
@@ -242,6 +246,19 @@ class RepAssembler:
                     out.append(self._drop(rep))  # nobody is that slow mid-sprint: a dead start
                     continue
             i += 1
+        return self._late(index, t, None)
+
+    def _late(self, index: int, t: int, number: int | None) -> _OpenRep | None:
+        """The open rep that has passed a later gate with this one still empty, where `t` falls between
+        its neighbours' times: the break arrived after a later gate's (its link stalled, a BLE resend).
+        Its order on the wire is not its order on the track; the gate's own time is."""
+        for rep in self._open:
+            times = rep.times
+            if rep.reached > index and times[index] is None and (number is None or rep.start_number == number):
+                before = next(x for x in reversed(times[:index]) if x is not None)  # the start, at least
+                after = next(x for x in times[index + 1:] if x is not None)  # `reached`, at most
+                if before < t < after:  # type: ignore[operator]
+                    return rep
         return None
 
     def _expire(self, now_us: int, out: list[Rep]) -> None:

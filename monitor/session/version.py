@@ -4,4 +4,4 @@ engine (`gates sessions` on years of history reads rows, and derives nothing whe
 # Bumped whenever the same facts would derive to different reps, verdicts or summaries (any change in
 # monitor/session/ that does so): what the store keeps derived from an older engine is then derived
 # again (monitor/store/summaries.py).
-ENGINE_VERSION = 3
+ENGINE_VERSION = 4

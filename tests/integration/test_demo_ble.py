@@ -10,7 +10,9 @@ wall clock: each wait is on a condition with a generous limit.
 
 Why not faster: the simulation stamps arrivals on session time, so a stall of the host process counts
 `speed` times over. At 12x on a loaded machine a 0.15 s stall delivered an event 1.8 s (session)
-late, after the next gate's, and the assembler, which takes events in arrival order, missed it.
+late, after the next gate's. The assembler now fills such a gate by its time while the rep is on
+course, but a split stamped late by the stall is off by the stall, and one arriving after the finish's
+comes too late for a rep already judged.
 """
 
 from __future__ import annotations

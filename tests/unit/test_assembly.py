@@ -49,6 +49,25 @@ def test_missed_intermediate_gate_leaves_none_and_rep_counts():
     assert MISSED_GATE in reps[0].flags and reps[0].valid
 
 
+def test_a_split_that_arrives_after_the_next_gates_still_fills_its_gate():
+    """Arrival order (a BLE gate's link stalled): start, 20 m, then the 10 m break, then the finish."""
+    a = RepAssembler(COURSE, roster=["Ann"])
+    events = breaks((1, 0), (3, 3_200_000), (2, 1_900_000), (4, 4_300_000))
+    reps = [rep for e in events for rep in a.feed(e)]
+    assert reps[0].splits_us == (1_900_000, 3_200_000, 4_300_000) and not reps[0].flags
+    numbered = RepAssembler(COURSE)
+    reps = [rep for e in breaks((1, 0), (3, 3_200_000), (2, 1_900_000), (4, 4_300_000), start_number=7)
+            for rep in numbered.feed(e)]
+    assert reps[0].splits_us == (1_900_000, 3_200_000, 4_300_000) and reps[0].start_number == 7
+
+
+def test_a_late_break_that_fits_no_gap_is_a_stray():
+    a = RepAssembler(COURSE)
+    reps = [rep for e in breaks((1, 0), (3, 3_200_000), (2, 3_500_000), (4, 4_300_000)) for rep in a.feed(e)]
+    assert reps[0].splits_us == (None, 3_200_000, 4_300_000) and MISSED_GATE in reps[0].flags
+    assert a.strays == 1
+
+
 def test_no_finish_times_out_incomplete_unnumbered():
     a = RepAssembler(COURSE, roster=["Ann", "Bob"], timeout_us=20_000_000)
     reps = run(a, breaks((1, 0), (2, 1_900_000)) + breaks((1, 60_000_000), (2, 61_900_000), (3, 63_100_000),
