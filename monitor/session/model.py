@@ -321,7 +321,7 @@ class SessionModel:
         if rotation.names and not rotation.running:
             return "every athlete has reached END"
         if self.blocks.last and self.results and self.blocks.done(rotation.running):
-            return f"the plan is done: every athlete has run its last block ({self.blocks.block.name})"
+            return f"plan done: everyone has run {self.blocks.block.name}"  # short: it fits 80 columns
         return ""
 
     def ordered_results(self) -> list[RepResult]:

@@ -189,7 +189,7 @@ def test_the_workout_is_done_once_everyone_has_run_the_last_block_and_a_void_reo
     assert model.finished == ""  # Ben has not run the 150 m yet
     track.long(1800, 19.0)
     feed(model, track.events[-2:])
-    assert model.finished == "the plan is done: every athlete has run its last block (150 m)"
+    assert model.finished == "plan done: everyone has run 150 m"
     model.apply(facts.Annotation(1, 0, 0, 0, facts.VOID, {"rep": 6}))
     assert model.finished == ""  # Ben's 150 m no longer counts: he has it still to run
 
