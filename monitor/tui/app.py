@@ -244,8 +244,9 @@ class DashboardApp(App):
             return Banner("MOVE GATES", "-idle", self.moves, self.board.next_up)
         if self.board.finished and not self.board.ended:
             return Banner("WORKOUT DONE", "-end", f"{self.board.finished} · e ends the session")
+        against = self.plan.blocks[self.block].against if self.plan else self.rule.against
         return banner_for(self.board.last, next_up=self.board.next_up, min_reps=self.rule.min_reps,
-                          ended=self.board.ended, against=self.rule.against)
+                          ended=self.board.ended, against=against)
 
     def _show_banner(self) -> None:
         self.verdict.show(self._banner())

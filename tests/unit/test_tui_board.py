@@ -86,6 +86,10 @@ def test_banner_words_for_every_state():
     first = analyzer.add(rep(1, "Ada", 4.00))
     assert banner_for(None, next_up="Ada", min_reps=2).word == "READY"
     assert banner_for(first, next_up=None, min_reps=2).word == "BASELINE"
+    assert banner_for(first, next_up=None, min_reps=2).detail == "Ada · rep 1 · no verdict before 2 valid reps"
+    against_pb = Analyzer(StopRule(against="pb")).add(rep(1, "Ada", 4.00))  # and no PB: a single-rep block's lot
+    assert banner_for(against_pb, next_up=None, min_reps=2, against="pb").detail == \
+        "Ada · rep 1 · no PB on this course yet: nothing to judge it against"
     go = analyzer.add(rep(2, "Ada", 4.05))
     assert (banner_for(go, next_up=None, min_reps=2).word, go.verdict) == ("GO", Verdict.GO)
     caution = banner_for(analyzer.add(rep(3, "Ada", 4.30)), next_up=None, min_reps=2)

@@ -50,6 +50,8 @@ def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, 
         return Banner("CAUTION", "-caution", f"{rep.athlete} · {result.reason}", next_up)
     if result.verdict is Verdict.GO:
         return Banner("GO", "-go", f"{who} · {_intensity(result, against)}", next_up)
+    if against == "pb" and result.pb_us is None:  # e.g. a plan's single 150 m, the first one ever run
+        return Banner("BASELINE", "-idle", f"{who} · no PB on this course yet: nothing to judge it against", next_up)
     return Banner("BASELINE", "-idle", f"{who} · no verdict before {min_reps} valid reps", next_up)
 
 
