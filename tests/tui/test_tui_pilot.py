@@ -190,16 +190,23 @@ async def test_undo_that_would_move_reps_already_run_is_refused_and_says_which(l
     assert next(r.rep.number for r in pipeline.model.ordered_results() if r.rep.athlete == "Zed") == zed
 
 
-async def test_undoing_an_add_before_their_first_rep_takes_their_row_away(live):
-    pilot, app, pipeline = live
-    await pilot.press("a")
-    await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
-    await pilot.press(*"Zed", "enter")
-    await until(pilot, lambda: "Zed" in app.table.rows, "Zed's row")
-    await pilot.press("u")
-    await until(pilot, lambda: notes(pipeline, facts.UNDO), "the undo to be stored")
-    await until(pilot, lambda: "Zed" not in app.table.rows, "Zed's row gone")
-    assert "Zed" not in app.board.athletes and "Zed" not in pipeline.model.rotation.names
+async def test_undoing_an_add_before_their_first_rep_takes_their_row_away(store):
+    """In real time, so that Zed (fourth in the order) cannot have run before the undo on a loaded machine."""
+    pipeline = pipeline_on(store, config(reps=200), speed=1.0)
+    app = await open_dashboard(pipeline, where="test")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: pipeline.model is not None and app.table.has_row("Cleo"), "the session")
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
+            await pilot.press(*"Zed", "enter")
+            await until(pilot, lambda: "Zed" in app.table.rows, "Zed's row")
+            await pilot.press("u")
+            await until(pilot, lambda: notes(pipeline, facts.UNDO), "the undo to be stored")
+            await until(pilot, lambda: "Zed" not in app.table.rows, "Zed's row gone")
+            assert "Zed" not in app.board.athletes and "Zed" not in pipeline.model.rotation.names
+    finally:
+        await pipeline.stop(end=False)
 
 
 async def test_rotation_keys_skip_next_add_and_order(live):
