@@ -151,6 +151,17 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM athlete_summaries;
     DELETE FROM summaries;
     """,
+    # 6: each session's events packed as columns (monitor/store/packs.py), a cache read instead of the rows
+    # up to its mark: written when a session ends, is imported or derived; dropping them loses nothing
+    """
+    CREATE TABLE event_packs (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+        last_event_id INTEGER NOT NULL,       -- it holds the session's events up to this id
+        format INTEGER NOT NULL,              -- its layout (packs.FORMAT); a pack of another is not read
+        events INTEGER NOT NULL,              -- how many: a pack whose rows the table no longer has is not read
+        data BLOB NOT NULL
+    );
+    """,
 )
 
 
@@ -421,12 +432,30 @@ class SessionStore(hr.HrRows):
 
     def events(self, session: int, after: int = 0, source: str | None = None,
                kinds: Iterable[Kind] | None = None, *, until: int | None = None,
-               raw: bool = True) -> Iterator[StoredEvent]:
+               raw: bool = True, packed: bool = True) -> Iterator[StoredEvent]:
         """Stored events in arrival order, from store id `after` on (exclusive) up to `until`
         (inclusive); only `kinds`, if given; without their bytes unless `raw` (the engine never reads them).
 
-        Rows are fetched in blocks and each block turned into events by one comprehension: a session is
-        thousands of rows, and reading them back is what review, export and re-derivation wait on."""
+        A session is thousands of rows, and reading them back is what review, export and re-derivation
+        wait on: its pack (monitor/store/packs.py) gives the events up to its mark, the rows after it
+        come from the table; `packed=False` reads only the rows (what a pack is checked against)."""
+        values = None if kinds is None else frozenset(k.value for k in kinds)
+        pack = self.served_pack(session) if packed and (until is None or until > after) else None
+        if pack is not None and after < pack[1]:
+            from monitor.store import packs
+
+            got = packs.read(pack[3], session, pack[1], pack[2], after=after, until=until, source=source,
+                             kinds=values, raw=raw)
+            if got is not None:
+                yield from got
+                after = pack[1]
+        if until is None or until > after:
+            yield from self._rows(session, after, source, values, until, raw)
+
+    def _rows(self, session: int, after: int, source: str | None, kinds: frozenset[str] | None, until: int | None,
+              raw: bool) -> Iterator[StoredEvent]:
+        """`events` read from the table's rows, fetched in blocks, each block turned into events by one
+        comprehension."""
         query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag"
                  f"{', raw' if raw else ''} FROM events WHERE session_id = ? AND id > ?")
         params: tuple = (session, after)
@@ -437,7 +466,7 @@ class SessionStore(hr.HrRows):
             query += " AND source = ?"
             params += (source,)
         if kinds is not None:
-            values = sorted(k.value for k in kinds)
+            values = sorted(kinds)
             query += f" AND kind IN ({', '.join('?' * len(values))})"
             params += tuple(values)
         cursor = self._db.execute(query + " ORDER BY id", params)
@@ -453,6 +482,57 @@ class SessionStore(hr.HrRows):
             yield from [stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind], start_number,
                                                           channel, flag))
                         for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag in rows]
+
+    # event packs ------------------------------------------------------------------------------
+    # A cache of the events (monitor/store/packs.py): never read unless the table still has its rows.
+
+    def served_pack(self, session: int) -> tuple[int, int, int, bytes] | None:
+        """(format, last event id, events, data) of the session's pack, if it is of this program's format
+        and the events table still holds that many rows up to its last id: the pack `events` reads."""
+        row = self._db.execute("SELECT format, last_event_id, events, data FROM event_packs WHERE session_id = ?",
+                               (session,)).fetchone()
+        if row is None or self._db.execute("SELECT count(*) FROM events WHERE session_id = ? AND id <= ?",
+                                           (session, row[1])).fetchone()[0] != row[2]:
+            return None
+        from monitor.store import packs
+
+        return row if row[0] == packs.FORMAT else None
+
+    def write_pack(self, session: int) -> bool:
+        """Pack the session's events as they stand, replacing its pack (whether one was written: a
+        session without events, or with a row a pack cannot hold, is read from its rows)."""
+        from monitor.store import packs
+
+        rows = self._db.execute(f"SELECT {packs.COLUMNS} FROM events WHERE session_id = ? ORDER BY id",
+                                (session,)).fetchall()
+        data = packs.pack(session, rows)
+        if data is not None:
+            with self._transaction():
+                self._db.execute("INSERT OR REPLACE INTO event_packs (session_id, last_event_id, format, events, data)"
+                                 " VALUES (?, ?, ?, ?, ?)", (session, rows[-1][0], packs.FORMAT, len(rows), data))
+        return data is not None
+
+    def keep_pack(self, session: int) -> None:
+        """Pack the session unless its pack already holds every event it has; nothing on a read-only store,
+        nor when the disk refuses (a cache: the rows are read instead)."""
+        if self.readonly:
+            return
+        from monitor.store import packs
+
+        if self._db.execute("SELECT format, last_event_id FROM event_packs WHERE session_id = ?",
+                            (session,)).fetchone() != (packs.FORMAT, self.last_event_id(session)):
+            with contextlib.suppress(StoreWriteError):
+                self.write_pack(session)
+
+    def pack_rows(self) -> dict[int, tuple[int, int, int, bytes]]:
+        """session -> (format, last event id, events, data) of every pack kept."""
+        return {sid: tuple(rest) for sid, *rest in self._db.execute(
+            "SELECT session_id, format, last_event_id, events, data FROM event_packs")}
+
+    def drop_packs(self) -> int:
+        """Forget every pack (the events stay): how many there were."""
+        with self._transaction():
+            return self._db.execute("DELETE FROM event_packs").rowcount
 
     def seen_seqs(self, session: int, source: str) -> list[tuple[int, int]]:
         """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
@@ -532,9 +612,13 @@ class SessionStore(hr.HrRows):
     # annotations ------------------------------------------------------------------------------
 
     def annotate(self, session: int, kind: str, **data: object) -> Annotation:
-        """Record a decision as a new row; it applies from the events committed so far on."""
+        """Record a decision as a new row; it applies from the events committed so far on. An END packs
+        the session's events, once the END is committed."""
         with self._transaction():
-            return self._annotate(session, kind, data)
+            note = self._annotate(session, kind, data)
+        if kind == END:
+            self.keep_pack(session)
+        return note
 
     def _annotate(self, session: int, kind: str, data: dict) -> Annotation:
         if kind not in KINDS:
@@ -722,6 +806,7 @@ class SessionStore(hr.HrRows):
                 self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
                                  (session, source, gate, seq))
             self._insert_hr(session, hr_rows)
+            self.write_pack(session)
         return session
 
     # ------------------------------------------------------------------------------------------
