@@ -15,6 +15,7 @@ up to date by the ordered MIGRATIONS on open.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 import time
@@ -440,17 +441,18 @@ class SessionStore(hr.HrRows):
         wait on: its pack (monitor/store/packs.py) gives the events up to its mark, the rows after it
         come from the table; `packed=False` reads only the rows (what a pack is checked against)."""
         values = None if kinds is None else frozenset(k.value for k in kinds)
-        pack = self.served_pack(session) if packed and (until is None or until > after) else None
+        pack = self._served(session) if packed and (until is None or until > after) else None
+        got = None
         if pack is not None and after < pack[1]:
             from monitor.store import packs
 
             got = packs.read(pack[3], session, pack[1], pack[2], after=after, until=until, source=source,
                              kinds=values, raw=raw)
-            if got is not None:
-                yield from got
-                after = pack[1]
-        if until is None or until > after:
-            yield from self._rows(session, after, source, values, until, raw)
+        if got is None:
+            return self._rows(session, after, source, values, until, raw)
+        if pack[4] == pack[1] or (until is not None and until <= pack[1]):  # no row after the pack's mark
+            return iter(got)
+        return itertools.chain(got, self._rows(session, pack[1], source, values, until, raw))
 
     def _rows(self, session: int, after: int, source: str | None, kinds: frozenset[str] | None, until: int | None,
               raw: bool) -> Iterator[StoredEvent]:
@@ -489,14 +491,21 @@ class SessionStore(hr.HrRows):
     def served_pack(self, session: int) -> tuple[int, int, int, bytes] | None:
         """(format, last event id, events, data) of the session's pack, if it is of this program's format
         and the events table still holds that many rows up to its last id: the pack `events` reads."""
-        row = self._db.execute("SELECT format, last_event_id, events, data FROM event_packs WHERE session_id = ?",
-                               (session,)).fetchone()
-        if row is None or self._db.execute("SELECT count(*) FROM events WHERE session_id = ? AND id <= ?",
-                                           (session, row[1])).fetchone()[0] != row[2]:
+        served = self._served(session)
+        return None if served is None else served[:4]
+
+    def _served(self, session: int) -> tuple[int, int, int, bytes, int] | None:
+        """`served_pack` and the session's last event id, in one query."""
+        row = self._db.execute(
+            "SELECT p.format, p.last_event_id, p.events, p.data,"
+            " (SELECT count(*) FROM events e WHERE e.session_id = p.session_id AND e.id <= p.last_event_id),"
+            " (SELECT max(e.id) FROM events e WHERE e.session_id = p.session_id)"
+            " FROM event_packs p WHERE p.session_id = ?", (session,)).fetchone()
+        if row is None or row[4] != row[2]:
             return None
         from monitor.store import packs
 
-        return row if row[0] == packs.FORMAT else None
+        return (*row[:4], row[5]) if row[0] == packs.FORMAT else None
 
     def write_pack(self, session: int) -> bool:
         """Pack the session's events as they stand, replacing its pack (whether one was written: a

@@ -44,7 +44,8 @@ def pack(session: int, rows: Sequence[tuple]) -> bytes | None:
     if not rows:
         return None
     ids, sources, gates, seqs, device_us, host_ns, kinds, numbers, channels, flags, raws = zip(*rows)
-    if not (_only((int,), ids, gates, seqs, device_us, host_ns) and _only((int, _NONE), numbers)
+    ints = [np.array(col) for col in (ids, gates, seqs, device_us, host_ns)]  # integers only if dtype says so
+    if not (all(col.dtype.kind == "i" for col in ints) and _only((int, _NONE), numbers)
             and _only((str,), sources, flags) and _only((str, _NONE), channels) and _only((bytes,), raws)
             and set(kinds) <= _KIND_OF.keys()):
         return None
@@ -52,7 +53,7 @@ def pack(session: int, rows: Sequence[tuple]) -> bytes | None:
     if sep is None:
         return None
     nulls = np.array([n is None for n in numbers], dtype=np.bool_)
-    ints = [np.array(col, dtype=np.int64) for col in (ids, gates, seqs, device_us, host_ns)]
+    ints = [col.astype(np.int64) for col in ints]
     ints.append(np.array([0 if n is None else n for n in numbers], dtype=np.int64))
     deltas = [_narrow(np.diff(col, prepend=np.int64(0))) for col in ints]  # wraps, and cumsum wraps back
     coded = [_codes(col) for col in (sources, kinds, channels, flags)]
@@ -67,25 +68,25 @@ def pack(session: int, rows: Sequence[tuple]) -> bytes | None:
 
 
 def read(data: bytes, session: int, last: int, count: int, **filters: object) -> list[StoredEvent] | None:
-    """`unpack(data, **filters)` if the pack is what its row says (`session`'s `count` rows up to id `last`,
+    """The pack's events (`filters`: `after`, `until`, `source`, `kinds` as values, `raw`, as `SessionStore.events`
+    takes them) if the pack is what its row says (`session`'s `count` rows up to id `last`,
     as the events table holds them) and reads whole; else None: that pack is not served."""
     try:
         size = int.from_bytes(data[:4], "little")
         head = json.loads(data[4:4 + size])
         if (head["session"], head["n"], head["last"]) != (session, count, last):
             return None
-        return unpack(data, **filters)
+        return _unpack(data, head, 4 + size, **filters)
     except (ValueError, KeyError, TypeError, IndexError, zlib.error):  # not a pack this code wrote
         return None
 
 
-def unpack(data: bytes, *, after: int = 0, until: int | None = None, source: str | None = None,
-           kinds: frozenset[str] | None = None, raw: bool = True) -> list[StoredEvent]:
-    """The packed events with `after` < id <= `until`, of `source` and `kinds` (values) if given, in id
-    order, as `SessionStore.events` gives them (without their bytes unless `raw`)."""
-    size = int.from_bytes(data[:4], "little")
-    head = json.loads(data[4:4 + size])
-    n, start = head["n"], 4 + size
+def _unpack(data: bytes, head: dict, start: int, *, after: int = 0, until: int | None = None,
+            source: str | None = None, kinds: frozenset[str] | None = None, raw: bool = True) -> list[StoredEvent]:
+    """The packed events (`head`: the pack's header, `start`: where its columns begin) with `after` < id <=
+    `until`, of `source` and `kinds` (values) if given, in id order, as `SessionStore.events` gives them
+    (without their bytes unless `raw`)."""
+    n = head["n"]
     body = zlib.decompress(data[start:start + head["columns"]])
     offset = 0
     ints = []
@@ -114,7 +115,9 @@ def unpack(data: bytes, *, after: int = 0, until: int | None = None, source: str
         codes = [c[chosen] for c in codes]
         nulls = None if nulls is None else nulls[chosen]
     ids, gates, seqs, device_us, host_ns, numbers = (c.tolist() for c in ints)
-    if nulls is not None:
+    if nulls is not None and nulls.all():
+        numbers = [None] * len(numbers)
+    elif nulls is not None:
         numbers = [None if null else number for null, number in zip(nulls.tolist(), numbers)]
     kind_objects = [_KIND_OF[k] for k in kind_values]
     columns = [_decode(values, c) for values, c in zip((sources, kind_objects, channels, flags), codes)]

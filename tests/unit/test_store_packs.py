@@ -46,7 +46,9 @@ def test_a_pack_and_the_rows_after_it_read_as_the_rows_alone(before, after, quer
         for which, source, events in after:  # the tail, after each pack's mark
             store.append(sessions[which], source, events)
         for sid, packed in zip(sessions, written):
-            assert (store.served_pack(sid) is not None) == packed
+            served = store.served_pack(sid)
+            assert (served is not None) == packed
+            assert not packed or packs.read(served[3], sid, *served[1:3]) is not None  # read from the pack
             for query in queries:
                 assert read(store, sid, True, **query) == read(store, sid, False, **query)
 
