@@ -1,4 +1,4 @@
-"""`gates db check` and `gates db rebuild`: the derived rows against the facts they were derived from.
+"""`gates db check` and `gates db rebuild`: the derived rows and event packs against the facts they come from.
 
 `check` derives every session again in memory and compares it with the row the store keeps (a stale
 row, one whose session's facts or engine changed since, is only reported: it is derived again when
@@ -19,7 +19,7 @@ from monitor.cli.progress import bar
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("check", "rebuild"), help="check the derived rows, or derive them again")
+    parser.add_argument("action", choices=("check", "rebuild"), help="check the derived rows and event packs, or derive and pack them again")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.set_defaults(run=run)
 

@@ -512,8 +512,7 @@ class SessionStore(hr.HrRows):
         session without events, or with a row a pack cannot hold, is read from its rows)."""
         from monitor.store import packs
 
-        rows = self._db.execute(f"SELECT {packs.COLUMNS} FROM events WHERE session_id = ? ORDER BY id",
-                                (session,)).fetchall()
+        rows = self._db.execute(PACK_ROWS, (session,)).fetchall()
         data = packs.pack(session, rows)
         if data is not None:
             with self._transaction():
@@ -829,6 +828,8 @@ class SessionStore(hr.HrRows):
 _KIND_OF = {k.value: k for k in Kind}
 _FETCH_ROWS = 4096
 
+PACK_ROWS = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw FROM events"
+             " WHERE session_id = ? ORDER BY id")  # a session's rows as `packs.pack` takes them
 _INSERT_EVENT = ("INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
                  " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_NOTE = "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)"

@@ -118,7 +118,7 @@ def test_a_forged_pack_is_reported_and_a_rebuild_packs_the_events_again(tmp_path
     gates("db", "rebuild", "--db", str(db))
     with st.SessionStore(db) as store:
         kept = store.pack_rows()
-        rows = store._db.execute(f"SELECT {packs.COLUMNS} FROM events WHERE session_id = 2 ORDER BY id").fetchall()
+        rows = store._db.execute(st.PACK_ROWS, (2,)).fetchall()
         forged = packs.pack(2, [(*row[:4], row[4] + 1, *row[5:]) for row in rows])  # every device time 1 µs late
         store._db.execute("UPDATE event_packs SET data = ? WHERE session_id = 2", (forged,))
         store._db.execute("UPDATE event_packs SET format = 0 WHERE session_id = 3")  # stale: never read
