@@ -111,11 +111,13 @@ def _unpack(data: bytes, head: dict, start: int, *, after: int = 0, until: int |
         ints = [c[chosen] for c in ints]
         codes = [c[chosen] for c in codes]
         nulls = None if nulls is None else nulls[chosen]
-    ids, gates, seqs, device_us, host_ns, numbers = (c.tolist() for c in ints)
-    if nulls is not None and nulls.all():
-        numbers = [None] * len(numbers)
-    elif nulls is not None:
-        numbers = [None if null else number for null, number in zip(nulls.tolist(), numbers)]
+    ids, gates, seqs, device_us, host_ns = (c.tolist() for c in ints[:5])
+    if nulls is not None and nulls.all():  # no start numbers: the gates that send none
+        numbers = [None] * len(ids)
+    else:
+        numbers = ints[5].tolist()
+        if nulls is not None:
+            numbers = [None if null else number for null, number in zip(nulls.tolist(), numbers)]
     kind_objects = [_KIND_OF[k] for k in kind_values]
     columns = [_decode(values, c) for values, c in zip((sources, kind_objects, channels, flags), codes)]
     fields = [gates, seqs, device_us, host_ns, columns[1], numbers, columns[2], columns[3]]
