@@ -15,13 +15,16 @@ time (user + system), which other processes' load moves less than the wall time.
 The whole `gates sessions` command (Python's start and the imports included) is timed too, by turns
 with the same on the empty database. The first judged rep is `gates monitor --headless` replaying a short capture at full speed into a
 new session: from spawning the process to its first rep line (its start reads every earlier
-session's bests). Reading back is `SessionStore.events` over the club's last 20 sessions, in CPU time
-against the store's first reader (a row at a time) in the same process, and what a re-derivation reads.
+session's bests). Reading back is `SessionStore.events` over the club's last 20 sessions (from their
+event packs, which the first `gates sessions` wrote as it derived them), in CPU time against the store's
+first reader (a row at a time) in the same process, and what a re-derivation reads; the packs' size is
+printed beside the database's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import shutil
 import statistics
@@ -171,6 +174,14 @@ def read_back(db: Path) -> dict[str, tuple[float, int]]:
     return {name: (float(cpu), int(n)) for name, cpu, n in (f.replace("=", ",").split(",") for f in out)}
 
 
+def pack_bytes(db: Path) -> int:
+    """Bytes of the event packs the store keeps in `db`."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as raw:
+        return raw.execute("SELECT coalesce(sum(length(data)), 0) FROM event_packs").fetchone()[0]
+
+
 def capture() -> Path:
     """A short session's bytes (3 athletes, 2 reps each) for the monitor to replay (made once)."""
     from gates.course import Course
@@ -233,6 +244,7 @@ def main() -> int:
         (first, first_cpu), (base_first, base_first_cpu) = paired(lambda path: first_rep(path, replay), fresh,
                                                                   empty_run)
         read = read_back(fresh)
+        packed = pack_bytes(fresh) / 1e6
         (first_s, events), (every_s, _), (engine_s, engine_events) = read["first"], read["every"], read["engine"]
         size = db.stat().st_size / 1e6
         print(f"{years} y ({size:.0f} MB): gates sessions first run {cold:.2f} s (CPU {cold_cpu:.2f} s, "
@@ -250,6 +262,7 @@ def main() -> int:
         print(f"   events read back (CPU): {events / every_s:,.0f}/s, x{first_s / every_s:.2f} of the first reader "
               f"({events / first_s:,.0f}/s); a derivation's read of a session x{first_s / engine_s:.2f} sooner "
               f"({engine_events} of its {events} events, without bytes)")
+        print(f"   event packs: {packed:.1f} MB, {packed / size:.1%} of the database's {size:.0f} MB")
         wall, cpu, rss = figures["sessions"]
         result(f"history.{years}y.sessions", wall, "s", "<0.5")
         result(f"history.{years}y.sessions_cpu", cpu, "s")
@@ -266,6 +279,7 @@ def main() -> int:
         result(f"history.{years}y.events_read_back", events / every_s, "events/s")
         result(f"history.{years}y.events_read_back_vs_first", first_s / every_s, "x", ">=3")
         result(f"history.{years}y.derivation_read_vs_first", first_s / engine_s, "x", ">=3")
+        result(f"history.{years}y.event_packs", packed, "MB")
         for f in (*st.files(fresh), *st.files(empty_run)):
             f.unlink(missing_ok=True)
     return 0

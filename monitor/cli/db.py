@@ -1,9 +1,12 @@
-"""`gates db check` and `gates db rebuild`: the derived rows against the facts they were derived from.
+"""`gates db check` and `gates db rebuild`: the derived rows and event packs against the facts they come from.
 
 `check` derives every session again in memory and compares it with the row the store keeps (a stale
 row, one whose session's facts or engine changed since, is only reported: it is derived again when
-next needed); a row that differs from its own facts is an error (exit 1). `rebuild` drops every
-derived row and derives them again from the events and annotations, with a progress bar.
+next needed); a row that differs from its own facts is an error (exit 1). Each event pack is read
+back whole and compared with the rows it stands for: one of another format, or whose rows the table
+no longer holds, is stale (never read: the rows are); one that reads otherwise than its rows is an
+error. `rebuild` drops every derived row and pack and derives them again from the events and
+annotations, with a progress bar.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from monitor.cli.progress import bar
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("check", "rebuild"), help="check the derived rows, or derive them again")
+    parser.add_argument("action", choices=("check", "rebuild"), help="check the derived rows and event packs, or derive and pack them again")
     parser.add_argument("--db", metavar="PATH", help="session database (default: gates.sqlite3 in your data directory)")
     parser.set_defaults(run=run)
 
@@ -68,13 +71,40 @@ def _check(store) -> int:
             print(f"session {sid}: its derived row differs from its facts", file=sys.stderr)
     print(f"{len(marks)} sessions: {fresh} derived rows up to date, {stale} missing or stale "
           f"(derived when next needed), {wrong} wrong")
-    return 1 if wrong else 0
+    packed, wrong_packs = _check_packs(store)
+    print(f"{len(marks)} sessions: {packed} event packs up to date, {len(marks) - packed - wrong_packs} missing or "
+          f"stale (their rows are read), {wrong_packs} wrong")
+    return 1 if wrong or wrong_packs else 0
+
+
+def _check_packs(store) -> tuple[int, int]:
+    """(packs that read back as their rows, packs the store would serve that do not): each is read whole,
+    bytes included, beside the same rows read from the table."""
+    from monitor.store import packs
+
+    packed = wrong = 0
+    kept = sorted(store.pack_rows())
+    for done, sid in enumerate(kept, 1):
+        bar("checking event packs", done, len(kept))
+        served = store.served_pack(sid)
+        if served is None:
+            continue
+        _, last, count, data = served
+        got = packs.read(data, sid, last, count)
+        rows = list(store.events(sid, until=last, packed=False))
+        if got is not None and [(e, e.event.raw) for e in got] == [(e, e.event.raw) for e in rows]:
+            packed += 1
+        else:
+            wrong += 1
+            print(f"session {sid}: its event pack differs from its events", file=sys.stderr)
+    return packed, wrong
 
 
 def _rebuild(store) -> int:
     from monitor.store.summaries import summarized
 
-    dropped = store.drop_summaries()
+    dropped, packs = store.drop_summaries(), store.drop_packs()
     count = sum(1 for _ in summarized(store, progress=lambda done, total: bar("deriving", done, total)))
-    print(f"{count} sessions derived again from their facts ({dropped} derived rows dropped)")
+    print(f"{count} sessions derived again from their facts ({dropped} derived rows dropped, {packs} event packs "
+          "dropped and packed again)")
     return 0

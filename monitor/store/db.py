@@ -15,6 +15,7 @@ up to date by the ordered MIGRATIONS on open.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 import time
@@ -150,6 +151,17 @@ MIGRATIONS: tuple[str, ...] = (
     DELETE FROM athlete_logs;
     DELETE FROM athlete_summaries;
     DELETE FROM summaries;
+    """,
+    # 6: each session's events packed as columns (monitor/store/packs.py), a cache read instead of the rows
+    # up to its mark: written when a session ends, is imported or derived; dropping them loses nothing
+    """
+    CREATE TABLE event_packs (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+        last_event_id INTEGER NOT NULL,       -- it holds the session's events up to this id
+        format INTEGER NOT NULL,              -- its layout (packs.FORMAT); a pack of another is not read
+        events INTEGER NOT NULL,              -- how many: a pack whose rows the table no longer has is not read
+        data BLOB NOT NULL
+    );
     """,
 )
 
@@ -421,12 +433,31 @@ class SessionStore(hr.HrRows):
 
     def events(self, session: int, after: int = 0, source: str | None = None,
                kinds: Iterable[Kind] | None = None, *, until: int | None = None,
-               raw: bool = True) -> Iterator[StoredEvent]:
+               raw: bool = True, packed: bool = True) -> Iterator[StoredEvent]:
         """Stored events in arrival order, from store id `after` on (exclusive) up to `until`
         (inclusive); only `kinds`, if given; without their bytes unless `raw` (the engine never reads them).
 
-        Rows are fetched in blocks and each block turned into events by one comprehension: a session is
-        thousands of rows, and reading them back is what review, export and re-derivation wait on."""
+        A session is thousands of rows, and reading them back is what review, export and re-derivation
+        wait on: its pack (monitor/store/packs.py) gives the events up to its mark, the rows after it
+        come from the table; `packed=False` reads only the rows (what a pack is checked against)."""
+        values = None if kinds is None else frozenset(k.value for k in kinds)
+        pack = self._served(session) if packed and (until is None or until > after) else None
+        got = None
+        if pack is not None and after < pack[1]:
+            from monitor.store import packs
+
+            got = packs.read(pack[3], session, pack[1], pack[2], after=after, until=until, source=source,
+                             kinds=values, raw=raw)
+        if got is None:
+            return self._rows(session, after, source, values, until, raw)
+        if pack[4] == pack[1] or (until is not None and until <= pack[1]):  # no row after the pack's mark
+            return iter(got)
+        return itertools.chain(got, self._rows(session, pack[1], source, values, until, raw))
+
+    def _rows(self, session: int, after: int, source: str | None, kinds: frozenset[str] | None, until: int | None,
+              raw: bool) -> Iterator[StoredEvent]:
+        """`events` read from the table's rows, fetched in blocks, each block turned into events by one
+        comprehension."""
         query = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag"
                  f"{', raw' if raw else ''} FROM events WHERE session_id = ? AND id > ?")
         params: tuple = (session, after)
@@ -437,7 +468,7 @@ class SessionStore(hr.HrRows):
             query += " AND source = ?"
             params += (source,)
         if kinds is not None:
-            values = sorted(k.value for k in kinds)
+            values = sorted(kinds)
             query += f" AND kind IN ({', '.join('?' * len(values))})"
             params += tuple(values)
         cursor = self._db.execute(query + " ORDER BY id", params)
@@ -453,6 +484,63 @@ class SessionStore(hr.HrRows):
             yield from [stored_event(eid, src, gate_event(gate, seq, device_us, host_ns, kind_of[kind], start_number,
                                                           channel, flag))
                         for eid, src, gate, seq, device_us, host_ns, kind, start_number, channel, flag in rows]
+
+    # event packs ------------------------------------------------------------------------------
+    # A cache of the events (monitor/store/packs.py): never read unless the table still has its rows.
+
+    def served_pack(self, session: int) -> tuple[int, int, int, bytes] | None:
+        """(format, last event id, events, data) of the session's pack, if it is of this program's format
+        and the events table still holds that many rows up to its last id: the pack `events` reads."""
+        served = self._served(session)
+        return None if served is None else served[:4]
+
+    def _served(self, session: int) -> tuple[int, int, int, bytes, int] | None:
+        """`served_pack` and the session's last event id, in one query."""
+        row = self._db.execute(
+            "SELECT p.format, p.last_event_id, p.events, p.data,"
+            " (SELECT count(*) FROM events e WHERE e.session_id = p.session_id AND e.id <= p.last_event_id),"
+            " (SELECT max(e.id) FROM events e WHERE e.session_id = p.session_id)"
+            " FROM event_packs p WHERE p.session_id = ?", (session,)).fetchone()
+        if row is None or row[4] != row[2]:
+            return None
+        from monitor.store import packs
+
+        return (*row[:4], row[5]) if row[0] == packs.FORMAT else None
+
+    def write_pack(self, session: int) -> bool:
+        """Pack the session's events as they stand, replacing its pack (whether one was written: a
+        session without events, or with a row a pack cannot hold, is read from its rows)."""
+        from monitor.store import packs
+
+        rows = self._db.execute(PACK_ROWS, (session,)).fetchall()
+        data = packs.pack(session, rows)
+        if data is not None:
+            with self._transaction():
+                self._db.execute("INSERT OR REPLACE INTO event_packs (session_id, last_event_id, format, events, data)"
+                                 " VALUES (?, ?, ?, ?, ?)", (session, rows[-1][0], packs.FORMAT, len(rows), data))
+        return data is not None
+
+    def keep_pack(self, session: int) -> None:
+        """Pack the session unless its pack already holds every event it has; nothing on a read-only store,
+        nor when the disk refuses (a cache: the rows are read instead)."""
+        if self.readonly:
+            return
+        from monitor.store import packs
+
+        if self._db.execute("SELECT format, last_event_id FROM event_packs WHERE session_id = ?",
+                            (session,)).fetchone() != (packs.FORMAT, self.last_event_id(session)):
+            with contextlib.suppress(StoreWriteError):
+                self.write_pack(session)
+
+    def pack_rows(self) -> dict[int, tuple[int, int, int, bytes]]:
+        """session -> (format, last event id, events, data) of every pack kept."""
+        return {sid: tuple(rest) for sid, *rest in self._db.execute(
+            "SELECT session_id, format, last_event_id, events, data FROM event_packs")}
+
+    def drop_packs(self) -> int:
+        """Forget every pack (the events stay): how many there were."""
+        with self._transaction():
+            return self._db.execute("DELETE FROM event_packs").rowcount
 
     def seen_seqs(self, session: int, source: str) -> list[tuple[int, int]]:
         """(gate, seq) of every stored event of one source, in arrival order: where a resumed source
@@ -532,9 +620,13 @@ class SessionStore(hr.HrRows):
     # annotations ------------------------------------------------------------------------------
 
     def annotate(self, session: int, kind: str, **data: object) -> Annotation:
-        """Record a decision as a new row; it applies from the events committed so far on."""
+        """Record a decision as a new row; it applies from the events committed so far on. An END packs
+        the session's events, once the END is committed."""
         with self._transaction():
-            return self._annotate(session, kind, data)
+            note = self._annotate(session, kind, data)
+        if kind == END:
+            self.keep_pack(session)
+        return note
 
     def _annotate(self, session: int, kind: str, data: dict) -> Annotation:
         if kind not in KINDS:
@@ -722,6 +814,7 @@ class SessionStore(hr.HrRows):
                 self._db.execute("INSERT OR IGNORE INTO baselines (session_id, source, gate, seq) VALUES (?, ?, ?, ?)",
                                  (session, source, gate, seq))
             self._insert_hr(session, hr_rows)
+            self.write_pack(session)
         return session
 
     # ------------------------------------------------------------------------------------------
@@ -735,6 +828,8 @@ class SessionStore(hr.HrRows):
 _KIND_OF = {k.value: k for k in Kind}
 _FETCH_ROWS = 4096
 
+PACK_ROWS = ("SELECT id, source, gate, seq, device_us, host_ns, kind, start_number, channel, flag, raw FROM events"
+             " WHERE session_id = ? ORDER BY id")  # a session's rows as `packs.pack` takes them
 _INSERT_EVENT = ("INSERT OR IGNORE INTO events (session_id, source, gate, seq, device_us, host_ns, kind,"
                  " start_number, channel, flag, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_NOTE = "INSERT INTO annotations (session_id, after_event, created_ns, kind, data) VALUES (?, ?, ?, ?, ?)"

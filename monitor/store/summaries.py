@@ -6,7 +6,8 @@ is derived again, once, and its row replaced. The events and annotations stay th
 dropping every row (`gates db rebuild`) and deriving again gives the same rows, byte for byte.
 
 A read-only store is served the same way, derived in memory where a row is missing or stale; only a
-writable store keeps what it derived. A derivation reads only the events the engine acts on.
+writable store keeps what it derived. A derivation reads only the events the engine acts on, from the
+session's event pack (monitor/store/packs.py), which a writable store packs first if it has none.
 
 What reads many sessions reads the rows, not the JSON: `refresh` brings every row up to date from
 the marks alone (no row is read to know it is fresh), then `gates sessions` reads its lines from the
@@ -62,6 +63,7 @@ def summarized(store: st.SessionStore, *, until: int | None = None,
                 events, summary = cached[3], SessionSummary.from_json(json.loads(cached[4]))
                 yield Summarized(st.session_info(sid, created, name, events, session_notes), summary, False)
                 continue
+            store.keep_pack(sid)
             summary = summary_of(store, sid, last_event, session_notes)
             info = st.session_info(sid, created, name, store.event_count(sid, last_event), session_notes)
             pending.append(row(info, last_event, last_note, summary))
@@ -87,6 +89,7 @@ def refresh(store: st.SessionStore, *, until: int | None = None, progress: Progr
     pending: list[tuple] = []
     for done, (sid, created, name, last_event, last_note) in enumerate(stale, 1):
         notes = [n for n in store.annotations(sid) if n.id <= last_note]
+        store.keep_pack(sid)
         summary = summary_of(store, sid, last_event, notes)
         info = st.session_info(sid, created, name, store.event_count(sid, last_event), notes)
         waiting[sid] = (info, summary)

@@ -95,7 +95,7 @@ def test_a_version_2_database_with_its_derived_rows_is_upgraded_in_place_and_its
     assert upgraded == week_lines(fresh, "--week", "2026-W49", "--weeks", "1")
     assert {row["athlete"]: row["reps"] for row in upgraded} == {"Ada": 8, "Ben": 9}  # not the stale rows
     with st.SessionStore(old, readonly=True) as store:
-        assert store.schema_version == len(st.MIGRATIONS) == 5
+        assert store.schema_version == len(st.MIGRATIONS) == 6
         assert all(len(json.loads(rows[0][9])) == rows[0][4] for rows, _ in store.athlete_rows().values())
     assert "3 derived rows up to date" in gates("db", "check", "--db", str(old)).stdout
 

@@ -258,7 +258,7 @@ REVIEWED = {
     ("monitor/store/db.py", "_migrate", "f'PRAGMA user_version = {number + 1}'"),  # an int: PRAGMA takes no parameters
     ("monitor/store/db.py", "_sessions", "f'SELECT s.id, s.created_ns, s.name, (SELECT count(*) FROM events e "
                                       "WHERE e.session_id = s.id) FROM sessions s {where} ORDER BY s.id'"),
-    ("monitor/store/db.py", "events", "query + ' ORDER BY id'"),  # literal fragments; values are parameters
+    ("monitor/store/db.py", "_rows", "query + ' ORDER BY id'"),  # literal fragments; values are parameters
     ("monitor/store/db.py", "_execute", "statement"),  # the transaction's own BEGIN IMMEDIATE and COMMIT
 }
 
