@@ -55,7 +55,7 @@ LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
 # loose: at 3x the host's processing time counts three times over (measured: within 5 ms). The gates'
 # clocks start seconds to minutes apart, so without alignment the splits would be off by far more.
 SPLIT_BOUND_US = 25_000
-OPEN_AFTER_S = 10.0  # session seconds the test waits, the plan done, for the session to end by itself
+OPEN_AFTER_S = 6.0  # session seconds the test waits, the plan done, for the session to end by itself
 
 
 def config() -> SessionConfig:
