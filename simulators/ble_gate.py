@@ -12,7 +12,9 @@ restarts its clock and seq.
 
 A whole session on the air: `BleGates` (the gates, on a link), `BleSimulation` (plus the host's radio
 and clock, in-process at any speed: `gates demo --ble`) and `serve` (`gates simulate --ble`: the
-host's side of the radio served as HCI on a unix socket for another process).
+host's side of the radio served as HCI on a unix socket for another process). The gates play either
+a session decided in advance (`run`, a SimSession) or one made run by run (`take_turns`, a
+TurnSession: whoever the host's rotation says is up runs next, simulators/turns.py).
 """
 
 from __future__ import annotations
@@ -44,10 +46,15 @@ from simulators.ble_backend import (
     HCI_ENV, BumbleRadio, JitteryLink, LinkTiming, RadioServer, device_on_link, quiet_bumble,
 )
 from simulators.gate_device import DeviceClock
+from simulators.link import Frame
 from simulators.session import SessionConfig, SimSession
+from simulators.turns import TurnSession, Up, turn_frames
 
 BUFFER_EVENTS = 1024
 NO_EVENT_YET = 0xFFFF  # last_seq before the first event: the next one is seq 0
+# how often a session taking turns looks whether the host has taken everything in: the start it then
+# sends is stamped when it asked, so a late look only delays the notification, not the time
+SETTLE_S = 0.005
 
 
 class BleGate:
@@ -240,15 +247,16 @@ class BleGates:
     """A simulated session's gates on the air: a BleGate per course gate on the simulator's clock
     for that gate, each event pushed at its session time. Session time runs `speed` times the loop's
     (a VirtualTimeLoop runs the loop itself faster than real time); the host's clock must follow the
-    session's, as `BleSimulation.clock_ns` does."""
+    session's, as `BleSimulation.clock_ns` does. `sent` counts the events pushed so far."""
 
-    def __init__(self, session: SimSession, link: LocalLink, address: str = "C0:FF:EE:00:00:{:02X}",
-                 speed: float = 1.0) -> None:
+    def __init__(self, session: SimSession | TurnSession, link: LocalLink,
+                 address: str = "C0:FF:EE:00:00:{:02X}", speed: float = 1.0) -> None:
         if session.config.shared_clock or session.config.protocol != "gateline":
             raise ValueError("BLE gates each run their own clock: simulate with ble_config(config)")
         self.session = session
         self.speed = speed
-        self._timelines = gate_timelines(session)
+        self.sent = 0
+        self._decoder = GatelineDecoder()
         self._t0: float | None = None
         self._battery = {d.gate: 100 for d in session.devices}
         self.gates = {d.gate: BleGate(link, d.gate, address.format(d.gate), self._clock(d.clock),
@@ -274,17 +282,53 @@ class BleGates:
         self._t0 = asyncio.get_running_loop().time()
 
     async def run(self) -> None:
-        """Play the session: every gate's events at their times, until the session's end."""
-        await asyncio.gather(*(self._play(g) for g in self.gates))
+        """Play a session decided in advance: every gate's events at their times, until its end."""
+        assert isinstance(self.session, SimSession)
+        timelines = gate_timelines(self.session)
+        await asyncio.gather(*(self._play(g, timelines[g]) for g in self.gates))
         await self._until(self.session.end_us)
 
-    async def _play(self, gate: int) -> None:
-        for t_us, message in self._timelines[gate]:
+    async def _play(self, gate: int, timeline: list[tuple[float, GateEvent | GateStatus]]) -> None:
+        for t_us, message in timeline:
             await self._until(t_us)
-            if isinstance(message, GateStatus):
-                self._battery[gate] = message.battery_pct
-            else:
-                self.gates[gate].push(message)
+            self._emit(message)
+
+    def _emit(self, message: GateEvent | GateStatus) -> None:
+        if isinstance(message, GateStatus):
+            self._battery[message.gate] = message.battery_pct
+        else:
+            self.gates[message.gate].push(message)
+            self.sent += 1
+
+    async def take_turns(self, up: Callable[[], Up | None], settled: Callable[[], bool] = lambda: True) -> None:
+        """Play a session taking turns: whenever the course is clear, whoever `up()` says is up runs.
+        It asks only once `settled()` (the host has taken in all the gates sent, so the answer
+        counts the rep just finished). The first run waits for that too, as a coach waits for the
+        gates to be set up; until then nobody runs. Returns when nobody is up or the plan is done;
+        the gates go on with their heartbeats until `stop()`."""
+        session = self.session
+        assert isinstance(session, TurnSession)
+
+        async def settle() -> None:
+            while not settled():
+                await asyncio.sleep(SETTLE_S)
+
+        async def ask(t_us: float) -> Up | None:
+            await self._until(t_us)
+            await settle()
+            return up()
+
+        await settle()  # the host has every gate: the session runs from now, its warm-up counted from 0
+        for frame in session.idle(self.now_us()):
+            self._deliver(frame)
+        async for frame in turn_frames(session, ask):
+            await self._until(frame.arrival_us)
+            self._deliver(frame)
+
+    def _deliver(self, frame: Frame) -> None:
+        for message in [*self._decoder.feed(frame.data), *self._decoder.pop_control()]:
+            if isinstance(message, (GateEvent, GateStatus)):
+                self._emit(message)
 
     async def stop(self) -> None:
         for gate in self.gates.values():
@@ -296,7 +340,7 @@ class BleSimulation:
     the radio link (its delays scaled to session time), and what a BleSource needs to listen -- the
     host's radio and a host clock on session time (`gates demo --ble`)."""
 
-    def __init__(self, session: SimSession, speed: float = 1.0, timing: LinkTiming = LinkTiming()) -> None:
+    def __init__(self, session: SimSession | TurnSession, speed: float = 1.0, timing: LinkTiming = LinkTiming()) -> None:
         self.link = JitteryLink(timing.scaled(1.0 / speed), seed=session.config.seed)
         self.gates = BleGates(session, self.link, speed=speed)
         self.radio = BumbleRadio.on_link(self.link)
@@ -313,6 +357,9 @@ class BleSimulation:
 
     async def run(self) -> None:
         await self.gates.run()
+
+    async def take_turns(self, up: Callable[[], Up | None], settled: Callable[[], bool] = lambda: True) -> None:
+        await self.gates.take_turns(up, settled)
 
     async def stop(self) -> None:
         await self.gates.stop()

@@ -15,14 +15,16 @@ The shape is the one sprint coaches see on a strap:
 - the strap loses skin contact now and then (`losses_per_hour`, each for a few seconds), notifying
   contact lost and 0 bpm meanwhile, as chest straps do.
 
-A trace is computed once on a fixed step; beats (and so RR intervals) come from integrating HR.
+A trace is computed once on a fixed step; beats (and so RR intervals) come from integrating HR. In a
+session made run by run (simulators/turns.py) nobody knows the runs in advance: `HeartSoFar` makes
+the athlete's trace again from their runs so far whenever they run again or time nears its end.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,7 @@ RISE_S = 3.0
 ON_TRACK_BPM = 30.0  # between reps the athlete walks back and stands: HR this far above resting
 NOISE_BPM = 1.0  # beat-to-beat variation a strap's 1 Hz figure shows
 LOSS_S = (3.0, 12.0)
+HORIZON_S = 600.0  # how far ahead of now a trace made as it goes reaches
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,53 @@ class HeartTrace:
         """The interval ending at a beat (its predecessor, or one at resting rate for the first)."""
         i = int(np.searchsorted(self.beats_s, beat_s))
         return beat_s - float(self.beats_s[i - 1]) if i > 0 else 60.0 / self.profile.resting_bpm
+
+
+class HeartSoFar:
+    """One athlete's heart in a session made as it goes, asked as a HeartTrace is: the trace of
+    `runs()` (every run so far, anyone's) made again when the athlete has run since, or when asked
+    about a time near its end. The contact losses stay where they were (one stream from the seed)."""
+
+    def __init__(self, name: str, profile: HeartProfile, runs: Callable[[], Sequence[Run]], seed: str) -> None:
+        self.name = name
+        self.profile = profile
+        self._runs = runs
+        self._seed = seed
+        self._mine: list[Run] = []
+        self._trace: HeartTrace | None = None
+
+    def at(self, t_s: float) -> HeartTrace:
+        """The trace to read at session time `t_s`, the athlete's latest run in it."""
+        mine = [r for r in self._runs() if r.athlete.name == self.name]
+        trace = self._trace
+        if trace is None or len(mine) != len(self._mine) or t_s + 1.0 > trace.end_s:
+            end_s = max([t_s] + [r.finish_us / 1e6 for r in mine]) + HORIZON_S
+            self._trace = trace = HeartTrace(self.profile, mine, end_s, random.Random(self._seed))
+            self._mine = mine
+        return trace
+
+    def bpm(self, t_s: float) -> float:
+        return self.at(t_s).bpm(t_s)
+
+    def in_contact(self, t_s: float) -> bool:
+        return self.at(t_s).in_contact(t_s)
+
+    def reading(self, t_s: float) -> int:
+        return self.at(t_s).reading(t_s)
+
+    def beats_between(self, t0_s: float, t1_s: float) -> list[float]:
+        return self.at(t1_s).beats_between(t0_s, t1_s)
+
+    def rr_before(self, beat_s: float) -> float:
+        return self.at(beat_s).rr_before(beat_s)
+
+
+def hearts_so_far(config: SessionConfig, runs: Callable[[], Sequence[Run]]) -> dict[str, HeartSoFar]:
+    """Every athlete's heart for a session made as it goes, `runs()` its runs so far: the same hearts
+    as `heart_traces` gives the roster."""
+    profiles = heart_profiles(config.athletes)
+    return {a.name: HeartSoFar(a.name, profiles[a.name], runs, f"{config.seed}/heart/{a.name}")
+            for a in config.athletes}
 
 
 def heart_traces(config: SessionConfig, end_s: float) -> dict[str, HeartTrace]:

@@ -8,7 +8,8 @@ together), sends nothing while nobody is connected (a strap keeps no history), r
 contact with 0 bpm, and `drop()` takes it out of range for a while.
 
 `HrStraps` puts one strap per athlete of a simulated session on a link, fed by simulators/heart.py
-from the same schedule as the session's gates, so HR and times come from one truth.
+from the same runs as the session's gates (its schedule, or, in a session made run by run, the runs
+so far), so HR and times come from one truth.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from gates.heartrate import (
     encode_body_sensor_location, encode_measurement, rr_from_us,
 )
 from simulators.ble_backend import device_on_link
-from simulators.heart import HeartTrace, heart_traces, heart_truth
+from simulators.heart import HeartSoFar, HeartTrace, heart_traces, heart_truth, hearts_so_far
 from simulators.session import SimSession
+from simulators.turns import TurnSession
 
 STRAP_ADDRESS = "C0:FF:EE:00:10:{:02X}"
 STRAP_DRIFT_PPM = 200.0  # a strap's cheap crystal
@@ -123,7 +125,7 @@ class HrStrap:
                 self.sent += 1
 
 
-def reader(trace: HeartTrace, now_s: Callable[[], float], period_s: float = 1.0) -> Callable[[], Measurement]:
+def reader(trace: HeartTrace | HeartSoFar, now_s: Callable[[], float], period_s: float = 1.0) -> Callable[[], Measurement]:
     """A strap's measurement from the athlete's heart at session time now: its 1 Hz figure and the
     RR intervals of the beats since its last notification, or lost contact."""
 
@@ -142,17 +144,22 @@ class HrStraps:
     """A simulated session's athletes wearing straps: one per athlete (`straps[name]`), each fed by its
     heart trace at session time. Session time is `clock_us()` if given (share the gates' fleet clock,
     `BleGates.now_us`, so HR and gates run on one time line), else it starts with `start()`; it runs
-    `speed` times the loop's."""
+    `speed` times the loop's. `truth` has each timed run's true HR figures for a session decided in
+    advance (none for one made as it goes)."""
 
-    def __init__(self, session: SimSession, link: LocalLink, *, speed: float = 1.0,
+    def __init__(self, session: SimSession | TurnSession, link: LocalLink, *, speed: float = 1.0,
                  clock_us: Callable[[], float] | None = None, address: str = STRAP_ADDRESS) -> None:
         self.session = session
         self.speed = speed
         self._clock_us = clock_us
         self._t0: float | None = None
-        end_s = session.end_us / 1e6
-        self.traces = heart_traces(session.config, end_s)
-        self.truth = heart_truth(session.config, self.traces)
+        self.traces: dict[str, HeartTrace] | dict[str, HeartSoFar]
+        self.truth: list[dict] = []
+        if isinstance(session, TurnSession):
+            self.traces = hearts_so_far(session.config, lambda: session.runs)
+        else:
+            self.traces = heart_traces(session.config, session.end_us / 1e6)
+            self.truth = heart_truth(session.config, self.traces)
         rng = random.Random(f"{session.config.seed}/straps")
         self.straps: dict[str, HrStrap] = {}
         for i, athlete in enumerate(session.config.athletes):
@@ -177,7 +184,8 @@ class HrStraps:
         self._t0 = asyncio.get_running_loop().time()
 
     async def run(self) -> None:
-        """Until the session's end."""
+        """Until the end of a session decided in advance."""
+        assert isinstance(self.session, SimSession)
         await asyncio.sleep(max(0.0, (self.session.end_us - self.now_us()) / 1e6 / self.speed))
 
     async def stop(self) -> None:

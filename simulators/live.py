@@ -26,12 +26,10 @@ from collections.abc import AsyncIterator, Callable
 from gates import protocols
 from gates.codec import GateStatus
 from gates.events import GateEvent
-from simulators.link import Frame
 from simulators.session import Responder, SessionConfig, SimSession
-from simulators.turns import TurnSession, Up
+from simulators.turns import TurnSession, Up, turn_frames
 
 HEARTBEAT_QUEUE = 1024  # the newest heartbeats are the ones worth keeping
-ASK_EVERY_US = 1e6  # session time between questions while the athlete up is resting or unknown
 SETTLE_S = 0.001  # how long to wait between looks whether the consumer has taken everything
 
 
@@ -102,7 +100,7 @@ class LiveSimulator:
     async def _run(self) -> None:
         try:
             if isinstance(self.session, TurnSession):
-                async for frame in self._turns(self.session):
+                async for frame in turn_frames(self.session, self._ask):
                     await self._until(frame.arrival_us)
                     self._delivered_us = frame.arrival_us
                     self._deliver(frame.data)
@@ -123,22 +121,6 @@ class LiveSimulator:
         delay = self._delay(t_us)
         if delay > 0:
             await asyncio.sleep(delay)
-
-    async def _turns(self, session: TurnSession) -> AsyncIterator[Frame]:
-        """The frames of a session made as it goes: at each clear course, whoever is up runs."""
-        while True:
-            up = await self._ask(session.now_us)
-            if up is not None and session.over(up):
-                break
-            start = session.now_us + ASK_EVERY_US if up is None else session.when(up)
-            if start > session.now_us:  # ask again by then: the coach may send someone else meanwhile
-                for frame in session.idle(min(start, session.now_us + ASK_EVERY_US)):
-                    yield frame
-                continue
-            for frame in session.run(up):  # type: ignore[arg-type]
-                yield frame
-        for frame in session.idle(session.now_us + session.config.cooldown_s * 1e6):
-            yield frame
 
     async def _ask(self, t_us: float) -> Up | None:
         """Who is up at session time `t_us`, once everything delivered before it has been taken in."""

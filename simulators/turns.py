@@ -10,6 +10,10 @@ athlete the coach added) runs as a generic athlete of the group's middle speed. 
 the rotation is never named, so never runs. The session is over when nobody is up, or when everyone
 still running has done the plan's last block.
 
+`turn_frames` is that loop, for whoever paces the frames: the in-process simulator (simulators/live.py)
+and the BLE gates (simulators/ble_gate.py) each ask in their own way, once what they delivered has
+been taken in.
+
 The run's start-gate crossing is the moment the simulator asked, so nothing can change who is up
 between the question and the start the gates report. The gates are fault-free (the demo's), so
 every run is a rep and the truth says exactly who ran each one.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +42,10 @@ from simulators.gate_device import (
 )
 from simulators.link import Frame
 from simulators.plans import Block, Start
-from simulators.session import DAYTIME_US, MAX_OFFSET_US, OWN_DRIFT_PPM, SessionConfig
+from simulators.session import DAYTIME_US, MAX_OFFSET_US, OWN_DRIFT_PPM, Run, SessionConfig
 from simulators.wire import get_wire
+
+ASK_EVERY_US = 1e6  # session time between questions while the athlete up is resting or unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,7 @@ class TurnSession:
         self._ready: dict[str, float] = {}  # athlete -> when their rest is over
         self._runs: dict[tuple[str, int], int] = {}  # (athlete, block) -> runs done
         self._placed: tuple | None = None  # where the gates stand: (course, gate ids)
+        self.runs: list[Run] = []  # every run so far, in start order (what the athletes' hearts follow)
         self.now_us = 0.0  # frames are made up to here
         self.free_us = config.warmup_s * 1e6  # the course is clear from here
         self.truth = {"protocol": config.protocol, "seed": config.seed, "plan": config.plan.name,
@@ -159,6 +167,8 @@ class TurnSession:
         self._load[name] = load + block.load
         self._ready[name] = crossings[-1] + block.rest_s * 1e6
         self._runs[(name, number)] = self._runs.get((name, number), 0) + 1
+        self.runs.append(Run(profile, block, form, crossings[0], course, gate_ids, number, crossings, speeds,
+                             crossings[-1]))
         self.free_us = crossings[-1] + self.config.gap_s * 1e6
         start = crossings[0]
         entry = {"rep": len(self.truth["reps"]) + 1, "athlete": name, "generic": name not in self._profiles,
@@ -202,6 +212,25 @@ class TurnSession:
         return [Frame(round(t_us), device.position or device.gate,
                       encoder.event(message) if isinstance(message, GateEvent) else encoder.status(message))
                 for t_us, _, message, device in out]
+
+
+async def turn_frames(session: TurnSession, ask: Callable[[float], Awaitable[Up | None]]) -> AsyncIterator[Frame]:
+    """The frames of a session made as it goes: at each clear course, whoever is up runs. `ask(t_us)`
+    says who is up once session time `t_us` is due and everything sent before it has been taken in
+    (None: not known yet, ask again shortly)."""
+    while True:
+        up = await ask(session.now_us)
+        if up is not None and session.over(up):
+            break
+        start = session.now_us + ASK_EVERY_US if up is None else session.when(up)
+        if start > session.now_us:  # ask again by then: the coach may send someone else meanwhile
+            for frame in session.idle(min(start, session.now_us + ASK_EVERY_US)):
+                yield frame
+            continue
+        for frame in session.run(up):  # type: ignore[arg-type]
+            yield frame
+    for frame in session.idle(session.now_us + session.config.cooldown_s * 1e6):
+        yield frame
 
 
 def _m(distance: float) -> float | int:

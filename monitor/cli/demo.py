@@ -11,7 +11,8 @@ the simulator is done, for the coach's keys, and ends when the dashboard closes.
 The simulated athletes take turns as the session's rotation says (simulators/turns.py asks `next_up`
 before each run): the athlete the coach skips, chooses, reorders or adds is the one who runs, an
 athlete the simulator never heard of runs as a generic one, and an athlete at END runs no more, so
-every rep on the dashboard was run by the athlete it names. (`--ble` plays the roster's fixed order.)
+every rep on the dashboard was run by the athlete it names. Over `--ble` too: the BLE gates' athletes
+ask `next_up` the same way, once the pipeline has taken in everything the gates sent (`play_out`).
 
 `--ble` runs the same session over the Bluetooth LE stack: each gate a bumble peripheral serving the
 gate profile on its own drifting clock (simulators/ble_gate.py), a radio link that delivers late and
@@ -20,7 +21,8 @@ The simulation runs on session time (× `--speed`), so the host clock BleSource 
 is the simulation's, and the pipeline (its rep timeouts) and the dashboard (rest, heartbeat ages)
 read that same clock. The host's own processing delays count `speed` times over on that clock, so
 faster than BLE_MAX_SPEED is refused. The gates warm up for 30 s of session time before the first
-rep (as the BLE clock tests do), and the dashboard shows their clocks being pinned meanwhile.
+rep (as the BLE clock tests do), and the dashboard shows their clocks being pinned meanwhile. With
+`--hr` each athlete's strap follows the runs they have made so far.
 """
 
 from __future__ import annotations
@@ -57,8 +59,6 @@ BLE_MAX_SPEED = 20.0
 TIRED = Fatigue(fresh_load=0.0, loss_pct=3.0)
 BLE_GATES = "name=GATE-*"  # the allow-list: the names the simulated gates advertise
 BLE_WARMUP_S = 30.0  # session seconds of heartbeats before the first rep: every gate's clock pinned
-READY_POLL_S = 0.05  # how often the start of play looks whether every gate is connected and pinned
-LAST_DELIVERIES_S = 1.0  # after the last crossing: the radio's slowest retry and the source's hole check
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -194,9 +194,10 @@ async def _over_ble(store, config, speed: float, rule, plan=None, theme: str | N
 
 
 async def ble_demo(store, config, speed: float, rule=None, plan=None, hr: bool = False):
-    """The session's gates on the air and a pipeline (not yet started) listening to them with the
-    BLE driver, both on the simulation's clock: (the BleSimulation, the Pipeline). With `hr`, every
-    athlete wears a strap on the same radio (`sim.straps`), paired with the HR driver by address."""
+    """The session's gates on the air, taking turns as the pipeline's rotation says (`play_out`
+    drives them), and a pipeline (not yet started) listening to them with the BLE driver, both on the
+    simulation's clock: (the BleSimulation, the Pipeline). With `hr`, every athlete wears a strap on
+    the same radio (`sim.straps`), paired with the HR driver by address."""
     from dataclasses import replace
 
     from drivers.ble_source import BleSource
@@ -204,10 +205,10 @@ async def ble_demo(store, config, speed: float, rule=None, plan=None, hr: bool =
     from monitor.store.db import DEMO
     from simulators.ble_backend import quiet_bumble
     from simulators.ble_gate import BleSimulation
-    from simulators.session import simulate
+    from simulators.turns import TurnSession
 
     quiet_bumble()  # its warnings about packets in flight would draw over the dashboard
-    sim = BleSimulation(simulate(replace(config, warmup_s=max(config.warmup_s, BLE_WARMUP_S))), speed)
+    sim = BleSimulation(TurnSession(replace(config, warmup_s=max(config.warmup_s, BLE_WARMUP_S))), speed)
     await sim.start()
     source = BleSource(BLE_GATES, radio=sim.radio, clock=sim.clock_ns, samples_per_s=min(50.0, 10.0 * speed))
     heart = None
@@ -226,12 +227,13 @@ async def ble_demo(store, config, speed: float, rule=None, plan=None, hr: bool =
 
 
 async def play_out(sim, pipeline) -> None:
-    """The gates play the session; once its last crossings have arrived, the session ends (as the
-    in-process demo's does when its simulator runs out).
+    """The gates' athletes take turns as the pipeline's rotation says (`next_up`, as in the in-process
+    demo), until the session ends: when nobody is up or the plan is done they run no more, and the
+    session stays open, the gates' heartbeats going on, until the coach ends it or quits.
 
-    The athletes wait until the driver has connected to every gate and pinned its clock, as a coach
-    waits for the gates to be set up. Usually the warm-up covers that; on a busy machine the first
-    reps come late in a burst (stamped when they happened), rather than being missed: a gate's events
+    The simulator asks who is up only once the pipeline has taken in every event the gates sent, so
+    the answer counts the rep just finished; its first run waits until the driver has connected to
+    every gate and pinned its clock, as a coach waits for the gates to be set up: a gate's events
     from before its host connected are not the session's (its first status is the baseline), and an
     event on a clock not yet pinned could be placed outside its rep."""
     import asyncio
@@ -244,8 +246,17 @@ async def play_out(sim, pipeline) -> None:
         status, clock = source.gate_status.get(gate), source.clock_state(gate)
         return status is not None and status.state is State.CONNECTED and clock is not None and clock.synced
 
-    while not all(ready(gate) for gate in sim.gates.gates):
-        await asyncio.sleep(READY_POLL_S)
-    await sim.run()
-    await asyncio.sleep(LAST_DELIVERIES_S)
-    await pipeline.stop(end=True, reason="the simulated session is over")
+    def settled() -> bool:
+        return pipeline.events >= sim.gates.sent and all(ready(gate) for gate in sim.gates.gates)
+
+    turns = asyncio.create_task(sim.take_turns(lambda: next_up(pipeline), settled), name="BLE athletes")
+    ended = asyncio.create_task(pipeline.wait(), name="BLE demo session")
+    try:
+        await asyncio.wait({turns, ended}, return_when=asyncio.FIRST_COMPLETED)
+        if turns.done():
+            turns.result()  # a failure is raised; nobody up or the plan done, the session stays open
+        await ended  # the coach ended the session: nobody listens to the gates any more
+    finally:
+        for task in (turns, ended):
+            task.cancel()
+        await asyncio.gather(turns, ended, return_exceptions=True)

@@ -1,12 +1,15 @@
 """`gates demo --ble`: the dashboard on simulated BLE gates over bumble's real stack, received by the
 product's BleSource, everything on the simulation's clock.
 
-The Pilot test builds the demo exactly as the command does (monitor.cmd_demo.ble_demo and play_out)
+The Pilot test builds the demo exactly as the command does (monitor.cli.demo.ble_demo and play_out)
 and plays a short session at half the demo's own speed: reps reach the screen with split times matching
-the simulator's truth (so every gate's own clock was aligned), verdicts show, the session ends by
-itself, and the gate strip shows each gate's clock status. END and the coach's keys are the in-process
-Pilot tests' business (tests/test_tui_pilot.py): the dashboard is the same. No timing asserts on the
-wall clock: each wait is on a condition with a generous limit.
+the simulator's truth (so every gate's own clock was aligned), verdicts show, and the gate strip shows
+each gate's clock status. The coach skips and chooses who runs next on the dashboard, and the
+simulated athletes follow: each rep goes to whoever the dashboard showed as next up, and that is who
+the simulator says ran it. Once the plan is done the session stays open, the gates' heartbeats going
+on, until the coach ends it. END and the rest of the coach's keys are the in-process Pilot tests'
+business (tests/tui/): the dashboard is the same. No timing asserts on the wall clock: each wait is on
+a condition with a generous limit.
 
 Why not faster: the simulation stamps arrivals on session time, so a stall of the host process counts
 `speed` times over. At 12x on a loaded machine a 0.15 s stall delivered an event 1.8 s (session)
@@ -22,6 +25,7 @@ import time
 
 import pytest
 from support.dashboard import Recording
+from textual.widgets import OptionList
 
 from drivers.ble_source import BleSource
 from gates.assembly import default_timeout_us
@@ -33,6 +37,7 @@ from monitor.session.model import SessionModel
 from monitor.live.pipeline import Pipeline, StartAbandoned
 from monitor.tui.app import DashboardApp
 from monitor.tui.bridge import open_dashboard
+from monitor.tui.screens.prompts import Confirm, PickAthlete
 from monitor.tui.widgets.gates import GateChip
 from simulators.athletes import presets
 from simulators.ble_backend import BumbleRadio, JitteryLink
@@ -50,6 +55,7 @@ LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
 # loose: at 3x the host's processing time counts three times over (measured: within 5 ms). The gates'
 # clocks start seconds to minutes apart, so without alignment the splits would be off by far more.
 SPLIT_BOUND_US = 25_000
+OPEN_AFTER_S = 6.0  # session seconds the test waits, the plan done, for the session to end by itself
 
 
 def config() -> SessionConfig:
@@ -71,7 +77,19 @@ def chips(app: DashboardApp) -> dict[str, str]:
     return {text.split(" OK")[0].split(" CLOSED")[0]: text for text in shown if text}
 
 
-async def test_the_demo_over_ble_shows_reps_verdicts_and_gate_clocks(tmp_path):
+def press(app: DashboardApp, *keys: str) -> None:
+    """Keys as the terminal sends them: Pilot's `press` waits for the screen to settle, which, with
+    the gates' statuses streaming in on a loaded machine, took seconds, past the athlete's start."""
+    for key in keys:
+        app.simulate_key(key)
+
+
+def shown_next(app: DashboardApp) -> str:
+    """Who the athletes table's title says is next up."""
+    return app.table.border_title.partition("next up: ")[2]
+
+
+async def test_the_demo_over_ble_follows_the_coachs_rotation_and_stays_open(tmp_path):
     with st.SessionStore(tmp_path / "gates.sqlite3") as store:
         sim, pipeline = await ble_demo(store, config(), SPEED)
         truth = sim.gates.session.truth
@@ -79,15 +97,42 @@ async def test_the_demo_over_ble_shows_reps_verdicts_and_gate_clocks(tmp_path):
         opened = await open_dashboard(pipeline, where="test")
         app = Recording(opened.controls, course=opened.course, rule=opened.rule, roster=pipeline.athletes,
                         where="test", clock=opened.clock)
+        sent_to: dict[int, str] = {}  # rep number -> who the dashboard showed as next up just before it
         try:
             async with app.run_test(size=SIZE) as pilot:
                 gates = [f"gate {d.gate}" for d in sim.gates.session.devices]
                 await until(pilot, lambda: all("· clock ±" in chips(app).get(g, "") for g in gates),
                             "every gate's clock to be shown aligned")
                 assert all(chips(app)[g].startswith(f"{g} OK · hb ") for g in gates)
-                await until(pilot, lambda: app.board.ended, "the session to end when the gates' session is over")
-                await play
+                reps = lambda: sum(board.reps for board in app.board.athletes.values())
+                # each decision while the athlete before is on course (their start moved the rotation on):
+                # the coach has their run and the gap after it to decide, as on a track
+                await until(pilot, lambda: shown_next(app) == "Ben", "Ada's start")
+                press(app, "s")  # Ben sits this turn out
+                await until(pilot, lambda: shown_next(app) == "Cleo", "Cleo up after the skip")
+                sent_to[2] = shown_next(app)
+                await until(pilot, lambda: shown_next(app) == "Ada", "Cleo's start")
+                press(app, "n")  # Ben, chosen out of turn
+                await until(pilot, lambda: isinstance(app.screen, PickAthlete)
+                            and app.screen.query_one(OptionList).has_focus, "who runs next?")
+                press(app, "down", "enter")  # from Ada, up, to Ben
+                await until(pilot, lambda: any("Ben runs next" in n.message for n in app._notifications),
+                            "Ben chosen")
+                assert shown_next(app) == "Ben"
+                sent_to[3] = shown_next(app)
+                await until(pilot, lambda: reps() == 6, "the plan's six reps")
+                done_s = app.clock()
+                await until(pilot, lambda: app.clock() > done_s + OPEN_AFTER_S, "the session to go on")
+                assert not app.board.ended and not play.done()  # open, for the coach's keys
+                heard_s = {g: pipeline.sources[0].gate_status[g].last_heartbeat_ns / 1e9 for g in sim.gates.gates}
+                assert all(app.clock() - t < 3.0 for t in heard_s.values()), heard_s  # the gates still beat
+                assert all(chips(app)[g].startswith(f"{g} OK · hb ") for g in gates)
                 rest = {name: app.board.rest_s(name, app.clock()) for name in pipeline.athletes}
+                press(app, "e")
+                await until(pilot, lambda: isinstance(app.screen, Confirm), "the end-session question")
+                press(app, "y")
+                await until(pilot, lambda: app.board.ended, "the session to end as the coach asked")
+                await asyncio.wait_for(play, LIMIT_S)  # the athletes go home with it
         finally:
             play.cancel()
             await pipeline.stop(end=False)
@@ -95,8 +140,12 @@ async def test_the_demo_over_ble_shows_reps_verdicts_and_gate_clocks(tmp_path):
         stored = SessionModel.derive(store.events(pipeline.session), store.annotations(pipeline.session))
 
     results = stored.ordered_results()
-    true_reps = [r for r in truth["reps"] if r["rep"] is not None]
-    assert len(results) == len(true_reps) == 6 and not stored.abandoned
+    true_reps = truth["reps"]
+    assert [r.rep.athlete for r in results] == [r["athlete"] for r in true_reps] and len(true_reps) == 6
+    assert not stored.abandoned
+    assert [r["athlete"] for r in true_reps][:3] == ["Ada", "Cleo", "Ben"]  # who really ran, as the coach said
+    for number, name in sent_to.items():
+        assert results[number - 1].rep.athlete == name == true_reps[number - 1]["athlete"]
     for result, true in zip(results, true_reps):
         rep = result.rep
         assert rep.athlete == true["athlete"] and not rep.flags
@@ -106,10 +155,10 @@ async def test_the_demo_over_ble_shows_reps_verdicts_and_gate_clocks(tmp_path):
         assert app.board.athletes[name].reps == len(mine) and app.board.athletes[name].latest == mine[-1]
     words = {b.word for b in app.banners}
     assert {"BASELINE", "GO", "SESSION ENDED"} <= words
-    assert app.banners[-1].word == "SESSION ENDED" and "the simulated session is over" in app.banners[-1].detail
+    assert app.banners[-1].word == "SESSION ENDED"
     # rest timers run on the session's clock, as the arrivals do: each athlete has rested a while since
-    # their last rep, and never longer than the whole session
-    assert all(0 < rest[name] < sim.gates.session.end_us / 1e6 for name in pipeline.athletes)
+    # their last rep, and never longer than the session so far
+    assert all(0 < rest[name] < sim.gates.now_us() / 1e6 for name in pipeline.athletes)
 
 
 def test_a_start_nobody_finished_times_out_on_the_pipelines_clock(tmp_path):

@@ -31,7 +31,7 @@ LIMIT_S = 120.0
 
 def config() -> SessionConfig:
     return ble_config(SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(2)),
-                                    plan=get_plan("rsa").with_reps(3), seed=5, cooldown_s=90.0))
+                                    plan=get_plan("rsa").with_reps(3), seed=5))
 
 
 async def until(pilot, condition, what: str) -> None:
@@ -74,7 +74,12 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
                     await until(pilot, lambda said=said: any(said in n.message for n in app._notifications), said)
                 await until(pilot, lambda: app.heart.row_count == 2 and row(app, "Ben")[1].isdigit(),
                             "Ben's heart rate once his strap is paired")
-                await until(pilot, lambda: app.board.ended, "the session to end")
+                truth = sim.gates.session.truth["reps"]
+                await until(pilot, lambda: len(truth) == 6 and sum(b.reps for b in app.board.athletes.values()) == 6,
+                            "the plan's six reps")
+                finish_s = sim.gates.session.runs[-1].finish_us / 1e6
+                await until(pilot, lambda: sim.gates.now_us() / 1e6 > finish_s + 70, "a minute after the last finish")
+                await pipeline.stop(end=True)  # the coach ends the session: the athletes go home with it
                 await play
                 shown = {name: row(app, name) for name in pipeline.athletes}
         finally:

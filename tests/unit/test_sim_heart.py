@@ -93,3 +93,29 @@ def test_the_same_seed_gives_the_same_hearts_and_the_truth_follows_the_gates_tru
     assert [t["athlete"] for t in truth] == [r["athlete"] for r in gate_reps]
     for hr, rep in zip(truth, gate_reps):
         assert abs(hr["finish_s"] - (rep["start_s"] + rep["time_s"])) < 1e-3
+
+
+def test_a_heart_in_a_session_made_run_by_run_follows_the_runs_made_so_far():
+    """`gates demo --hr --ble`: the athletes run as the coach sends them, so each heart is made from the
+    runs so far; what a strap read earlier is what the heart says afterwards too."""
+    from dataclasses import replace
+
+    from simulators.heart import HORIZON_S, hearts_so_far
+    from simulators.turns import TurnSession, Up
+
+    config = SessionConfig(course=COURSE, athletes=tuple(presets(3)), plan=get_plan("rsa"), seed=3)
+    session = TurnSession(replace(config, shared_clock=False, protocol="gateline"))
+    hearts = hearts_so_far(config, lambda: session.runs)
+    read: dict[tuple[str, float], float] = {}
+    for name in ["Cleo", "Cleo", "Ada", "Cleo"]:  # not the roster's order, and Ben never runs
+        up = Up(name, 1, ("Ada", "Ben", "Cleo"))
+        session.idle(session.when(up))
+        run = session.run(up) and session.runs[-1]
+        go, finish = run.go_us / 1e6, run.finish_us / 1e6
+        assert hearts[name].bpm(finish) > hearts[name].bpm(go) + 5  # rises during the run it just made
+        for t in (go - 1, finish, finish + 5):
+            read[(name, t)] = hearts[name].bpm(t)
+    later = session.now_us / 1e6 + 3 * HORIZON_S  # long after: the session stays open
+    assert all(hearts[name].at(later).end_s > later for name in hearts)  # its beats go on
+    assert {k: hearts[k[0]].bpm(k[1]) for k in read} == read
+    assert max(hearts["Ben"].bpm(t) for t in range(0, int(later), 10)) < hearts["Ben"].profile.resting_bpm + ON_TRACK_BPM + 1
