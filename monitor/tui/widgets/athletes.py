@@ -7,7 +7,8 @@ Charlie Francis' rule of thumb for full recovery between maximal sprints: a minu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -143,6 +144,7 @@ class AthleteTable(DataTable):
         self._row_changed: dict[str, int] = {}  # athlete -> the update that last changed one of their cells
         self._updates = 0  # cell updates so far
         self._layout = 0  # changes to the rows, the columns or their labels
+        self._updates_now: int | None = None  # the table's count of updates while a cell renders
         self._add_columns()  # now, not on mount: rows may arrive before this widget's mount event
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
@@ -153,12 +155,21 @@ class AthleteTable(DataTable):
         count is, while this cell renders, the update that last changed it."""
         row = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
         column = self._column_locations.get_key(column_index)
-        updates = self._update_count
-        self._update_count = hash((self._layout, self._changed.get((row.value, column.value), 0), width))
-        try:
+        with self._counted(hash((self._layout, self._changed.get((row.value, column.value), 0), width))):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+
+    def _get_row_renderables(self, row_index: int):
+        """A row's cells as renderables, cached on the table's own count of updates: not on the
+        cell's (`_render_cell`), which would format the whole row again for each column width (a
+        first frame formatted every row seven times over)."""
+        if self._updates_now is None:
+            return super()._get_row_renderables(row_index)
+        cell = self._update_count
+        self._update_count = self._updates_now
+        try:
+            return super()._get_row_renderables(row_index)
         finally:
-            self._update_count = updates
+            self._update_count = cell
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """The same for a line: a row is assembled again only when one of its cells, the column
@@ -168,13 +179,25 @@ class AthleteTable(DataTable):
             row, _ = self._get_offsets(y)
         except LookupError:
             return super()._render_line(y, x1, x2, base_style)
-        updates = self._update_count
         widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
-        self._update_count = hash((self._layout, self._row_changed.get(row.value, 0), widths))
-        try:
+        with self._counted(hash((self._layout, self._row_changed.get(row.value, 0), widths))):
             return super()._render_line(y, x1, x2, base_style)
+
+    @contextmanager
+    def _counted(self, count: int) -> Iterator[None]:
+        """DataTable's count of updates reads `count` meanwhile (the key of its render caches); the
+        table's own count is kept for the row's cells (`_get_row_renderables`)."""
+        updates = self._update_count
+        outer = self._updates_now is None
+        if outer:
+            self._updates_now = updates
+        self._update_count = count
+        try:
+            yield
         finally:
             self._update_count = updates
+            if outer:
+                self._updates_now = None
 
     def _columns(self) -> list[Column]:
         splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))
