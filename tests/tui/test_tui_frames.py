@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from rich.style import Style
+from textual.widgets import DataTable
 
 from monitor.session.analyzer import Verdict
 from monitor.tui.app import DashboardApp
@@ -93,3 +95,27 @@ async def test_the_first_frame_formats_each_row_of_the_table_once(data, monkeypa
         assert app.table.row_count == len(data.roster)
     assert set(formatted) == {-1, *range(len(data.roster))}  # the header and every athlete's row
     assert max(Counter(formatted).values()) <= 2
+
+
+async def test_cells_that_look_alike_are_drawn_once_and_keep_their_place(data, monkeypatch):
+    """A new table is mostly dashes: each look (words, style, width, stripe) is drawn by Rich once, and
+    a cell drawn from another's lines still says where it is (a click's row and column)."""
+    drawn: list[tuple[int, int]] = []
+    render = DataTable._render_cell
+
+    def counted(table, row_index, column_index, *args, **kwargs):
+        drawn.append((row_index, column_index))
+        return render(table, row_index, column_index, *args, **kwargs)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counted)
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.table
+        cells = (table.row_count + 1) * len(table.columns)
+        assert len(drawn) < cells / 2, f"{len(drawn)} of {cells} cells drawn"
+        last = table.row_count - 1, len(table.columns) - 1  # a dash, drawn from the first row's
+        assert last not in drawn
+        lines = table._render_cell(*last, table._get_row_style(last[0], Style()), 10)
+        assert {segment.style.meta.get("row") for segment in lines[0]} == {last[0]}
+        assert {segment.style.meta.get("column") for segment in lines[0]} == {last[1]}

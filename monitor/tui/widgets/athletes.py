@@ -136,6 +136,7 @@ class AthleteTable(DataTable):
     and the course (its split columns) the running block's (`set_course`)."""
 
     def __init__(self, course: Course, minimum_rest: float | None = None, **kwargs: object) -> None:
+        self._drawn: dict[tuple, list] = {}  # a cell's look (`_look`) -> its lines; set first: init clears it
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.course = course
         self.minimum_rest_s = minimum_rest_s(course) if minimum_rest is None else minimum_rest
@@ -156,7 +157,38 @@ class AthleteTable(DataTable):
         row = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
         column = self._column_locations.get_key(column_index)
         with self._counted(hash((self._layout, self._changed.get((row.value, column.value), 0), width))):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            key = (row, column, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+                   self._pseudo_class_state)  # DataTable's own key for this cell's lines
+            if key in self._cell_render_cache or column_index < 0:
+                return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            look = self._look(row_index, column_index, base_style, width, cursor, hover)
+            drawn = None if look is None else self._drawn.get(look)
+            if drawn is None:
+                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+                if look is not None:
+                    self._drawn[look] = lines
+                return lines
+            here = Style.from_meta({"row": row_index, "column": column_index})  # where a click lands
+            lines = [list(Segment.apply_style(line, post_style=here)) for line in drawn]
+            self._cell_render_cache[key] = lines
+            return lines
+
+    def _look(self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool,
+              hover: bool) -> tuple | None:
+        """What a cell's lines depend on but where it is: cells that look alike are drawn once (a
+        new table is mostly dashes; a rest tick turns rows to the same READY). None: not a Text."""
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if not isinstance(cell, Text):
+            return None
+        height = self.header_height if row_index == -1 else self.rows[self._row_locations.get_key(row_index)].height
+        return (row_index == -1, cell.plain, str(cell.style), tuple(cell.spans), cell.justify, cell.overflow,
+                cell.no_wrap, cell.end, width, height, base_style, cursor, hover, self.show_cursor,
+                self._show_hover_cursor, self._pseudo_class_state, self.cursor_foreground_priority,
+                self.cursor_background_priority)
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._drawn.clear()
 
     def _get_row_renderables(self, row_index: int):
         """A row's cells as renderables, cached on the table's own count of updates: not on the
