@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -24,6 +25,7 @@ from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui.board import AthleteBoard
 
 RECENT = 3  # rep times shown per athlete; the plot shows more
+DRAWN_LOOKS = 1000  # cell looks kept drawn: a rest countdown makes new ones every second
 REST_S_PER_M = 6.0  # a minute per 10 m (Charlie Francis)
 # a cell's colours set with its background, so they read the same on the dark and the light theme
 VERDICT_STYLE = {Verdict.GO: "bold #ffffff on #1b7a34", Verdict.CAUTION: "bold #000000 on #f0b000",
@@ -136,7 +138,8 @@ class AthleteTable(DataTable):
     and the course (its split columns) the running block's (`set_course`)."""
 
     def __init__(self, course: Course, minimum_rest: float | None = None, **kwargs: object) -> None:
-        self._drawn: dict[tuple, list] = {}  # a cell's look (`_look`) -> its lines; set first: init clears it
+        # a cell's look (`_look`) -> its lines, the latest DRAWN_LOOKS; set first: DataTable's init clears it
+        self._drawn: LRUCache[tuple, list] = LRUCache(DRAWN_LOOKS)
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.course = course
         self.minimum_rest_s = minimum_rest_s(course) if minimum_rest is None else minimum_rest
