@@ -27,10 +27,10 @@ from textual.widgets import Footer, Header, Label
 
 from gates.course import Course
 from monitor.session.analyzer import RepResult, StopRule, Verdict
-from monitor.session.log import LogEntry
 from monitor.tui import config
 from monitor.tui import messages as msg
 from monitor.tui.board import Board
+from monitor.tui.frames import draw_now
 from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.heart import HeartTable
@@ -40,6 +40,7 @@ from monitor.tui.widgets.spacing import SpacingLine
 from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
 
 if TYPE_CHECKING:  # the pipeline is loaded after the first frame (messages carry its dataclasses)
+    from monitor.session.log import LogEntry
     from monitor.live import pipeline as pl
     from monitor.session.blocks import BlockChanged
     from monitor.session.plans import Plan
@@ -366,14 +367,22 @@ class DashboardApp(App):
         self._show_athletes(self.board.names())
 
     def _rep_finished(self, result: RepResult, at: float) -> None:
-        """The card and the banner first: the table follows in the next frame and the plot in the one
-        after, so the rep just run is on screen within one frame of its finish (a table repaint costs
-        several ms, a plot more)."""
+        """The banner and the rep's name, time and % of best, drawn at once: the rest of the card and
+        the table follow in the next frame and the plot in the one after, so the rep just run is on
+        screen within one frame of its finish (each widget drawn costs ms; a table repaint several,
+        a plot more)."""
         athlete = self.board.add(result, at)
         self.moves = ""  # a rep ran in the block: its gates are in place
-        self.last_rep.show(result)
+        self.last_rep.show_rep(result)
         self._show_banner()
-        self._after_frame(self._show_athletes, [athlete.name])
+        draw_now(self, self.verdict, self.last_rep)
+        self._after_frame(self._rep_detail, athlete.name)
+
+    def _rep_detail(self, name: str) -> None:
+        """The latest rep's card in full, and the row of who ran it."""
+        if self.board.last is not None:
+            self.last_rep.show_detail(self.board.last)
+        self._show_athletes([name])
 
     def _after_frame(self, callback: Callable[..., object], *args: object) -> None:
         """`callback` once the frame showing what was just changed is drawn. `call_after_refresh`

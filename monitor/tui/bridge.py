@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from monitor.session import facts
-from monitor.session.log import LogEntry
 from monitor.tui.messages import GateClock, PipelineEvent, message_for
 
 if TYPE_CHECKING:  # the pipeline is loaded when it starts: `run_dashboard_first` draws before that
+    from monitor.session.log import LogEntry
     from gates.course import Course
     from monitor.live.pipeline import Message, Pipeline
     from monitor.session.analyzer import StopRule

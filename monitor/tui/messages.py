@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from gates.clocksync import ClockState
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the clock's state only as a type: clocksync (and statistics) load with the sources
+    from gates.clocksync import ClockState
     from monitor.live import pipeline as pl
     from monitor.session.blocks import BlockChanged as BlockChangedEvent
     from monitor.session.heart import HeartChanged as HeartChangedEvent

@@ -21,6 +21,7 @@ from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.session import SessionConfig, simulate
 from simulators.sim_source import SimulatorSource
+from support.conditions import wait_for
 
 LIMIT_S = 120.0
 
@@ -109,6 +110,8 @@ async def test_a_rep_started_before_the_blocks_rest_is_over_says_so_on_the_last_
             await pilot.pause(0.05)
         last = app.board.last
         assert "short_rest" in last.rep.flags and last.rep.valid
+        # the card's title follows the rep's time by a frame (the time, its % and the banner come first)
+        await wait_for(lambda: str(app.last_rep.border_title).startswith(f"Rep {last.rep.number} ·"))
         title = str(app.last_rep.border_title)
         assert title.startswith(f"Rep 4 · {last.rep.athlete} · 30 m block starts · SHORT REST 3:0")
 

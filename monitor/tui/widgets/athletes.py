@@ -7,12 +7,14 @@ Charlie Francis' rule of thumb for full recovery between maximal sprints: a minu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -23,6 +25,7 @@ from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui.board import AthleteBoard
 
 RECENT = 3  # rep times shown per athlete; the plot shows more
+DRAWN_LOOKS = 1000  # cell looks kept drawn: a rest countdown makes new ones every second
 REST_S_PER_M = 6.0  # a minute per 10 m (Charlie Francis)
 # a cell's colours set with its background, so they read the same on the dark and the light theme
 VERDICT_STYLE = {Verdict.GO: "bold #ffffff on #1b7a34", Verdict.CAUTION: "bold #000000 on #f0b000",
@@ -135,6 +138,8 @@ class AthleteTable(DataTable):
     and the course (its split columns) the running block's (`set_course`)."""
 
     def __init__(self, course: Course, minimum_rest: float | None = None, **kwargs: object) -> None:
+        # a cell's look (`_look`) -> its lines, the latest DRAWN_LOOKS; set first: DataTable's init clears it
+        self._drawn: LRUCache[tuple, list] = LRUCache(DRAWN_LOOKS)
         super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.course = course
         self.minimum_rest_s = minimum_rest_s(course) if minimum_rest is None else minimum_rest
@@ -143,6 +148,7 @@ class AthleteTable(DataTable):
         self._row_changed: dict[str, int] = {}  # athlete -> the update that last changed one of their cells
         self._updates = 0  # cell updates so far
         self._layout = 0  # changes to the rows, the columns or their labels
+        self._updates_now: int | None = None  # the table's count of updates while a cell renders
         self._add_columns()  # now, not on mount: rows may arrive before this widget's mount event
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
@@ -153,12 +159,52 @@ class AthleteTable(DataTable):
         count is, while this cell renders, the update that last changed it."""
         row = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
         column = self._column_locations.get_key(column_index)
-        updates = self._update_count
-        self._update_count = hash((self._layout, self._changed.get((row.value, column.value), 0), width))
+        with self._counted(hash((self._layout, self._changed.get((row.value, column.value), 0), width))):
+            key = (row, column, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+                   self._pseudo_class_state)  # DataTable's own key for this cell's lines
+            if key in self._cell_render_cache or column_index < 0:
+                return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            look = self._look(row_index, column_index, base_style, width, cursor, hover)
+            drawn = None if look is None else self._drawn.get(look)
+            if drawn is None:
+                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+                if look is not None:
+                    self._drawn[look] = lines
+                return lines
+            here = Style.from_meta({"row": row_index, "column": column_index})  # where a click lands
+            lines = [list(Segment.apply_style(line, post_style=here)) for line in drawn]
+            self._cell_render_cache[key] = lines
+            return lines
+
+    def _look(self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool,
+              hover: bool) -> tuple | None:
+        """What a cell's lines depend on but where it is: cells that look alike are drawn once (a
+        new table is mostly dashes; a rest tick turns rows to the same READY). None: not a Text."""
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if not isinstance(cell, Text):
+            return None
+        height = self.header_height if row_index == -1 else self.rows[self._row_locations.get_key(row_index)].height
+        return (row_index == -1, cell.plain, str(cell.style), tuple(cell.spans), cell.justify, cell.overflow,
+                cell.no_wrap, cell.end, width, height, base_style, cursor, hover, self.show_cursor,
+                self._show_hover_cursor, self._pseudo_class_state, self.cursor_foreground_priority,
+                self.cursor_background_priority)
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._drawn.clear()
+
+    def _get_row_renderables(self, row_index: int):
+        """A row's cells as renderables, cached on the table's own count of updates: not on the
+        cell's (`_render_cell`), which would format the whole row again for each column width (a
+        first frame formatted every row seven times over)."""
+        if self._updates_now is None:
+            return super()._get_row_renderables(row_index)
+        cell = self._update_count
+        self._update_count = self._updates_now
         try:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            return super()._get_row_renderables(row_index)
         finally:
-            self._update_count = updates
+            self._update_count = cell
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """The same for a line: a row is assembled again only when one of its cells, the column
@@ -168,13 +214,25 @@ class AthleteTable(DataTable):
             row, _ = self._get_offsets(y)
         except LookupError:
             return super()._render_line(y, x1, x2, base_style)
-        updates = self._update_count
         widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
-        self._update_count = hash((self._layout, self._row_changed.get(row.value, 0), widths))
-        try:
+        with self._counted(hash((self._layout, self._row_changed.get(row.value, 0), widths))):
             return super()._render_line(y, x1, x2, base_style)
+
+    @contextmanager
+    def _counted(self, count: int) -> Iterator[None]:
+        """DataTable's count of updates reads `count` meanwhile (the key of its render caches); the
+        table's own count is kept for the row's cells (`_get_row_renderables`)."""
+        updates = self._update_count
+        outer = self._updates_now is None
+        if outer:
+            self._updates_now = updates
+        self._update_count = count
+        try:
+            yield
         finally:
             self._update_count = updates
+            if outer:
+                self._updates_now = None
 
     def _columns(self) -> list[Column]:
         splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))

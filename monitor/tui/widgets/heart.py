@@ -5,20 +5,23 @@ READY here is the stricter of the two: the block's minimum rest is over AND HR i
 athlete's threshold (monitor/session/heart.py). While the rest runs it says so; once it is over, a
 heart still above its threshold says HR HIGH, and a strap that gives no reading says NO HR (HR
 cannot confirm). Hidden until the first strap speaks, so a session without straps looks as before.
+The heart-rate code is loaded with the first strap's reading, not before the dashboard's first frame.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import DataTable
 
-from gates.heartrate import Contact
-from gates.hr_recovery import Readiness
-from monitor.session.heart import HeartChanged
+if TYPE_CHECKING:
+    from gates.heartrate import Contact
+    from monitor.session.heart import HeartChanged
 
 READY_STYLE = "bold #ffffff on #1b7a34"  # as the athlete table's READY
 WAIT_STYLE = "bold #000000 on #f0b000"
-CONTACT_WORDS = {Contact.OK: "on skin", Contact.LOST: "NO CONTACT", Contact.UNSUPPORTED: "—"}
+CONTACT_WORDS = {"ok": "on skin", "lost": "NO CONTACT", "unsupported": "—"}  # by the Contact value
 COLUMNS = (("Athlete", "athlete"), ("♥ bpm", "bpm"), ("Contact", "contact"), ("Strap", "link"),
            ("At finish", "finish"), ("HRR60", "hrr60"), ("Ready", "ready"))
 
@@ -30,7 +33,9 @@ def bpm_cell(bpm: int | None) -> Text:
 def contact_cell(contact: Contact | None) -> Text:
     if contact is None:
         return Text("no signal", style="dim")
-    return Text(CONTACT_WORDS[contact], style="bold red" if contact is Contact.LOST else "")
+    from gates.heartrate import Contact
+
+    return Text(CONTACT_WORDS[contact.value], style="bold red" if contact is Contact.LOST else "")
 
 
 def hrr60_cell(changed: HeartChanged) -> Text:
@@ -42,6 +47,8 @@ def hrr60_cell(changed: HeartChanged) -> Text:
 
 
 def ready_cell(changed: HeartChanged) -> Text:
+    from gates.hr_recovery import Readiness
+
     heart = changed.heart
     under = f" < {heart.threshold_bpm}" if heart.threshold_bpm is not None else ""
     if heart.readiness is None:

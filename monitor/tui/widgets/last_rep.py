@@ -79,15 +79,25 @@ class LastRep(Vertical):
         self.query_one(selector, Label).update(text, layout=False)
 
     def show(self, result: RepResult) -> None:
+        self.show_rep(result)
+        self.show_detail(result)
+
+    def show_rep(self, result: RepResult) -> None:
+        """What the narrow card shows: the name, the time and its % of best (the first frame of a
+        rep; `show_detail` follows a frame later)."""
         rep = result.rep
         self.rep_number = rep.number
-        block = f" · {result.block.name}" if result.block.name else ""
-        short = f" · SHORT REST {fmt_rest(result.rest_us / 1e6)}" if SHORT_REST in rep.flags and result.rest_us else ""
-        self.border_title = f"Rep {rep.number} · {rep.athlete}{block}{short}"
         self.query_one(BigName).show(rep.athlete)
         self.query_one("#rep-time", Digits).update(f"{rep.time_us / 1e6:.2f}" if rep.time_us else "-.--")
         self._set("#rep-who", f"{rep.athlete} · rep {rep.number}")
         self._set("#rep-pct", of_best_line(result))
+
+    def show_detail(self, result: RepResult) -> None:
+        """The rest of the card: its title, the sprint profile, drop-off, splits and bests."""
+        rep = result.rep
+        block = f" · {result.block.name}" if result.block.name else ""
+        short = f" · SHORT REST {fmt_rest(result.rest_us / 1e6)}" if SHORT_REST in rep.flags and result.rest_us else ""
+        self.border_title = f"Rep {rep.number} · {rep.athlete}{block}{short}"
         profile = result.profile
         self._set("#rep-profile", f"MSS {fmt_speed(result.mss)} m/s · MAC {fmt_speed(result.mac)} m/s²"
                                   f" · MSS↓ {fmt_pct(result.mss_dropoff_pct)} %" if profile else "no sprint profile")

@@ -1,0 +1,121 @@
+"""A finished rep is drawn at once (monitor/tui/frames.py): the frame with its % of best and banner is
+handed to the terminal before the rep's handler returns, not at Textual's next update tick. These
+fail if Textual changes the privates `draw_now` relies on."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from rich.style import Style
+from textual.widgets import DataTable
+
+from monitor.session.analyzer import Verdict
+from monitor.tui.app import DashboardApp
+from monitor.tui.sample import FrozenClock, post, sample
+from monitor.tui.screens.help import HelpScreen
+from monitor.tui.widgets.athletes import AthleteTable
+from monitor.tui.widgets.last_rep import of_best_line
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample()
+
+
+def frame_text(update) -> str:
+    """The words of a frame handed to the terminal: a partial update's changed strips, or a whole one."""
+    lines = [chop.values() for chop in update.chops] if hasattr(update, "chops") else update.strips
+    return "\n".join(strip.text for line in lines for strip in line if strip is not None)
+
+
+async def started(data, pilot, app: DashboardApp, frames: list[str]):
+    """The dashboard showing the sample's reps up to its first END but one; every frame it hands to
+    the terminal from then on is kept in `frames`, as words."""
+    count = data.upto(Verdict.END) - 1
+    post(app.post_message, app.clock, data, count)
+    await pilot.pause()
+    await pilot.pause()
+    display = app._display
+
+    def keep(screen, update):
+        display(screen, update)
+        if update is not None:
+            frames.append(frame_text(update))
+
+    app._display = keep
+    return data.results[count]
+
+
+async def test_the_rep_and_its_verdict_are_drawn_before_its_handler_returns_unless_a_screen_is_on_top(data):
+    frames: list[str] = []
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        result = await started(data, pilot, app, frames)
+        assert result.verdict is Verdict.END
+        app._rep_finished(result, app.clock())  # as on_rep_finished: no await, no tick in between
+        assert len(frames) == 1, "no frame was drawn at once"
+        assert of_best_line(result) in frames[0] and result.rep.athlete in frames[0]
+        assert "█" in frames[0]  # the banner's new word (END, in block letters) in the same frame
+        await pilot.pause()
+        await pilot.pause()
+        assert str(app.last_rep.border_title).startswith(f"Rep {result.rep.number} ·")  # the rest follows
+
+        after = data.results[data.upto(Verdict.END)]  # the rep after it
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        frames.clear()
+        app._rep_finished(after, app.clock())
+        assert frames == []  # nothing drawn over the help screen
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.last_rep.rep_number == after.rep.number
+        assert any(of_best_line(after) in frame for frame in frames)
+
+
+async def test_the_first_frame_formats_each_row_of_the_table_once(data, monkeypatch):
+    """The table's cells are rendered on a count of their own changes (`AthleteTable._render_cell`);
+    the row's cells are formatted on the table's count: to measure the new rows, then to draw them,
+    not once per column width."""
+    formatted: list[int] = []
+    compute = AthleteTable._compute_row_renderables
+
+    def counted(table, row_index):
+        formatted.append(row_index)
+        return compute(table, row_index)
+
+    monkeypatch.setattr(AthleteTable, "_compute_row_renderables", counted)
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.table.row_count == len(data.roster)
+    assert set(formatted) == {-1, *range(len(data.roster))}  # the header and every athlete's row
+    assert max(Counter(formatted).values()) <= 2
+
+
+async def test_cells_that_look_alike_are_drawn_once_and_keep_their_place(data, monkeypatch):
+    """A new table is mostly dashes: each look (words, style, width, stripe) is drawn by Rich once, and
+    a cell drawn from another's lines still says where it is (a click's row and column)."""
+    drawn: list[tuple[int, int]] = []
+    render = DataTable._render_cell
+
+    def counted(table, row_index, column_index, *args, **kwargs):
+        drawn.append((row_index, column_index))
+        return render(table, row_index, column_index, *args, **kwargs)
+
+    monkeypatch.setattr(DataTable, "_render_cell", counted)
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.table
+        cells = (table.row_count + 1) * len(table.columns)
+        assert len(drawn) < cells / 2, f"{len(drawn)} of {cells} cells drawn"
+        last = table.row_count - 1, len(table.columns) - 1  # a dash, drawn from the first row's
+        assert last not in drawn
+        lines = table._render_cell(*last, table._get_row_style(last[0], Style()), 10)
+        assert {segment.style.meta.get("row") for segment in lines[0]} == {last[0]}
+        assert {segment.style.meta.get("column") for segment in lines[0]} == {last[1]}
