@@ -83,9 +83,9 @@ def _check_packs(store) -> tuple[int, int]:
     from monitor.store import packs
 
     packed = wrong = 0
-    kept = sorted(store.pack_rows())
-    for done, sid in enumerate(kept, 1):
-        bar("checking event packs", done, len(kept))
+    sessions = [m[0] for m in store.marks()]  # a pack is read only where one is served
+    for done, sid in enumerate(sessions, 1):
+        bar("checking event packs", done, len(sessions))
         served = store.served_pack(sid)
         if served is None:
             continue

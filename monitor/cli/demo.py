@@ -108,12 +108,6 @@ def _session(athletes, plan, seed: int):
     return SessionConfig(course=plan.blocks[0].course, athletes=tuple(athletes), plan=simulated_plan(plan), seed=seed)
 
 
-def _config(args: argparse.Namespace):
-    """The simulated session the options ask for, and its plan, or UsageError naming the wrong option."""
-    athletes, plan = _checked(args)
-    return _session(athletes, plan, args.seed), plan
-
-
 def run(args: argparse.Namespace) -> int:
     import asyncio
 

@@ -373,7 +373,7 @@ class Pipeline:
             changes = model.event(event)
             self._publish_changes(changes)
             if starts or changes:
-                self._publish_rotation()
+                self._publish_rotation(judged=bool(changes))
 
     def _is_start_gate(self, event: GateEvent) -> bool:
         model = self.model
@@ -561,11 +561,12 @@ class Pipeline:
         for change in changes:
             self._publish(change)
 
-    def _publish_rotation(self) -> None:
-        """The rotation, if it moved since it was last published."""
+    def _publish_rotation(self, judged: bool = True) -> None:
+        """The rotation, if it moved since it was last published. Without `judged` (a start, nothing
+        judged since) the workout's end cannot have moved: it is not worked out again."""
         if self.model is not None:
             rotation = self.model.rotation
-            finished = self.model.finished
+            finished = self.model.finished if judged or self._rotation is None else self._rotation[3]
             now = (tuple(rotation.names), rotation.next_up, frozenset(rotation.out), finished)
             if now != self._rotation:
                 self._rotation = now

@@ -532,11 +532,6 @@ class SessionStore(hr.HrRows):
             with contextlib.suppress(StoreWriteError):
                 self.write_pack(session)
 
-    def pack_rows(self) -> dict[int, tuple[int, int, int, bytes]]:
-        """session -> (format, last event id, events, data) of every pack kept."""
-        return {sid: tuple(rest) for sid, *rest in self._db.execute(
-            "SELECT session_id, format, last_event_id, events, data FROM event_packs")}
-
     def drop_packs(self) -> int:
         """Forget every pack (the events stay): how many there were."""
         with self._transaction():

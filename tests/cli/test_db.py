@@ -19,6 +19,7 @@ from pathlib import Path
 
 from monitor.store import db as st
 from monitor.store import packs
+from support.packs_kept import packs_kept
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -104,7 +105,7 @@ def test_a_database_of_the_release_before_packs_is_upgraded_and_packed_by_a_rebu
     assert gates("sessions", "--db", str(db)) == (DATA / "store_v5.sessions.txt").read_text()
     assert gates("sessions", "--db", str(db), "--json") == (DATA / "store_v5.sessions.jsonl").read_text()
     with st.SessionStore(db) as store:
-        assert store.schema_version == 6 and sorted(store.pack_rows()) == [1, 2, 3]
+        assert store.schema_version == 6 and sorted(packs_kept(store)) == [1, 2, 3]
         assert store._db.execute("SELECT * FROM events ORDER BY id").fetchall() == rows  # the facts, as they were
         for sid in (1, 2, 3):
             assert [(e, e.event.raw) for e in store.events(sid)] == [(e, e.event.raw) for e in
@@ -116,7 +117,7 @@ def test_a_forged_pack_is_reported_and_a_rebuild_packs_the_events_again(tmp_path
     shutil.copyfile(DATA / "store_v5.sqlite3", db)
     gates("db", "rebuild", "--db", str(db))
     with st.SessionStore(db) as store:
-        kept = store.pack_rows()
+        kept = packs_kept(store)
         rows = store._db.execute(st.PACK_ROWS, (2,)).fetchall()
         forged = packs.pack(2, [(*row[:4], row[4] + 1, *row[5:]) for row in rows])  # every device time 1 µs late
         store._db.execute("UPDATE event_packs SET data = ? WHERE session_id = 2", (forged,))
@@ -126,5 +127,5 @@ def test_a_forged_pack_is_reported_and_a_rebuild_packs_the_events_again(tmp_path
     assert done.stderr.strip().splitlines()[-1] == "session 2: its event pack differs from its events"
     assert "3 event packs dropped and packed again" in gates("db", "rebuild", "--db", str(db))
     with st.SessionStore(db) as store:
-        assert store.pack_rows() == kept
+        assert packs_kept(store) == kept
     assert "3 event packs up to date" in gates("db", "check", "--db", str(db))

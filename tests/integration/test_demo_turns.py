@@ -30,7 +30,9 @@ from simulators.turns import TurnSession, Up
 def demo_config(*options: str):
     parser = argparse.ArgumentParser()
     demo.register(parser)
-    return demo._config(parser.parse_args(list(options)))
+    args = parser.parse_args(list(options))
+    athletes, plan = demo._checked(args)
+    return demo._session(athletes, plan, args.seed), plan
 
 
 class Coach:

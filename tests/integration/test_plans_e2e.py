@@ -128,7 +128,8 @@ def test_the_demo_runs_the_micro_dosed_template_and_someone_reaches_end_inside_9
 
     args = argparse.Namespace(athletes=demo.DEFAULT_ATHLETES, speed=demo.DEFAULT_SPEED, seed=0, plan=demo.DEFAULT_PLAN,
                               course=None, against="session")
-    config, plan = demo._config(args)
+    athletes, plan = demo._checked(args)
+    config = demo._session(athletes, plan, args.seed)
     assert plan.name == "Micro-dosed speed endurance"
     session = simulate(config)
     model = batch.session(Settings(plan=plan), plan.blocks[0].course, [a.name for a in config.athletes])

@@ -15,6 +15,7 @@ from monitor.session.facts import END
 from monitor.store import packs
 from monitor.store.db import SessionStore
 from monitor.store.summaries import refresh
+from support.packs_kept import packs_kept
 
 INT64 = hs.integers(-(2**63), 2**63 - 1)
 TEXT = hs.text(hs.characters(blacklist_categories=("Cs",)), max_size=3)
@@ -87,14 +88,14 @@ def test_an_ended_session_is_packed_and_a_read_only_store_packs_nothing(tmp_path
         open_session = store.start_session(course="0,30")
         store.append(open_session, "a", [GateEvent(2, 0, 5)])
         store.annotate(sid, END)
-        assert set(store.pack_rows()) == {sid}
+        assert set(packs_kept(store)) == {sid}
     with SessionStore(path, readonly=True) as reader:
         assert refresh(reader)  # derived in memory, nothing kept
         reader.keep_pack(open_session)
-        assert set(reader.pack_rows()) == {sid}
+        assert set(packs_kept(reader)) == {sid}
     with SessionStore(path) as store:
         refresh(store)  # a derivation packs what it reads
-        assert set(store.pack_rows()) == {sid, open_session}
+        assert set(packs_kept(store)) == {sid, open_session}
 
 
 def test_an_imported_session_is_packed(tmp_path):
