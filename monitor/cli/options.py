@@ -339,10 +339,13 @@ def require_terminal() -> None:
 async def run_dashboard(pipeline: Pipeline, theme: str | None = None, **options: object) -> int:
     """The live dashboard on `pipeline` until the coach quits; sources that cannot start are the
     user's to fix (a port that is not there, a busy one), so they end as one line."""
+    from monitor.tui.collector import hold_until_first_frame
+
+    require_terminal()
+    hold_until_first_frame()  # before Textual is imported
     from monitor.live.pipeline import PipelineError
     from monitor.tui import bridge
 
-    require_terminal()
     try:
         return await bridge.run_dashboard(pipeline, **options, **chosen_look(theme))
     except PipelineError as err:
@@ -353,9 +356,12 @@ async def run_dashboard_first(build: Callable[[], Awaitable[Pipeline]], theme: s
                               **options: object) -> tuple[int, Pipeline | None]:
     """The live dashboard drawn first, on the pipeline `build` makes after its first frame (see
     `monitor.tui.bridge.run_dashboard_first`): (exit code, the pipeline if it was built)."""
-    from monitor.tui import bridge
+    from monitor.tui.collector import hold_until_first_frame
 
     require_terminal()
+    hold_until_first_frame()  # before Textual is imported
+    from monitor.tui import bridge
+
     return await bridge.run_dashboard_first(build, **options, **chosen_look(theme))  # type: ignore[arg-type]
 
 

@@ -28,6 +28,7 @@ from textual.widgets import Footer, Header, Label
 from gates.course import Course
 from monitor.session.analyzer import RepResult, StopRule, Verdict
 from monitor.tui import config
+from monitor.tui.collector import release_at_first_frame
 from monitor.tui import messages as msg
 from monitor.tui.board import Board
 from monitor.tui.frames import draw_now
@@ -101,7 +102,7 @@ def _while_running(handler: H) -> H:
     return handle  # type: ignore[return-value]
 
 
-class DashboardApp(App):
+class DashboardApp(config.OpensInOurTheme, App):
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")  # absolute: subclasses elsewhere find it too
     TITLE = "gates"
     BINDINGS = [*(Binding(key, action, label, show=action != "bring_back") for key, action, label, _ in KEYS),
@@ -112,10 +113,11 @@ class DashboardApp(App):
                  speed: float = 1.0, theme: str = config.DEFAULT_THEME,
                  remember_theme: Callable[[str], object] | None = None, spacing: dict | None = None,
                  plan: Plan | None = None) -> None:
+        self.opening_theme = config.textual_name(theme)
         super().__init__()
+        config.register(self)  # for the command palette
         self.spacing = spacing or {}  # athlete -> monitor.session.week.Spacing as the session starts
         self.remember_theme = remember_theme
-        config.apply(self, theme)
         self.controls = controls
         self.course = course
         self.rule = rule or StopRule()
@@ -217,6 +219,7 @@ class DashboardApp(App):
 
     def on_ready(self) -> None:
         """Textual's Ready: the first frame has been displayed."""
+        release_at_first_frame()
         driver = self._driver  # Textual's own output path: no public way to write an escape sequence
         if driver is not None:
             driver.write(f"\x1b]2;{WINDOW_TITLE}\x07")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from textual.reactive import Initialize, Reactive
 from textual.theme import Theme
 
 THEME_NAMES = ("dark", "light")
@@ -44,6 +45,19 @@ def ours(textual_theme: str) -> str | None:
 def register(app) -> None:
     for theme in THEMES.values():
         app.register_theme(theme)
+
+
+class OpensInOurTheme:
+    """For an App: it opens in `opening_theme` (set before App's init), styled in it from the
+    first rule on. Setting `App.theme` once the app exists makes Textual parse every stylesheet
+    again before the first frame (~15 ms); our themes are known before they are registered."""
+
+    opening_theme = THEMES[DEFAULT_THEME].name
+    theme: Reactive[str] = Reactive(Initialize(lambda app: app.opening_theme))
+
+    def get_theme(self, theme_name: str) -> Theme | None:
+        ours_now = next((t for t in THEMES.values() if t.name == theme_name), None)
+        return ours_now or super().get_theme(theme_name)  # type: ignore[misc]
 
 
 def config_path() -> Path:
