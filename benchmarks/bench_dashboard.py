@@ -36,6 +36,7 @@ from monitor.live import pipeline as pl  # noqa: E402
 from monitor.store import db as st  # noqa: E402
 from simulators.sim_source import SimulatorSource  # noqa: E402
 from monitor.tui.bridge import open_dashboard  # noqa: E402
+from monitor.tui.collector import hold_until_first_frame  # noqa: E402
 from monitor.tui.messages import RepFinished  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.live import LiveSimulator  # noqa: E402
@@ -103,6 +104,7 @@ async def bench(tmp: Path) -> tuple[list[float], int, int]:
     with st.SessionStore(tmp / "dashboard.sqlite3") as store:
         pipeline = pl.Pipeline(store, [SimulatorSource(LiveSimulator(simulate(config), speed=SPEED))],
                                course=COURSE, athletes=[a.name for a in config.athletes], resume=False)
+        hold_until_first_frame()  # as `gates monitor` does (monitor.cli.options.run_dashboard)
         app = await open_dashboard(pipeline, where="bench", speed=SPEED)
         note_finishes(app, finished)
         try:

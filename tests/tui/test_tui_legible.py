@@ -9,6 +9,7 @@ screen, not clipped. The theme is kept with platformdirs (tox-dev/platformdirs, 
 from __future__ import annotations
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import Digits, Label
 
 from monitor.session.analyzer import Verdict
@@ -68,7 +69,8 @@ async def test_from_120_by_35_the_name_is_in_block_letters(data):
         await pilot.pause()
         big = app.last_rep.query_one(BigName)
         assert fully_visible(app, big) and big.size.height == 5
-        assert len(str(big.render()).splitlines()) == 5  # drawn in the 5-row font, not as plain text
+        lines = [strip.text for strip in big.render_lines(Region(0, 0, *big.size))]
+        assert len(lines) == 5 and all("█" in line for line in lines)  # the 5-row font, not plain text
         await pilot.resize_terminal(110, 34)
         await pilot.pause()
         assert not app.last_rep.query_one(BigName).display

@@ -10,15 +10,17 @@ Every line has a fixed size, so an update repaints the card without a new layout
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Digits, Label, Static
+from textual.strip import Strip
+from textual.widgets import Digits, Label
 
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
 from monitor.session.analyzer import SHORT_REST, RepResult
 from monitor.tui import bigtext
 from monitor.tui.widgets.athletes import fmt_rest
+from monitor.tui.widgets.drawn import BOLD, DrawnLines, background, placed
 
 
 def splits_line(result: RepResult) -> str:
@@ -43,8 +45,9 @@ def of_best_line(result: RepResult) -> str:
     return f"{fmt_pct(result.intensity_pct)} % of best"
 
 
-class BigName(Static):
-    """The athlete's name in block letters when it fits, else in bold."""
+class BigName(DrawnLines):
+    """The athlete's name in block letters when it fits, else in bold (it changes with every rep:
+    its lines are drawn here, see `monitor.tui.widgets.drawn`)."""
 
     name_shown = ""
 
@@ -52,11 +55,16 @@ class BigName(Static):
         self.name_shown = name
         self.refresh()
 
-    def render(self) -> Text:
-        name = self.name_shown
-        if name and bigtext.can_draw(name) and bigtext.width(name) <= self.size.width:
-            return Text("\n".join(bigtext.render(name)), style="bold")
-        return Text(name, style="bold")
+    def drawn_from(self) -> str:
+        return self.name_shown
+
+    def draw(self, base: Style) -> list[Strip]:
+        name, (width, height) = self.name_shown, self.size
+        big = name and bigtext.can_draw(name) and bigtext.width(name) <= width
+        rows = bigtext.render(name) if big else [name]
+        bold, pad = base + BOLD, background(base)
+        lines = [placed(row, width, bold, pad, centre=False) for row in rows]
+        return lines + [Strip.blank(width, base)] * (height - len(lines))
 
 
 class LastRep(Vertical):

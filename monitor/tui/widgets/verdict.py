@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
+from textual.strip import Strip
 
 from monitor.present.records import fmt_time
 from monitor.present.words import why_not_counted
 from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui import bigtext
+from monitor.tui.widgets.drawn import BOLD, DrawnLines, background, placed
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +57,9 @@ def banner_for(result: RepResult | None, *, next_up: str | None, min_reps: int, 
     return Banner("BASELINE", "-idle", f"{who} · no verdict before {min_reps} valid reps", next_up)
 
 
-class VerdictBanner(Widget):
-    """Block letters when the terminal is wide enough, else the word in bold; the detail line below."""
+class VerdictBanner(DrawnLines):
+    """Block letters when the terminal is wide enough, else the word in bold; the detail line below.
+    It changes with every rep: its lines are drawn here (see `monitor.tui.widgets.drawn`)."""
 
     def __init__(self, banner: Banner, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -72,17 +75,23 @@ class VerdictBanner(Widget):
         self.banner = banner
         self.refresh()
 
-    def render(self) -> Text:
-        """The word, the detail (who, why) and who is up next, each on its own line, all bold."""
+    def drawn_from(self) -> Banner:
+        return self.banner
+
+    def draw(self, base: Style) -> list[Strip]:
+        """The word, the detail (who, why) and who is up next, each on its own line, all bold and
+        centred, the whole block in the middle of the banner."""
+        width, height = self.size
         word, detail, next_up = self.banner.word, self.banner.detail, self.banner.next_up
-        lines = 1 + bool(next_up)
-        if self.size.width >= bigtext.width(word) and self.size.height >= bigtext.ROWS + lines:
-            text = Text("\n".join(bigtext.render(word)), style="bold", justify="center")
-            if self.size.height > bigtext.ROWS + lines:
-                text.append("\n")
+        small = [detail, f"next up: {next_up}"] if next_up else [detail]
+        if width >= bigtext.width(word) and height >= bigtext.ROWS + len(small):
+            rows = bigtext.render(word) + ([""] if height > bigtext.ROWS + len(small) else [])
         else:
-            text = Text(" ".join(word), style="bold", justify="center")  # spaced out: still reads as a banner
-        text.append("\n" + detail, style="bold")
-        if next_up:
-            text.append(f"\nnext up: {next_up}", style="bold")
-        return text
+            rows = [" ".join(word)]  # spaced out: still reads as a banner
+        bold, pad = base + BOLD, background(base)
+        lines = [placed(row, width, bold, pad) for row in rows]
+        console = self.app.console
+        for text in small:  # wrapped as Rich wraps them: a long reason takes two lines
+            for line in Text(text, justify="center").wrap(console, width):
+                lines.append(placed(line.plain.strip(" "), width, bold, pad))
+        return list(Strip.align(lines, base + Style(reverse=False), width, height, "center", "middle"))

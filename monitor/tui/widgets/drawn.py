@@ -1,0 +1,61 @@
+"""Widgets that draw their own lines (Textual's line API): the few that change with every rep.
+
+A widget's `render()` goes through Textual's general text layout (wrapping, alignment, a style per
+line) on every change: for the verdict banner's block letters that was ~5 ms of the frame showing
+the rep. Rows of known characters need none of it; they are laid out here, once per change of what
+is shown, its size or its colours.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+BOLD = Style(bold=True)
+
+
+class DrawnLines(Widget):
+    """Subclasses say what their lines are drawn from (`drawn_from`) and draw them (`draw`)."""
+
+    _drawn: tuple[object, list[Strip]] | None = None  # (what they were drawn from, the lines)
+
+    def drawn_from(self) -> object:
+        raise NotImplementedError
+
+    def draw(self, base: Style) -> list[Strip]:
+        """The lines, `base` being the widget's own colours."""
+        raise NotImplementedError
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._lines()  # once a frame, not for every line
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._drawn[1] if self._drawn is not None else self._lines()
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
+
+    def _lines(self) -> list[Strip]:
+        base = self.rich_style  # walks the ancestors for their backgrounds
+        key = (self.drawn_from(), self.size, base)
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = (key, self.draw(base))
+        return self._drawn[1]
+
+
+def placed(row: str, width: int, style: Style, pad: Style, centre: bool = True) -> Strip:
+    """`row` in `style`, centred (else on the left) in `width` on spaces in `pad`; cut when wider."""
+    cells = cell_len(row)
+    if cells >= width:
+        return Strip([Segment(row, style)], cells).crop(0, width)
+    left = (width - cells) // 2 if centre else 0
+    around = [Segment(" " * left, pad), Segment(row, style), Segment(" " * (width - cells - left), pad)]
+    return Strip([segment for segment in around if segment.text], width)
+
+
+def background(base: Style) -> Style:
+    """The style of the spaces around a line, as Textual's text layout pads it: the background only."""
+    return Style(bgcolor=base.bgcolor)
