@@ -18,6 +18,13 @@ from simulators.virtual_time import run
 
 GATES = [sys.executable, "-m", "monitor"]
 WAIT_S = 90.0
+# How far each rep's splits may be from truth. A split over BLE is the difference of two gates' own clocks,
+# each mapped onto the host's by ClockSync from the fastest deliveries heard so far. Rep 1 starts 5.4 s
+# into the simulator's session, 3.5-7 s after the gates connected one by one, before their clocks are
+# synced (10 s of samples): the monitor then puts each clock's error at 1-2.6 ms on a loaded machine, and
+# its splits were off by up to 4.6 ms at load 3.9 (up to 3.2 ms idle). Rep 2, 12 s later, is on synced
+# clocks (0.2-0.7 ms each; off by up to 3.1 ms under load).
+SPLIT_WITHIN_MS = (8.0, 5.0)
 
 
 def test_a_source_reaches_the_gates_over_hci_on_a_unix_socket_and_again_after_a_restart(tmp_path):
@@ -138,9 +145,10 @@ def test_monitor_on_ble_against_simulate_ble_in_another_process(tmp_path):
     assert f"HCI at {sock}" in banner and "4 of 4 gates connected" in log
     assert ",".join(a["name"] for a in truth["athletes"]) == athletes
     reps = [r for r in records if r["type"] == "rep"]
-    for rep, true in zip(reps, [r for r in truth["reps"] if r["rep"] is not None]):
+    for rep, true, within_ms in zip(reps, [r for r in truth["reps"] if r["rep"] is not None], SPLIT_WITHIN_MS):
         assert rep["athlete"] == true["athlete"]
-        assert all(abs(got - want) < 0.005 for got, want in zip(rep["splits_s"], true["splits_s"]))
+        off_ms = [round(1000 * (got - want), 2) for got, want in zip(rep["splits_s"], true["splits_s"])]
+        assert all(abs(off) < within_ms for off in off_ms), f"rep {rep['rep']}: splits off truth by {off_ms} ms"
 
 
 def test_no_radio_to_reach_is_a_status_and_a_retry_not_a_crash(tmp_path):

@@ -53,7 +53,7 @@ def stored(db) -> tuple[int | None, list]:
 
 
 async def test_killed_mid_session_then_restarted_loses_nothing_and_resumes(tmp_path):
-    session = sim(faults=Faults(double=0.1, noise=0.02))
+    session = sim(reps=2, faults=Faults(double=0.1, noise=0.02))  # six reps: three seen, a kill, the rest resumed
     truth = [r for r in session.truth["reps"] if r["rep"] is not None]
     link, db = tmp_path / "ttyGATES", tmp_path / "gates.sqlite3"
     args = ["--source", f"serial:{link}", "--db", str(db), "--athletes", "Ada,Ben,Cleo"]

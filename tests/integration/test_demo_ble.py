@@ -24,7 +24,7 @@ import asyncio
 import time
 
 import pytest
-from support.dashboard import Recording
+from support.dashboard import Recording, typed
 from textual.widgets import OptionList
 
 from drivers.ble_source import BleSource
@@ -77,13 +77,6 @@ def chips(app: DashboardApp) -> dict[str, str]:
     return {text.split(" OK")[0].split(" CLOSED")[0]: text for text in shown if text}
 
 
-def press(app: DashboardApp, *keys: str) -> None:
-    """Keys as the terminal sends them: Pilot's `press` waits for the screen to settle, which, with
-    the gates' statuses streaming in on a loaded machine, took seconds, past the athlete's start."""
-    for key in keys:
-        app.simulate_key(key)
-
-
 def shown_next(app: DashboardApp) -> str:
     """Who the athletes table's title says is next up."""
     return app.table.border_title.partition("next up: ")[2]
@@ -108,14 +101,14 @@ async def test_the_demo_over_ble_follows_the_coachs_rotation_and_stays_open(tmp_
                 # each decision while the athlete before is on course (their start moved the rotation on):
                 # the coach has their run and the gap after it to decide, as on a track
                 await until(pilot, lambda: shown_next(app) == "Ben", "Ada's start")
-                press(app, "s")  # Ben sits this turn out
+                typed(app, "s")  # Ben sits this turn out
                 await until(pilot, lambda: shown_next(app) == "Cleo", "Cleo up after the skip")
                 sent_to[2] = shown_next(app)
                 await until(pilot, lambda: shown_next(app) == "Ada", "Cleo's start")
-                press(app, "n")  # Ben, chosen out of turn
+                typed(app, "n")  # Ben, chosen out of turn
                 await until(pilot, lambda: isinstance(app.screen, PickAthlete)
                             and app.screen.query_one(OptionList).has_focus, "who runs next?")
-                press(app, "down", "enter")  # from Ada, up, to Ben
+                typed(app, "down", "enter")  # from Ada, up, to Ben
                 await until(pilot, lambda: any("Ben runs next" in n.message for n in app._notifications),
                             "Ben chosen")
                 assert shown_next(app) == "Ben"
@@ -128,9 +121,9 @@ async def test_the_demo_over_ble_follows_the_coachs_rotation_and_stays_open(tmp_
                 assert all(app.clock() - t < 3.0 for t in heard_s.values()), heard_s  # the gates still beat
                 assert all(chips(app)[g].startswith(f"{g} OK · hb ") for g in gates)
                 rest = {name: app.board.rest_s(name, app.clock()) for name in pipeline.athletes}
-                press(app, "e")
+                typed(app, "e")
                 await until(pilot, lambda: isinstance(app.screen, Confirm), "the end-session question")
-                press(app, "y")
+                typed(app, "y")
                 await until(pilot, lambda: app.board.ended, "the session to end as the coach asked")
                 await asyncio.wait_for(play, LIMIT_S)  # the athletes go home with it
         finally:

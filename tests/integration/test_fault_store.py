@@ -153,7 +153,7 @@ async def test_a_full_disk_mid_session_keeps_the_session_in_memory_and_loses_not
 
 
 async def test_read_only_database_files_mid_session_say_so_in_one_line_and_catch_up(read_only, tmp_path):
-    session = sim(reps=5)
+    session = sim(reps=3)
     link, db = tmp_path / "ttyGATES", tmp_path / "gates.sqlite3"
     args = ["--source", f"serial:{link}", "--db", str(db), "--athletes", ",".join(names(session))]
     async with PtyDevice(session, speed=15, link=link) as device:

@@ -24,7 +24,12 @@ from simulators.ble_gate import ble_config
 from simulators.plans import get_plan
 from simulators.session import SessionConfig
 
-SPEED = 6.0
+# half the demo's own speed, as tests/integration/test_demo_ble.py and for its reason: arrivals are
+# stamped on session time, so a stall of this process counts `speed` times over. At 6x the test kept a
+# core 75 % busy on its own (26 s of CPU in 35 s), and once, in a full suite at load 4, it waited out its
+# 120 s for the sixth rep (the likely cause that file names; the failure now says which reps were shown).
+# At 3x: 64 s, 32 s of CPU, mostly waiting, which the suite's other workers fill.
+SPEED = 3.0
 SIZE = (140, 50)
 LIMIT_S = 120.0
 
@@ -38,7 +43,9 @@ async def until(pilot, condition, what: str) -> None:
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > LIMIT_S:
-            pytest.fail(f"gave up waiting for {what} ({pilot.app.screen}, {[n.message for n in pilot.app._notifications]})")
+            reps = {name: board.reps for name, board in pilot.app.board.athletes.items()}
+            pytest.fail(f"gave up waiting for {what} ({pilot.app.screen}, {[n.message for n in pilot.app._notifications]}, "
+                        f"reps shown {reps})")
         await pilot.pause(0.05)
 
 

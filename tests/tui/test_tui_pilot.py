@@ -12,8 +12,8 @@ import math
 import time
 
 import pytest
-from support.dashboard import Recording
-from textual.widgets import Label
+from support.dashboard import Recording, typed
+from textual.widgets import Input, Label, OptionList
 
 from gates.course import Course
 from gates.rep import VOIDED
@@ -121,14 +121,14 @@ def shown_result(app, number: int):
 
 async def test_void_then_undo(live):
     pilot, app, pipeline = live
-    await pilot.press("v")
+    typed(app, "v")
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
-    await pilot.press("y")
+    typed(app, "y")
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the void to be stored")
     void = notes(pipeline, facts.VOID)[0]
     number = void.data["rep"]
     await until(pilot, lambda: VOIDED in shown_result(app, number).rep.flags, f"rep {number} shown void")
-    await pilot.press("u")
+    typed(app, "u")
     await until(pilot, lambda: notes(pipeline, facts.UNDO), "the undo to be stored")
     assert notes(pipeline, facts.UNDO)[0].data == {"annotation": void.id}
     await until(pilot, lambda: VOIDED not in shown_result(app, number).rep.flags, f"rep {number} counting again")
@@ -140,11 +140,11 @@ async def test_void_then_undo(live):
 async def test_void_names_its_rep_and_voids_that_one_even_if_another_finishes_meanwhile(live):
     pilot, app, pipeline = live
     target = app.board.last.rep
-    await pilot.press("v")
+    typed(app, "v")
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
     assert f"rep {target.number} ({target.athlete}, {target.time_us / 1e6:.2f} s)" in app.screen.question
     await until(pilot, lambda: app.board.last.rep.number > target.number, "another rep while the prompt is open")
-    await pilot.press("y")
+    typed(app, "y")
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the void to be stored")
     assert notes(pipeline, facts.VOID)[0].data == {"rep": target.number}
 
@@ -163,10 +163,11 @@ async def test_next_up_follows_the_track_without_a_key(live):
 
 async def test_reassign_picks_another_athlete(live):
     pilot, app, pipeline = live
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the athlete picker")
+    typed(app, "r")
+    await until(pilot, lambda: isinstance(app.screen, PickAthlete) and app.screen.query_one(OptionList).has_focus,
+                "the athlete picker")
     offered = app.screen.names
-    await pilot.press("down", "enter")
+    typed(app, "down", "enter")
     await until(pilot, lambda: notes(pipeline, facts.REASSIGN), "the reassignment to be stored")
     data = notes(pipeline, facts.REASSIGN)[0].data
     assert data["athlete"] == offered[1]
@@ -177,13 +178,13 @@ async def test_reassign_picks_another_athlete(live):
 async def test_undo_that_would_move_reps_already_run_is_refused_and_says_which(live):
     """Zed joins and takes a turn; undoing the add now would give Zed's rep to someone who did not run it."""
     pilot, app, pipeline = live
-    await pilot.press("a")
-    await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
-    await pilot.press(*"Zed", "enter")
+    typed(app, "a")
+    await until(pilot, lambda: asking(app), "the name prompt")
+    typed(app, *"Zed", "enter")
     await until(pilot, lambda: "Zed" in app.board.order, "Zed in the rotation")
     await until(pilot, lambda: any(r.rep.athlete == "Zed" for r in pipeline.model.ordered_results()), "Zed's rep")
     zed = next(r.rep.number for r in pipeline.model.ordered_results() if r.rep.athlete == "Zed")
-    await pilot.press("u")
+    typed(app, "u")
     await until(pilot, lambda: any("adding Zed stays" in n.message for n in app._notifications), "the refusal")
     said = next(n.message for n in app._notifications if "adding Zed stays" in n.message)
     assert f"rep {zed} (Zed → " in said and not notes(pipeline, facts.UNDO)
@@ -211,42 +212,50 @@ async def test_undoing_an_add_before_their_first_rep_takes_their_row_away(store)
 
 async def test_rotation_keys_skip_next_add_and_order(live):
     pilot, app, pipeline = live
-    await pilot.press("s")
+    typed(app, "s")
     await until(pilot, lambda: notes(pipeline, facts.SKIP), "the skip to be stored")
 
-    await pilot.press("n")
-    await until(pilot, lambda: isinstance(app.screen, PickAthlete), "the next-up picker")
+    typed(app, "n")
+    await until(pilot, lambda: isinstance(app.screen, PickAthlete) and app.screen.query_one(OptionList).has_focus,
+                "the next-up picker")
     chosen = app.screen.names[2]
-    await pilot.press("home", "down", "down", "enter")  # the picker opens on whoever is up
+    typed(app, "home", "down", "down", "enter")  # the picker opens on whoever is up
     await until(pilot, lambda: notes(pipeline, facts.NEXT_UP), "next-up to be stored")
     assert notes(pipeline, facts.NEXT_UP)[0].data == {"athlete": chosen}
 
-    await pilot.press("a")
-    await until(pilot, lambda: isinstance(app.screen, AskText), "the name prompt")
-    await pilot.press(*"Zoe", "enter")
+    typed(app, "a")
+    await until(pilot, lambda: asking(app), "the name prompt")
+    typed(app, *"Zoe", "enter")
     await until(pilot, lambda: "Zoe" in app.board.order, "Zoe in the rotation")
     assert notes(pipeline, facts.ADD_ATHLETE)[0].data == {"athlete": "Zoe"}
-    assert "Zoe" in app.table.rows
+    await until(pilot, lambda: "Zoe" in app.table.rows, "Zoe's row")
 
-    await pilot.press("o")
-    await until(pilot, lambda: isinstance(app.screen, AskText), "the order prompt")
-    await pilot.press("ctrl+u", *"Zoe, Cleo, Ada, Ben", "enter")  # ctrl+u clears the line before the cursor
+    typed(app, "o")
+    await until(pilot, lambda: asking(app), "the order prompt")
+    typed(app, "ctrl+u")  # clears the line before the cursor (a binding: its action runs after the keys queued behind it)
+    await until(pilot, lambda: app.screen.query_one(Input).value == "", "the order's line cleared")
+    typed(app, *"Zoe, Cleo, Ada, Ben", "enter")
     await until(pilot, lambda: notes(pipeline, facts.ROSTER)[-1].data == {"athletes": ["Zoe", "Cleo", "Ada", "Ben"]},
                 "the new order to be stored")
     await until(pilot, lambda: app.board.order == ["Zoe", "Cleo", "Ada", "Ben"], "the new order shown")
     await until(pilot, lambda: app.board.next_up == pipeline.model.rotation.next_up, "next up as stored")
 
 
+def asking(app) -> bool:
+    """A text prompt is up and its line has the keyboard."""
+    return isinstance(app.screen, AskText) and app.screen.query_one(Input).has_focus
+
+
 async def test_end_session_asks_first_then_ends(live):
     pilot, app, pipeline = live
-    await pilot.press("e")
+    typed(app, "e")
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
-    await pilot.press("n")
+    typed(app, "n")
     await until(pilot, lambda: not isinstance(app.screen, Confirm), "the confirmation to close")
     assert not notes(pipeline, facts.END)
-    await pilot.press("e")
+    typed(app, "e")
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the confirmation")
-    await pilot.press("y")
+    typed(app, "y")
     await until(pilot, lambda: app.verdict.banner.word == "SESSION ENDED", "the session ended")
     assert "ended by the coach" in app.verdict.banner.detail
     assert len(notes(pipeline, facts.END)) == 1
@@ -265,17 +274,17 @@ async def test_end_session_asks_first_then_ends(live):
 
 async def test_help_screen_and_command_palette(live):
     pilot, app, pipeline = live
-    await pilot.press("question_mark")
+    typed(app, "question_mark")
     await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
-    await pilot.press("escape")
+    typed(app, "escape")
     await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help to close")
-    await pilot.press("ctrl+p")
+    typed(app, "ctrl+p")
     await until(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette", "the command palette")
-    await pilot.press(*"Void")
+    typed(app, *"Void")
     await pilot.pause(0.3)
-    await pilot.press("enter")
+    typed(app, "enter")
     await until(pilot, lambda: isinstance(app.screen, Confirm), "the void prompt")
-    await pilot.press("y")
+    typed(app, "y")
     await until(pilot, lambda: notes(pipeline, facts.VOID), "the palette's void to be stored")
 
 

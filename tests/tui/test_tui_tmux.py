@@ -1,6 +1,6 @@
 """`gates demo` in a real terminal: started in tmux as a person would, read back with capture-pane.
 
-The demo runs with its defaults (the first test at 3 times the speed) and its default database
+The demo runs with its defaults (at 3 times their speed) and its default database
 (XDG_DATA_HOME points at a temporary directory, so the user's own sessions are never touched). The test reads the screen until it shows a
 rep and a verdict, quits with `q`, and checks the session was stored and ended.
 """
@@ -20,7 +20,9 @@ from support.tmux import TMUX, Tmux
 from monitor.tui import bigtext
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = " --speed 18"  # 3 times the default speed, for the test that only waits for a rep and a verdict
+# 3 times the default speed: after the first round of six (about 12 s a run) Ada has over a minute of her
+# 180 s rest to go, over 3 s of the test's time for `s` to reach the demo (it looks twice a second)
+FAST = " --speed 18"
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: the terminal test needs it")
 
@@ -63,13 +65,13 @@ def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
 
 
 def test_after_s_in_gates_demo_the_next_rep_is_run_and_credited_by_the_athlete_after_the_skipped_one(tmp_path):
-    """At 80×24, defaults: after the first round Ada is up but resting; `s` makes her sit out, so the
+    """At 80×24, the default plan and athletes: after the first round Ada is up but resting; `s` makes her sit out, so the
     simulated Ben runs next and the dashboard credits rep 7 to him (the simulator asks who is up), at
     his own % of best."""
     tmux = Tmux(tmp_path / "tmux.sock")
     env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
     try:
-        tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", f"{env_prefix} {gates_command()}")
+        tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", f"{env_prefix} {gates_command(FAST)}")
         tmux("set-option", "-t", "demo", "remain-on-exit", "on")
         tmux.wait_for("the first round", lambda s: "Finn · rep 6" in s and "next up: Ada" in s)
         tmux("send-keys", "-t", "demo", "s")
