@@ -29,7 +29,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from results import result  # noqa: E402
-from textual.widgets import Label  # noqa: E402
 
 from gates.course import Course  # noqa: E402
 from monitor.live import pipeline as pl  # noqa: E402
@@ -38,6 +37,7 @@ from simulators.sim_source import SimulatorSource  # noqa: E402
 from monitor.tui.bridge import open_dashboard  # noqa: E402
 from monitor.tui.collector import hold_until_first_frame  # noqa: E402
 from monitor.tui.messages import RepFinished  # noqa: E402
+from monitor.tui.widgets.drawn import TextLine  # noqa: E402
 from simulators.athletes import presets  # noqa: E402
 from simulators.live import LiveSimulator  # noqa: E402
 from simulators.plans import get_plan  # noqa: E402
@@ -60,14 +60,14 @@ def time_the_card(app, drawn: dict[int, int]) -> None:
     counts (whatever else is drawn in the same frame delays the rep too); headless, only the
     terminal write itself is skipped."""
     card = app.last_rep
-    line = card.query_one("#rep-pct", Label)
-    render = line.render
+    line = card.query_one("#rep-pct", TextLine)
+    render_lines = line.render_lines
     pending: set[int] = set()
 
-    def timed_render():
+    def timed_render(crop):
         if card.rep_number is not None and card.rep_number not in drawn:
             pending.add(card.rep_number)
-        return render()
+        return render_lines(crop)
 
     display = app._display  # Textual's hand-off of a rendered frame to the terminal
 
@@ -79,7 +79,7 @@ def time_the_card(app, drawn: dict[int, int]) -> None:
                 drawn.setdefault(number, now)
             pending.clear()
 
-    line.render = timed_render
+    line.render_lines = timed_render
     app._display = timed_display
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
@@ -186,13 +186,14 @@ class DashboardApp(config.OpensInOurTheme, App):
         with Horizontal(id="top"):
             yield self.verdict
             yield self.last_rep
-        yield self.table
-        yield SpacingLine(self.spacing, id="spacing")
-        yield self.heart
-        yield self.plots
-        yield self.gates
-        yield self.not_saving
-        yield self.status_line
+        with Vertical(id="below"):  # its own clip: a frame that changes #top only leaves these alone
+            yield self.table
+            yield SpacingLine(self.spacing, id="spacing")
+            yield self.heart
+            yield self.plots
+            yield self.gates
+            yield self.not_saving
+            yield self.status_line
         yield Footer()
 
     def _fit(self, size) -> bool:

@@ -5,6 +5,7 @@ fail if Textual changes the privates `draw_now` relies on."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from rich.style import Style
@@ -15,7 +16,7 @@ from monitor.tui.app import DashboardApp
 from monitor.tui.sample import FrozenClock, post, sample
 from monitor.tui.screens.help import HelpScreen
 from monitor.tui.widgets.athletes import AthleteTable
-from monitor.tui.widgets.last_rep import of_best_line
+from monitor.tui.widgets.last_rep import BigTime, of_best_line
 
 SIZE = (120, 40)
 
@@ -38,6 +39,12 @@ async def started(data, pilot, app: DashboardApp, frames: list[str]):
     post(app.post_message, app.clock, data, count)
     await pilot.pause()
     await pilot.pause()
+    keep_frames(app, frames)
+    return data.results[count]
+
+
+def keep_frames(app: DashboardApp, frames: list[str]) -> None:
+    """Every frame `app` hands to the terminal from now on, kept in `frames` as words."""
     display = app._display
 
     def keep(screen, update):
@@ -46,7 +53,6 @@ async def started(data, pilot, app: DashboardApp, frames: list[str]):
             frames.append(frame_text(update))
 
     app._display = keep
-    return data.results[count]
 
 
 async def test_the_rep_and_its_verdict_are_drawn_before_its_handler_returns_unless_a_screen_is_on_top(data):
@@ -75,6 +81,25 @@ async def test_the_rep_and_its_verdict_are_drawn_before_its_handler_returns_unle
         await pilot.pause()
         assert app.last_rep.rep_number == after.rep.number
         assert any(of_best_line(after) in frame for frame in frames)
+
+
+async def test_the_first_rep_and_a_time_wider_than_the_last_are_drawn_before_the_handler_returns(data):
+    """Neither needs the screen laid out again: the time's width is the stylesheet's."""
+    frames: list[str] = []
+    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        keep_frames(app, frames)
+        first = data.results[0]
+        app._rep_finished(first, app.clock())
+        assert len(frames) == 1 and of_best_line(first) in frames[0]
+        await pilot.pause()
+        await pilot.pause()
+        frames.clear()
+        second = data.results[1]
+        long = replace(second, rep=replace(second.rep, splits_us=(*second.rep.splits_us[:-1], 12_340_000)))
+        app._rep_finished(long, app.clock())
+        assert len(frames) == 1 and app.last_rep.query_one(BigTime).value == "12.34"
 
 
 async def test_the_first_frame_formats_each_row_of_the_table_once(data, monkeypatch):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 from textual.geometry import Region
-from textual.widgets import Digits, Label
 
 from monitor.session.analyzer import Verdict
 from monitor.tui import config
@@ -18,7 +17,8 @@ from monitor.tui.app import DashboardApp
 from monitor.tui.sample import FrozenClock, post, sample
 from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s, rest_cell
 from monitor.tui.widgets.gates import GateChip
-from monitor.tui.widgets.last_rep import BigName
+from monitor.tui.widgets.drawn import TextLine
+from monitor.tui.widgets.last_rep import BigName, BigTime
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +49,15 @@ async def test_verdict_name_time_percent_and_next_up_are_on_screen(data, size):
         card = app.last_rep
         assert card.rep_number == last.rep.number
         assert fully_visible(app, app.verdict) and app.verdict.banner.word == "END SESSION"
-        time = card.query_one("#rep-time", Digits)
+        time = card.query_one(BigTime)
         assert fully_visible(app, time) and time.value == f"{last.rep.time_us / 1e6:.2f}"
-        pct = card.query_one("#rep-pct", Label)
-        assert fully_visible(app, pct) and f"{last.intensity_pct:.1f} % of best" in str(pct.content)
-        up = card.query_one("#rep-next", Label)
-        assert fully_visible(app, up) and str(up.content) == f"next up: {app.board.next_up}"
-        name = card.query_one(BigName) if size[0] >= 120 else card.query_one("#rep-who", Label)
+        pct = card.query_one("#rep-pct", TextLine)
+        assert fully_visible(app, pct) and f"{last.intensity_pct:.1f} % of best" in pct.text
+        up = card.query_one("#rep-next", TextLine)
+        assert fully_visible(app, up) and up.text == f"next up: {app.board.next_up}"
+        name = card.query_one(BigName) if size[0] >= 120 else card.query_one("#rep-who", TextLine)
         assert fully_visible(app, name)
-        assert last.rep.athlete in (name.name_shown if isinstance(name, BigName) else str(name.content))
+        assert last.rep.athlete in (name.name_shown if isinstance(name, BigName) else name.text)
         chips = app.gates.query(GateChip)
         assert len(chips) == 1 + data.course.gates and all(fully_visible(app, chip) for chip in chips)
 

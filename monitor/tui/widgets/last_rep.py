@@ -14,13 +14,14 @@ from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.strip import Strip
-from textual.widgets import Digits, Label
+from textual.renderables.digits import Digits
+from textual.widgets import Label
 
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
 from monitor.session.analyzer import SHORT_REST, RepResult
 from monitor.tui import bigtext
 from monitor.tui.widgets.athletes import fmt_rest
-from monitor.tui.widgets.drawn import BOLD, DrawnLines, background, placed
+from monitor.tui.widgets.drawn import BOLD, DrawnLines, TextLine, background, placed
 
 
 def splits_line(result: RepResult) -> str:
@@ -67,17 +68,38 @@ class BigName(DrawnLines):
         return lines + [Strip.blank(width, base)] * (height - len(lines))
 
 
+class BigTime(DrawnLines):
+    """The rep's time in Textual's three-row digits. Its width is set by the stylesheet, so a new
+    time never lays out the screen again (Textual's `Digits` widget does whenever the time's width
+    changes: the first rep's frame, a 9.99 then a 10.05), and its lines are drawn here."""
+
+    value = "-.--"
+
+    def show(self, value: str) -> None:
+        self.value = value
+        self.refresh()
+
+    def drawn_from(self) -> str:
+        return self.value
+
+    def draw(self, base: Style) -> list[Strip]:
+        width, pad = self.size.width, background(base)
+        rows = [segment.text for segment in Digits(self.value).render(base) if segment.text != "\n"]
+        lines = [placed(row, width, base, pad, centre=False) for row in rows]
+        return lines + [Strip.blank(width, base)] * (self.size.height - len(lines))
+
+
 class LastRep(Vertical):
     rep_number: int | None = None  # the rep on show: what benchmarks and tests look at, not the text
 
     def compose(self) -> ComposeResult:
         yield BigName(id="rep-name")
         with Horizontal(id="rep-big"):
-            yield Digits("-.--", id="rep-time")
+            yield BigTime(id="rep-time")
             with Vertical(id="rep-side"):
-                yield Label("no rep yet", id="rep-who")
-                yield Label("", id="rep-pct")
-                yield Label("", id="rep-next")
+                yield TextLine("no rep yet", id="rep-who")
+                yield TextLine(id="rep-pct")
+                yield TextLine(id="rep-next")
         yield Label("", id="rep-profile")
         yield Label("", id="rep-metrics")
         yield Label("", id="rep-splits")
@@ -96,9 +118,9 @@ class LastRep(Vertical):
         rep = result.rep
         self.rep_number = rep.number
         self.query_one(BigName).show(rep.athlete)
-        self.query_one("#rep-time", Digits).update(f"{rep.time_us / 1e6:.2f}" if rep.time_us else "-.--")
-        self._set("#rep-who", f"{rep.athlete} · rep {rep.number}")
-        self._set("#rep-pct", of_best_line(result))
+        self.query_one(BigTime).show(f"{rep.time_us / 1e6:.2f}" if rep.time_us else "-.--")
+        self.query_one("#rep-who", TextLine).show(f"{rep.athlete} · rep {rep.number}")
+        self.query_one("#rep-pct", TextLine).show(of_best_line(result))
 
     def show_detail(self, result: RepResult) -> None:
         """The rest of the card: its title, the sprint profile, drop-off, splits and bests."""
@@ -123,4 +145,4 @@ class LastRep(Vertical):
         self.set_class(not rep.valid, "-void")
 
     def show_next(self, next_up: str | None) -> None:
-        self._set("#rep-next", f"next up: {next_up}" if next_up else "")
+        self.query_one("#rep-next", TextLine).show(f"next up: {next_up}" if next_up else "")

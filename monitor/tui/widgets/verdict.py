@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.style import Style
-from rich.text import Text
 from textual.strip import Strip
 
 from monitor.present.records import fmt_time
 from monitor.present.words import why_not_counted
 from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui import bigtext
-from monitor.tui.widgets.drawn import BOLD, DrawnLines, background, placed
+from monitor.tui.widgets.drawn import BOLD, DrawnLines, background, placed, wrapped
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +68,13 @@ class VerdictBanner(DrawnLines):
     def show(self, banner: Banner) -> None:
         if banner == self.banner:
             return
-        if banner.tone != self.banner.tone:  # a class change restyles the banner: only when the tone changes
-            self.remove_class(self.banner.tone)
+        tone, self.banner = self.banner.tone, banner
+        if banner.tone == tone:
+            self.redraw()  # often only the detail and next-up lines change
+        else:  # a class change restyles the banner: only when the tone changes
+            self.remove_class(tone)
             self.add_class(banner.tone)
-        self.banner = banner
-        self.refresh()
+            self.refresh()
 
     def drawn_from(self) -> Banner:
         return self.banner
@@ -90,8 +91,6 @@ class VerdictBanner(DrawnLines):
             rows = [" ".join(word)]  # spaced out: still reads as a banner
         bold, pad = base + BOLD, background(base)
         lines = [placed(row, width, bold, pad) for row in rows]
-        console = self.app.console
-        for text in small:  # wrapped as Rich wraps them: a long reason takes two lines
-            for line in Text(text, justify="center").wrap(console, width):
-                lines.append(placed(line.plain.strip(" "), width, bold, pad))
+        for text in small:  # a long reason takes two lines
+            lines.extend(placed(line, width, bold, pad) for line in wrapped(text, width))
         return list(Strip.align(lines, base + Style(reverse=False), width, height, "center", "middle"))
