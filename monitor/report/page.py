@@ -90,7 +90,7 @@ def _pb_facts(results: list[RepResult]) -> list[str]:
 
 def _profile_table(fitted: list[tuple[RepResult, SprintProfile]]) -> str:
     rows = "".join(
-        f'<tr><td><span class="swatch" style="background:{charts.curve_colour(i, len(fitted))}"></span>'
+        f'<tr><td class="rep"><span class="swatch" style="background:{charts.curve_colour(i, len(fitted))}"></span>'
         f'#{r.rep.number}</td><td class="num">{p.mss:.2f}</td><td class="num">{p.mac:.2f}</td>'
         f'<td class="num">{p.tau:.3f}</td><td class="num">{p.pmax:.1f}</td>'
         f'<td class="num">{p.rmse_s * 1000:.1f}</td></tr>'

@@ -76,6 +76,7 @@ table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, td.rep { white-space: nowrap; }  /* a figure is never broken across lines: 1.24 over 8 reads as two */
 td small { display: block; color: var(--muted); font-size: 11px; }
 td.notes { color: var(--muted); max-width: 340px; }
 tr.invalid td { color: var(--invalid); text-decoration: line-through; }

@@ -3,8 +3,9 @@ page's layout measured at a given window width, and a page printed to PDF with i
 
 The layout is measured on a copy of the page with one script appended (the page itself runs none),
 shown in an iframe exactly `width` CSS px wide (a headless window is never narrower than about 500 px,
-an iframe is, tall enough to need no scroll bar): the document's scroll width against the viewport, and every element whose box reaches
-past the viewport's right edge or whose content is wider than its box (cut or scrolled inside it).
+an iframe is, tall enough to need no scroll bar): the document's scroll width against the viewport, every element whose box reaches
+past the viewport's right edge or whose content is wider than its box (cut or scrolled inside it), and
+every figure (a text in a number or rep cell) broken across lines.
 """
 
 from __future__ import annotations
@@ -36,7 +37,17 @@ _MEASURE = """<script>
     if (!(el instanceof SVGElement) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
       cut.push(what + " " + el.scrollWidth + ">" + el.clientWidth);
   }
-  parent.document.title = "MEASURED" + JSON.stringify({scroll: document.documentElement.scrollWidth, view, past, cut});
+  const broken = [];
+  for (const cell of document.querySelectorAll("td.num, td.rep")) {
+    const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const lines = new Set([...range.getClientRects()].map(box => Math.round(box.top)));
+      if (lines.size > 1) broken.push(node.textContent.trim());
+    }
+  }
+  parent.document.title = "MEASURED" + JSON.stringify({scroll: document.documentElement.scrollWidth, view, past, cut, broken});
 })();
 </script>"""
 
@@ -73,7 +84,7 @@ def run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess
 
 
 def layout(chromium: str, page: Path, width: int, profile: Path) -> dict:
-    """{"scroll", "view", "past", "cut"} of `page` in a window `width` CSS px wide."""
+    """{"scroll", "view", "past", "cut", "broken"} of `page` in a window `width` CSS px wide."""
     probe = page.with_name(f"{page.stem}.measure-{width}.html")
     measured = page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>")
     probe.write_text(f'<!DOCTYPE html><html><head><title>waiting</title><style>body {{ margin: 0; }}</style></head>'
