@@ -43,6 +43,10 @@ from bumble.link import LocalLink
 from bumble.transport import open_transport
 from bumble.transport.common import AsyncPipeSink, Transport
 
+from simulators import bumble_text
+
+bumble_text.install()
+
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:F0"
 HCI_ENV = "GATES_BLE_HCI"  # bumble transport of the simulator's radio, e.g. unix:/tmp/gates-ble.sock
 PACKET_S = 1e-5  # air time of one LE packet, near enough

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from support.history import add_log, add_session, at, gates, week_lines
 
 from monitor.session.model import ENGINE_VERSION
@@ -28,9 +29,24 @@ def _history(db):
     return s3
 
 
-def test_weeks_from_imported_sessions_and_logs(tmp_path):
-    db = tmp_path / "gates.sqlite3"
-    _history(db)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The history made once through the CLI (three imports, four logs): each test gets a copy."""
+    db = tmp_path_factory.mktemp("week") / "gates.sqlite3"
+    return db, _history(db)
+
+
+@pytest.fixture
+def history(built, tmp_path):
+    """A database of the test's own holding the history, and the id of its last session."""
+    db, s3 = built
+    for path in db.parent.glob(f"{db.name}*"):  # with its -wal and -shm, if SQLite left them
+        shutil.copyfile(path, tmp_path / path.name)
+    return tmp_path / db.name, s3
+
+
+def test_weeks_from_imported_sessions_and_logs(history):
+    db, _ = history
     ada = {row["week"]: row for row in week_lines(db, "--week", "2026-W49", "--weeks", "2", "--athlete", "Ada")}
     assert ada["2026-W48"]["sessions"] == 2 and ada["2026-W48"]["reps"] == 8 and ada["2026-W48"]["hi_reps"] == 8
     assert ada["2026-W48"]["hi_m"] == 240.0 and ada["2026-W48"]["srpe_au"] == 6 * 40 + 7 * 40
@@ -44,17 +60,15 @@ def test_weeks_from_imported_sessions_and_logs(tmp_path):
     assert "END after 3 reps" in ben["2026-W49"]["suggestion"]
 
 
-def test_undo_brings_the_earlier_entry_back(tmp_path):
-    db = tmp_path / "gates.sqlite3"
-    s3 = _history(db)
+def test_undo_brings_the_earlier_entry_back(history):
+    db, s3 = history
     assert gates("log", str(s3), "--athlete", "Ada", "--undo", "--db", str(db)).returncode == 0
     ada = {row["week"]: row for row in week_lines(db, "--week", "2026-W49", "--weeks", "1", "--athlete", "Ada")}
     assert ada["2026-W49"]["srpe_au"] == 9 * 45
 
 
-def test_bad_input_is_one_line_exit_2_and_leaves_the_database_as_it_was(tmp_path):
-    db = tmp_path / "gates.sqlite3"
-    s3 = _history(db)
+def test_bad_input_is_one_line_exit_2_and_leaves_the_database_as_it_was(history):
+    db, s3 = history
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     cases = [("log", str(s3), "--athlete", "Zed", "--rpe", "5"), ("log", str(s3), "--athlete", "Ada", "--rpe", "11"),
              ("log", str(s3), "--athlete", "Ada", "--minutes", "-5"), ("log", "99", "--athlete", "Ada", "--rpe", "5"),
@@ -100,11 +114,10 @@ def test_a_version_2_database_with_its_derived_rows_is_upgraded_in_place_and_its
     assert "3 derived rows up to date" in gates("db", "check", "--db", str(old)).stdout
 
 
-def test_a_read_only_database_is_judged_as_the_rows_a_writable_one_keeps(tmp_path):
+def test_a_read_only_database_is_judged_as_the_rows_a_writable_one_keeps(history):
     """Where the store cannot keep what it derives, the week derives it in memory: the same sessions,
     judged the same, as from the rows a writable store keeps (and a stale row gives way to its facts)."""
-    db = tmp_path / "gates.sqlite3"
-    s3 = _history(db)
+    db, s3 = history
     with st.SessionStore(db, readonly=True) as store:
         from_memory = judged_since(WeekRows(store), None)
         assert not store.summary_marks()

@@ -2,11 +2,18 @@
 CLI (`gates import` of sessions with their dates, `gates log`). The last session was started with
 personal bests stored in its START settings, as `gates monitor` stores them; Ada's stored PB (3.95 s)
 is faster than any time in this history, so a page that shows it read it from the session, not
-from a recomputation."""
+from a recomputation.
+
+Three modules read it (the athlete's report, export and review history): it is made once per test
+process (ten `gates` commands) and each caller gets a copy of the database of its own."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +61,17 @@ def _add(db: Path, created_ns: int, reps: dict[str, list[float]], pbs: list | No
 
 
 def build(where: Path) -> History:
+    """The history in a database in `where`, a copy of the one this process made."""
+    made = _made()
+    for path in made.db.parent.glob(f"{made.db.name}*"):  # with its -wal and -shm, if SQLite left them
+        shutil.copyfile(path, where / path.name)
+    return History(where / made.db.name, made.sessions)
+
+
+@functools.cache
+def _made() -> History:
+    where = Path(tempfile.mkdtemp(prefix="athlete-history-"))
+    atexit.register(shutil.rmtree, where, True)
     db = where / "gates.sqlite3"
     sessions = []
     for k, (day, times) in enumerate(DAYS):

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from support.dashboard import Recording, typed
+from support.simulated import simulated
 from textual.widgets import Input, Label, OptionList
 
 from gates.course import Course
@@ -34,7 +35,7 @@ from monitor.tui.widgets.last_rep import best_line
 from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.plans import get_plan
-from simulators.session import SessionConfig, simulate
+from simulators.session import SessionConfig
 
 SIZE = (120, 40)
 LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
@@ -46,7 +47,7 @@ def config(reps: int | None = None, seed: int = 3) -> SessionConfig:
 
 
 def pipeline_on(store: st.SessionStore, cfg: SessionConfig, speed: float, **kwargs) -> Pipeline:
-    source = SimulatorSource(LiveSimulator(simulate(cfg), speed=speed))
+    source = SimulatorSource(LiveSimulator(simulated(cfg), speed=speed))
     return Pipeline(store, [source], course=cfg.course, athletes=[a.name for a in cfg.athletes], **kwargs)
 
 

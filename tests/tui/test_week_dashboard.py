@@ -10,6 +10,7 @@ import time
 import pytest
 from support.history import add_session
 from support.review_store import stored_session
+from support.simulated import simulated
 from textual.widgets import Input, Label
 
 from gates.course import Course
@@ -24,7 +25,7 @@ from monitor.tui.bridge import open_dashboard
 from simulators.athletes import presets
 from simulators.live import LiveSimulator
 from simulators.plans import get_plan
-from simulators.session import SessionConfig, simulate
+from simulators.session import SessionConfig
 from simulators.sim_source import SimulatorSource
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ HOUR_NS = 3600 * 10**9
 def pipeline_on(store: st.SessionStore, reps: int, speed: float) -> Pipeline:
     cfg = SessionConfig(course=Course.parse("0,10,20,30"), athletes=tuple(presets(3)),
                         plan=get_plan("rsa").with_reps(reps), seed=3)
-    return Pipeline(store, [SimulatorSource(LiveSimulator(simulate(cfg), speed=speed))], course=cfg.course,
+    return Pipeline(store, [SimulatorSource(LiveSimulator(simulated(cfg), speed=speed))], course=cfg.course,
                     athletes=[a.name for a in cfg.athletes])
 
 
