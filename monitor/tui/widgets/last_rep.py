@@ -71,7 +71,7 @@ class BigName(DrawnLines):
 class BigTime(DrawnLines):
     """The rep's time in Textual's three-row digits. Its width is set by the stylesheet, so a new
     time never lays out the screen again (Textual's `Digits` widget does whenever the time's width
-    changes: the first rep's frame, a 9.99 then a 10.05), and its lines are drawn here."""
+    changes: a 9.99 then a 10.05, a 30 m block then a 150 m one), and its lines are drawn here."""
 
     value = "-.--"
 
