@@ -99,7 +99,7 @@ async def test_the_first_rep_and_a_time_wider_than_the_last_are_drawn_before_the
         second = data.results[1]
         long = replace(second, rep=replace(second.rep, splits_us=(*second.rep.splits_us[:-1], 12_340_000)))
         app._rep_finished(long, app.clock())
-        assert len(frames) == 1 and app.last_rep.query_one(BigTime).value == "12.34"
+        assert len(frames) == 1 and app.last_rep.query_one(BigTime).text == "12.34"
 
 
 async def test_the_first_frame_formats_each_row_of_the_table_once(data, monkeypatch):

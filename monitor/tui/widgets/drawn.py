@@ -59,9 +59,8 @@ class DrawnLines(Widget):
         return self._drawn[1]
 
 
-class TextLine(DrawnLines):
-    """One line of plain text on the left, cut at the widget's width: a label that changes with every
-    rep (no markup: an athlete's name is shown as typed)."""
+class DrawnText(DrawnLines):
+    """Lines drawn from one text (no markup: an athlete's name is shown as typed)."""
 
     def __init__(self, text: str = "", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -74,6 +73,10 @@ class TextLine(DrawnLines):
 
     def drawn_from(self) -> str:
         return self.text
+
+
+class TextLine(DrawnText):
+    """One line of plain text on the left, cut at the widget's width: a label that changes with every rep."""
 
     def draw(self, base: Style) -> list[Strip]:
         width, height = self.size

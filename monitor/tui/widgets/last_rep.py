@@ -21,7 +21,7 @@ from monitor.present.records import fmt_pct, fmt_speed, fmt_time
 from monitor.session.analyzer import SHORT_REST, RepResult
 from monitor.tui import bigtext
 from monitor.tui.widgets.athletes import fmt_rest
-from monitor.tui.widgets.drawn import BOLD, DrawnLines, TextLine, background, placed
+from monitor.tui.widgets.drawn import BOLD, DrawnText, TextLine, background, placed
 
 
 def splits_line(result: RepResult) -> str:
@@ -46,21 +46,12 @@ def of_best_line(result: RepResult) -> str:
     return f"{fmt_pct(result.intensity_pct)} % of best"
 
 
-class BigName(DrawnLines):
+class BigName(DrawnText):
     """The athlete's name in block letters when it fits, else in bold (it changes with every rep:
     its lines are drawn here, see `monitor.tui.widgets.drawn`)."""
 
-    name_shown = ""
-
-    def show(self, name: str) -> None:
-        self.name_shown = name
-        self.refresh()
-
-    def drawn_from(self) -> str:
-        return self.name_shown
-
     def draw(self, base: Style) -> list[Strip]:
-        name, (width, height) = self.name_shown, self.size
+        name, (width, height) = self.text, self.size
         big = name and bigtext.can_draw(name) and bigtext.width(name) <= width
         rows = bigtext.render(name) if big else [name]
         bold, pad = base + BOLD, background(base)
@@ -68,23 +59,14 @@ class BigName(DrawnLines):
         return lines + [Strip.blank(width, base)] * (height - len(lines))
 
 
-class BigTime(DrawnLines):
+class BigTime(DrawnText):
     """The rep's time in Textual's three-row digits. Its width is set by the stylesheet, so a new
     time never lays out the screen again (Textual's `Digits` widget does whenever the time's width
     changes: a 9.99 then a 10.05, a 30 m block then a 150 m one), and its lines are drawn here."""
 
-    value = "-.--"
-
-    def show(self, value: str) -> None:
-        self.value = value
-        self.refresh()
-
-    def drawn_from(self) -> str:
-        return self.value
-
     def draw(self, base: Style) -> list[Strip]:
         width, pad = self.size.width, background(base)
-        rows = [segment.text for segment in Digits(self.value).render(base) if segment.text != "\n"]
+        rows = [segment.text for segment in Digits(self.text).render(base) if segment.text != "\n"]
         lines = [placed(row, width, base, pad, centre=False) for row in rows]
         return lines + [Strip.blank(width, base)] * (self.size.height - len(lines))
 
@@ -95,7 +77,7 @@ class LastRep(Vertical):
     def compose(self) -> ComposeResult:
         yield BigName(id="rep-name")
         with Horizontal(id="rep-big"):
-            yield BigTime(id="rep-time")
+            yield BigTime("-.--", id="rep-time")
             with Vertical(id="rep-side"):
                 yield TextLine("no rep yet", id="rep-who")
                 yield TextLine(id="rep-pct")
