@@ -21,10 +21,8 @@ comes too late for a rep already judged.
 from __future__ import annotations
 
 import asyncio
-import time
 
-import pytest
-from support.dashboard import Recording, typed
+from support.dashboard import LIMIT_S, Recording, prompting, typed, until
 from textual.widgets import OptionList
 
 from drivers.ble_source import BleSource
@@ -51,7 +49,6 @@ COURSE = Course.parse("0,10,20,30")
 # and a host stall counts `speed` times over (see the module docstring)
 SPEED = DEFAULT_SPEED / 2
 SIZE = (140, 45)
-LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
 # loose: at 3x the host's processing time counts three times over (measured: within 5 ms). The gates'
 # clocks start seconds to minutes apart, so without alignment the splits would be off by far more.
 SPLIT_BOUND_US = 25_000
@@ -63,12 +60,6 @@ def config() -> SessionConfig:
                                     seed=3))
 
 
-async def until(pilot, condition, what: str) -> None:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > LIMIT_S:
-            pytest.fail(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def chips(app: DashboardApp) -> dict[str, str]:
@@ -106,8 +97,7 @@ async def test_the_demo_over_ble_follows_the_coachs_rotation_and_stays_open(tmp_
                 sent_to[2] = shown_next(app)
                 await until(pilot, lambda: shown_next(app) == "Ada", "Cleo's start")
                 typed(app, "n")  # Ben, chosen out of turn
-                await until(pilot, lambda: isinstance(app.screen, PickAthlete)
-                            and app.screen.query_one(OptionList).has_focus, "who runs next?")
+                await until(pilot, lambda: prompting(app, PickAthlete, OptionList), "who runs next?")
                 typed(app, "down", "enter")  # from Ada, up, to Ben
                 await until(pilot, lambda: any("Ben runs next" in n.message for n in app._notifications),
                             "Ben chosen")

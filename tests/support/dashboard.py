@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+from textual.screen import Screen
+from textual.widget import Widget
+
 from monitor.tui.app import DashboardApp
+
+LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
 
 
 class Recording(DashboardApp):
@@ -23,3 +31,21 @@ def typed(app: DashboardApp, *keys: str) -> None:
     Textual's 1 s limit (11 s to type a 21-key order). The test then waits for what the keys did."""
     for key in keys:
         app.simulate_key(key)
+
+
+async def until(pilot, condition, what: str) -> None:
+    """Wait, a frame at a time, for what the keys or the session did; on giving up, say what was on screen."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > LIMIT_S:
+            app = pilot.app
+            reps = {name: board.reps for name, board in app.board.athletes.items()} if hasattr(app, "board") else {}
+            pytest.fail(f"gave up waiting for {what} ({app.screen}, {[n.message for n in app._notifications]}, "
+                        f"reps shown {reps})")
+        await pilot.pause(0.05)
+
+
+def prompting(app, screen: type[Screen], widget: type[Widget]) -> bool:
+    """That prompt is up and its widget has the keyboard. Asked of `app.focused`, never by querying the
+    screen: a prompt is the screen a frame before its widgets are mounted."""
+    return isinstance(app.screen, screen) and isinstance(app.focused, widget)

@@ -6,10 +6,9 @@ against what is stored, and the `h` key's pairing against the roster and the str
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
-from support.dashboard import Recording
+from support.dashboard import Recording, prompting, until
 from textual.widgets import Input
 
 from gates.course import Course
@@ -31,7 +30,6 @@ from simulators.session import SessionConfig
 # At 3x: 64 s, 32 s of CPU, mostly waiting, which the suite's other workers fill.
 SPEED = 3.0
 SIZE = (140, 50)
-LIMIT_S = 120.0
 
 
 def config() -> SessionConfig:
@@ -39,14 +37,6 @@ def config() -> SessionConfig:
                                     plan=get_plan("rsa").with_reps(3), seed=5))
 
 
-async def until(pilot, condition, what: str) -> None:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > LIMIT_S:
-            reps = {name: board.reps for name, board in pilot.app.board.athletes.items()}
-            pytest.fail(f"gave up waiting for {what} ({pilot.app.screen}, {[n.message for n in pilot.app._notifications]}, "
-                        f"reps shown {reps})")
-        await pilot.pause(0.05)
 
 
 def row(app, name: str) -> list[str]:
@@ -75,8 +65,8 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
                 for text, said in [("Zed=hr:name=Polar*", "no athlete 'Zed'"), (f"Ben=hr:{ada}", "already Ada's"),
                                    (f"Ben=hr:{ben}", f"Ben wears hr:{ben}")]:
                     await pilot.press("h")
-                    await until(pilot, lambda: isinstance(app.screen, AskText), "the pairing prompt")
-                    app.screen.query_one(Input).value = text  # typed at once: a loaded machine types slowly
+                    await until(pilot, lambda: prompting(app, AskText, Input), "the pairing prompt")
+                    app.focused.value = text  # typed at once: a loaded machine types slowly
                     await pilot.press("enter")
                     await until(pilot, lambda said=said: any(said in n.message for n in app._notifications), said)
                 await until(pilot, lambda: app.heart.row_count == 2 and row(app, "Ben")[1].isdigit(),

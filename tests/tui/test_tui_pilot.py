@@ -12,7 +12,7 @@ import math
 import time
 
 import pytest
-from support.dashboard import Recording, typed
+from support.dashboard import LIMIT_S, Recording, prompting, typed, until
 from support.simulated import simulated
 from textual.widgets import Input, Label, OptionList
 
@@ -38,7 +38,6 @@ from simulators.plans import get_plan
 from simulators.session import SessionConfig
 
 SIZE = (120, 40)
-LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
 
 
 def config(reps: int | None = None, seed: int = 3) -> SessionConfig:
@@ -51,12 +50,6 @@ def pipeline_on(store: st.SessionStore, cfg: SessionConfig, speed: float, **kwar
     return Pipeline(store, [source], course=cfg.course, athletes=[a.name for a in cfg.athletes], **kwargs)
 
 
-async def until(pilot, condition, what: str) -> None:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > LIMIT_S:
-            pytest.fail(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def stored(pipeline: Pipeline) -> SessionModel:
@@ -180,7 +173,7 @@ async def test_undo_that_would_move_reps_already_run_is_refused_and_says_which(l
     """Zed joins and takes a turn; undoing the add now would give Zed's rep to someone who did not run it."""
     pilot, app, pipeline = live
     typed(app, "a")
-    await until(pilot, lambda: asking(app), "the name prompt")
+    await until(pilot, lambda: prompting(app, AskText, Input), "the name prompt")
     typed(app, *"Zed", "enter")
     await until(pilot, lambda: "Zed" in app.board.order, "Zed in the rotation")
     await until(pilot, lambda: any(r.rep.athlete == "Zed" for r in pipeline.model.ordered_results()), "Zed's rep")
@@ -217,22 +210,21 @@ async def test_rotation_keys_skip_next_add_and_order(live):
     await until(pilot, lambda: notes(pipeline, facts.SKIP), "the skip to be stored")
 
     typed(app, "n")
-    await until(pilot, lambda: isinstance(app.screen, PickAthlete) and app.screen.query_one(OptionList).has_focus,
-                "the next-up picker")
+    await until(pilot, lambda: prompting(app, PickAthlete, OptionList), "the next-up picker")
     chosen = app.screen.names[2]
     typed(app, "home", "down", "down", "enter")  # the picker opens on whoever is up
     await until(pilot, lambda: notes(pipeline, facts.NEXT_UP), "next-up to be stored")
     assert notes(pipeline, facts.NEXT_UP)[0].data == {"athlete": chosen}
 
     typed(app, "a")
-    await until(pilot, lambda: asking(app), "the name prompt")
+    await until(pilot, lambda: prompting(app, AskText, Input), "the name prompt")
     typed(app, *"Zoe", "enter")
     await until(pilot, lambda: "Zoe" in app.board.order, "Zoe in the rotation")
     assert notes(pipeline, facts.ADD_ATHLETE)[0].data == {"athlete": "Zoe"}
     await until(pilot, lambda: "Zoe" in app.table.rows, "Zoe's row")
 
     typed(app, "o")
-    await until(pilot, lambda: asking(app), "the order prompt")
+    await until(pilot, lambda: prompting(app, AskText, Input), "the order prompt")
     typed(app, "ctrl+u")  # clears the line before the cursor (a binding: its action runs after the keys queued behind it)
     await until(pilot, lambda: app.screen.query_one(Input).value == "", "the order's line cleared")
     typed(app, *"Zoe, Cleo, Ada, Ben", "enter")
@@ -240,11 +232,6 @@ async def test_rotation_keys_skip_next_add_and_order(live):
                 "the new order to be stored")
     await until(pilot, lambda: app.board.order == ["Zoe", "Cleo", "Ada", "Ben"], "the new order shown")
     await until(pilot, lambda: app.board.next_up == pipeline.model.rotation.next_up, "next up as stored")
-
-
-def asking(app) -> bool:
-    """A text prompt is up and its line has the keyboard."""
-    return isinstance(app.screen, AskText) and app.screen.query_one(Input).has_focus
 
 
 async def test_end_session_asks_first_then_ends(live):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from support.dashboard import prompting, until
 from support.history import add_session
 from support.review_store import stored_session
 from support.simulated import simulated
@@ -30,7 +31,6 @@ from simulators.sim_source import SimulatorSource
 
 pytestmark = pytest.mark.slow
 SIZE = (120, 40)
-LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
 HOUR_NS = 3600 * 10**9
 
 
@@ -41,12 +41,6 @@ def pipeline_on(store: st.SessionStore, reps: int, speed: float) -> Pipeline:
                     athletes=[a.name for a in cfg.athletes])
 
 
-async def until(pilot, condition, what: str) -> None:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > LIMIT_S:
-            pytest.fail(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def logs(store: st.SessionStore, session: int) -> list[dict]:
@@ -91,7 +85,7 @@ async def test_after_end_each_athlete_is_asked_for_their_log_and_what_is_typed_i
                 await until(pilot, lambda: app.board.last is not None, "the first rep")
                 await pilot.press("e")
                 await pilot.press("y")
-                await until(pilot, lambda: isinstance(app.screen, LogPrompt), "the first log prompt")
+                await until(pilot, lambda: prompting(app, LogPrompt, Input), "the first log prompt")
                 first = app.screen
                 assert first.athlete == "Ada" and "(1 of 3)" in first.position
                 await type_in(pilot, "11", "40", "heavy", "tight calf")
@@ -123,12 +117,12 @@ async def test_in_review_l_asks_for_the_selected_athletes_log_stores_it_and_star
         await pilot.press("right_square_bracket")  # the second athlete
         name = app.athlete.name
         await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, LogPrompt), "the log prompt")
+        await until(pilot, lambda: prompting(app, LogPrompt, Input), "the log prompt")
         assert app.screen.athlete == name
         await type_in(pilot, "6", "35", "sore", "")
         await until(pilot, lambda: name in app.logs, "the log to be stored")
         await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, LogPrompt), "the log prompt again")
+        await until(pilot, lambda: prompting(app, LogPrompt, Input), "the log prompt again")
         assert [app.screen.query_one(f"#{f}", Input).value for f in ("rpe", "minutes", "legs")] == ["6", "35", "sore"]
         await pilot.press("escape")
     with st.SessionStore(db, readonly=True) as store:
