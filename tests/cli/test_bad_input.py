@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.cli import gates as run
 from support.peak_memory import run_measured
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,9 +29,8 @@ HUGE_BYTES = 10_000_000
 HUGE_RSS_LIMIT_KB = 100_000
 
 
-def gates(*args: str | bytes, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, timeout=TIMEOUT_S,
-                          stdin=subprocess.DEVNULL, env=env, **kwargs)
+def gates(*args: str | bytes, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run(*args, env=env, text=False, timeout=TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 
 from drivers.ble_source import BleSource
@@ -15,6 +14,7 @@ from simulators.athletes import presets
 from simulators.ble_backend import HCI_ENV, BumbleRadio, JitteryLink, RadioServer
 from simulators.ble_gate import BleGate
 from simulators.virtual_time import run
+from support.cli import gates
 
 GATES = [sys.executable, "-m", "monitor"]
 WAIT_S = 90.0
@@ -91,14 +91,10 @@ def test_a_source_started_before_the_radio_reaches_it_once_it_is_served(tmp_path
     assert "error" in seen and heard == [0]
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
-
-
 def test_simulate_ble_refuses_what_it_cannot_do():
     for args, problem in [(["--ble", "--speed", "5"], "real time"), (["--ble", "--protocol", "alge-timy"], "--protocol"),
                           (["--out", "x.cap", "--hci-socket", "/tmp/x.sock"], "only goes with --ble")]:
-        done = cli("simulate", *args)
+        done = gates("simulate", *args)
         assert done.returncode == 2 and problem in done.stderr and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
 

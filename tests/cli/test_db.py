@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 from monitor.store import db as st
 from monitor.store import packs
 from support.packs_kept import packs_kept
+from support.cli import gates as run
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def gates(*args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "TZ": "UTC"})
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run(*args, env={"TZ": "UTC"}, timeout=120, check=True).stdout
 
 
 def old_database(tmp_path: Path) -> Path:
@@ -86,8 +82,7 @@ def test_a_stale_row_is_derived_again_when_its_facts_change(tmp_path):
 
 
 def gates_fails(*args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = run(*args, timeout=120)
     assert done.returncode == 1, done.stderr
     return done
 

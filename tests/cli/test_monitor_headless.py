@@ -9,11 +9,11 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 from dataclasses import replace
 
 import pytest
+from support.cli import gates
 
 from gates.course import Course
 from gates.gateline import GatelineDecoder
@@ -26,7 +26,7 @@ from simulators.plans import get_plan
 from simulators.pty_device import PtyDevice
 from simulators.session import SessionConfig, simulate
 from simulators.wire import WIRES
-from support.headless import GATES, WAIT_S, Monitor
+from support.headless import Monitor
 from support.truth import key
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux ptys")
@@ -144,10 +144,6 @@ async def test_sigterm_stops_the_monitor_but_leaves_the_session_open_for_the_nex
         assert store.latest_unfinished() == store.sessions()[-1].id
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
-
-
 def without_profile(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in ("mss", "mac", "mss_dropoff_pct")}
 
@@ -158,8 +154,8 @@ def test_headless_replay_prints_exactly_what_analyze_prints_for_every_codec(tmp_
     path = tmp_path / "s.cap"
     write_capture(sim(reps=3, protocol=protocol, faults=Faults(double=0.1)), str(path))
     names = ["--athletes", "Ada,Ben,Cleo", "--protocol", protocol]
-    analyzed = run_cli("analyze", str(path), "--json", *names)
-    monitored = run_cli("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max&protocol={protocol}",
+    analyzed = gates("analyze", str(path), "--json", *names)
+    monitored = gates("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max&protocol={protocol}",
                         "--db", str(tmp_path / "g.sqlite3"), "--athletes", "Ada,Ben,Cleo")
     assert analyzed.returncode == 0 and monitored.returncode == 0, analyzed.stderr + monitored.stderr
     reps = [json.loads(line) for line in monitored.stdout.splitlines() if '"type": "rep"' in line]
@@ -167,17 +163,17 @@ def test_headless_replay_prints_exactly_what_analyze_prints_for_every_codec(tmp_
     assert reps and reps == offline
     fitted = [r for r in reps if r["valid"] and None not in r["splits_s"]]
     assert fitted and all(r["mss"] > 0 and r["mac"] > 0 and r["mss_dropoff_pct"] >= 0 for r in fitted)
-    quick = run_cli("analyze", str(path), "--json", "--no-profiles", *names)
+    quick = gates("analyze", str(path), "--json", "--no-profiles", *names)
     unfitted = [json.loads(line) for line in quick.stdout.splitlines() if '"type": "rep"' in line]
     assert [without_profile(r) for r in unfitted] == [without_profile(r) for r in reps]
     assert all(r["mss"] is None and r["mss_dropoff_pct"] is None for r in unfitted)
     assert all(r["pb_s"] is None and r["intensity_pb_pct"] is None and not r["new_pb"] for r in reps)
-    listed = run_cli("sessions", "--db", str(tmp_path / "g.sqlite3"), "--json")
+    listed = gates("sessions", "--db", str(tmp_path / "g.sqlite3"), "--json")
     assert listed.returncode == 0
     (row,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert row["session"] == 1 and row["course"] == "0,10,20,30" and row["ended"] is not None
     assert row["athletes"] == ["Ada", "Ben", "Cleo"] and row["sources"] == [f"replay:{path}"]
-    table = run_cli("sessions", "--db", str(tmp_path / "g.sqlite3"))
+    table = gates("sessions", "--db", str(tmp_path / "g.sqlite3"))
     assert "0,10,20,30" in table.stdout and "ended" in table.stdout
 
 
@@ -187,7 +183,7 @@ def test_a_second_headless_session_judged_against_the_pb_reports_it(tmp_path):
     for seed in (41, 42):
         path = tmp_path / f"{seed}.cap"
         write_capture(sim(reps=4, seed=seed), str(path))
-        done = run_cli("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max", "--db", db,
+        done = gates("monitor", "--headless", "--json", "--source", f"replay:{path}?speed=max", "--db", db,
                        "--athletes", "Ada,Ben,Cleo", "--against", "pb", "--floor", "99", "--new")
         assert done.returncode == 0, done.stderr
         runs.append([json.loads(line) for line in done.stdout.splitlines() if '"type": "rep"' in line])
@@ -214,11 +210,11 @@ def test_once_every_athlete_is_at_end_headless_says_the_workout_is_done_once(tmp
     write_capture(sim(reps=4), str(path))
     base = ("monitor", "--headless", "--source", f"replay:{path}?speed=max", "--athletes", "Ada,Ben,Cleo",
             "--max-reps", "2", "--new")
-    done = run_cli(*base, "--db", str(tmp_path / "a.sqlite3"))
+    done = gates(*base, "--db", str(tmp_path / "a.sqlite3"))
     assert done.returncode == 0, done.stderr
     said = [line for line in done.stdout.splitlines() if line.startswith("workout done")]
     assert said == ["workout done: every athlete has reached END (Ctrl-C ends the session)"]
-    done = run_cli(*base, "--json", "--db", str(tmp_path / "b.sqlite3"))
+    done = gates(*base, "--json", "--db", str(tmp_path / "b.sqlite3"))
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r for r in records if r["type"] == "finished"] == [{"type": "finished", "reason": "every athlete has reached END"}]
 
@@ -235,7 +231,7 @@ def test_once_every_athlete_is_at_end_headless_says_the_workout_is_done_once(tmp
     (["--source", "serial:/dev/x", "--against", "yesterday"], "--against: invalid choice: 'yesterday'"),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, args, words):
-    done = run_cli("monitor", "--headless", "--db", str(tmp_path / "g.sqlite3"), *args)
+    done = gates("monitor", "--headless", "--db", str(tmp_path / "g.sqlite3"), *args)
     assert done.returncode == 2
     assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
@@ -243,9 +239,9 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path, args, words):
 def test_a_database_that_is_not_one_is_refused(tmp_path):
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all " * 200)
-    done = run_cli("monitor", "--headless", "--source", "serial:/dev/x", "--db", str(junk))
+    done = gates("monitor", "--headless", "--source", "serial:/dev/x", "--db", str(junk))
     assert done.returncode == 2 and "junk.sqlite3" in done.stderr and "Traceback" not in done.stderr
-    done = run_cli("sessions", "--db", str(tmp_path / "missing.sqlite3"))
+    done = gates("sessions", "--db", str(tmp_path / "missing.sqlite3"))
     assert done.returncode == 2 and "no such session database" in done.stderr
 
 

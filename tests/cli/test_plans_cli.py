@@ -4,17 +4,11 @@ key, exit 2, wherever `--plan` is taken."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
+from support.cli import gates
 
 from monitor.session import plans
-
-
-def gates(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120,
-                          env=env)
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ import termios
 import time
 
 import pytest
-from support.review_store import GATES, gates, stored_session
+from support.cli import GATES, gates as run
+from support.review_store import gates, stored_session
 
 from monitor.store import db as st
 from monitor.cli.main import main
@@ -66,8 +67,7 @@ def test_databases_that_cannot_be_reviewed_are_one_line(tmp_path):
 
 
 def test_the_default_database_missing_says_so(tmp_path):
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
-    done = subprocess.run([*GATES, "review"], capture_output=True, text=True, env=env, timeout=120)
+    done = run("review", env={"XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)})
     one_line_error(done, "no sessions yet", "does not exist")
     assert not (tmp_path / "data").exists()  # looking created nothing
 

@@ -6,7 +6,6 @@ are the live ones."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 from gates.course import Course
 from monitor.store import db as st
@@ -15,11 +14,7 @@ from simulators.athletes import presets
 from simulators.capture import write_capture
 from simulators.plans import get_plan
 from simulators.session import SessionConfig, simulate
-from support.headless import GATES, WAIT_S
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
+from support.cli import gates
 
 
 def capture(tmp_path, seed: int = 7) -> str:
@@ -33,12 +28,12 @@ def capture(tmp_path, seed: int = 7) -> str:
 def test_a_replay_without_a_roster_says_every_rep_goes_to_question_mark(tmp_path):
     path = capture(tmp_path)
     db = str(tmp_path / "g.sqlite3")
-    done = run_cli("monitor", "--source", f"replay:{path}?speed=max", "--course", "0,10,20,30", "--headless",
+    done = gates("monitor", "--source", f"replay:{path}?speed=max", "--course", "0,10,20,30", "--headless",
                    "--db", db)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if "no roster" in line]
     assert len(warnings) == 1 and '"?"' in warnings[0] and "--athletes" in warnings[0]
-    named = run_cli("monitor", "--source", f"replay:{path}?speed=max", "--course", "0,10,20,30", "--headless",
+    named = gates("monitor", "--source", f"replay:{path}?speed=max", "--course", "0,10,20,30", "--headless",
                     "--db", db, "--athletes", "Ada,Ben,Cleo")
     assert "no roster" not in named.stderr
 
@@ -48,7 +43,7 @@ def test_an_open_session_on_another_course_is_not_resumed_and_the_line_says_why(
     db = tmp_path / "g.sqlite3"
     with st.SessionStore(db) as store:
         open_sid = store.start_session(course="0,10,20,30", athletes=["Ada"], sources=[f"replay:{path}"])
-    done = run_cli("monitor", "--source", f"replay:{path}?speed=max", "--course", "0,30", "--headless",
+    done = gates("monitor", "--source", f"replay:{path}?speed=max", "--course", "0,30", "--headless",
                    "--db", str(db), "--athletes", "Ada")
     assert done.returncode == 0, done.stderr
     said = [line for line in done.stderr.splitlines() if "not resumed" in line]
@@ -62,14 +57,14 @@ def test_the_verdicts_sessions_shows_afterwards_are_the_live_ones_against_the_pb
     db = str(tmp_path / "g.sqlite3")
     names = ",".join(a.name for a in presets(3))
     common = ["--course", "0,10,20,30", "--headless", "--json", "--db", db, "--athletes", names]
-    first = run_cli("monitor", "--source", f"replay:{capture(tmp_path, 1)}?speed=max", *common)
+    first = gates("monitor", "--source", f"replay:{capture(tmp_path, 1)}?speed=max", *common)
     assert first.returncode == 0, first.stderr
-    second = run_cli("monitor", "--source", f"replay:{capture(tmp_path, 2)}?speed=max", *common,
+    second = gates("monitor", "--source", f"replay:{capture(tmp_path, 2)}?speed=max", *common,
                      "--against", "pb", "--floor", "99")
     live = [json.loads(line) for line in second.stdout.splitlines()]
     reps = {r["rep"]: r for r in live if r.get("type") == "rep"}
     assert any(r["pb_s"] is not None for r in reps.values())
-    listed = json.loads(run_cli("sessions", "--db", db, "--json").stdout.splitlines()[-1])
+    listed = json.loads(gates("sessions", "--db", db, "--json").stdout.splitlines()[-1])
     last = {}
     for r in reps.values():
         if r["valid"]:
@@ -77,5 +72,5 @@ def test_the_verdicts_sessions_shows_afterwards_are_the_live_ones_against_the_pb
     assert listed["verdicts"] == {name: v for name, v in last.items()}
     with st.SessionStore(db) as store:  # a void in the earlier session changes nothing in this one
         store.annotate(1, facts.VOID, rep=1)
-    again = json.loads(run_cli("sessions", "--db", db, "--json").stdout.splitlines()[-1])
+    again = json.loads(gates("sessions", "--db", db, "--json").stdout.splitlines()[-1])
     assert again["verdicts"] == listed["verdicts"]

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.cli import gates
 from support.conditions import wait_for
 from support.virtual_time import clock_ns, on_virtual_time
 from support.truth import drain, key, sent
@@ -43,7 +44,6 @@ from simulators.session import SessionConfig, simulate
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux ptys and mounts")
 COURSE = Course.parse("0,10,20,30")
-GATES = [sys.executable, "-m", "monitor"]
 
 
 def sim(reps: int = 6):
@@ -205,8 +205,7 @@ async def test_the_dashboard_says_not_saving_until_the_disk_takes_writes_again(s
 
 
 def run_monitor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GATES, "monitor", "--headless", "--course", "0,10,20,30", *args],
-                          capture_output=True, text=True, timeout=120)
+    return gates("monitor", "--headless", "--course", "0,10,20,30", *args, timeout=120)
 
 
 def test_a_database_that_refuses_the_first_write_is_one_line_and_exit_2(read_only, tmp_path):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import gates
 
 from monitor.cli.options import load_plan, simulated_plan
 from monitor.present.records import rep_record
@@ -20,10 +20,6 @@ from simulators.capture import write_capture
 from simulators.session import SessionConfig, simulate
 
 ATHLETES = "Ada,Ben,Cleo"
-
-
-def gates(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=300)
 
 
 def captured(tmp_path: Path, plan: str, seed: int) -> tuple[Path, dict]:

@@ -3,12 +3,12 @@ and an unplug that a reconnecting reader survives without losing an event."""
 
 import asyncio
 import os
-import subprocess
 import sys
 import tty
 from dataclasses import replace
 
 import pytest
+from support.cli import gates
 
 from gates.course import Course
 from gates.gateline import GatelineDecoder, encode_resend
@@ -167,7 +167,7 @@ async def test_gates_simulate_serial_streams_the_same_bytes_as_the_capture(tmp_p
     args = ["--athletes", "2", "--plan", "rsa", "--reps", "2", "--seed", "4", "--faults", "double=0.2"]
     capture = tmp_path / "s.cap"
     cmd = [sys.executable, "-m", "monitor", "simulate"]
-    assert subprocess.run([*cmd, "--out", str(capture), *args], check=False).returncode == 0
+    gates("simulate", "--out", str(capture), *args, check=True)
     proc = await asyncio.create_subprocess_exec(*cmd, "--serial", "--speed", "100", *args,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+from support.cli import gates
 
 from gates.gateline import encode_event
 
@@ -19,10 +20,6 @@ GATES = [sys.executable, "-m", "monitor"]
 WAIT_S = 120.0
 RESOLUTION_S = 1e-4  # the Timy's 1/10,000 s
 pytestmark = pytest.mark.slow
-
-
-def gates(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GATES, *args], capture_output=True, text=True, timeout=WAIT_S)
 
 
 def records(done: subprocess.CompletedProcess) -> list[dict]:

@@ -8,20 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from gates.gateline import GatelineDecoder, encode_event
+from support.cli import gates as run
 
 COURSE = "0,10,20,30"
 SHARES = (0.0, 0.4, 0.71, 1.0)  # where in the rep each gate is crossed
 
 
 def gates(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "TZ": "UTC", **(env or {})})
+    return run(*args, env={"TZ": "UTC", **(env or {})}, timeout=120)
 
 
 def at(day: str, hour: int = 17) -> int:

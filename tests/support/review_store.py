@@ -5,7 +5,6 @@ dashboard's `v` stores."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from monitor.store import db as st
@@ -14,7 +13,6 @@ from monitor.session import facts
 from monitor.session.model import SessionModel
 from support.cli import gates as run
 
-GATES = [sys.executable, "-m", "monitor"]
 ATHLETES = "Ada,Ben,Cleo,Dev"
 VOIDED_REP = 5
 

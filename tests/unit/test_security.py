@@ -27,6 +27,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+from support.cli import gates
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -107,7 +108,7 @@ def running(args: list[str], tmp_path: Path, ready: str) -> tuple[subprocess.Pop
 @pytest.fixture
 def capture(tmp_path) -> Path:
     path = tmp_path / "session.cap"
-    subprocess.run([*GATES, "simulate", "--out", str(path)], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    gates("simulate", "--out", str(path), check=True)
     return path
 
 
