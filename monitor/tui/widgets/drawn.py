@@ -35,10 +35,14 @@ class DrawnLines(Widget):
         block letters stay while its detail line changes, and Textual then lays out only the new
         lines (each line a widget repaints costs ~0.2 ms in its styles' rendering)."""
         shown = self._drawn
-        if shown is None or not self.is_mounted or shown[0][1:] != (self.size, self.rich_style):
+        if shown is None or not self.is_mounted:
             self.refresh()
             return
-        lines, width = self._lines(), self.size.width
+        base = self.rich_style
+        if shown[0][1:] != (self.size, base):
+            self.refresh()
+            return
+        lines, width = self._lines(base), self.size.width
         changed = [Region(0, y, width, 1) for y, line in enumerate(lines) if y >= len(shown[1]) or line != shown[1][y]]
         if changed:
             self.refresh(*changed)
@@ -51,8 +55,8 @@ class DrawnLines(Widget):
         lines = self._drawn[1] if self._drawn is not None else self._lines()
         return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
 
-    def _lines(self) -> list[Strip]:
-        base = self.rich_style  # walks the ancestors for their backgrounds
+    def _lines(self, base: Style | None = None) -> list[Strip]:
+        base = self.rich_style if base is None else base  # it walks the ancestors for their backgrounds
         key = (self.drawn_from(), self.size, base)
         if self._drawn is None or self._drawn[0] != key:
             self._drawn = (key, self.draw(base))

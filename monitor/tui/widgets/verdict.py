@@ -71,8 +71,8 @@ class VerdictBanner(DrawnLines):
         tone, self.banner = self.banner.tone, banner
         if banner.tone == tone:
             self.redraw()  # often only the detail and next-up lines change
-        else:  # a class change restyles the banner: only when the tone changes
-            self.remove_class(tone)
+        else:  # a class change restyles the banner (~1 ms): only when the tone changes, and once
+            self.remove_class(tone, update=False)
             self.add_class(banner.tone)
             self.refresh()
 
