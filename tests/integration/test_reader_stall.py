@@ -138,7 +138,9 @@ def assembled(session: SimSession, events) -> dict:
 async def test_a_reader_stalled_while_gates_send_loses_nothing_and_gets_every_split(stall_s):
     session = simulate(CONFIG)
     reader = await run_with_stalls(session, stall_s)
-    assert reader.backlogs and min(reader.backlogs) > 0  # the gates really sent while nobody read
+    # the gates really sent while nobody read: a backlog after nearly every stall (on a loaded machine
+    # the gates' thread may not run at all in a 20 ms stall; CI once saw one empty backlog in 30)
+    assert reader.backlogs and sum(backlog > 0 for backlog in reader.backlogs) >= 0.8 * len(reader.backlogs)
     assert sorted(key(e) for e in reader.events) == sent(session)  # every event, once
     assert not any("restarted" in reason for reason in reader.reasons), reader.reasons
     assert reader.source.status.lost_events == 0
