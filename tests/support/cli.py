@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import atexit
 import os
-import pickle
-import struct
 import subprocess
 import sys
 from pathlib import Path
+
+from support.cli_server import read_frame, write_frame
 
 GATES = (sys.executable, "-m", "monitor")
 SERVER = Path(__file__).with_name("cli_server.py")
@@ -42,20 +42,12 @@ class _Server:
         return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
     def run(self, args: tuple[str | bytes, ...], env: dict | None, cwd, stdin: bytes | None, timeout: float) -> dict:
-        data = pickle.dumps({"args": args, "env": env, "cwd": None if cwd is None else os.fspath(cwd),
-                             "input": stdin, "timeout": timeout})
-        os.write(self.requests, struct.pack("!I", len(data)) + data)
-        head = self._read(4)
-        return pickle.loads(self._read(struct.unpack("!I", head)[0]))
-
-    def _read(self, n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            chunk = os.read(self.replies, n - len(data))
-            if not chunk:
-                raise RuntimeError(f"the gates server stopped (exit {self.process.wait()})")
-            data += chunk
-        return data
+        write_frame(self.requests, {"args": args, "env": env, "cwd": None if cwd is None else os.fspath(cwd),
+                                    "input": stdin, "timeout": timeout})
+        reply = read_frame(self.replies)
+        if reply is None:
+            raise RuntimeError(f"the gates server stopped (exit {self.process.wait()})")
+        return reply
 
     def stop(self) -> None:
         os.close(self.requests)

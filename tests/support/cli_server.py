@@ -36,23 +36,27 @@ def preload() -> None:
 
 
 def read_frame(fd: int) -> object | None:
+    """The next frame, or None once the other end has closed its pipe."""
     head = read_exactly(fd, 4)
-    return None if head is None else pickle.loads(read_exactly(fd, struct.unpack("!I", head)[0]))
+    body = None if head is None else read_exactly(fd, struct.unpack("!I", head)[0])
+    return None if body is None else pickle.loads(body)
 
 
 def read_exactly(fd: int, n: int) -> bytes | None:
-    data = b""
+    data = bytearray()
     while len(data) < n:
         chunk = os.read(fd, n - len(data))
         if not chunk:
             return None
         data += chunk
-    return data
+    return bytes(data)
 
 
 def write_frame(fd: int, value: object) -> None:
-    data = pickle.dumps(value)
-    os.write(fd, struct.pack("!I", len(data)) + data)
+    body = pickle.dumps(value)
+    data = memoryview(struct.pack("!I", len(body)) + body)
+    while data:  # a pipe may take a big frame (a command's megabytes of stdout) in parts
+        data = data[os.write(fd, data):]
 
 
 def run_command(request: dict, stdin_fd: int, out_fd: int, err_fd: int, protocol: tuple[int, int]) -> None:
