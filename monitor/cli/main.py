@@ -10,6 +10,11 @@ import importlib
 import os
 import sys
 
+# numpy's OpenBLAS starts a spinning thread per core as it loads: 0.05-0.1 s of CPU in every command that
+# fits a sprint profile or reads packed events, for arrays of a few splits, far too small to share out
+# among threads. A user's own setting stands.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 # name -> (module, one-line help); order is the order shown in `gates --help`
 COMMANDS = {
     "demo": ("monitor.cli.demo", "the live dashboard on the bundled simulator: no hardware needed"),
