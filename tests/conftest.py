@@ -21,9 +21,8 @@ from hypothesis import HealthCheck, settings
 # worker and 0.15 s a subprocess. The bytecode goes to __pycache__, which git ignores.
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-# numpy's OpenBLAS starts a thread per core as it loads, and they spin: 0.12-0.19 s of CPU in every
-# process that imports numpy (each xdist worker, each `gates` subprocess: a third of such a command's CPU),
-# for BLAS calls on arrays far too small for OpenBLAS to split among threads. A user's setting stands.
+# numpy's BLAS on one thread in every xdist worker too, as `gates` itself sets it (monitor/cli/main.py):
+# its spinning start-up threads cost 0.12-0.19 s of CPU a process. A user's setting stands.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 settings.register_profile("default", deadline=None)

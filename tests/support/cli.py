@@ -41,9 +41,9 @@ class _Server:
         paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
-    def run(self, args: tuple[str | bytes, ...], env: dict | None, cwd, stdin: bytes | None, timeout: float) -> dict:
+    def run(self, args: tuple[str | bytes, ...], env: dict[str, str], cwd, timeout: float) -> dict:
         write_frame(self.requests, {"args": args, "env": env, "cwd": None if cwd is None else os.fspath(cwd),
-                                    "input": stdin, "timeout": timeout})
+                                    "timeout": timeout})
         reply = read_frame(self.replies)
         if reply is None:
             raise RuntimeError(f"the gates server stopped (exit {self.process.wait()})")
@@ -58,22 +58,19 @@ _server: _Server | None = None
 
 
 def gates(*args: str | bytes, env: dict | None = None, prefix: tuple[str, ...] = (), text: bool = True,
-          check: bool = False, timeout: float = 300, input: str | bytes | None = None, cwd=None,
-          replace_env: bool = False) -> subprocess.CompletedProcess:
-    """Run `gates ARGS…` and return what it did. `env` is added to this environment (or, with
-    `replace_env`, is the whole of it); `check` asserts exit 0 (naming stderr when it is not); `prefix`
-    runs the command under another (e.g. setpriv); `text` decodes stdout and stderr as UTF-8."""
+          check: bool = False, timeout: float = 300, cwd=None) -> subprocess.CompletedProcess:
+    """Run `gates ARGS…` with nothing on stdin and return what it did. `env` is added to this
+    environment; `check` asserts exit 0 (naming stderr when it is not); `prefix` runs the command under
+    another (e.g. setpriv); `text` decodes stdout and stderr as UTF-8."""
     global _server
-    environment = dict(env) if replace_env else {**os.environ, **(env or {})}
-    if isinstance(input, str):
-        input = input.encode()
+    environment = {**os.environ, **(env or {})}
     if prefix:
-        done = subprocess.run([*prefix, *GATES, *args], capture_output=True, timeout=timeout, input=input,
-                              stdin=None if input is not None else subprocess.DEVNULL, env=environment, cwd=cwd)
+        done = subprocess.run([*prefix, *GATES, *args], capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=environment, cwd=cwd)
     else:
         if _server is None:
             _server = _Server()
-        reply = _server.run(args, environment, cwd, input, timeout)
+        reply = _server.run(args, environment, cwd, timeout)
         if reply["timed_out"]:
             raise subprocess.TimeoutExpired([*GATES, *args], timeout, reply["stdout"], reply["stderr"])
         done = subprocess.CompletedProcess([*GATES, *args], reply["returncode"], reply["stdout"], reply["stderr"])

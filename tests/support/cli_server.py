@@ -1,8 +1,8 @@
 """A `gates` process for each command, forked from one that has already imported the project.
 
 Started by `support.cli` once per test process. Each request becomes a fork of this process that runs
-`python -m monitor ARGS` as the interpreter would (its own cwd, environment, stdin, argv, exit code and
-stderr), so the command is the real entry point in a process of its own, without the 0.3-0.5 s of CPU
+`python -m monitor ARGS` as the interpreter would (its own cwd, environment, argv, exit code and stderr,
+nothing on stdin), so the command is the real entry point in a process of its own, without the 0.3-0.5 s of CPU
 each fresh interpreter spends importing numpy, asyncio, bleak and the project before it reads its argv.
 
 Requests and replies are pickled, length-prefixed frames on two pipes named on the command line.
@@ -69,10 +69,9 @@ def run_command(request: dict, stdin_fd: int, out_fd: int, err_fd: int, protocol
             os.dup2(fd, target)
         if request["cwd"] is not None:
             os.chdir(request["cwd"])
-        if request["env"] is not None:
-            os.environ.clear()
-            os.environ.update(request["env"])
-            time.tzset()  # as a fresh interpreter reads TZ
+        os.environ.clear()
+        os.environ.update(request["env"])
+        time.tzset()  # as a fresh interpreter reads TZ
         sys.path[0] = os.getcwd()  # where `python -m` looks first, in place of this script's folder
         sys.argv = ["-m", *(os.fsdecode(arg) for arg in request["args"])]
         try:
@@ -102,9 +101,7 @@ def exit_code(code: object) -> int:
 
 def serve(requests: int, replies: int) -> None:
     while (request := read_frame(requests)) is not None:
-        with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            stdin.write(request["input"] or b"")
-            stdin.seek(0)
+        with open(os.devnull, "rb") as stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
