@@ -41,18 +41,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser for `argv`: with a known command first, that command's alone (each parser is a few
+    ms of argparse and gettext); otherwise every command, for `--help` and the error naming them."""
     parser = _Parser(prog="gates", description="Timing-gate session monitor for sprint coaches.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     wanted = argv[0] if argv and argv[0] in COMMANDS else None
     for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        if name == wanted:
-            importlib.import_module(module).register(command)
+        if wanted is None or name == wanted:
+            command = sub.add_parser(name, help=help_text, description=help_text)
+            if name == wanted:
+                importlib.import_module(module).register(command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo"]:  # always a dashboard: the collector waits for its first frame from the start
+        from monitor.tui.collector import hold_until_first_frame
+
+        hold_until_first_frame()
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
