@@ -177,7 +177,7 @@ class DashboardApp(config.OpensInOurTheme, App):
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
         self.table = AthleteTable(self.course, self.rest_target_s(), id="athletes")
-        self.heart = HeartTable(id="heart")  # shown once a strap speaks
+        self.heart = HeartTable(id="heart")  # mounted when a strap speaks (`on_heart_changed`)
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
@@ -189,7 +189,6 @@ class DashboardApp(config.OpensInOurTheme, App):
         with Vertical(id="below"):  # its own clip: a frame that changes #top only leaves these alone
             yield self.table
             yield SpacingLine(self.spacing, id="spacing")
-            yield self.heart
             yield self.plots
             yield self.gates
             yield self.not_saving
@@ -344,6 +343,8 @@ class DashboardApp(config.OpensInOurTheme, App):
 
     @_while_running
     def on_heart_changed(self, message: msg.HeartChanged) -> None:
+        if self.heart.parent is None:  # the first strap's reading: the table goes above the plots
+            self.plots.parent.mount(self.heart, before=self.plots)  # type: ignore[union-attr]
         self.heart.show(message.event)
 
     def _block_changed(self, change: BlockChanged) -> None:

@@ -4,7 +4,8 @@ rep's finish, HRR60 (with the minute's peak), and READY.
 READY here is the stricter of the two: the block's minimum rest is over AND HR is under the
 athlete's threshold (monitor/session/heart.py). While the rest runs it says so; once it is over, a
 heart still above its threshold says HR HIGH, and a strap that gives no reading says NO HR (HR
-cannot confirm). Hidden until the first strap speaks, so a session without straps looks as before.
+cannot confirm). Mounted when the first strap speaks, so a session without straps looks as before and
+its first frame styles no table it does not show.
 The heart-rate code is loaded with the first strap's reading, not before the dashboard's first frame.
 """
 
@@ -77,10 +78,10 @@ class HeartTable(DataTable):
     HeartTable.-on { display: block; }
     """
 
-    def on_mount(self) -> None:
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="none", **kwargs)  # type: ignore[arg-type]
         self.border_title = "Heart rate"
-        self.cursor_type = "none"
-        for label, key in COLUMNS:
+        for label, key in COLUMNS:  # now: the dashboard mounts the table with the first strap's reading
             self.add_column(label, key=key)
 
     def show(self, changed: HeartChanged) -> None:
