@@ -23,7 +23,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Footer, Label
 
 from gates.course import Course
 from monitor.session.analyzer import RepResult, StopRule, Verdict
@@ -38,6 +38,7 @@ from monitor.tui.widgets.heart import HeartTable
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
 from monitor.tui.widgets.spacing import SpacingLine
+from monitor.tui.widgets.title import TitleBar
 from monitor.tui.widgets.verdict import Banner, VerdictBanner, banner_for
 
 if TYPE_CHECKING:  # the pipeline is loaded after the first frame (messages carry its dataclasses)
@@ -182,7 +183,7 @@ class DashboardApp(config.OpensInOurTheme, App):
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
         self.not_saving = Label("", id="not-saving")  # shown only while the disk refuses writes
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="top"):
             yield self.verdict
             yield self.last_rep

@@ -9,9 +9,17 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from monitor.tui.widgets.drawn import wrapped
+from monitor.tui.widgets.title import TitleBar
 from monitor.tui.widgets.verdict import Banner, VerdictBanner
 
 GO = Banner("GO", "-go", "Ada · rep 3 · 98.1 % of session best 4.21 s", "Ben")
+
+
+class Titled(App):
+    TITLE = "gates"
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
 
 
 class OneBanner(App):
@@ -62,3 +70,16 @@ def test_wrapped_lines_fit_and_keep_every_word_in_order(text_words, width):
 def test_a_long_reason_takes_two_centred_lines():
     reason = "Ada · drop-off 6.2 % below the 95 % floor of the session best 4.21 s"
     assert wrapped(reason, 40) == ["Ada · drop-off 6.2 % below the 95 %", "floor of the session best 4.21 s"]
+
+
+async def test_the_title_line_follows_the_sub_title_and_is_cut_with_an_ellipsis():
+    app = Titled()
+    async with app.run_test(size=(44, 5)) as pilot:
+        app.sub_title = "session 2 · course 0,10,20,30 m"
+        await pilot.pause()
+        top = screen_text(app).splitlines()[0]
+        assert top.strip() == "gates — session 2 · course 0,10,20,30 m" and top.startswith(" ")  # centred
+        app.sub_title = "session 2 (resumed) · block 1/2: 30 m block starts · floor 98 %"
+        await pilot.pause()
+        top = screen_text(app).splitlines()[0]
+        assert top.startswith(" gates — session 2 (resumed)") and top.endswith("… ") and cell_len(top) == 44
