@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rich.cells import cell_len
 from support.dashboard import Recording, prompting, until
 from textual.widgets import Input
 
@@ -43,6 +44,12 @@ def row(app, name: str) -> list[str]:
     return [str(cell) for cell in app.heart.get_row(name)]
 
 
+def cut(app) -> list[str]:
+    """The heart table's cells wider than their column: shown cut."""
+    return [str(cell) for key, column in app.heart.columns.items() for cell in app.heart.get_column(key)
+            if cell_len(str(cell)) > column.content_width]
+
+
 @pytest.mark.slow
 async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(tmp_path):
     with st.SessionStore(tmp_path / "demo.sqlite3") as store:
@@ -76,6 +83,7 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
                             "the plan's six reps")
                 finish_s = sim.gates.session.runs[-1].finish_us / 1e6
                 await until(pilot, lambda: sim.gates.now_us() / 1e6 > finish_s + 70, "a minute after the last finish")
+                assert not cut(app)
                 await pipeline.stop(end=True)  # the coach ends the session: the athletes go home with it
                 await play
                 shown = {name: row(app, name) for name in pipeline.athletes}

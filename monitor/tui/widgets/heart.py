@@ -91,5 +91,5 @@ class HeartTable(DataTable):
         if name not in self.rows:
             self.add_row(*(row[key] for _, key in COLUMNS), key=name)
             return
-        for key, value in row.items():
-            self.update_cell(name, key, value)
+        for key, value in row.items():  # a column grows to its widest cell: "resting 1:20" is not cut to "resti"
+            self.update_cell(name, key, value, update_width=True)
