@@ -81,7 +81,7 @@ class HeartTable(DataTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="none", **kwargs)  # type: ignore[arg-type]
         self.border_title = "Heart rate"
-        for label, key in COLUMNS:  # now: the dashboard mounts the table with the first strap's reading
+        for label, key in COLUMNS:  # here, not on mount: the first strap's row comes as the table is mounted
             self.add_column(label, key=key)
 
     def show(self, changed: HeartChanged) -> None:
