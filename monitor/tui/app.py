@@ -345,7 +345,9 @@ class DashboardApp(config.OpensInOurTheme, App):
     @_while_running
     def on_heart_changed(self, message: msg.HeartChanged) -> None:
         if self.heart.parent is None:  # the first strap's reading: the table goes above the plots
-            self.plots.parent.mount(self.heart, before=self.plots)  # type: ignore[union-attr]
+            below = self.plots.parent
+            below.add_class("-straps")  # type: ignore[union-attr]
+            below.mount(self.heart, before=self.plots)  # type: ignore[union-attr]
         self.heart.show(message.event)
 
     def _block_changed(self, change: BlockChanged) -> None:

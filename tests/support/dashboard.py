@@ -49,3 +49,11 @@ def prompting(app, screen: type[Screen], widget: type[Widget]) -> bool:
     """That prompt is up and its widget has the keyboard. Asked of `app.focused`, never by querying the
     screen: a prompt is the screen a frame before its widgets are mounted."""
     return isinstance(app.screen, screen) and isinstance(app.focused, widget)
+
+
+def strap_reading(athlete: str, bpm: int = 120):
+    """An athlete's strap as the dashboard hears it: on skin, connected, no rep yet."""
+    from gates.heartrate import Contact
+    from monitor.session.heart import AthleteHeart, HeartChanged
+
+    return HeartChanged(AthleteHeart(athlete, bpm, Contact.OK, None, None, None), "hr:name=Polar*", "connected", 0)

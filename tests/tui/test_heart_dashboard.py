@@ -9,7 +9,8 @@ import asyncio
 
 import pytest
 from rich.cells import cell_len
-from support.dashboard import Recording, prompting, until
+from support.dashboard import Recording, prompting, strap_reading, until
+from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from gates.course import Course
@@ -19,7 +20,8 @@ from monitor.session.model import SessionModel
 from monitor.store import db as st
 from monitor.tui.bridge import open_dashboard
 from monitor.tui.screens.prompts import AskText
-from simulators.athletes import presets
+from monitor.tui.widgets.heart import HeartTable
+from simulators.athletes import NAMES, presets
 from simulators.ble_gate import ble_config
 from simulators.plans import get_plan
 from simulators.session import SessionConfig
@@ -106,3 +108,18 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
         assert shown[name][4] == f"{got.finish_bpm} #{last.rep.number}"
         assert shown[name][5] == f"{got.hrr60} (peak {got.peak_bpm})"
     assert set(samples) == {"Ada", "Ben"} and all(len(s) > 60 for s in samples.values())
+
+
+class OneHeartTable(App):
+    def compose(self) -> ComposeResult:
+        yield HeartTable()
+
+
+async def test_the_heart_table_shows_the_demos_six_straps_without_scrolling():
+    app = OneHeartTable()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(HeartTable)
+        for name in NAMES[:6]:
+            table.show(strap_reading(name))
+        await pilot.pause()
+        assert table.row_count == 6 and table.max_scroll_y == 0

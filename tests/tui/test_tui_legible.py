@@ -9,11 +9,13 @@ screen, not clipped. The theme is kept with platformdirs (tox-dev/platformdirs, 
 from __future__ import annotations
 
 import pytest
+from support.dashboard import strap_reading
 from textual.geometry import Region
 
 from monitor.session.analyzer import Verdict
 from monitor.tui import config
 from monitor.tui.app import DashboardApp
+from monitor.tui.messages import message_for
 from monitor.tui.sample import FrozenClock, post, sample
 from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s, rest_cell
 from monitor.tui.widgets.gates import GateChip
@@ -60,6 +62,20 @@ async def test_verdict_name_time_percent_and_next_up_are_on_screen(data, size):
         assert last.rep.athlete in name.text
         chips = app.gates.query(GateChip)
         assert len(chips) == 1 + data.course.gates and all(fully_visible(app, chip) for chip in chips)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_with_a_strap_on_every_athlete_the_athlete_table_still_shows_them_all(data, size):
+    """The heart table goes above the plots; on a short terminal it gets the rows the athletes leave, so
+    the table the coach acts on is never squeezed to its borders."""
+    app, clock = await shown(data, size)
+    async with app.run_test(size=size) as pilot:
+        post(app.post_message, clock, data, 6)
+        for name in data.roster:
+            app.post_message(message_for(strap_reading(name)))
+        await pilot.pause()
+        assert app.heart.row_count == len(data.roster) and app.heart.size.height >= 1
+        assert fully_visible(app, app.table) and app.table.max_scroll_y == 0
 
 
 async def test_from_120_by_35_the_name_is_in_block_letters(data):

@@ -74,7 +74,7 @@ def cells(changed: HeartChanged) -> dict[str, Text]:
 
 class HeartTable(DataTable):
     DEFAULT_CSS = """
-    HeartTable { display: none; height: auto; max-height: 8; border: round $secondary; }
+    HeartTable { display: none; height: auto; max-height: 9; border: round $secondary; }  /* the demo's six straps */
     HeartTable.-on { display: block; }
     """
 
