@@ -676,7 +676,7 @@ class DashboardApp(config.OpensInOurTheme, App):
             keys = [("?" if key == "question_mark" else key, text) for key, action, _, text in KEYS
                     if self.check_action(action, ())]
             keys.append(("Ctrl+P", "command palette: every action by name"))
-            if self.heart.has_class("-on"):
+            if self.heart.parent is not None:  # a strap has spoken
                 keys.append(("h", "pair a heart-rate strap with an athlete (Ada=hr:name=Polar*)"))
             self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
                                         against=self.rule.against))

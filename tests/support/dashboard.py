@@ -8,6 +8,8 @@ import pytest
 from textual.screen import Screen
 from textual.widget import Widget
 
+from gates.heartrate import Contact
+from monitor.session.heart import AthleteHeart, HeartChanged
 from monitor.tui.app import DashboardApp
 
 LIMIT_S = 120.0  # generous: only a wedged test ever waits this long
@@ -53,7 +55,4 @@ def prompting(app, screen: type[Screen], widget: type[Widget]) -> bool:
 
 def strap_reading(athlete: str, bpm: int = 120):
     """An athlete's strap as the dashboard hears it: on skin, connected, no rep yet."""
-    from gates.heartrate import Contact
-    from monitor.session.heart import AthleteHeart, HeartChanged
-
     return HeartChanged(AthleteHeart(athlete, bpm, Contact.OK, None, None, None), "hr:name=Polar*", "connected", 0)

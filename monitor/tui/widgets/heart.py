@@ -74,8 +74,7 @@ def cells(changed: HeartChanged) -> dict[str, Text]:
 
 class HeartTable(DataTable):
     DEFAULT_CSS = """
-    HeartTable { display: none; height: auto; max-height: 9; border: round $secondary; }  /* the demo's six straps */
-    HeartTable.-on { display: block; }
+    HeartTable { height: auto; max-height: 9; border: round $secondary; }  /* the demo's six straps */
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -85,7 +84,6 @@ class HeartTable(DataTable):
             self.add_column(label, key=key)
 
     def show(self, changed: HeartChanged) -> None:
-        self.add_class("-on")
         name = changed.heart.athlete
         row = cells(changed)
         if name not in self.rows:

@@ -5,10 +5,11 @@ this one line: three more to compose and style before the first frame, and 18 ce
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from monitor.tui.widgets.drawn import DrawnLines, background, placed
+from monitor.tui.widgets.drawn import DrawnLines, background
 
 DIM = Style(dim=True)
 
@@ -35,7 +36,5 @@ class TitleBar(DrawnLines):
         line = f"{title} — {sub_title}" if sub_title else title
         if cell_len(line) > width:
             line = set_cell_size(line, max(width - 1, 0)) + "…"
-        strip = placed(line, width, base, background(base))
-        cut = cell_len(title)  # where the dimmed part starts, after the centring's spaces
-        start = (width - cell_len(line)) // 2 if cell_len(line) < width else 0
-        return [Strip.join([strip.crop(0, start + cut), strip.crop(start + cut, width).apply_style(DIM)])]
+        strip = Strip([Segment(line[:len(title)], base), Segment(line[len(title):], base + DIM)])
+        return list(Strip.align([strip], background(base), width, 1, "center", "top"))
