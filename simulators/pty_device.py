@@ -2,8 +2,12 @@
 
 It streams the session's bytes in real time (× `speed`), reads what the host writes, and answers
 gateline's resend request `$GR` from the gates' 1,024-event buffers, so a reader that reconnects can
-recover what it missed. The session clock starts when a host first opens the port, so nobody misses
-the start.
+recover what it missed. The session clock starts once a host has opened the port, so nobody misses
+the start: a serial library flushes the port's input as it opens it (pyserial does, after setting the
+port up), and bytes sent before that flush would be thrown away, so the device waits for it. The
+master runs in packet mode, in which the kernel tells it when the host flushes. A host that never
+flushes (a bare `open()`, `cat`) starts the clock with its first write, or `HOST_SETTLE_S` of real
+time after it opened the port.
 
 What a pty can and cannot imitate (measured on Linux; see tests/test_sim_pty.py):
 - bytes written while no host has the port open are discarded by the kernel, as a real port's
@@ -21,11 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import select
 import signal
 import sys
+import struct
 import termios
+import time
 import tty
 from pathlib import Path
 
@@ -33,6 +40,9 @@ from simulators.session import Responder, SimSession
 
 UNPLUG_S = 2.0  # how long SIGUSR1 unplugs the device under `gates simulate --serial`
 POLL_S = 0.02
+# real seconds, not the loop's: on virtual time the loop's clock can run far ahead while a host's open
+# is still under way in its thread
+HOST_SETTLE_S = 1.0
 
 
 class PtyDevice:
@@ -50,6 +60,7 @@ class PtyDevice:
         self.discarded = 0  # bytes sent while unplugged or with no host on the port
         self._fd: int | None = None
         self._t0: float | None = None  # loop time at session time 0
+        self._host_since: float | None = None  # real time the first host opened the port
         self._started = asyncio.Event()
         self._write_lock = asyncio.Lock()  # a resend never lands in the middle of a streamed frame
         self._stream_task: asyncio.Task | None = None
@@ -114,6 +125,7 @@ class PtyDevice:
         self.pts = os.ttyname(slave)
         os.close(slave)  # only hosts hold the slave open, so we can see when none does
         os.set_blocking(master, False)
+        fcntl.ioctl(master, termios.TIOCPKT, struct.pack("i", 1))  # each read: a status byte first
         self._fd = master
         if self.link is not None:
             tmp = self.link.with_name(self.link.name + ".new")
@@ -148,7 +160,8 @@ class PtyDevice:
     # -- host to device --------------------------------------------------------------------------
 
     async def _host(self) -> None:
-        """Read what the host writes (resend requests); start the clock when a host first appears."""
+        """Read what the host writes (resend requests); start the clock once a host has opened the
+        port (its flush, its first write, or HOST_SETTLE_S after it appeared)."""
         loop = asyncio.get_running_loop()
         fd = self._fd
         assert fd is not None
@@ -157,22 +170,38 @@ class PtyDevice:
                 await asyncio.sleep(POLL_S)
                 continue
             if self._t0 is None:
-                self._t0 = loop.time()
-                self._started.set()
+                self._host_since = self._host_since or time.monotonic()
+                if time.monotonic() - self._host_since >= HOST_SETTLE_S:
+                    self._start_clock()
             ready = loop.create_future()
             loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
             try:
-                await ready
+                if self._t0 is None:  # look at the real time again now and then
+                    await asyncio.wait([ready], timeout=POLL_S)
+                else:
+                    await ready
             finally:
                 loop.remove_reader(fd)
             try:
-                data = os.read(fd, 4096)
+                packet = os.read(fd, 4096)
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError:  # EIO: the host closed the port
                 continue
-            if answer := self._responder.receive(data, self.now_us()):
+            if not packet:
+                continue
+            if packet[0] != termios.TIOCPKT_DATA:  # the host's port changed state: no data
+                if packet[0] & termios.TIOCPKT_FLUSHREAD:
+                    self._start_clock()
+                continue
+            self._start_clock()
+            if answer := self._responder.receive(packet[1:], self.now_us()):
                 await self._write(answer)
+
+    def _start_clock(self) -> None:
+        if self._t0 is None:
+            self._t0 = asyncio.get_running_loop().time()
+            self._started.set()
 
     # -- device to host --------------------------------------------------------------------------
 

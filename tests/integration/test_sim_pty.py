@@ -4,6 +4,7 @@ and an unplug that a reconnecting reader survives without losing an event."""
 import asyncio
 import os
 import sys
+import termios
 import tty
 from dataclasses import replace
 
@@ -61,6 +62,10 @@ class Host:
         while not done(bytes(self.data)) and not self.eof and loop.time() < end:
             await self.read_for(0.02)
 
+    def flush_input(self) -> None:
+        """What a serial library does as it opens a port (pyserial: after setting it up)."""
+        termios.tcflush(self.fd, termios.TCIFLUSH)
+
     def write(self, data: bytes) -> None:
         os.write(self.fd, data)
 
@@ -93,6 +98,18 @@ async def test_the_port_passes_bytes_untranslated_even_for_a_host_that_sets_noth
         await host.read_until(lambda d: len(d) >= len(capture))
         host.close()
     assert bytes(host.data) == capture  # CR LF stays CR LF
+
+
+async def test_a_host_slow_to_set_its_port_up_still_gets_the_session_from_its_first_byte():
+    session = small_session()
+    capture = session.capture()
+    async with PtyDevice(session, speed=SPEED) as device:
+        host = Host(device.path, raw=False)
+        await asyncio.sleep(0.1)  # a loaded machine between pyserial's open() and its flush: 40 % of the session
+        host.flush_input()
+        await host.read_until(lambda d: len(d) >= len(capture))
+        host.close()
+    assert bytes(host.data) == capture
 
 
 async def test_resend_request_is_answered_from_the_buffer():
