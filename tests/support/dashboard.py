@@ -47,6 +47,13 @@ async def until(pilot, condition, what: str) -> None:
         await pilot.pause(0.05)
 
 
+def footer_keys(app) -> set[str]:
+    """The keys the footer shows now: it recomposes them a few frames after the bindings change."""
+    from textual.widgets import Footer
+
+    return {key.key for key in app.query_one(Footer).query("FooterKey")}
+
+
 def prompting(app, screen: type[Screen], widget: type[Widget]) -> bool:
     """That prompt is up and its widget has the keyboard. Asked of `app.focused`, never by querying the
     screen: a prompt is the screen a frame before its widgets are mounted."""

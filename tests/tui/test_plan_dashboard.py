@@ -22,6 +22,7 @@ from simulators.live import LiveSimulator
 from simulators.session import SessionConfig, simulate
 from simulators.sim_source import SimulatorSource
 from support.conditions import wait_for
+from support.dashboard import footer_keys, until
 
 LIMIT_S = 120.0
 
@@ -130,8 +131,6 @@ def _one_rep_each_of_the_first_block(plan, athletes: int = 3):
 async def test_the_block_key_moves_the_plan_on_and_says_which_gates_go_where(store):
     """`p` asks, naming the next block and the gate to move; yes stores the BLOCK annotation, and the
     banner says MOVE GATES until that block's first rep; the table's rest and splits are the new block's."""
-    from textual.widgets import Footer
-
     from monitor.session import facts
     from monitor.tui.screens.prompts import Confirm
     from monitor.tui.widgets.athletes import fmt_rest
@@ -147,7 +146,7 @@ async def test_the_block_key_moves_the_plan_on_and_says_which_gates_go_where(sto
             assert time.monotonic() - started < LIMIT_S, "the first block's reps never came"
             await pilot.pause(0.05)
         assert "block 1/2: 30 m block starts" in app.sub_title
-        assert "p" in {k.key for k in app.query_one(Footer).query("FooterKey")}
+        await until(pilot, lambda: "p" in footer_keys(app), "the block key in the footer")
         assert str(app.table.columns["rest"].label) == f"Rest {fmt_rest(plan.blocks[0].rest_s)}"
         await pilot.press("p")
         await pilot.pause()
@@ -170,15 +169,12 @@ async def test_the_block_key_moves_the_plan_on_and_says_which_gates_go_where(sto
 
 
 async def test_without_a_plan_the_block_key_is_not_in_the_footer():
-    from textual.widgets import Footer
-
     from monitor.tui.screens.help import HelpScreen
 
     app = DashboardApp(None, course=Course.parse("0,10,20,30"), roster=["Ada"])
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        keys = {k.key for k in app.query_one(Footer).query("FooterKey")}
-        assert "p" not in keys and "e" in keys
+        await until(pilot, lambda: "e" in footer_keys(app), "the footer's keys")
+        assert "p" not in footer_keys(app)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen) and "p" not in dict(app.screen.keys)
