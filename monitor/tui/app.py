@@ -34,7 +34,6 @@ from monitor.tui.board import Board
 from monitor.tui.frames import draw_now
 from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s
 from monitor.tui.widgets.gates import GateStrip
-from monitor.tui.widgets.heart import HeartTable
 from monitor.tui.widgets.last_rep import LastRep
 from monitor.tui.widgets.plots import PlotGrid
 from monitor.tui.widgets.spacing import SpacingLine
@@ -45,6 +44,7 @@ if TYPE_CHECKING:  # the pipeline is loaded after the first frame (messages carr
     from monitor.session.log import LogEntry
     from monitor.live import pipeline as pl
     from monitor.session.blocks import BlockChanged
+    from monitor.tui.widgets.heart import HeartTable
     from monitor.session.plans import Plan
 
 
@@ -178,7 +178,7 @@ class DashboardApp(config.OpensInOurTheme, App):
         self.verdict = VerdictBanner(self._banner(), id="verdict")
         self.last_rep = LastRep(id="last-rep")
         self.table = AthleteTable(self.course, self.rest_target_s(), id="athletes")
-        self.heart = HeartTable(id="heart")  # mounted when a strap speaks (`on_heart_changed`)
+        self.heart: HeartTable | None = None  # made and mounted when a strap speaks (`on_heart_changed`)
         self.plots = PlotGrid(id="plots")
         self.gates = GateStrip(id="gates")
         self.status_line = Label("", id="status-line")
@@ -344,7 +344,10 @@ class DashboardApp(config.OpensInOurTheme, App):
 
     @_while_running
     def on_heart_changed(self, message: msg.HeartChanged) -> None:
-        if self.heart.parent is None:  # the first strap's reading: the table goes above the plots
+        if self.heart is None:  # the first strap's reading: the table goes above the plots
+            from monitor.tui.widgets.heart import HeartTable  # a DataTable: its module and styles wait for it
+
+            self.heart = HeartTable(id="heart")
             below = self.plots.parent
             below.add_class("-straps")  # type: ignore[union-attr]
             below.mount(self.heart, before=self.plots)  # type: ignore[union-attr]
@@ -676,7 +679,7 @@ class DashboardApp(config.OpensInOurTheme, App):
             keys = [("?" if key == "question_mark" else key, text) for key, action, _, text in KEYS
                     if self.check_action(action, ())]
             keys.append(("Ctrl+P", "command palette: every action by name"))
-            if self.heart.parent is not None:  # a strap has spoken
+            if self.heart is not None:  # a strap has spoken
                 keys.append(("h", "pair a heart-rate strap with an athlete (Ada=hr:name=Polar*)"))
             self.push_screen(HelpScreen(keys, consecutive=self.rule.consecutive, min_reps=self.rule.min_reps,
                                         against=self.rule.against))

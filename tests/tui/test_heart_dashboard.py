@@ -63,7 +63,7 @@ async def test_the_demo_with_straps_shows_each_athletes_heart_beside_their_reps(
                         where="test", clock=opened.clock)
         try:
             async with app.run_test(size=SIZE) as pilot:
-                await until(pilot, lambda: app.heart.parent is not None and app.heart.row_count == 1,
+                await until(pilot, lambda: app.heart is not None and app.heart.row_count == 1,
                             "Ada's strap on the heart table")
                 await until(pilot, lambda: row(app, "Ada")[1].isdigit(), "Ada's current heart rate")
                 assert row(app, "Ada")[2] == "on skin" and row(app, "Ada")[3] == "connected"

@@ -147,7 +147,7 @@ async def test_the_block_key_moves_the_plan_on_and_says_which_gates_go_where(sto
             await pilot.pause(0.05)
         assert "block 1/2: 30 m block starts" in app.sub_title
         await until(pilot, lambda: "p" in footer_keys(app), "the block key in the footer")
-        assert str(app.table.columns["rest"].label) == f"Rest {fmt_rest(plan.blocks[0].rest_s)}"
+        assert app.table.labels()["rest"] == f"Rest {fmt_rest(plan.blocks[0].rest_s)}"
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
@@ -160,7 +160,7 @@ async def test_the_block_key_moves_the_plan_on_and_says_which_gates_go_where(sto
         assert blocks == [{"block": 2}]
         assert app.verdict.banner.detail == "block 2: 150 m · gate 2 → 150 m"
         assert "block 2/2: 150 m" in app.sub_title and "course 0,150 m" in app.sub_title
-        labels = [str(c.label) for c in app.table.columns.values()]
+        labels = list(app.table.labels().values())
         assert f"Rest {fmt_rest(plan.blocks[1].rest_s)}" in labels and labels[-1] == "@150m"
         await pilot.press("p")  # the last block: nothing further to move on to
         await pilot.pause()
@@ -199,7 +199,7 @@ async def test_the_rest_column_counts_down_the_blocks_minimum_rest_then_says_rea
     assert minimum_rest_s(plan.blocks[0].course) == 180.0
     result = Analyzer().add(Rep(1, "Ada", plan.blocks[0].course, 0, (1_900_000, 3_000_000, 4_000_000)))
     async with app.run_test(size=(120, 40)) as pilot:
-        assert str(app.table.columns["rest"].label) == "Rest 4:00"
+        assert app.table.labels()["rest"] == "Rest 4:00"
         app.post_message(message_for(RepFinished(result, host_ns=0)))
         await pilot.pause()
         await pilot.pause()

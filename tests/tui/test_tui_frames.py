@@ -4,18 +4,14 @@ fail if Textual changes the privates `draw_now` relies on."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 
 import pytest
-from rich.style import Style
-from textual.widgets import DataTable
 
 from monitor.session.analyzer import Verdict
 from monitor.tui.app import DashboardApp
 from monitor.tui.sample import FrozenClock, post, sample
 from monitor.tui.screens.help import HelpScreen
-from monitor.tui.widgets.athletes import AthleteTable
 from monitor.tui.widgets.last_rep import BigTime, of_best_line
 
 SIZE = (120, 40)
@@ -100,47 +96,3 @@ async def test_the_first_rep_and_a_time_wider_than_the_last_are_drawn_before_the
         long = replace(second, rep=replace(second.rep, splits_us=(*second.rep.splits_us[:-1], 12_340_000)))
         app._rep_finished(long, app.clock())
         assert len(frames) == 1 and app.last_rep.query_one(BigTime).text == "12.34"
-
-
-async def test_the_first_frame_formats_each_row_of_the_table_once(data, monkeypatch):
-    """The table's cells are rendered on a count of their own changes (`AthleteTable._render_cell`);
-    the row's cells are formatted on the table's count: to measure the new rows, then to draw them,
-    not once per column width."""
-    formatted: list[int] = []
-    compute = AthleteTable._compute_row_renderables
-
-    def counted(table, row_index):
-        formatted.append(row_index)
-        return compute(table, row_index)
-
-    monkeypatch.setattr(AthleteTable, "_compute_row_renderables", counted)
-    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.table.row_count == len(data.roster)
-    assert set(formatted) == {-1, *range(len(data.roster))}  # the header and every athlete's row
-    assert max(Counter(formatted).values()) <= 2
-
-
-async def test_cells_that_look_alike_are_drawn_once_and_keep_their_place(data, monkeypatch):
-    """A new table is mostly dashes: each look (words, style, width, stripe) is drawn by Rich once, and
-    a cell drawn from another's lines still says where it is (a click's row and column)."""
-    drawn: list[tuple[int, int]] = []
-    render = DataTable._render_cell
-
-    def counted(table, row_index, column_index, *args, **kwargs):
-        drawn.append((row_index, column_index))
-        return render(table, row_index, column_index, *args, **kwargs)
-
-    monkeypatch.setattr(DataTable, "_render_cell", counted)
-    app = DashboardApp(None, course=data.course, roster=data.roster, clock=FrozenClock())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        table = app.table
-        cells = (table.row_count + 1) * len(table.columns)
-        assert len(drawn) < cells / 2, f"{len(drawn)} of {cells} cells drawn"
-        last = table.row_count - 1, len(table.columns) - 1  # a dash, drawn from the first row's
-        assert last not in drawn
-        lines = table._render_cell(*last, table._get_row_style(last[0], Style()), 10)
-        assert {segment.style.meta.get("row") for segment in lines[0]} == {last[0]}
-        assert {segment.style.meta.get("column") for segment in lines[0]} == {last[1]}

@@ -108,7 +108,7 @@ async def test_the_rest_column_shows_its_target_and_ticks(data):
         post(app.post_message, clock, data, 2)
         await pilot.pause()
         table = app.query_one(AthleteTable)
-        assert str(table.columns["rest"].label) == "Rest 3:00"
+        assert table.labels()["rest"] == "Rest 3:00"
         first = data.results[0].rep.athlete
         clock.now += 200.0
         app._tick()

@@ -1,5 +1,6 @@
 """What the dashboard loads before its first frame: nothing that only later work needs (the heart-rate
-code waits for a strap, a gate's clock state for the sources, numpy and the pipeline for the session)."""
+code and its table wait for a strap, a gate's clock state for the sources, numpy and the pipeline for the
+session)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LATER = ("numpy", "statistics", "monitor.live.pipeline", "monitor.session.heart", "monitor.session.log",
-         "gates.heartrate", "gates.hr_recovery", "gates.clocksync")
+         "gates.heartrate", "gates.hr_recovery", "gates.clocksync", "monitor.tui.widgets.heart",
+         "textual.widgets._data_table")
 
 
 def test_the_dashboard_loads_only_what_its_first_frame_needs():

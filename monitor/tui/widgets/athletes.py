@@ -7,17 +7,16 @@ Charlie Francis' rule of thumb for full recovery between maximal sprints: a minu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
+from textual.color import Color
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
 
 from gates.course import Course
 from monitor.present.records import fmt_pct, fmt_speed, fmt_time
@@ -25,7 +24,7 @@ from monitor.session.analyzer import RepResult, Verdict
 from monitor.tui.board import AthleteBoard
 
 RECENT = 3  # rep times shown per athlete; the plot shows more
-DRAWN_LOOKS = 1000  # cell looks kept drawn: a rest countdown makes new ones every second
+PADDING = 1  # cells of space either side of a column
 REST_S_PER_M = 6.0  # a minute per 10 m (Charlie Francis)
 # a cell's colours set with its background, so they read the same on the dark and the light theme
 VERDICT_STYLE = {Verdict.GO: "bold #ffffff on #1b7a34", Verdict.CAUTION: "bold #000000 on #f0b000",
@@ -128,151 +127,73 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-class AthleteTable(DataTable):
-    """One row per athlete, keyed by name; only the cells whose content changed are updated (any
-    update makes the whole table draw again, so unchanged cells are left alone).
+class AthleteTable(ScrollView, can_focus=True):
+    """One row per athlete, keyed by name, under a header that stays when the rows scroll; drawn
+    line by line (Textual's line API), each row once per change of one of its cells, of the column
+    widths or of its colours. Textual's DataTable did the same work through a cell-by-cell render
+    cache and ten component styles: ~80 ms of the dashboard's first frame.
 
     Splits are those of the athlete's latest rep; MSS, drop-offs and % PB those of their latest valid
-    rep. The columns fit a 120-column terminal; narrower, the table scrolls sideways, the verdict and
-    the rest still in view. The rest target is the running block's minimum rest (`set_rest_target`),
-    and the course (its split columns) the running block's (`set_course`)."""
+    rep. A column is as wide as the widest thing it has shown (it never narrows mid-session, so the
+    columns do not jump as a rest counts down). Narrower than its columns, the table scrolls sideways
+    (arrow keys, the mouse wheel), the verdict and the rest first, in view.
+    The rest target is the running block's minimum rest (`set_rest_target`), and the course (its
+    split columns) the running block's (`set_course`)."""
+
+    COMPONENT_CLASSES = {"athletes--header", "athletes--stripe"}
+    DEFAULT_CSS = """
+    AthleteTable { background: $surface; color: $foreground; height: auto; max-height: 100%; }
+    AthleteTable:focus { background-tint: $foreground 5%; }
+    AthleteTable > .athletes--header { text-style: bold; background: $panel; color: $foreground; }
+    AthleteTable:focus > .athletes--header { background-tint: $foreground 5%; }
+    AthleteTable > .athletes--stripe { background: $surface-lighten-1 50%; }
+    AthleteTable:dark > .athletes--stripe { background: $surface-darken-1 40%; }
+    """
 
     def __init__(self, course: Course, minimum_rest: float | None = None, **kwargs: object) -> None:
-        # a cell's look (`_look`) -> its lines, the latest DRAWN_LOOKS; set first: DataTable's init clears it
-        self._drawn: LRUCache[tuple, list] = LRUCache(DRAWN_LOOKS)
-        super().__init__(cursor_type="none", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self.course = course
         self.minimum_rest_s = minimum_rest_s(course) if minimum_rest is None else minimum_rest
-        self._shown: dict[str, dict[str, object]] = {}  # athlete -> the cells on screen
-        self._changed: dict[tuple[str, str], int] = {}  # (athlete, column) -> the update that changed it
-        self._row_changed: dict[str, int] = {}  # athlete -> the update that last changed one of their cells
-        self._updates = 0  # cell updates so far
-        self._layout = 0  # changes to the rows, the columns or their labels
-        self._updates_now: int | None = None  # the table's count of updates while a cell renders
-        self._add_columns()  # now, not on mount: rows may arrive before this widget's mount event
+        self._shown: dict[str, dict[str, object]] = {}  # athlete -> the cells on screen, in row order
+        self._changes: dict[str, int] = {}  # athlete -> how many times one of their cells changed
+        self._widths: dict[str, int] = {}  # column -> the widest it has shown, in cells
+        self._rows: dict[str, tuple[tuple, Strip]] = {}  # athlete ("" the header) -> (drawn from, line)
+        self._set_columns()
 
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        """DataTable keys its render caches on its count of updates, so one changed cell draws every
-        cell again (about 0.3 ms each: a rest tick or a rep repainted the whole table, tens of ms).
-        Here a cell is drawn again only when it, its width, the rows or the columns changed: the
-        count is, while this cell renders, the update that last changed it."""
-        row = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
-        column = self._column_locations.get_key(column_index)
-        with self._counted(hash((self._layout, self._changed.get((row.value, column.value), 0), width))):
-            key = (row, column, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
-                   self._pseudo_class_state)  # DataTable's own key for this cell's lines
-            if key in self._cell_render_cache or column_index < 0:
-                return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-            look = self._look(row_index, column_index, base_style, width, cursor, hover)
-            drawn = None if look is None else self._drawn.get(look)
-            if drawn is None:
-                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-                if look is not None:
-                    self._drawn[look] = lines
-                return lines
-            here = Style.from_meta({"row": row_index, "column": column_index})  # where a click lands
-            lines = [list(Segment.apply_style(line, post_style=here)) for line in drawn]
-            self._cell_render_cache[key] = lines
-            return lines
-
-    def _look(self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool,
-              hover: bool) -> tuple | None:
-        """What a cell's lines depend on but where it is: cells that look alike are drawn once (a
-        new table is mostly dashes; a rest tick turns rows to the same READY). None: not a Text."""
-        cell = self._get_row_renderables(row_index).cells[column_index]
-        if not isinstance(cell, Text):
-            return None
-        height = self.header_height if row_index == -1 else self.rows[self._row_locations.get_key(row_index)].height
-        return (row_index == -1, cell.plain, str(cell.style), tuple(cell.spans), cell.justify, cell.overflow,
-                cell.no_wrap, cell.end, width, height, base_style, cursor, hover, self.show_cursor,
-                self._show_hover_cursor, self._pseudo_class_state, self.cursor_foreground_priority,
-                self.cursor_background_priority)
-
-    def _clear_caches(self) -> None:
-        super()._clear_caches()
-        self._drawn.clear()
-
-    def _get_row_renderables(self, row_index: int):
-        """A row's cells as renderables, cached on the table's own count of updates: not on the
-        cell's (`_render_cell`), which would format the whole row again for each column width (a
-        first frame formatted every row seven times over)."""
-        if self._updates_now is None:
-            return super()._get_row_renderables(row_index)
-        cell = self._update_count
-        self._update_count = self._updates_now
-        try:
-            return super()._get_row_renderables(row_index)
-        finally:
-            self._update_count = cell
-
-    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
-        """The same for a line: a row is assembled again only when one of its cells, the column
-        widths, the rows or the columns changed, so a rep or a rest tick redraws the rows it changed,
-        not the whole table (every line, every frame it is dirty: the card waited behind it)."""
-        try:
-            row, _ = self._get_offsets(y)
-        except LookupError:
-            return super()._render_line(y, x1, x2, base_style)
-        widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
-        with self._counted(hash((self._layout, self._row_changed.get(row.value, 0), widths))):
-            return super()._render_line(y, x1, x2, base_style)
-
-    @contextmanager
-    def _counted(self, count: int) -> Iterator[None]:
-        """DataTable's count of updates reads `count` meanwhile (the key of its render caches); the
-        table's own count is kept for the row's cells (`_get_row_renderables`)."""
-        updates = self._update_count
-        outer = self._updates_now is None
-        if outer:
-            self._updates_now = updates
-        self._update_count = count
-        try:
-            yield
-        finally:
-            self._update_count = updates
-            if outer:
-                self._updates_now = None
-
-    def _columns(self) -> list[Column]:
-        splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))
-                  for i, d in enumerate(self.course.distances_m[1:])]
-        return [*COLUMNS, *splits]
-
-    def _add_columns(self) -> None:
-        for column in self._columns():
-            self.add_column(column.label(self), key=column.key, width=column.width)
-
-    def _cells(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> dict[str, object]:
-        row = Row(board, next_up, rest, self.minimum_rest_s, board.judged)
-        return {column.key: column.cell(row) for column in self._columns()}
+    # -- what the app shows ----------------------------------------------------------------------
 
     def show(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> None:
-        cells = self._cells(board, next_up, rest)
-        shown = self._shown.get(board.name)
-        if shown is None:
+        row = Row(board, next_up, rest, self.minimum_rest_s, board.judged)
+        cells = {column.key: column.cell(row) for column in self._columns}
+        if board.name not in self._shown:
             self._shown[board.name] = cells
-            self._layout += 1
-            self.add_row(*(cells[str(c.key.value)] for c in self.columns.values()), key=board.name)
+            self._changes[board.name] = 0
+            self._widen(cells)
+            self._resized()
             return
         for key, value in cells.items():
-            self._set(board.name, key, value, width=True)
-
-    def _set(self, name: str, key: str, value: object, width: bool = False) -> None:
-        shown = self._shown[name]
-        if not _same(shown.get(key), value):
-            shown[key] = value
-            self._updates += 1
-            self._changed[(name, key)] = self._row_changed[name] = self._updates
-            self.update_cell(name, key, value, update_width=width)
+            self._set(board.name, key, value)
 
     def drop(self, name: str) -> None:
         if self._shown.pop(name, None) is not None:
-            self._layout += 1
-            self.remove_row(name)
+            del self._changes[name]
+            self._rows.pop(name, None)
+            self._resized()
 
     def has_row(self, name: str) -> bool:
         return name in self._shown
+
+    @property
+    def row_count(self) -> int:
+        return len(self._shown)
+
+    def get_cell(self, name: str, key: str) -> object:
+        """The cell as its column made it: a text, or a string drawn plain."""
+        return self._shown[name][key]
+
+    def labels(self) -> dict[str, str]:
+        """Each column's header, by column key."""
+        return {key: label.plain for key, label in self._labels.items()}
 
     def mark_next(self, next_up: str | None) -> None:
         for name in self._shown:
@@ -287,19 +208,109 @@ class AthleteTable(DataTable):
         next `show_rest`."""
         if seconds != self.minimum_rest_s:
             self.minimum_rest_s = seconds
-            rest = next(c for c in COLUMNS if c.key == "rest")
-            self.columns[ColumnKey(rest.key)].label = Text(rest.label(self))
-            self._layout += 1
-            self._require_update_dimensions = True
-            self.refresh()
+            self._set_labels()
+            self._resized()
 
     def set_course(self, course: Course) -> None:
         """Another block on another course: its split columns; the rows are drawn again by `show`."""
         if course != self.course:
             self.course = course
-            self.clear(columns=True)
             self._shown.clear()
-            self._changed.clear()
-            self._row_changed.clear()
-            self._layout += 1
-            self._add_columns()
+            self._changes.clear()
+            self._rows.clear()
+            self._set_columns()
+            self._resized()
+
+    # -- columns and cells ---------------------------------------------------------------------
+
+    def _set_columns(self) -> None:
+        splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))
+                  for i, d in enumerate(self.course.distances_m[1:])]
+        self._columns = [*COLUMNS, *splits]
+        self._widths = {}
+        self._set_labels()
+
+    def _set_labels(self) -> None:
+        self._labels = {column.key: Text(column.label(self)) for column in self._columns}
+        self._widen(self._labels)
+
+    def _widen(self, cells: dict[str, object]) -> bool:
+        """Columns widened to show `cells` whole (a fixed-width column stays as it is): whether any was."""
+        wider = False
+        for column in self._columns:
+            width = column.width or max(self._widths.get(column.key, 0), as_text(cells[column.key]).cell_len)
+            if width != self._widths.get(column.key):
+                self._widths[column.key] = width
+                wider = True
+        return wider
+
+    def _set(self, name: str, key: str, value: object) -> None:
+        shown = self._shown[name]
+        if _same(shown.get(key), value):
+            return
+        shown[key] = value
+        self._changes[name] += 1
+        if self._widen(shown):
+            self._resized()
+            return
+        line = list(self._shown).index(name) + 1 - self.scroll_offset.y
+        if 0 < line < self.size.height:
+            self.refresh(Region(0, line, self.size.width, 1))
+
+    def _resized(self) -> None:
+        """Rows or column widths changed: every line is drawn again, at the table's new size."""
+        padded = sum(width + 2 * PADDING for width in self._widths.values())
+        self.virtual_size = Size(padded, len(self._shown) + 1)
+        self.refresh()
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        if y == 0:
+            strip = self._row("", self._labels, self.get_component_rich_style("athletes--header"))
+        else:
+            index = y - 1 + scroll_y
+            if index >= len(self._shown):
+                return Strip.blank(self.size.width, base)
+            name = list(self._shown)[index]
+            style = self.get_component_rich_style("athletes--stripe") if index % 2 == 0 else base
+            strip = self._row(name, self._shown[name], style)
+        return strip.crop_extend(scroll_x, scroll_x + self.size.width, base)
+
+    def _row(self, name: str, cells: dict[str, object], style: Style) -> Strip:
+        """One row's line ("" the header's), drawn again only when one of its cells, the column
+        widths, its colours or the widget's width changed."""
+        widths = tuple(self._widths[column.key] for column in self._columns)
+        key = (self._changes.get(name, -1) if name else tuple(self._labels.values()), widths, style,
+               self.size.width)
+        drawn = self._rows.get(name)
+        if drawn is None or drawn[0] != key:
+            drawn = self._rows[name] = (key, self._draw(cells, widths, style))
+        return drawn[1]
+
+    def _draw(self, cells: dict[str, object], widths: tuple[int, ...], style: Style) -> Strip:
+        """The cells padded to their columns, then the row's colour to the widget's edge."""
+        console = self.app.console
+        segments: list[Segment] = []
+        for column, width in zip(self._columns, widths):
+            text = as_text(cells[column.key])  # its spans come with render(), its own style does not
+            look = style + console.get_style(text.style, default=Style.null())
+            content = Strip(Segment.apply_style(text.render(console), look)).crop_extend(0, width, style)
+            segments += [Segment(" " * PADDING, style), *content, Segment(" " * PADDING, style)]
+        rest = self.size.width - sum(width + 2 * PADDING for width in widths)
+        if rest > 0:
+            segments.append(Segment(" " * rest, self._beyond(style)))
+        return Strip(segments)
+
+    def _beyond(self, style: Style) -> Style:
+        """Past the last column the row's stripe fades into the table's background, as DataTable's."""
+        if style.bgcolor is None:
+            return Style.from_color(style.color)
+        faded = Color.from_rich_color(style.bgcolor).blend(self.background_colors[1], factor=0.25)
+        return Style.from_color(style.color, faded.rich_color)
+
+
+def as_text(cell: object) -> Text:
+    return cell if isinstance(cell, Text) else Text(str(cell))

@@ -4,9 +4,9 @@ rep's finish, HRR60 (with the minute's peak), and READY.
 READY here is the stricter of the two: the block's minimum rest is over AND HR is under the
 athlete's threshold (monitor/session/heart.py). While the rest runs it says so; once it is over, a
 heart still above its threshold says HR HIGH, and a strap that gives no reading says NO HR (HR
-cannot confirm). Mounted when the first strap speaks, so a session without straps looks as before and
-its first frame styles no table it does not show.
-The heart-rate code is loaded with the first strap's reading, not before the dashboard's first frame.
+cannot confirm). Made and mounted when the first strap speaks, so a session without straps looks as
+before and its first frame neither loads nor styles a table it does not show (this module, Textual's
+DataTable and the heart-rate code are loaded with the first strap's reading).
 """
 
 from __future__ import annotations
