@@ -266,3 +266,29 @@ async def test_sixteen_gates_breaking_within_a_millisecond_lose_nothing_and_keep
         assert [e.seq for e in mine] == list(range(80))
         assert [e.device_us for e in mine] == sorted(e.device_us for e in mine)
     assert live.source.status.lost_events == 0 and live.source.status.dropped_frames == 0
+
+
+@on_virtual_time
+async def test_a_host_stalled_between_opening_the_port_and_flushing_it_still_gets_the_first_burst(store, monkeypatch):
+    """pyserial opens the port, sets it up, then flushes its input: on a loaded machine the opening
+    thread can stall in between (a CI run lost the first burst so). The device starts the session at
+    the flush, so the stall costs nothing."""
+    import time
+
+    import serial.serialposix
+
+    flush = serial.serialposix.Serial._reset_input_buffer
+
+    def stalled(port):
+        time.sleep(0.05)  # real time, in pyserial's opening thread: virtual time jumps meanwhile
+        flush(port)
+
+    monkeypatch.setattr(serial.serialposix.Serial, "_reset_input_buffer", stalled)
+    session = burst_session(gates=16, bursts=3, every_s=0.25, within_us=1000.0, seed=82)
+    expected = sent(session)
+    async with PtyDevice(session, speed=2.0) as device:
+        async with Live(store, device, course=session.config.course) as live:
+            await device.finished()
+            await wait_for(lambda: live.pipeline.events >= len(expected), timeout=30.0)
+    assert sorted(key(s.event) for s in live.stored()) == expected
+
