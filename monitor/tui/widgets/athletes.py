@@ -130,8 +130,9 @@ def _same(a: object, b: object) -> bool:
 class AthleteTable(ScrollView, can_focus=True):
     """One row per athlete, keyed by name, under a header that stays when the rows scroll; drawn
     line by line (Textual's line API), each row once per change of one of its cells, of the column
-    widths or of its colours. Textual's DataTable did the same work through a cell-by-cell render
-    cache and ten component styles: ~80 ms of the dashboard's first frame.
+    widths or of its colours. Textual's DataTable did the same through a cell-by-cell render cache
+    and ten component styles; drawing the rows here (and loading the heart table's DataTable only
+    with the first strap) took 6.5 % off the instructions to the dashboard's first frame.
 
     Splits are those of the athlete's latest rep; MSS, drop-offs and % PB those of their latest valid
     rep. A column is as wide as the widest thing it has shown (it never narrows mid-session, so the
