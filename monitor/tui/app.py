@@ -32,6 +32,7 @@ from monitor.tui.collector import release_at_first_frame
 from monitor.tui import messages as msg
 from monitor.tui.board import Board
 from monitor.tui.frames import draw_now
+from monitor.tui.screens.dashboard import DashboardScreen
 from monitor.tui.widgets.athletes import AthleteTable, minimum_rest_s
 from monitor.tui.widgets.gates import GateStrip
 from monitor.tui.widgets.last_rep import LastRep
@@ -171,6 +172,9 @@ class DashboardApp(config.OpensInOurTheme, App):
             self.remember_theme(name)
 
     # -- layout --------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         self._fit(self.size)  # before the widgets are first styled: the first frame needs no restyle
