@@ -116,3 +116,20 @@ async def test_a_large_group_scrolls_under_a_header_that_stays(data):
         assert "Athlete" in line(table, 0) and "Verdict" in line(table, 0)
         last = table.scrollable_content_region.height - 1  # the line above the sideways scrollbar
         assert names[-1] in line(table, last) and names[0] not in line(table, 1)
+
+
+async def test_rows_that_fit_never_show_a_scrollbar_when_the_table_grows_sideways(data):
+    """Textual adds the sideways scrollbar's row to an auto height only from the layout after the one
+    that shows it; the table counts it at once, so a coach never sees the rows squeezed for a frame."""
+    app = dashboard(data)
+    seen: list[bool] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.table
+        assert table.max_scroll_x == 0  # before the first rep, the columns fit
+        app.watch(table, "show_vertical_scrollbar", lambda shown: seen.append(shown), init=False)
+        post(app.post_message, FrozenClock(), data, 6)  # the times and splits widen it past the screen
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        assert table.max_scroll_x > 0 and table.max_scroll_y == 0
+    assert True not in seen

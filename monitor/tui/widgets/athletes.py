@@ -264,6 +264,16 @@ class AthleteTable(ScrollView, can_focus=True):
         self.virtual_size = Size(padded, len(self._shown) + 1)
         self.refresh()
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The header and the rows, and the sideways scrollbar's row from the layout that shows it:
+        Textual counts that row in an auto height only from the layout after, so for a frame the
+        rows would be squeezed under a scrollbar of their own."""
+        height = self.virtual_size.height
+        sideways = self.styles.overflow_x == "auto" and self.virtual_size.width > width
+        if sideways and not self.show_horizontal_scrollbar:
+            height += self.styles.scrollbar_size_horizontal
+        return height
+
     # -- drawing -------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
