@@ -348,14 +348,13 @@ class DashboardApp(config.OpensInOurTheme, App):
 
     @_while_running
     def on_heart_changed(self, message: msg.HeartChanged) -> None:
-        if self.heart is None:  # the first strap's reading: the table goes above the plots
-            from monitor.tui.widgets.heart import HeartTable  # a DataTable: its module and styles wait for it
+        from monitor.tui.widgets.heart import HeartTable, athlete_table_cell  # a DataTable: it waits for a strap
 
+        if self.heart is None:  # the first strap's reading: the table goes above the plots
             self.heart = HeartTable(id="heart")
-            below = self.plots.parent
-            below.add_class("-straps")  # type: ignore[union-attr]
-            below.mount(self.heart, before=self.plots)  # type: ignore[union-attr]
+            self.plots.parent.mount(self.heart, before=self.plots)  # type: ignore[union-attr]
         self.heart.show(message.event)
+        self.table.show_heart(message.event.heart.athlete, athlete_table_cell(message.event))
 
     def _block_changed(self, change: BlockChanged) -> None:
         """The plan moved on: which gates go where, and who is out, where the coach looks."""

@@ -60,6 +60,8 @@ def prompting(app, screen: type[Screen], widget: type[Widget]) -> bool:
     return isinstance(app.screen, screen) and isinstance(app.focused, widget)
 
 
-def strap_reading(athlete: str, bpm: int = 120):
-    """An athlete's strap as the dashboard hears it: on skin, connected, no rep yet."""
-    return HeartChanged(AthleteHeart(athlete, bpm, Contact.OK, None, None, None), "hr:name=Polar*", "connected", 0)
+def strap_reading(athlete: str, bpm: int = 120, readiness=None, threshold_bpm: int | None = None):
+    """An athlete's strap as the dashboard hears it: on skin, connected, no rep yet (unless a
+    `readiness` after one is given)."""
+    heart = AthleteHeart(athlete, bpm, Contact.OK, threshold_bpm, readiness, None)
+    return HeartChanged(heart, "hr:name=Polar*", "connected", 0)

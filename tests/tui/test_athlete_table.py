@@ -8,7 +8,11 @@ from collections import Counter
 
 import pytest
 
+from support.dashboard import strap_reading
+
+from gates.hr_recovery import Readiness
 from monitor.tui.app import DashboardApp
+from monitor.tui.messages import message_for
 from monitor.tui.sample import FrozenClock, post, sample
 from monitor.tui.widgets.athletes import AthleteTable
 
@@ -133,3 +137,23 @@ async def test_rows_that_fit_never_show_a_scrollbar_when_the_table_grows_sideway
         await pilot.wait_for_scheduled_animations()
         assert table.max_scroll_x > 0 and table.max_scroll_y == 0
     assert True not in seen
+
+
+async def test_the_first_strap_brings_a_heart_column_after_the_rest_amber_while_hr_is_high(data):
+    app = dashboard(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.table
+        assert "♥" not in line(table, 0)  # no strap, no column
+        first, *others = data.roster
+        app.post_message(message_for(strap_reading(first, 150, Readiness.HR_HIGH, threshold_bpm=140)))
+        await pilot.pause()
+        header = line(table, 0)
+        assert header.index("Rest") < header.index("♥ bpm") < header.index("Reps")
+        assert [str(table.get_cell(name, "heart")) for name in data.roster] == ["150"] + ["—"] * len(others)
+        drawn = next(segment for segment in table.render_line(1) if "150" in segment.text)
+        assert drawn.style.bgcolor.triplet.hex == "#f0b000"  # HR HIGH: the rest is over, the heart is not
+        app.post_message(message_for(strap_reading(first, 120, Readiness.READY, threshold_bpm=140)))
+        await pilot.pause()
+        drawn = next(segment for segment in table.render_line(1) if "120" in segment.text)
+        assert drawn.style.bgcolor is None or drawn.style.bgcolor.triplet.hex != "#f0b000"

@@ -65,17 +65,23 @@ async def test_verdict_name_time_percent_and_next_up_are_on_screen(data, size):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_with_a_strap_on_every_athlete_the_athlete_table_still_shows_them_all(data, size):
-    """The heart table goes above the plots; on a short terminal it gets the rows the athletes leave, so
-    the table the coach acts on is never squeezed to its borders."""
+async def test_with_a_strap_on_every_athlete_each_heart_rate_is_on_screen_beside_the_whole_table(data, size):
+    """The athlete table's ♥ column shows every bpm at any size; the heart table goes above the plots
+    and, under 32 rows, goes with them, so the table the coach acts on is never squeezed."""
     app, clock = await shown(data, size)
     async with app.run_test(size=size) as pilot:
         post(app.post_message, clock, data, 6)
-        for name in data.roster:
-            app.post_message(message_for(strap_reading(name)))
+        for bpm, name in enumerate(data.roster, 130):
+            app.post_message(message_for(strap_reading(name, bpm)))
         await pilot.pause()
-        assert app.heart.row_count == len(data.roster) and app.heart.size.height >= 1
         assert fully_visible(app, app.table) and app.table.max_scroll_y == 0
+        assert [str(app.table.get_cell(name, "heart")) for name in data.roster] == ["130", "131", "132", "133"]
+        assert list(app.table.labels()).index("heart") == list(app.table.labels()).index("rest") + 1
+        assert app.heart.row_count == len(data.roster)
+        if size[1] < 32:
+            assert not app.heart.display
+        else:
+            assert fully_visible(app, app.heart) and app.heart.size.height >= 1 + len(data.roster)
 
 
 async def test_from_120_by_35_the_name_is_in_block_letters(data):

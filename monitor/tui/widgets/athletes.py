@@ -1,6 +1,7 @@
-"""The per-athlete table: verdict, the rest still to go before the next rep (then READY), reps, best,
-time drop-off beside MSS (top speed of the sprint profile) and its drop-off, Sdec, personal best and
-intensity against it, recent times, the last rep's splits, and who is up next in the rotation.
+"""The per-athlete table: verdict, the rest still to go before the next rep (then READY), the heart
+rate once a strap speaks, reps, best, time drop-off beside MSS (top speed of the sprint profile) and
+its drop-off, Sdec, personal best and intensity against it, recent times, the last rep's splits, and
+who is up next in the rotation.
 
 The rest is counted down against the block's minimum rest. Until sessions carry a plan, that is
 Charlie Francis' rule of thumb for full recovery between maximal sprints: a minute per 10 m run."""
@@ -82,6 +83,7 @@ class Row:
     rest_s: float | None
     minimum_rest_s: float
     judged: RepResult | None  # the latest valid rep: its best, drop-offs, MSS and verdict
+    heart: object  # the ♥ cell: the athlete's current bpm, once a strap has spoken
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("pb_pct", lambda t: "% PB", _judged(lambda r: fmt_pct(r.intensity_pb_pct))),
     Column("times", lambda t: f"Last {RECENT} times s", lambda row: _recent_times(row.board)),
 )
+
+
+# after the rest once a strap speaks: the heart rate beside the rest it is read with
+HEART = Column("heart", lambda t: "♥ bpm", lambda row: row.heart)
+NO_HEART = "—"
 
 
 def _split(i: int) -> Callable[[Row], object]:
@@ -159,12 +166,13 @@ class AthleteTable(ScrollView, can_focus=True):
         self._changes: dict[str, int] = {}  # athlete -> how many times one of their cells changed
         self._widths: dict[str, int] = {}  # column -> the widest it has shown, in cells
         self._rows: dict[str, tuple[tuple, Strip]] = {}  # athlete ("" the header) -> (drawn from, line)
+        self._hearts: dict[str, object] = {}  # athlete -> their ♥ cell; empty: no strap, no ♥ column
         self._set_columns()
 
     # -- what the app shows ----------------------------------------------------------------------
 
     def show(self, board: AthleteBoard, next_up: str | None, rest: float | None) -> None:
-        row = Row(board, next_up, rest, self.minimum_rest_s, board.judged)
+        row = Row(board, next_up, rest, self.minimum_rest_s, board.judged, self._hearts.get(board.name, NO_HEART))
         cells = {column.key: column.cell(row) for column in self._columns}
         if board.name not in self._shown:
             self._shown[board.name] = cells
@@ -204,6 +212,22 @@ class AthleteTable(ScrollView, can_focus=True):
         if name in self._shown:
             self._set(name, "rest", rest_cell(rest, self.minimum_rest_s))
 
+    def show_heart(self, name: str, cell: object) -> None:
+        """A strap's reading: the first brings the ♥ column (after the rest) to every row."""
+        first = not self._hearts
+        self._hearts[name] = cell
+        if first:
+            self._columns = self._column_list()  # the other columns keep their widths
+            for athlete, cells in self._shown.items():
+                cells[HEART.key] = self._hearts.get(athlete, NO_HEART)
+                self._changes[athlete] += 1
+            self._set_labels()
+            for cells in self._shown.values():
+                self._widen(cells)
+            self._resized()
+        elif name in self._shown:
+            self._set(name, HEART.key, cell)
+
     def set_rest_target(self, seconds: float) -> None:
         """The running block's minimum rest: the column's header says it; the rest cells follow at the
         next `show_rest`."""
@@ -225,11 +249,17 @@ class AthleteTable(ScrollView, can_focus=True):
     # -- columns and cells ---------------------------------------------------------------------
 
     def _set_columns(self) -> None:
-        splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))
-                  for i, d in enumerate(self.course.distances_m[1:])]
-        self._columns = [*COLUMNS, *splits]
+        self._columns = self._column_list()
         self._widths = {}
         self._set_labels()
+
+    def _column_list(self) -> list[Column]:
+        splits = [Column(f"split{i}", lambda t, d=d: f"@{d:g}m", _split(i))
+                  for i, d in enumerate(self.course.distances_m[1:])]
+        columns = [*COLUMNS, *splits]
+        if self._hearts:
+            columns.insert(next(i for i, c in enumerate(columns) if c.key == "rest") + 1, HEART)
+        return columns
 
     def _set_labels(self) -> None:
         self._labels = {column.key: Text(column.label(self)) for column in self._columns}

@@ -6,7 +6,9 @@ athlete's threshold (monitor/session/heart.py). While the rest runs it says so; 
 heart still above its threshold says HR HIGH, and a strap that gives no reading says NO HR (HR
 cannot confirm). Made and mounted when the first strap speaks, so a session without straps looks as
 before and its first frame neither loads nor styles a table it does not show (this module, Textual's
-DataTable and the heart-rate code are loaded with the first strap's reading).
+DataTable and the heart-rate code are loaded with the first strap's reading). The athlete table's
+♥ column (`athlete_table_cell`) carries the bpm too, so a terminal too short for this table (it is
+hidden under 32 rows, as the plots are) still shows every athlete's heart rate.
 """
 
 from __future__ import annotations
@@ -29,6 +31,17 @@ COLUMNS = (("Athlete", "athlete"), ("♥ bpm", "bpm"), ("Contact", "contact"), (
 
 def bpm_cell(bpm: int | None) -> Text:
     return Text("—") if bpm is None else Text(f"{bpm}", style="bold")
+
+
+def athlete_table_cell(changed: HeartChanged) -> Text:
+    """The athlete table's ♥ cell, seen on every terminal: the bpm, amber while the rest is over but
+    HR is still at or above the athlete's threshold (HR HIGH)."""
+    from gates.hr_recovery import Readiness
+
+    cell = bpm_cell(changed.heart.bpm)
+    if changed.heart.readiness is Readiness.HR_HIGH:
+        cell.stylize(WAIT_STYLE)
+    return cell
 
 
 def contact_cell(contact: Contact | None) -> Text:
