@@ -14,7 +14,7 @@ from gates.sprint_fit import SprintProfile
 from gates.sprint_model import velocity_at_time
 from monitor.present.words import not_counted_flag
 from monitor.report.svg import Plot, esc, nice_ticks, polyline
-from monitor.session.analyzer import RepResult
+from monitor.session.analyzer import RepResult, floor_time_s
 
 CURVE_POINTS = 48
 REFERENCE_WORDS = {"session": "session best", "pb": "PB", "target": "target"}
@@ -51,9 +51,7 @@ def rep_times(results: Sequence[RepResult], judged: RepResult | None, name: str)
     """`judged`: the result whose verdict stands (the athlete's last valid rep): its reference and floor."""
     timed = [(i, r) for i, r in enumerate(results) if r.rep.time_us is not None]
     ref_us = None if judged is None else judged.reference_us
-    floor_s = None  # against a target the band says what is too slow or too fast, not one floor
-    if ref_us is not None and judged.reference != "target" and judged.floor_pct:  # type: ignore[union-attr]
-        floor_s = ref_us / 1e6 / (judged.floor_pct / 100)  # type: ignore[union-attr]
+    floor_s = floor_time_s(judged)
     lines = [x for x in (None if ref_us is None else ref_us / 1e6, floor_s) if x is not None]
     values = [r.rep.time_us / 1e6 for _, r in timed] + lines
     lo, hi = min(values, default=0.0), max(values, default=1.0)

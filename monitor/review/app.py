@@ -67,8 +67,11 @@ class ReviewApp(App):
         self.athlete: AthleteDigest | None = None
         info = session.info
         state = "ended" if info.ended else "open"
-        self.sub_title = " · ".join([f"session {info.id}", when(info.created_ns), state,
-                                     f"{session.reps} reps", f"floor {session.rule.floor_pct:g} %"])
+        parts = [f"session {info.id}", when(info.created_ns), state, f"{session.reps} reps"]
+        floors = session.floors_pct()  # as the reps were judged: a plan's blocks each have their own
+        if floors:
+            parts.append(("floors " if len(floors) > 1 else "floor ") + ", ".join(f"{f:g} %" for f in floors))
+        self.sub_title = " · ".join(parts)
 
     def compose(self) -> ComposeResult:
         self.athletes = AthleteList(self.session.athletes, several_courses=len(self.session.courses) > 1,
@@ -119,7 +122,7 @@ class ReviewApp(App):
         if result is None:  # a highlight from the athlete shown before: already replaced
             return
         rep, fitted = result.rep, result.profile
-        self.times_plot.draw(athlete, self.session.rule.floor_pct, number)
+        self.times_plot.draw(athlete, number)
         self.speed_plot.draw(rep, fitted)
         head = f"Rep {number} · {athlete.name} · {fmt_figure(rep.time_us and rep.time_us / 1e6)} s"
         if fitted is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from gates.course import Course
 from monitor.present.heart import hearts_of
-from monitor.session.analyzer import RepResult, StopRule, Verdict
+from monitor.session.analyzer import RepResult, StopRule, Verdict, floor_time_s
 from monitor.session.heart import RepHeart
 from monitor.session.model import SessionModel
 from monitor.store import db as st
@@ -36,6 +36,11 @@ class AthleteDigest:
     def valid(self) -> int:
         return sum(r.rep.valid for r in self.results)
 
+    @property
+    def judged(self) -> RepResult | None:
+        """The last rep that counted: its verdict, reference and floor are where the athlete stood."""
+        return next((r for r in reversed(self.results) if r.rep.valid), None)
+
 
 @dataclass(frozen=True, slots=True)
 class SessionDigest:
@@ -54,6 +59,12 @@ class SessionDigest:
             if a.valid:
                 done.setdefault(a.name, set()).add(a.block)
         return {name: len(blocks) for name, blocks in done.items()}
+
+    def floors_pct(self) -> list[float]:
+        """The floors the verdicts applied, highest first (each block of a plan has its own, whatever
+        the command line said); none against a target, whose band is not one floor."""
+        judged = (a.judged for a in self.athletes)
+        return sorted({r.floor_pct for r in judged if floor_time_s(r) is not None}, reverse=True)  # type: ignore[misc]
 
     @property
     def reps(self) -> int:

@@ -36,18 +36,23 @@ def _pad(low: float, high: float, share: float = 0.15, least: float = 0.02) -> t
 
 
 class TimesPlot(PlotextPlot):
-    """Every rep of one athlete by its session number; the floor line is best ÷ floor %."""
+    """Every rep of one athlete by its session number; the floor line is the one their verdict
+    applied (`floor_time_s`): the block's floor % of the session best or of the PB."""
 
     floor_s: float | None = None
     counted: tuple[tuple[int, float], ...] = ()  # (rep number, time s) of the reps that count
     dropped: tuple[tuple[int, float], ...] = ()  # and of those that do not
 
-    def draw(self, athlete: AthleteDigest, floor_pct: float, selected: int | None) -> None:
+    def draw(self, athlete: AthleteDigest, selected: int | None) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        self.floor_s = floor = floor_time_s(athlete.best_us, floor_pct)
-        title = athlete.name if floor is None else f"{athlete.name} · floor {floor:.2f} s (best ÷ {floor_pct:g} %)"
+        judged = athlete.judged
+        self.floor_s = floor = floor_time_s(judged)
+        title = athlete.name
+        if floor is not None:
+            of = "PB" if judged.reference == "pb" else "best"  # type: ignore[union-attr]
+            title += f" · floor {floor:.2f} s ({of} ÷ {judged.floor_pct:g} %)"  # type: ignore[union-attr]
         plt.title(title)
         plt.xlabel("rep")
         timed = [(r.rep.number, r.rep.time_us / 1e6, r.rep.valid) for r in athlete.results if r.rep.time_us]

@@ -145,9 +145,13 @@ def _profile(course: Course, splits_us: tuple[int | None, ...]) -> SprintProfile
     return rep_profile(Rep(0, "", course, 0, splits_us))
 
 
-def floor_time_s(best_us: int | None, floor_pct: float) -> float | None:
-    """A valid rep slower than this is under the floor (intensity = best / t < floor)."""
-    return None if best_us is None else best_us / 1e6 / (floor_pct / 100.0)
+def floor_time_s(judged: RepResult | None) -> float | None:
+    """The floor `judged`'s verdict applied, as a time: a valid rep slower than its reference (the
+    session best or the PB) ÷ its floor % is under it. None before a valid rep, and against a target,
+    whose band has a fast edge as well as a slow one. Every view draws its floor line from this."""
+    if judged is None or judged.reference_us is None or not judged.floor_pct or judged.reference == "target":
+        return None
+    return judged.reference_us / 1e6 / (judged.floor_pct / 100.0)
 
 
 class Analyzer:

@@ -464,7 +464,7 @@ class DashboardApp(config.OpensInOurTheme, App):
         for name in names:
             board = self.board.athlete(name)
             if board.recent:
-                self.plots.show(board, self.floor_pct)
+                self.plots.show(board)
             else:
                 self.plots.drop(name)
 

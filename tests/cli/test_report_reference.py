@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from gates.gateline import encode_event
+from support.stored_sessions import reps_bytes, store_parts
+
 from monitor.cli.options import load_plan
 from monitor.report.page import render
 from monitor.session.analyzer import StopRule, Verdict
 from monitor.session.model import Settings
-from monitor.store import db as st
 from monitor.store import saved as saved_session
 
 
@@ -30,31 +30,8 @@ def text_of(html: str) -> str:
     return " ".join(parser.parts)
 
 
-def reps_bytes(reps: list[tuple[tuple[int, ...], float]], seq: dict[int, int], t0_s: float) -> bytes:
-    """Each rep (its gates, its time) 60 s after the previous one, splits evenly over the gates."""
-    frames = b""
-    for k, (gates, rep_s) in enumerate(reps):
-        go_us = round((t0_s + 60 * k) * 1e6)
-        for i, gate in enumerate(gates):
-            frames += encode_event(gate, seq.setdefault(gate, 0), go_us + round(rep_s * i / (len(gates) - 1) * 1e6))
-            seq[gate] += 1
-    return frames
-
-
 def stored(path, settings: Settings, course: str, parts: list[bytes | tuple[str, dict]]) -> str:
-    from gates.gateline import GatelineDecoder
-
-    decoder = GatelineDecoder()
-    with st.SessionStore(path) as store:
-        sid = store.start_session(course=course, athletes=["Ada"], sources=["replay:x.cap"],
-                                  settings=settings.as_dict())
-        for part in parts:
-            if isinstance(part, bytes):
-                store.append(sid, "replay:x.cap", decoder.feed(part))
-            else:
-                store.annotate(sid, part[0], **part[1])
-        store.end_session(sid)
-    return render(saved_session.load(str(path), str(sid)))
+    return render(saved_session.load(str(path), str(store_parts(path, settings, course, parts))))
 
 
 def test_against_pb_the_report_says_of_pb_with_its_time(tmp_path):

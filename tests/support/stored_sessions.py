@@ -59,3 +59,30 @@ def make_small_session(path: Path, names: list[str], rep_s: float = 4.0) -> int:
         sid = store.start_session(course=COURSE, athletes=names, sources=["replay:x.cap"])
         store.append(sid, "replay:x.cap", GatelineDecoder().feed(frames))
     return sid
+
+
+def reps_bytes(reps: list[tuple[tuple[int, ...], float]], seq: dict[int, int], t0_s: float) -> bytes:
+    """Each rep (its gates, its time) 60 s after the previous one, splits evenly over the gates."""
+    frames = b""
+    for k, (gates, rep_s) in enumerate(reps):
+        go_us = round((t0_s + 60 * k) * 1e6)
+        for i, gate in enumerate(gates):
+            frames += encode_event(gate, seq.setdefault(gate, 0), go_us + round(rep_s * i / (len(gates) - 1) * 1e6))
+            seq[gate] += 1
+    return frames
+
+
+def store_parts(path, settings: Settings, course: str, parts: list[bytes | tuple[str, dict]]) -> int:
+    """Ada's session from `parts` in order: gateline bytes (`reps_bytes`) or an annotation (kind,
+    fields), stored and ended in the database at `path`; its id."""
+    decoder = GatelineDecoder()
+    with st.SessionStore(path) as store:
+        sid = store.start_session(course=course, athletes=["Ada"], sources=["replay:x.cap"],
+                                  settings=settings.as_dict())
+        for part in parts:
+            if isinstance(part, bytes):
+                store.append(sid, "replay:x.cap", decoder.feed(part))
+            else:
+                store.annotate(sid, part[0], **part[1])
+        store.end_session(sid)
+    return sid

@@ -13,6 +13,7 @@ import math
 import pytest
 from support.conditions import wait_for
 from support.review_store import ATHLETES, VOIDED_REP, derived, gates, stored_session
+from support.stored_sessions import reps_bytes, store_parts
 from rich.text import Text
 
 from drivers.registry import create
@@ -23,10 +24,13 @@ from gates.rep_profile import rep_profile
 from gates.sprint_model import velocity_at_time
 from monitor.store import db as st
 from monitor.session import facts
+from monitor.cli.options import load_plan
 from monitor.cli.review import load
 from monitor.live.pipeline import Pipeline
 from monitor.review.app import ReviewApp
 from monitor.review.help import ReviewHelp
+from monitor.session.analyzer import StopRule
+from monitor.session.model import Settings
 from simulators.athletes import presets
 from simulators.plans import get_plan
 from simulators.session import SessionConfig, simulate
@@ -145,6 +149,24 @@ async def test_selecting_a_rep_shows_its_profile_its_velocity_curve_and_where_it
         assert app.times_plot.floor_s == pytest.approx(best / 1e6 / 0.95)
         assert app.times_plot.counted == tuple((r.rep.number, r.rep.time_us / 1e6) for r in reps if r.rep.valid)
         assert all(not math.isnan(v) for _, v in series.curve)
+
+
+async def test_a_plan_sessions_floors_are_those_its_blocks_judged_at_not_the_command_lines(tmp_path):
+    """micro-dosed: 30 m at 98 % of the session best, then 150 m at 95 % of the PB; the command's rule
+    (95 % of the session best) judged nothing."""
+    settings = Settings(rule=StopRule(), plan=load_plan("micro-dosed"), pbs=(("Ada", "0,150", "standing", 18_500_000),))
+    four, seq = (1, 2, 3, 4), {}
+    store_parts(tmp_path / "g.sqlite3", settings, "0,10,20,30",
+                [reps_bytes([(four, 3.70), (four, 3.72)], seq, 60), (facts.BLOCK, {"block": 2}),
+                 reps_bytes([((1, 2), 20.0)], seq, 600)])
+    app = ReviewApp(load(str(tmp_path / "g.sqlite3"), None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.sub_title.endswith("· 3 reps · floors 98 %, 95 %")
+        assert app.times_plot.floor_s == pytest.approx(3.70 / 0.98)
+        await pilot.press("right_square_bracket")  # Ada's 150 m in block 2
+        await pilot.pause()
+        assert app.times_plot.floor_s == pytest.approx(18.5 / 0.95)
 
 
 async def test_a_voided_rep_shows_why_it_has_no_profile(db, model):

@@ -381,6 +381,10 @@ async def test_a_second_session_shows_mss_and_the_first_sessions_pbs(store):
             assert app.table.get_cell(name, "mss") == fmt_speed(latest.mss)
             assert app.table.get_cell(name, "mss_drop") == fmt_pct(latest.mss_dropoff_pct)
             assert app.table.get_cell(name, "pb_pct") == fmt_pct(latest.intensity_pb_pct)
+            assert latest.reference == "pb"  # so the floor line is the PB's, not today's best's
+            floor_s = latest.reference_us / 1e6 / 0.95
+            await until(pilot, lambda: getattr(app.plots._plots.get(name), "floor_s", None) == pytest.approx(floor_s),
+                        f"{name}'s plot to draw the floor against the PB")
         last = app.board.last
         assert last == results[-1]
         assert str(app.query_one("#rep-profile", Label).content).startswith(f"MSS {fmt_speed(last.mss)} m/s · MAC")

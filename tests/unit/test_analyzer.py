@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from gates.course import Course
 from gates.rep import IMPOSSIBLE, VOIDED, Rep
 from gates.sprint_model import time_at_distance
-from monitor.session.analyzer import Analyzer, StopRule, Verdict
+from monitor.session.analyzer import Analyzer, StopRule, Verdict, floor_time_s
 
 COURSE = Course((0, 30))
 
@@ -207,6 +207,14 @@ def test_judged_against_the_pb_without_one_falls_back_to_the_session_best_and_sa
         r = a.add(rep(n, t))
     assert r.verdict is Verdict.CAUTION
     assert r.reason == "rep under 95 % of session best 4.00 s, no PB yet (93.0 %)"
+
+
+def test_the_floor_line_is_the_reference_the_verdict_used_over_its_floor():
+    pbs = {("Ann", COURSE): 3_800_000}
+    today = Analyzer(StopRule(floor_pct=98.0), pbs=pbs)
+    assert floor_time_s(today.add(rep(1, 4.00))) == pytest.approx(4.00 / 0.98)  # the session best, rep 1 on
+    assert floor_time_s(Analyzer(StopRule(against="pb"), pbs=pbs).add(rep(1, 4.00))) == pytest.approx(3.80 / 0.95)
+    assert floor_time_s(None) is None  # no valid rep yet
 
 
 def test_rule_rejects_an_unknown_reference():

@@ -7,7 +7,7 @@ from __future__ import annotations
 from gates.course import Course
 from gates.events import GateEvent
 from monitor.session import facts, plans
-from monitor.session.analyzer import SHORT_REST, Verdict
+from monitor.session.analyzer import SHORT_REST, Verdict, floor_time_s
 from monitor.session.blocks import BlockChanged
 from monitor.session.model import RepFinished, SessionModel, Settings
 from monitor.store.history import bests_of
@@ -138,6 +138,7 @@ def test_strides_are_judged_against_the_target_band_never_against_todays_best():
                         (Verdict.CAUTION, "slower than the band")]
     assert model.ordered_results()[1].reference == "target"
     assert model.ordered_results()[1].reference_us == round(4_000_000 / 0.85)
+    assert floor_time_s(model.ordered_results()[1]) is None  # a band, not one floor: no floor line is drawn
 
 
 def test_the_first_rep_well_below_recent_form_is_a_caution_to_end_after_the_block():

@@ -14,7 +14,6 @@ from monitor.tui.board import Board
 from monitor.tui.widgets.athletes import fmt_rest
 from monitor.tui.widgets.gates import chip_text
 from monitor.tui.widgets.last_rep import best_line
-from monitor.session.analyzer import floor_time_s
 from monitor.tui.widgets.verdict import banner_for
 
 COURSE = Course.parse("0,10,20,30")
@@ -125,7 +124,6 @@ def test_gate_chip_says_in_words_what_is_wrong():
 
 def test_small_formatters():
     assert fmt_rest(None) == "—" and fmt_rest(59.9) == "0:59" and fmt_rest(185) == "3:05"
-    assert floor_time_s(3_800_000, 95.0) == 4.0 and floor_time_s(None, 95.0) is None
 
 
 def test_the_go_banner_and_the_best_line_name_the_session_best_and_the_pb():

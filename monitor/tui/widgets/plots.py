@@ -21,13 +21,15 @@ def _plot_class() -> type[Widget]:
     from textual_plotext import PlotextPlot
 
     class AthletePlot(PlotextPlot):
-        def draw(self, board: AthleteBoard, floor_pct: float) -> None:
+        floor_s: float | None = None  # the floor line: the one the athlete's verdict applied
+
+        def draw(self, board: AthleteBoard) -> None:
             plt = self.plt
             plt.clear_data()
             plt.clear_figure()
             valid = [(i, r.rep.time_us / 1e6) for i, r in enumerate(board.recent, 1)
                      if r.rep.valid and r.rep.time_us]
-            floor = floor_time_s(board.best_us, floor_pct)
+            self.floor_s = floor = floor_time_s(board.judged)
             title = board.name if floor is None else f"{board.name} · floor {floor:.2f} s"
             plt.title(title)
             count = max(len(board.recent), 2)
@@ -58,13 +60,13 @@ class PlotGrid(Grid):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._plots: dict[str, Widget] = {}
 
-    def show(self, board: AthleteBoard, floor_pct: float) -> None:
+    def show(self, board: AthleteBoard) -> None:
         plot = self._plots.get(board.name)
         if plot is None:
             plot = self._plots[board.name] = _plot_class()(classes="athlete-plot")
             self.mount(plot)
             self._fit()
-        plot.draw(board, floor_pct)  # type: ignore[attr-defined]
+        plot.draw(board)  # type: ignore[attr-defined]
 
     def drop(self, name: str) -> None:
         """No plot for `name` (they have no rep in the running block)."""
