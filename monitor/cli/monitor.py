@@ -90,9 +90,20 @@ def run(args: argparse.Namespace) -> int:
         except PipelineError as err:  # sources that cannot run together
             raise UsageError(f"--source: {err}") from None
         if not args.headless:  # the dashboard (default): quitting leaves the session open to resume
-            return asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False,
+            code = asyncio.run(run_dashboard(pipeline, where=" ".join(args.source), end_on_exit=False,
                                              theme=args.theme, hi_range_m=ranges, default_range_m=default_range))
+            if pipeline.session is not None:
+                print(f"gates monitor: {_kept(store, pipeline.session)}")
+            return code
         return asyncio.run(run_headless(pipeline, as_json=args.json, db=str(store.path)))
+
+
+def _kept(store, session: int) -> str:
+    """Where the coach's session is, once the dashboard has closed, and what comes next for it."""
+    if store.session(session).ended:
+        return f"session {session} ended, stored in {store.path} (gates review {session} shows it)"
+    return (f"session {session} stored in {store.path}, still open: gates monitor with the same sources, "
+            f"course and athletes resumes it")
 
 
 def _heart(pairings, settings):

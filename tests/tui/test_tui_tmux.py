@@ -1,4 +1,5 @@
-"""`gates demo` in a real terminal: started in tmux as a person would, read back with capture-pane.
+"""`gates demo` and `gates monitor` in a real terminal: started in tmux as a person would, read back
+with capture-pane.
 
 The demo runs with its defaults (at 3 times their speed) and its default database
 (XDG_DATA_HOME points at a temporary directory, so the user's own sessions are never touched). The test reads the screen until it shows a
@@ -27,10 +28,10 @@ FAST = " --speed 18"
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: the terminal test needs it")
 
 
-def gates_command(options: str = "") -> str:
-    """`gates` as installed, else the same entry point through this interpreter."""
+def gates_command(arguments: str) -> str:
+    """`gates ARGUMENTS` as installed, else the same entry point through this interpreter."""
     script = shutil.which("gates")
-    return f"{script} demo{options}" if script else f"{sys.executable} -m monitor demo{options}"
+    return f"{script} {arguments}" if script else f"{sys.executable} -m monitor {arguments}"
 
 
 def has_verdict(screen: str) -> bool:
@@ -45,7 +46,7 @@ def test_gates_demo_in_tmux_shows_a_rep_and_a_verdict(tmp_path):
     tmux = Tmux(tmp_path / "tmux.sock")
     env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
     try:
-        tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", f"{env_prefix} {gates_command(FAST)}")
+        tmux("new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", f"{env_prefix} {gates_command('demo' + FAST)}")
         tmux("set-option", "-t", "demo", "remain-on-exit", "on")
         tmux.wait_for("the dashboard", lambda s: "Void" in s and "Athletes" in s)
         screen = tmux.wait_for("a rep", lambda s: re.search(r"Rep \d+ · \w+", s) is not None)
@@ -71,7 +72,7 @@ def test_after_s_in_gates_demo_the_next_rep_is_run_and_credited_by_the_athlete_a
     tmux = Tmux(tmp_path / "tmux.sock")
     env_prefix = f"cd {ROOT} && XDG_DATA_HOME={tmp_path} TERM=xterm-256color"
     try:
-        tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", f"{env_prefix} {gates_command(FAST)}")
+        tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", f"{env_prefix} {gates_command('demo' + FAST)}")
         tmux("set-option", "-t", "demo", "remain-on-exit", "on")
         tmux.wait_for("the first round", lambda s: "Finn · rep 6" in s and "next up: Ada" in s)
         tmux("send-keys", "-t", "demo", "s")
@@ -89,3 +90,23 @@ def test_after_s_in_gates_demo_the_next_rep_is_run_and_credited_by_the_athlete_a
         tmux.wait_for("the demo to quit", lambda s: "gates demo: session" in s, history=True)
     finally:
         subprocess.run([TMUX, "-S", tmux.socket, "kill-server"], capture_output=True)
+
+
+def test_gates_monitor_in_tmux_says_where_the_open_session_is_kept_when_the_coach_quits(tmp_path):
+    capture = tmp_path / "s.cap"
+    subprocess.run([sys.executable, "-m", "monitor", "simulate", "--out", str(capture), "--athletes", "2",
+                    "--reps", "2"], check=True, capture_output=True)
+    db = tmp_path / "gates.sqlite3"
+    tmux = Tmux(tmp_path / "tmux.sock")
+    command = gates_command(f"monitor --source replay:{capture}?speed=20 --athletes Ada,Ben --course 0,10,20,30 "
+                            f"--db {db}")
+    try:
+        tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", f"cd {ROOT} && TERM=xterm-256color {command}")
+        tmux("set-option", "-t", "demo", "remain-on-exit", "on")
+        tmux.wait_for("a rep", lambda s: re.search(r"Ada · rep 1\b", s) is not None)
+        tmux("send-keys", "-t", "demo", "q")
+        screen = tmux.wait_for("the monitor to quit", lambda s: "gates monitor: session" in s, history=True)
+    finally:
+        subprocess.run([TMUX, "-S", tmux.socket, "kill-server"], capture_output=True)
+    said = " ".join(screen.replace("\n", "").split())
+    assert f"gates monitor: session 1 stored in {db}, still open: gates monitor with the same" in said
