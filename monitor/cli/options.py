@@ -321,11 +321,25 @@ def load_saved(db: str | None, session: str) -> SavedSession:
     sid = session_id(session)
     path = database_path(db)
     try:
+        with st.SessionStore(path, readonly=True) as store:
+            stored_session(store, sid)
         return saved.load(path, sid)
     except st.StoreError as err:
-        text = str(err)
-        raise UsageError(text if text.startswith("session") else f"--db {path}: {text}" if str(path) not in text
-                         else f"--db {text}") from None
+        raise UsageError(f"--db {err}" if str(path) in str(err) else f"--db {path}: {err}") from None
+
+
+def stored_session(store, wanted: int | None) -> int:
+    """The session `wanted` (None: the latest) if `store` holds it, else UsageError saying which
+    sessions it does hold."""
+    ids = [info.id for info in store.sessions()]
+    if not ids:
+        raise UsageError(f"no sessions in {store.path}")
+    if wanted is None:
+        return ids[-1]
+    if wanted not in ids:
+        held = f"session {ids[0]}" if len(ids) == 1 else f"sessions {ids[0]}–{ids[-1]}"
+        raise UsageError(f"no session {wanted} in {store.path} (it holds {held}; `gates sessions` lists them)")
+    return wanted
 
 
 def require_terminal() -> None:

@@ -46,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _session(db: str | None, session: str, athlete: str | None):
     from monitor.cli.options import load_saved
+
+    saved = load_saved(db, session)  # a wrong SESSION or --db is said before the report's code is loaded
     from monitor.report.heart import with_heart
     from monitor.report.page import athletes_of, render
 
-    saved = load_saved(db, session)
     if athlete is not None and athlete not in athletes_of(saved):
         raise UsageError(f"--athlete {athlete!r}: no rep of this athlete in session {saved.info.id}")
     return saved.path, with_heart(render(saved, athlete), saved, athlete)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from monitor.cli.options import UsageError, add_theme_option, chosen_look, database_path, session_id
+from monitor.cli.options import UsageError, add_theme_option, chosen_look, database_path, session_id, stored_session
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -31,20 +31,9 @@ def load(db: str | None, session: str | None):
     path = database_path(db)
     try:
         with st.SessionStore(path, readonly=True) as store:
-            ids = [s.id for s in store.sessions()]
-            if not ids:
-                raise UsageError(f"no sessions in {path}")
-            if wanted is None:
-                wanted = ids[-1]
-            elif wanted not in ids:
-                raise UsageError(f"no session {wanted} in {path} (it holds {_span(ids)}; `gates sessions` lists them)")
-            return digest(store, wanted)
+            return digest(store, stored_session(store, wanted))
     except st.StoreError as err:
         raise UsageError(f"--db {err}") from None
-
-
-def _span(ids: list[int]) -> str:
-    return f"session {ids[0]}" if len(ids) == 1 else f"sessions {ids[0]}–{ids[-1]}"
 
 
 def logs_of(path, session: int) -> dict:

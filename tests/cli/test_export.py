@@ -378,8 +378,9 @@ def test_bad_session_ids_and_databases(command, stored, tmp_path):
     path, sid = stored
     name, *options = command
     for session, words in (("abc", "'abc' is not a session id"), ("-3", "'-3' is not a session id"),
-                           ("0", "is not a session id"), ("99", "no session 99 in")):
+                           ("0", "is not a session id")):
         refused(gates(name, session, *options, "--db", str(path)), words)
+    refused(gates(name, "99", *options, "--db", str(path)), f"no session 99 in {path} (it holds session {sid};")
     refused(gates(name, str(sid), *options, "--db", str(tmp_path / "none.sqlite3")), "no such session database")
     assert not (tmp_path / "none.sqlite3").exists()
     # no --db and no database in the data directory yet: say where it looked, make nothing
