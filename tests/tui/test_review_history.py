@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 from support.athlete_history import ATHLETE, DAYS, LAST_WEEK, OTHERS, build
+from support.dashboard import until
 from support.history import week_lines
 
 from monitor.cli.review import history_loader, load
@@ -38,7 +39,7 @@ async def test_h_shows_the_athletes_weeks_pbs_and_log_and_escape_goes_back(histo
         await pilot.pause()
         assert app.athlete.name == ATHLETE
         await pilot.press("h")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.query("#history-weeks"), "the history's weeks")  # mounted a frame after
         screen = app.screen
         assert isinstance(screen, HistoryScreen)
         weeks = screen.query_one("#history-weeks")
@@ -71,7 +72,7 @@ async def test_each_athlete_has_their_own_history(history):
         name = app.athlete.name
         assert name in OTHERS
         await pilot.press("h")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.query("#history-log"), "the history's log")
         log = app.screen.query_one("#history-log")
         assert len(column(log, "date")) == len(DAYS)
         assert column(log, "note")[-1].startswith("Ben's own note") == (name == "Ben")

@@ -158,8 +158,7 @@ async def test_next_up_follows_the_track_without_a_key(live):
 async def test_reassign_picks_another_athlete(live):
     pilot, app, pipeline = live
     typed(app, "r")
-    await until(pilot, lambda: isinstance(app.screen, PickAthlete) and app.screen.query_one(OptionList).has_focus,
-                "the athlete picker")
+    await until(pilot, lambda: prompting(app, PickAthlete, OptionList), "the athlete picker")
     offered = app.screen.names
     typed(app, "down", "enter")
     await until(pilot, lambda: notes(pipeline, facts.REASSIGN), "the reassignment to be stored")
