@@ -218,11 +218,9 @@ class AthleteTable(ScrollView, can_focus=True):
         self._hearts[name] = cell
         if first:
             self._columns = self._column_list()  # the other columns keep their widths
-            for athlete, cells in self._shown.items():
-                cells[HEART.key] = self._hearts.get(athlete, NO_HEART)
-                self._changes[athlete] += 1
             self._set_labels()
-            for cells in self._shown.values():
+            for athlete, cells in self._shown.items():  # each row is drawn again: the widths changed
+                cells[HEART.key] = self._hearts.get(athlete, NO_HEART)
                 self._widen(cells)
             self._resized()
         elif name in self._shown:
