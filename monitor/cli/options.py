@@ -36,13 +36,17 @@ MAX_NAME = 60  # characters: an athlete's name fits a table column and a banner 
 
 def check_names(option: str, names: list[str]) -> list[str]:
     """Athlete names as typed, or UsageError: they are drawn on the dashboard and stored as text, so
-    no control characters (terminal escapes), no bytes that are not UTF-8, and a readable length."""
+    no control characters (terminal escapes), no bytes that are not UTF-8, and a readable length; and
+    each once, as the rotation takes them in turn and every rep is credited by name."""
     for name in names:
         if not name.isprintable():
             shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise UsageError(f"{option}: '{shown}' is not a name: control characters or bytes that are not UTF-8")
         if len(name) > MAX_NAME:
             raise UsageError(f"{option}: a name is at most {MAX_NAME} characters, got {len(name)}")
+    twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if twice is not None:
+        raise UsageError(f"{option}: athlete names must differ ({twice} is named twice)")
     return names
 
 
@@ -172,12 +176,12 @@ def user_plans() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
 
 
-def load_plan(spec: str) -> SessionPlan:
+def load_plan(spec: str, option: str = "--plan") -> SessionPlan:
     """The plan `--plan` names (a template, one of the user's, or a file), or UsageError: a bad plan
-    file is one line naming the file, the block and the key."""
+    file is one line naming the file, the block and the key; `option` names where the user typed it."""
     from monitor.session import plans
 
-    path = Path(spec)
+    path, where = Path(spec), f"{option} " if option else ""
     try:
         if spec in plans.TEMPLATES:
             return plans.template(spec)
@@ -185,7 +189,7 @@ def load_plan(spec: str) -> SessionPlan:
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as err:
-                raise UsageError(f"--plan {spec}: cannot read it: {getattr(err, 'strerror', None) or err}") from None
+                raise UsageError(f"{where}{spec}: cannot read it: {getattr(err, 'strerror', None) or err}") from None
             return plans.parse(text, spec)
         own = user_plans().get(spec)
         if own is not None:
@@ -193,7 +197,8 @@ def load_plan(spec: str) -> SessionPlan:
     except plans.PlanError as err:
         raise UsageError(str(err)) from None
     known = ", ".join([*plans.TEMPLATES, *user_plans()])
-    raise UsageError(f"--plan: unknown plan {spec!r} (known: {known}; or a .toml file)")
+    unknown = f"unknown plan {spec!r} (known: {known}; or a .toml file)"
+    raise UsageError(f"{option}: {unknown}" if option else unknown)
 
 
 def plan_notes(plan: SessionPlan) -> list[str]:

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.name is None:
         raise UsageError("show needs a plan: gates plans show NAME (`gates plans` lists them)")
-    plan = load_plan(args.name)
+    plan = load_plan(args.name, option="")
     if args.name in plans.TEMPLATES:
         sys.stdout.write(plans.TEMPLATES[args.name])
     else:

@@ -109,6 +109,7 @@ CASES = [
     (["analyze", "{good.cap}", "--athletes", "Ada,\x1b[2JBen"], "--athletes: '\x1b[2JBen' is not a name"),
     (["analyze", "{good.cap}", "--athletes", b"Ada,Z\xfcrich"], "--athletes: 'Z\\xfcrich' is not a name"),
     (["analyze", "{good.cap}", "--athletes", "A" * 61], "a name is at most 60 characters"),
+    ("analyze {good.cap} --athletes Ada,Ben,Ada", "--athletes: athlete names must differ (Ada is named twice)"),
     # --- simulate ---
     ("simulate", "one of the arguments --serial --out --ble is required"),
     ("simulate --out {a-directory}", "cannot write --out {a-directory}: it is a directory"),
@@ -169,6 +170,7 @@ CASES = [
     (f"monitor --headless --source {GOOD} --floor 0", "--floor must be a percentage"),
     (f"monitor --headless --source {GOOD} --course 0,nan", "must be finite numbers"),
     (["monitor", "--headless", "--source", GOOD, "--athletes", b"Ada,\xff"], "--athletes: '\\xff' is not a name"),
+    (f"monitor --headless --source {GOOD} --athletes Ada,Ada", "athlete names must differ (Ada is named twice)"),
     # --- demo: every option is checked before the dashboard needs a terminal ---
     ("demo --athletes 0", "give 1 to 255 athletes"),
     ("demo --speed 0", "--speed must be a number above 0"),

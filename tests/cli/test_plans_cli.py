@@ -76,3 +76,10 @@ def test_an_unknown_plan_name_lists_the_known_ones():
     proc = gates("analyze", "nothing.cap", "--plan", "marathon")
     assert proc.returncode == 2
     assert "--plan: unknown plan 'marathon' (known: micro-dosed, acceleration" in proc.stderr
+
+
+def test_show_of_an_unknown_plan_names_the_plan_not_an_option_never_typed(tmp_path):
+    proc = gates("plans", "show", "marathon", env={"XDG_DATA_HOME": str(tmp_path)})
+    assert proc.returncode == 2
+    assert proc.stderr == ("gates plans: unknown plan 'marathon' (known: micro-dosed, acceleration, flying, strides, "
+                           "rsa; or a .toml file)\n")
