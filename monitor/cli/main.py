@@ -61,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
 
         hold_until_first_frame()
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse names only `gates`; the options to look up are the command's own
+        prog = "gates" if args.command is None else f"gates {args.command}"
+        sys.stderr.write(f"{prog}: error: unrecognized arguments: {' '.join(extra)}\n")
+        return 2
     if args.command is None:
         parser.print_help()
         return 2

@@ -27,6 +27,7 @@ from monitor.cli.options import (
     run_dashboard,
     heart_options,
     session_options,
+    stored_session,
 )
 
 
@@ -82,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(f"gates monitor: {line}" for line in plan_notes(options.plan)), file=sys.stderr)
     store = open_store(args.db)
     with store:
+        if args.session is not None:
+            stored_session(store, args.session)
         try:
             pipeline = Pipeline(store, sources, course=options.course, athletes=options.roster,
                                 rule=replace(options.rule, against=args.against), debounce_us=options.debounce_us,

@@ -338,7 +338,8 @@ def stored_session(store, wanted: int | None) -> int:
     sessions it does hold."""
     ids = [info.id for info in store.sessions()]
     if not ids:
-        raise UsageError(f"no sessions in {store.path}")
+        raise UsageError(f"no sessions in {store.path}" if wanted is None else f"no session {wanted} in {store.path} "
+                         "(it holds none yet)")
     if wanted is None:
         return ids[-1]
     if wanted not in ids:

@@ -85,7 +85,8 @@ CASES = [
     ("analyze {alge.cap} --protocol gateline", "try --protocol alge-timy"),
     ("analyze {good.cap} --protocol wichro", "try --protocol gateline"),
     ("analyze {good.cap} --protocol morse", "--protocol: unknown protocol 'morse'"),
-    ("analyze {good.cap} --bogus", "unrecognized arguments: --bogus"),
+    ("analyze {good.cap} --bogus", "gates analyze: error: unrecognized arguments: --bogus"),
+    ("--bogus", "gates: error: unrecognized arguments: --bogus"),
     # --- the options every command that assembles reps shares ---
     ("analyze {good.cap} --floor abc", "argument --floor: invalid float value"),
     ("analyze {good.cap} --floor 0", "--floor must be a percentage"),
@@ -167,6 +168,7 @@ CASES = [
     (f"monitor --json --source {GOOD}", "--json goes with --headless"),
     (f"monitor --headless --source {GOOD} --session first", "argument --session: invalid int value"),
     (f"monitor --headless --source {GOOD} --session 1 --new", "not allowed with argument --session"),
+    (f"monitor --headless --source {GOOD} --session 7", "no session 7 in "),
     (f"monitor --headless --source {GOOD} --floor 0", "--floor must be a percentage"),
     (f"monitor --headless --source {GOOD} --course 0,nan", "must be finite numbers"),
     (["monitor", "--headless", "--source", GOOD, "--athletes", b"Ada,\xff"], "--athletes: '\\xff' is not a name"),
@@ -185,7 +187,7 @@ CASES = [
     ("demo", "the dashboard needs a terminal"),
     # --- sessions, fit (generic cases: fit's own messages belong to fit) ---
     ("sessions --db {missing}", "no such session database"),
-    ("sessions --json --bogus", "unrecognized arguments: --bogus"),
+    ("sessions --json --bogus", "gates sessions: error: unrecognized arguments: --bogus"),
     ("fit --distances 5,10 --times 1.2,fast", "--times '1.2,fast' is not a comma-separated list of numbers"),
     ("fit --distances five --times 1.2", "--distances 'five' is not a comma-separated list of numbers"),
     ("fit --times 1.2,2.0", "the following arguments are required: --distances"),

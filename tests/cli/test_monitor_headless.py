@@ -219,6 +219,19 @@ def test_once_every_athlete_is_at_end_headless_says_the_workout_is_done_once(tmp
     assert [r for r in records if r["type"] == "finished"] == [{"type": "finished", "reason": "every athlete has reached END"}]
 
 
+def test_session_resumes_only_a_session_the_database_holds_open(tmp_path):
+    path, db = tmp_path / "s.cap", str(tmp_path / "g.sqlite3")
+    write_capture(sim(reps=2), str(path))
+    base = ("monitor", "--headless", "--source", f"replay:{path}?speed=max", "--db", db, "--athletes", "Ada,Ben,Cleo")
+    assert gates(*base).returncode == 0  # session 1, ended with its capture
+    for session, words in (("7", f"no session 7 in {db} (it holds session 1; `gates sessions` lists them)"),
+                           ("1", "session 1 has ended; start a new one")):
+        done = gates(*base, "--session", session)
+        assert done.returncode == 2 and done.stderr.strip().splitlines() == [f"gates monitor: {words}"], done.stderr
+    with st.SessionStore(db, readonly=True) as store:
+        assert [info.id for info in store.sessions()] == [1]
+
+
 @pytest.mark.parametrize("args, words", [
     (["--source", "bogus"], "is not a source spec"),
     (["--source", "/dev/ttyUSB0"], "did you mean 'serial:/dev/ttyUSB0'"),
