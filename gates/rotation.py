@@ -8,17 +8,19 @@ from collections.abc import Iterable
 class Rotation:
     """Athletes in running order; `take()` hands out the next turn and moves the queue on.
 
-    The coach can skip the athlete who is up, move someone, or add a late arrival; every change is
-    an ordinary method so the dashboard can store it as an annotation and replay it. An athlete who
-    is `out` (their session reached END) keeps their place in the order but is passed over until
-    brought back. `version` counts every change, so a turn handed out can be handed back only while
-    nothing has happened since (`untake`).
+    The coach can skip the athlete who is up, send someone out of turn, move someone, or add a late
+    arrival; every change is an ordinary method so the dashboard can store it as an annotation and
+    replay it. An athlete who is `out` (their session reached END) keeps their place in the order but
+    is passed over until brought back. `version` counts every change, so a turn handed out can be
+    handed back only while nothing has happened since (`untake`).
     """
 
     def __init__(self, names: Iterable[str] = (), out: Iterable[str] = ()) -> None:
         self.names: list[str] = list(dict.fromkeys(names))
         self.out: set[str] = set(out) & set(self.names)
         self._next = 0
+        self._first: str | None = None  # sent out of turn: up before the queue, which waits for them
+        self._before: tuple[int, str | None] = (0, None)  # the queue as it was before the last take
         self.version = 0
 
     def __bool__(self) -> bool:
@@ -26,6 +28,8 @@ class Rotation:
 
     @property
     def next_up(self) -> str | None:
+        if self._first is not None:
+            return self._first
         index = self._next_index()
         return None if index is None else self.names[index]
 
@@ -51,27 +55,43 @@ class Rotation:
         self.version += 1
 
     def take(self) -> str | None:
-        index = self._next_index()
-        if index is None:
-            return None
-        self._next = (index + 1) % len(self.names)
+        before = (self._next, self._first)
+        if self._first is not None:  # out of turn: the queue stays where it was
+            name, self._first = self._first, None
+        else:
+            index = self._next_index()
+            if index is None:
+                return None
+            self._next = (index + 1) % len(self.names)
+            name = self.names[index]
+        self._before = before
         self._changed()
-        return self.names[index]
+        return name
 
     def untake(self, name: str, version: int) -> None:
         """Give back the turn `take` handed `name` (a start that came to nothing), if the rotation has
         not changed since (`version` as it was right after that take)."""
         if self.version == version and name in self.names:
-            self._next = self.names.index(name)
+            self._next, self._first = self._before
             self._changed()
 
     def skip(self) -> None:
-        """The athlete who is up sits this turn out."""
+        """The athlete who is up sits this turn out (one sent out of turn: the queue is up again)."""
         self.take()
 
-    def set_next(self, name: str) -> None:
-        """Send `name` now (back in the rotation if they were out); the queue carries on after them."""
+    def send_now(self, name: str) -> None:
+        """`name` runs next, out of turn (back in the rotation if they were out); then the queue goes on
+        from whoever was up, so nobody waiting misses a turn."""
         self.out.discard(name)
+        index = self._next_index()
+        self._first = None if index is not None and self.names[index] == name else name
+        self._changed()
+
+    def set_next(self, name: str) -> None:
+        """Send `name` now (back in the rotation if they were out); the queue carries on after them, as
+        sessions stored before `send_now` were run."""
+        self.out.discard(name)
+        self._first = None
         self._next = self.names.index(name)
         self._changed()
 
@@ -80,6 +100,7 @@ class Rotation:
         self.names = list(dict.fromkeys(names))
         self.out &= set(self.names)
         self._next = 0
+        self._first = None
         self._changed()
 
     def add(self, name: str) -> None:
@@ -91,6 +112,8 @@ class Rotation:
         """`name` is passed over from now on (their session reached END)."""
         if name in self.names and name not in self.out:
             self.out.add(name)
+            if self._first == name:
+                self._first = None
             self._changed()
 
     def bring_back(self, name: str) -> None:
@@ -100,7 +123,10 @@ class Rotation:
 
     def remove(self, name: str) -> None:
         index = self.names.index(name)
-        up = self.next_up
+        if self._first == name:
+            self._first = None
+        queued = self._next_index()  # whoever the queue holds up, out-of-turn or not
+        up = None if queued is None else self.names[queued]
         self.names.pop(index)
         self.out.discard(name)
         if self.names and up is not None:

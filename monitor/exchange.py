@@ -166,7 +166,7 @@ _INT64 = 2 ** 63  # what SQLite stores
 _NOTE_DATA = {
     facts.START: {"sources": _TEXTS, "settings": _OBJECT}, facts.RESUME: {"sources": _TEXTS, "settings": _OBJECT},
     facts.COURSE: {"course": _TEXT}, facts.ROSTER: {"athletes": _TEXTS}, facts.SKIP: {}, facts.NEXT_UP: {"athlete": _TEXT},
-    facts.ADD_ATHLETE: {"athlete": _TEXT}, facts.REMOVE_ATHLETE: {"athlete": _TEXT},
+    facts.OUT_OF_TURN: {"athlete": _TEXT}, facts.ADD_ATHLETE: {"athlete": _TEXT}, facts.REMOVE_ATHLETE: {"athlete": _TEXT},
     facts.BRING_BACK: {"athlete": _TEXT}, facts.VOID: {"rep": _INT},
     facts.REASSIGN: {"rep": _INT, "athlete": _TEXT}, facts.UNDO: {"annotation": _INT}, facts.END: {},
     facts.BLOCK: {"block": _INT}, facts.TIMEOUT: {"at_us": _INT},

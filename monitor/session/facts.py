@@ -16,7 +16,8 @@ RESUME = "resume"  # same data as START: a monitor took up an unfinished session
 COURSE = "course"  # {"course": "0,10,20,30"}: the course from the next event on
 ROSTER = "roster"  # {"athletes": [name, ...]}: the rotation from the next rep on, first name up
 SKIP = "skip"  # {}: the athlete who is up sits this turn out
-NEXT_UP = "next_up"  # {"athlete": name}: send them now; the rotation carries on after them
+NEXT_UP = "next_up"  # {"athlete": name}: send them now; the rotation carries on after them (stored before OUT_OF_TURN)
+OUT_OF_TURN = "out_of_turn"  # {"athlete": name}: they run next; then the rotation goes on from whoever was up
 ADD_ATHLETE = "add_athlete"  # {"athlete": name}: joins the end of the rotation
 REMOVE_ATHLETE = "remove_athlete"  # {"athlete": name}: leaves the rotation
 BRING_BACK = "bring_back"  # {"athlete": name}: back in the rotation after their END took them out
@@ -27,7 +28,7 @@ END = "end"  # {}: the session is over
 BLOCK = "block"  # {"block": n}: the coach moves the session on to the plan's block n (1-based)
 TIMEOUT = "timeout"  # {"at_us": t}: the monitor gave up on starts nobody finished, at session time t
 LOG = "log"  # {"athlete": name, "rpe", "minutes", "legs", "hr_rest", "note"}: the athlete's own log (session/log.py)
-KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, ADD_ATHLETE, REMOVE_ATHLETE, BRING_BACK, VOID,
+KINDS = frozenset({START, RESUME, COURSE, ROSTER, SKIP, NEXT_UP, OUT_OF_TURN, ADD_ATHLETE, REMOVE_ATHLETE, BRING_BACK, VOID,
                    REASSIGN, UNDO, END, BLOCK, TIMEOUT, LOG})
 
 

@@ -241,14 +241,15 @@ class SessionModel:
             self.set_roster(data["athletes"])
         elif kind == facts.SKIP:
             self.rotation.skip()
-        elif kind in (facts.NEXT_UP, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE, facts.BRING_BACK):
+        elif kind in (facts.NEXT_UP, facts.OUT_OF_TURN, facts.ADD_ATHLETE, facts.REMOVE_ATHLETE, facts.BRING_BACK):
             name = data["athlete"]
             if kind == facts.ADD_ATHLETE:
                 self.rotation.add(name)
             elif kind == facts.BRING_BACK:
                 self.rotation.bring_back(name)
             elif name in self.rotation.names:
-                (self.rotation.set_next if kind == facts.NEXT_UP else self.rotation.remove)(name)
+                {facts.NEXT_UP: self.rotation.set_next, facts.OUT_OF_TURN: self.rotation.send_now,
+                 facts.REMOVE_ATHLETE: self.rotation.remove}[kind](name)
         elif kind in (facts.VOID, facts.REASSIGN):
             number = data["rep"]
             voided, athlete = self._overrides.get(number, (False, None))

@@ -722,8 +722,8 @@ class SessionStore(hr.HrRows):
         who an `--athlete` may be, known without deriving anything."""
         return {name for (name,) in self._db.execute(
             "SELECT j.value FROM annotations a, json_each(a.data, '$.athletes') j WHERE a.kind = ?"
-            " UNION SELECT json_extract(data, '$.athlete') FROM annotations WHERE kind IN (?, ?, ?, ?)",
-            (ROSTER, "next_up", "add_athlete", "reassign", "log")) if isinstance(name, str)}
+            " UNION SELECT json_extract(data, '$.athlete') FROM annotations WHERE kind IN (?, ?, ?, ?, ?)",
+            (ROSTER, "next_up", "out_of_turn", "add_athlete", "reassign", "log")) if isinstance(name, str)}
 
     def listings(self) -> list[tuple]:
         """(session, created_ns, name, events, then the columns of session_listings after session_id) of

@@ -57,7 +57,7 @@ class Controls(Protocol):
     def void(self, rep: int) -> None: ...
     def reassign(self, rep: int, athlete: str) -> None: ...
     def skip(self) -> None: ...
-    def next_up(self, name: str) -> None: ...
+    def send_now(self, name: str) -> None: ...
     def set_order(self, names: list[str]) -> None: ...
     def add_athlete(self, name: str) -> None: ...
     def bring_back(self, name: str) -> None: ...
@@ -81,7 +81,7 @@ KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("r", "reassign", "Reassign", "give the latest rep to another athlete (the wrong one ran); the prompt names it"),
     ("s", "skip", "Skip", "the athlete up next sits this turn out"),
     ("o", "order", "Order", "set the running order (type the names, the first runs next)"),
-    ("n", "next", "Next", "choose who runs next; the rotation carries on after them"),
+    ("n", "next", "Next", "choose who runs next, out of turn; then back to whoever was up"),
     ("a", "add_athlete", "Add", "add a late athlete to the rotation"),
     ("b", "bring_back", "Back", "bring an athlete whose END took them out of the rotation back into it"),
     ("p", "next_block", "Block", "move the session on to the plan's next block (asks first; says which gates to move)"),
@@ -566,11 +566,13 @@ class DashboardApp(config.OpensInOurTheme, App):
 
         def done(name: str | None) -> None:
             if name:
-                self._decide(lambda: controls.next_up(name), f"{name} runs next")
+                self._decide(lambda: controls.send_now(name), f"{name} runs next, out of turn")
 
         from monitor.tui.screens.prompts import PickAthlete
 
-        self.push_screen(PickAthlete("Who runs next?", self.board.order, self.board.next_up), done)
+        up = self.board.next_up
+        title = f"Who runs next? (out of turn: then back to {up})" if up else "Who runs next?"
+        self.push_screen(PickAthlete(title, self.board.order, up), done)
 
     def action_add_athlete(self) -> None:
         if not (controls := self._live()):

@@ -34,6 +34,7 @@ def describe(note: facts.Annotation) -> str:
         facts.REASSIGN: lambda: f"rep {data.get('rep')} to {data.get('athlete')}",
         facts.SKIP: lambda: "skip",
         facts.NEXT_UP: lambda: f"{data.get('athlete')} next",
+        facts.OUT_OF_TURN: lambda: f"{data.get('athlete')} next, out of turn",
         facts.ADD_ATHLETE: lambda: f"adding {data.get('athlete')}",
         facts.REMOVE_ATHLETE: lambda: f"removing {data.get('athlete')}",
         facts.ROSTER: lambda: f"order {', '.join(data.get('athletes', []))}",
@@ -85,8 +86,8 @@ class PipelineControls:
     def skip(self) -> None:
         self._decide(facts.SKIP)
 
-    def next_up(self, name: str) -> None:
-        self._decide(facts.NEXT_UP, athlete=name)
+    def send_now(self, name: str) -> None:
+        self._decide(facts.OUT_OF_TURN, athlete=name)
 
     def set_order(self, names: list[str]) -> None:
         self._decide(facts.ROSTER, athletes=names)

@@ -140,6 +140,22 @@ def test_a_session_without_events_exports_and_imports(tmp_path):
         assert store.session(1).course == "0,30" and store.session(1).athletes == ("Ada",)
 
 
+def test_every_rotation_decision_exports_and_imports(tmp_path):
+    db, out = tmp_path / "gates.sqlite3", tmp_path / "s.json"
+    decisions = [(facts.SKIP, {}), (facts.OUT_OF_TURN, {"athlete": "Ben"}), (facts.NEXT_UP, {"athlete": "Ada"}),
+                 (facts.ADD_ATHLETE, {"athlete": "Zoë"}), (facts.BRING_BACK, {"athlete": "Ada"}),
+                 (facts.REMOVE_ATHLETE, {"athlete": "Zoë"})]
+    with st.SessionStore(db) as store:
+        sid = store.start_session(course="0,30", athletes=["Ada", "Ben"])
+        for kind, data in decisions:
+            store.annotate(sid, kind, **data)
+    assert gates("export", str(sid), "--format", "json", "-o", str(out), "--db", str(db)).returncode == 0
+    proc = gates("import", str(out), "--db", str(tmp_path / "other.sqlite3"))
+    assert proc.returncode == 0, proc.stderr
+    with st.SessionStore(tmp_path / "other.sqlite3", readonly=True) as store:
+        assert [(n.kind, n.data) for n in store.annotations(1)][3:] == decisions
+
+
 # -- JSON and the round trip -------------------------------------------------------------------------
 
 def test_json_carries_events_annotations_baselines_and_reps(stored, exported):

@@ -84,9 +84,9 @@ def ran(truth: dict) -> list[tuple[int, str]]:
 async def test_every_rep_goes_to_who_ran_it_while_the_coach_skips_chooses_reorders_and_adds(tmp_path):
     coach = Coach({
         1: [(facts.SKIP, {})],  # Ben sits this turn out: Cleo runs
-        3: [(facts.NEXT_UP, {"athlete": "Finn"})],  # the slowest, sent out of turn
+        3: [(facts.OUT_OF_TURN, {"athlete": "Finn"})],  # the slowest, sent out of turn
         5: [(facts.ROSTER, {"athletes": ["Eva", "Dev", "Cleo", "Ben", "Ada", "Finn"]})],
-        7: [(facts.ADD_ATHLETE, {"athlete": "Zed"}), (facts.NEXT_UP, {"athlete": "Zed"})],  # unknown: generic
+        7: [(facts.ADD_ATHLETE, {"athlete": "Zed"}), (facts.OUT_OF_TURN, {"athlete": "Zed"})],  # unknown: generic
         9: [(facts.SKIP, {}), (facts.SKIP, {})],
     })
     truth, finished, pipeline, store = await run_demo(tmp_path, coach)
@@ -94,7 +94,7 @@ async def test_every_rep_goes_to_who_ran_it_while_the_coach_skips_chooses_reorde
     assert len(finished) == len(truth["reps"]) > 20
     assert credited(finished) == ran(truth)
     order = [name for _, name in ran(truth)]
-    assert order[:5] == ["Ada", "Cleo", "Dev", "Finn", "Ada"]  # the skip, then Finn sent out of turn
+    assert order[:5] == ["Ada", "Cleo", "Dev", "Finn", "Eva"]  # the skip; Finn out of turn, then Eva's turn
     assert order[5:7] == ["Eva", "Dev"] and order[7] == "Zed"
     zed = [r for r in truth["reps"] if r["athlete"] == "Zed"]
     assert zed and all(r["generic"] for r in zed)

@@ -210,10 +210,12 @@ async def test_rotation_keys_skip_next_add_and_order(live):
 
     typed(app, "n")
     await until(pilot, lambda: prompting(app, PickAthlete, OptionList), "the next-up picker")
-    chosen = app.screen.names[2]
+    up, chosen = app.board.next_up, app.screen.names[2]
+    assert app.screen.question == f"Who runs next? (out of turn: then back to {up})"
     typed(app, "home", "down", "down", "enter")  # the picker opens on whoever is up
-    await until(pilot, lambda: notes(pipeline, facts.NEXT_UP), "next-up to be stored")
-    assert notes(pipeline, facts.NEXT_UP)[0].data == {"athlete": chosen}
+    await until(pilot, lambda: notes(pipeline, facts.OUT_OF_TURN), "next-up to be stored")
+    assert notes(pipeline, facts.OUT_OF_TURN)[0].data == {"athlete": chosen}
+    assert pipeline.model.rotation.next_up == chosen
 
     typed(app, "a")
     await until(pilot, lambda: prompting(app, AskText, Input), "the name prompt")

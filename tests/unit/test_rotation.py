@@ -99,6 +99,58 @@ def test_a_rep_goes_to_whoever_was_up_when_its_start_was_seen():
     assert s.live.rotation.next_up == "Ada"
 
 
+def test_an_athlete_sent_out_of_turn_runs_next_and_nobody_waiting_misses_a_turn():
+    """What `n` stores: Dev goes while Ben is up; then Ben, Cleo and Dev in their own turns again."""
+    s = Session(["Ada", "Ben", "Cleo", "Dev"])
+    s.rep(4.5)
+    s.note(facts.OUT_OF_TURN, athlete="Dev")
+    assert s.live.rotation.next_up == "Dev"
+    ups = []
+    for _ in range(5):
+        s.rep(4.5)
+        ups.append(s.live.rotation.next_up)
+    assert s.athletes() == ["Ada", "Dev", "Ben", "Cleo", "Dev", "Ada"]
+    assert ups == ["Ben", "Cleo", "Dev", "Ada", "Ben"]
+    assert s.derived().rotation.next_up == "Ben"
+
+
+def test_an_athlete_sent_out_of_turn_while_a_rep_runs_goes_after_it():
+    s = Session(["Ada", "Ben", "Cleo"])
+    start = s.t_us
+    s.brk(1, start)
+    s.note(facts.OUT_OF_TURN, athlete="Cleo")  # Ada is on the course
+    for gate, share in enumerate(SHAPE, start=2):
+        s.brk(gate, start + int(4.5 * share * 1e6))
+    s.t_us += 20_000_000
+    s.rep(4.5)
+    assert s.athletes() == ["Ada", "Cleo"]
+    assert s.live.rotation.next_up == "Ben"
+
+
+def test_out_of_turn_is_undone_by_a_skip_a_new_order_or_the_athletes_end():
+    rotation = Rotation(["A", "B", "C"])
+    rotation.send_now("A")  # up anyway: an ordinary turn
+    assert rotation.take() == "A" and rotation.next_up == "B"
+    for undo in (rotation.skip, lambda: rotation.reorder(["B", "C", "A"]), lambda: rotation.leave("C")):
+        rotation.send_now("C")
+        assert rotation.next_up == "C"
+        undo()
+        assert rotation.next_up == "B"
+    rotation.send_now("C")  # at END: back in the rotation, and sent now
+    assert rotation.out == set() and rotation.next_up == "C"
+    rotation.remove("C")
+    assert rotation.names == ["B", "A"] and rotation.next_up == "B"
+
+
+def test_a_turn_handed_back_after_an_out_of_turn_start_is_out_of_turn_again():
+    rotation = Rotation(["A", "B", "C"])
+    rotation.send_now("C")
+    assert rotation.take() == "C"
+    rotation.untake("C", rotation.version)  # a start that came to nothing
+    assert rotation.next_up == "C"
+    assert rotation.take() == "C" and rotation.next_up == "A"
+
+
 def test_an_athlete_at_end_leaves_the_rotation_and_later_reps_go_to_the_others():
     """A, B, C rotating; A's second rep is under the floor (END with one rep under): B's and C's reps
     stay theirs from then on, and bringing A back puts A in turn again, in A's place."""
@@ -164,6 +216,7 @@ STEP = st.one_of(
     st.tuples(st.just("tick"), st.none()),
     st.tuples(st.just("skip"), st.none()),
     st.tuples(st.just("next"), st.sampled_from(NAMES)),
+    st.tuples(st.just("first"), st.sampled_from(NAMES)),
     st.tuples(st.just("back"), st.sampled_from(NAMES)),
     st.tuples(st.just("order"), st.permutations(NAMES).map(lambda names: names[: 2 + len(names) % 3])),
     st.tuples(st.just("void"), st.integers(1, 12)),
@@ -175,7 +228,7 @@ STEP = st.one_of(
 @given(st.lists(STEP, max_size=40), st.integers(1, 3))
 def test_re_derived_attribution_equals_the_live_one(steps, consecutive):
     """Random rotations with random ENDs (slow reps under a one- to three-rep rule), skips, reorders,
-    choices, bring-backs, voids, undos, passers-by and clock ticks: the session derived again from its
+    choices (as stored before out-of-turn, and out of turn), bring-backs, voids, undos, passers-by and clock ticks: the session derived again from its
     facts gives every rep to the athlete the live session gave it, with the same verdict and reason,
     and (on the same clock) leaves the rotation where the live one is."""
     s = Session(NAMES[:3], StopRule(consecutive=consecutive))
@@ -190,6 +243,8 @@ def test_re_derived_attribution_equals_the_live_one(steps, consecutive):
             s.note(facts.SKIP)
         elif kind == "next":
             s.note(facts.NEXT_UP, athlete=value)
+        elif kind == "first":
+            s.note(facts.OUT_OF_TURN, athlete=value)
         elif kind == "back":
             s.note(facts.BRING_BACK, athlete=value)
         elif kind == "order":
