@@ -125,7 +125,7 @@ class Rotation:
         index = self.names.index(name)
         if self._first == name:
             self._first = None
-        queued = self._next_index()  # whoever the queue holds up, out-of-turn or not
+        queued = self._next_index()  # who the queue has up, an athlete sent out of turn aside
         up = None if queued is None else self.names[queued]
         self.names.pop(index)
         self.out.discard(name)
