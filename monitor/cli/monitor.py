@@ -19,6 +19,7 @@ from monitor.cli.options import (
     add_hr_options,
     add_session_options,
     add_theme_option,
+    database_path,
     hi_ranges,
     open_store,
     plan_against,
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         import sys
 
         print("\n".join(f"gates monitor: {line}" for line in plan_notes(options.plan)), file=sys.stderr)
+    if args.session is not None:  # a resume: no database is made for a session that cannot be in it
+        database_path(args.db)
     store = open_store(args.db)
     with store:
         if args.session is not None:
