@@ -181,7 +181,8 @@ def load_plan(spec: str, option: str = "--plan") -> SessionPlan:
     file is one line naming the file, the block and the key; `option` names where the user typed it."""
     from monitor.session import plans
 
-    path, where = Path(spec), f"{option} " if option else ""
+    path = Path(spec)
+    where = f"{option} " if option else ""  # before a file's name in its error
     try:
         if spec in plans.TEMPLATES:
             return plans.template(spec)
